@@ -1,0 +1,263 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tongban.Cases;
+using Tongban.Cases.Validation;
+using Tongban.Configuration;
+using Tongban.Storage;
+using Tongban.Workflows;
+using Tongban.Workflows.Steps;
+
+namespace Tongban.Api;
+
+/// <summary>
+/// The partner API's handlers, on ASP.NET Core's HttpRequest/IResult so the Functions app and the
+/// devhost serve the very same code.
+/// </summary>
+public sealed class CaseApi(
+    PartnerAuthenticator authenticator,
+    OpenCaseValidator validator,
+    CaseStore cases,
+    IdempotencyStore idempotency,
+    DurableTaskClient durable,
+    PiiProtector keys,
+    IOptions<TongbanOptions> options,
+    TimeProvider time,
+    ILogger<CaseApi> logger)
+{
+    /// <summary>A pending idempotency claim older than this is taken to be from a request that died.</summary>
+    private static readonly TimeSpan StaleClaim = TimeSpan.FromSeconds(30);
+    private static readonly TimeZoneInfo Beijing = TimeZoneInfo.CreateCustomTimeZone("Beijing", TimeSpan.FromHours(8), "Beijing", "Beijing");
+
+    public async Task<IResult> OpenCaseAsync(HttpRequest request)
+    {
+        var ct = request.HttpContext.RequestAborted;
+        var (partner, body, problem) = await ReadSignedAsync(request, requireJson: true);
+        if (problem is not null) return problem;
+
+        var errors = new ValidationErrors();
+        var key = request.Headers["Idempotency-Key"].ToString();
+        if (key.Length is < 8 or > 128) errors.Add("Idempotency-Key", "Required: 8 to 128 characters.");
+        if (!TryParse(body!, out var json)) return Problems.Validation(new Dictionary<string, string[]> { ["body"] = ["The body is not valid JSON."] });
+
+        if (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("handlingProvince", out var handling)
+            && handling.ValueKind == JsonValueKind.String && handling.GetString() != partner)
+        {
+            return Problems.Forbidden("A case is opened by its handling province only.");
+        }
+
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), Beijing).DateTime);
+        var validated = validator.Validate(json, today);
+        foreach (var (path, messages) in validated.Errors.ToDictionary())
+            foreach (var message in messages) errors.Add(path, message);
+        if (!errors.IsEmpty || validated.Value is null) return Problems.Validation(errors.ToDictionary());
+
+        var command = validated.Value;
+        var bodyHash = Convert.ToHexStringLower(SHA256.HashData(body!));
+        var caseId = "c-" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+        var claim = await idempotency.TryClaimAsync(partner!, key, bodyHash, caseId, ct);
+        if (claim is not null)
+        {
+            if (claim.BodyHash != bodyHash) return Problems.Conflict("This Idempotency-Key was used with a different body.");
+            if (claim.State == IdempotencyState.Created)
+            {
+                var existing = await cases.GetAsync(claim.CaseId, ct);
+                if (existing is not null) return CaseResult(existing.Record, StatusCodes.Status200OK);
+            }
+
+            var stale = time.GetUtcNow() - claim.CreatedAt > StaleClaim;
+            if (!stale || !await idempotency.TryTakeOverAsync(partner!, key, claim, ct))
+                return Problems.Conflict("A request with this Idempotency-Key is in flight.", retryAfterSeconds: 1);
+            caseId = claim.CaseId; // finish what the dead request began, under its case ID
+        }
+
+        var now = time.GetUtcNow();
+        var record = new CaseRecord
+        {
+            CaseId = caseId,
+            CaseType = command.CaseType.ToWire(),
+            Reference = command.Reference,
+            HandlingProvince = command.HandlingProvince,
+            InvolvedProvinces = command.InvolvedProvinces(),
+            CreatedAt = now,
+            UpdatedAt = now,
+            CallbackUrl = command.CallbackUrl,
+        };
+        var stored = await cases.CreateAsync(record, command, ct);
+        await StartWorkflowAsync(stored, ct);
+        await idempotency.MarkCreatedAsync(partner!, key, ct);
+        logger.LogInformation("Case {CaseId} opened by {Partner} ({CaseType})", caseId, partner, record.CaseType);
+        return CaseResult(stored.Record, StatusCodes.Status202Accepted, location: true);
+    }
+
+    public async Task<IResult> GetCaseAsync(HttpRequest request, string caseId)
+    {
+        var (partner, _, problem) = await ReadSignedAsync(request, requireJson: false);
+        if (problem is not null) return problem;
+        var stored = await cases.GetAsync(caseId, request.HttpContext.RequestAborted);
+        return stored is null || !stored.Record.Involves(partner!) ? Problems.NotFound() : CaseResult(stored.Record, StatusCodes.Status200OK);
+    }
+
+    public async Task<IResult> ListCasesAsync(HttpRequest request)
+    {
+        var (partner, _, problem) = await ReadSignedAsync(request, requireJson: false);
+        if (problem is not null) return problem;
+        var validated = CaseQueryValidator.Validate(request.Query);
+        var errors = validated.Errors;
+        string? continuation = null;
+        if (validated.Value?.Continuation is { } token && !TryOpenContinuation(partner!, token, out continuation))
+        {
+            errors.Add("continuation", "This continuation token was not issued to this caller.");
+        }
+
+        if (!errors.IsEmpty || validated.Value is null) return Problems.Validation(errors.ToDictionary());
+        var query = validated.Value;
+        var page = await cases.ListAsync(partner!, query.Status is null ? null : Enum.Parse<CaseStatus>(query.Status),
+            query.CaseType?.ToWire(), query.UpdatedSince, query.PageSize, continuation, request.HttpContext.RequestAborted);
+        var next = page.ContinuationToken is null ? null : SealContinuation(partner!, page.ContinuationToken);
+        return Results.Json(new { items = page.Items, continuation = next }, TongbanJson.Options);
+    }
+
+    public async Task<IResult> DecideAsync(HttpRequest request, string caseId)
+    {
+        var ct = request.HttpContext.RequestAborted;
+        var (partner, body, problem) = await ReadSignedAsync(request, requireJson: true);
+        if (problem is not null) return problem;
+        var stored = await cases.GetAsync(caseId, ct);
+        if (stored is null || !stored.Record.Involves(partner!)) return Problems.NotFound();
+        if (!TryParse(body!, out var json)) return Problems.Validation(new Dictionary<string, string[]> { ["body"] = ["The body is not valid JSON."] });
+        var validated = DecisionValidator.Validate(json);
+        if (validated.Value is null) return Problems.Validation(validated.Errors.ToDictionary());
+        var decision = validated.Value;
+
+        var owner = stored.Record.FindStep(decision.Step)?.Province ?? stored.Record.HandlingProvince;
+        if (owner != partner) return Problems.Forbidden("Only the province that owns this step may decide it.");
+
+        var accepted = false;
+        var updated = await cases.UpdateAsync(caseId, record =>
+        {
+            var step = record.FindStep(decision.Step);
+            if (step is null || step.Status != StepStatus.Waiting || record.Status.IsFinal()) return false;
+            step.Status = StepStatus.Running;
+            step.Detail = $"decision received from {decision.Officer}";
+            accepted = true;
+            return true;
+        }, ct);
+        if (!accepted) return Problems.Conflict($"Step {decision.Step} is not waiting for a decision.");
+
+        var wire = decision.Decision == OfficerDecision.Approve ? "approve" : "reject";
+        await durable.RaiseEventAsync(caseId, CaseEvents.Decision(decision.Step), new OfficerDecisionEvent(wire, decision.Officer, decision.Reason), ct);
+        logger.LogInformation("Case {CaseId} step {Step} decided {Decision}", caseId, decision.Step, wire);
+        return CaseResult(updated.Record, StatusCodes.Status202Accepted);
+    }
+
+    public async Task<IResult> WithdrawAsync(HttpRequest request, string caseId)
+    {
+        var ct = request.HttpContext.RequestAborted;
+        var (partner, body, problem) = await ReadSignedAsync(request, requireJson: true);
+        if (problem is not null) return problem;
+        var stored = await cases.GetAsync(caseId, ct);
+        if (stored is null || !stored.Record.Involves(partner!)) return Problems.NotFound();
+        if (stored.Record.HandlingProvince != partner) return Problems.Forbidden("Only the handling province may withdraw a case.");
+        if (!TryParse(body!, out var json)) return Problems.Validation(new Dictionary<string, string[]> { ["body"] = ["The body is not valid JSON."] });
+        var validated = WithdrawalValidator.Validate(json);
+        if (validated.Value is null) return Problems.Validation(validated.Errors.ToDictionary());
+
+        string? refusal = null;
+        var updated = await cases.UpdateAsync(caseId, record =>
+        {
+            refusal = record.Status.IsFinal() ? $"The case already ended {record.Status}."
+                : record.IrreversibleStep is not null ? $"The case has passed its irreversible step ({record.IrreversibleStep})."
+                : null;
+            if (refusal is not null || record.WithdrawalRequested) return false;
+            record.WithdrawalRequested = true;
+            return true;
+        }, ct);
+        if (refusal is not null) return Problems.Conflict(refusal);
+
+        await durable.RaiseEventAsync(caseId, CaseEvents.Withdrawal, new WithdrawalNotice(validated.Value.Reason), ct);
+        logger.LogInformation("Case {CaseId} withdrawal requested", caseId);
+        return CaseResult(updated.Record, StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>Starts the case's orchestration unless it already exists (the sidecar would re-run a completed ID).</summary>
+    private async Task StartWorkflowAsync(StoredCase stored, CancellationToken ct)
+    {
+        var caseId = stored.Record.CaseId;
+        if (await durable.GetInstanceAsync(caseId, getInputsAndOutputs: false, ct) is not null) return;
+        var command = stored.Command;
+        var parties = command.Marriage is { } m
+            ? new List<CaseParty> { new("partyA", m.PartyA.HukouProvince), new("partyB", m.PartyB.HukouProvince) }
+            : [];
+        var input = new CaseWorkflowInput(caseId, stored.Record.CaseType, command.HandlingProvince, parties,
+            options.Value.Marriage.ReviewWindow, options.Value.Workflow.ToPolicy());
+        await durable.ScheduleNewOrchestrationInstanceAsync(WorkflowNames.OrchestratorFor(stored.Record.CaseType), input,
+            new StartOrchestrationOptions(InstanceId: caseId), ct);
+    }
+
+    private async Task<(string? Partner, byte[]? Body, IResult? Problem)> ReadSignedAsync(HttpRequest request, bool requireJson)
+    {
+        var body = await RequestBody.ReadAsync(request, request.HttpContext.RequestAborted);
+        if (body is null) return (null, null, Problems.PayloadTooLarge(RequestBody.Limit));
+        var (partner, reason) = await authenticator.AuthenticateAsync(request, body, request.HttpContext.RequestAborted);
+        if (partner is null) return (null, null, Problems.Unauthenticated(reason!));
+        if (requireJson && !RequestBody.IsJson(request)) return (null, null, Problems.UnsupportedMediaType());
+        return (partner, body, null);
+    }
+
+    private static bool TryParse(byte[] body, out JsonElement json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            json = document.RootElement.Clone();
+            return true;
+        }
+        catch (JsonException)
+        {
+            json = default;
+            return false;
+        }
+    }
+
+    private static IResult CaseResult(CaseRecord record, int status, bool location = false)
+    {
+        var json = Results.Json(record, TongbanJson.Options, "application/json", status);
+        return location ? new Located(json, $"/{ApiRoutes.Prefix}/v1/cases/{record.CaseId}") : json;
+    }
+
+    // Continuation tokens are the storage token, bound to the caller with an HMAC so no one can page through another's index.
+    private string SealContinuation(string partner, string token)
+    {
+        var payload = Convert.ToBase64String(Encoding.UTF8.GetBytes(token)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return payload + "." + keys.KeyedHash("continuation", partner + "|" + payload)[..32];
+    }
+
+    private bool TryOpenContinuation(string partner, string sealedToken, out string? token)
+    {
+        token = null;
+        var dot = sealedToken.LastIndexOf('.');
+        if (dot <= 0) return false;
+        var payload = sealedToken[..dot];
+        var expected = keys.KeyedHash("continuation", partner + "|" + payload)[..32];
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(sealedToken[(dot + 1)..]))) return false;
+        var base64 = payload.Replace('-', '+').Replace('_', '/');
+        base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+        token = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        return true;
+    }
+
+    private sealed class Located(IResult inner, string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.Location = location;
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Tongban.Api;
+
+/// <summary>RFC 9457 problem details with the partner API's types (urn:tongban:problem:*).</summary>
+public static class Problems
+{
+    public const string ContentType = "application/problem+json";
+
+    public static IResult Validation(IReadOnlyDictionary<string, string[]> errors) =>
+        Create(400, "validation", "The request is not valid", "See errors for each field.", errors);
+
+    public static IResult Unauthenticated(string detail) => Create(401, "unauthenticated", "Not authenticated", detail);
+
+    public static IResult Forbidden(string detail) => Create(403, "forbidden", "Forbidden", detail);
+
+    public static IResult NotFound(string detail = "No such resource.") => Create(404, "not-found", "Not found", detail);
+
+    public static IResult Conflict(string detail, int? retryAfterSeconds = null) =>
+        Create(409, "conflict", "Conflict", detail, retryAfter: retryAfterSeconds);
+
+    public static IResult PayloadTooLarge(int limit) => Create(413, "payload-too-large", "Payload too large", $"Bodies are limited to {limit} bytes.");
+
+    public static IResult UnsupportedMediaType() => Create(415, "unsupported-media-type", "Unsupported media type", "Send application/json.");
+
+    public static IResult Unavailable(string detail) => Create(503, "unavailable", "Unavailable", detail);
+
+    private static IResult Create(int status, string type, string title, string detail,
+        IReadOnlyDictionary<string, string[]>? errors = null, int? retryAfter = null)
+    {
+        var body = new Dictionary<string, object?>
+        {
+            ["type"] = "urn:tongban:problem:" + type,
+            ["title"] = title,
+            ["status"] = status,
+            ["detail"] = detail,
+        };
+        if (errors is not null) body["errors"] = errors;
+        var json = Results.Json(body, TongbanJson.Options, ContentType, status);
+        return retryAfter is null ? json : new WithHeader(json, "Retry-After", retryAfter.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private sealed class WithHeader(IResult inner, string name, string value) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers[name] = value;
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Text.Json.Serialization;
+
+namespace Tongban.Cases;
+
+[JsonConverter(typeof(JsonStringEnumConverter<CaseStatus>))]
+public enum CaseStatus { Received, InProgress, AwaitingReview, Completed, Rejected, Failed, Withdrawn, Expired }
+
+[JsonConverter(typeof(JsonStringEnumConverter<StepStatus>))]
+public enum StepStatus { Pending, Running, Waiting, Succeeded, Failed, Compensated, Skipped }
+
+public static class CaseStatusExtensions
+{
+    public static bool IsFinal(this CaseStatus status) =>
+        status is CaseStatus.Completed or CaseStatus.Rejected or CaseStatus.Failed or CaseStatus.Withdrawn or CaseStatus.Expired;
+
+    public static bool IsFinal(this StepStatus status) =>
+        status is StepStatus.Succeeded or StepStatus.Failed or StepStatus.Compensated or StepStatus.Skipped;
+}
+
+/// <summary>One step of a case's timeline, as the partner API shows it.</summary>
+public sealed class CaseStep
+{
+    public required string Name { get; init; }
+
+    public string? Province { get; init; }
+
+    public string? Subject { get; init; }
+
+    public StepStatus Status { get; set; } = StepStatus.Pending;
+
+    public int Attempts { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>Why the step ended as it did, or what it waits for; never an ID number.</summary>
+    public string? Detail { get; set; }
+
+    /// <summary>Set while a must-succeed step keeps failing: an operator should look.</summary>
+    public bool NeedsAttention { get; set; }
+
+    [JsonIgnore]
+    public string Key => StepKeys.Of(Name, Subject);
+}
+
+public static class StepKeys
+{
+    public static string Of(string name, string? subject) => subject is null ? name : $"{name}.{subject}";
+}
+
+public sealed class CaseOutcome
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Reason { get; set; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? CertificateNo { get; set; }
+
+    /// <summary>The registration date in Beijing time (yyyy-MM-dd).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? RegisteredOn { get; set; }
+
+    /// <summary>The newborn's new ID number, masked: the registering province's police system keeps the record.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ChildIdNumber { get; set; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? HouseholdNo { get; set; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TransferId { get; set; }
+}
+
+/// <summary>The read model of a case: what the API serves and what activities keep current.</summary>
+public sealed class CaseRecord
+{
+    public required string CaseId { get; init; }
+
+    public required string CaseType { get; init; }
+
+    public required string Reference { get; init; }
+
+    public CaseStatus Status { get; set; } = CaseStatus.Received;
+
+    public required string HandlingProvince { get; init; }
+
+    public required IReadOnlyList<string> InvolvedProvinces { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public List<CaseStep> Steps { get; init; } = [];
+
+    public CaseOutcome? Outcome { get; set; }
+
+    /// <summary>The partner that opened the case (equals HandlingProvince).</summary>
+    [JsonIgnore]
+    public string OpenedBy => HandlingProvince;
+
+    [JsonIgnore]
+    public Uri? CallbackUrl { get; set; }
+
+    /// <summary>The handling province asked to withdraw; honoured unless an irreversible step has begun.</summary>
+    [JsonIgnore]
+    public bool WithdrawalRequested { get; set; }
+
+    /// <summary>The irreversible step that has begun (after which withdrawal is refused).</summary>
+    [JsonIgnore]
+    public string? IrreversibleStep { get; set; }
+
+    public CaseStep? FindStep(string key) => Steps.Find(s => s.Key == key);
+
+    public CaseStep Step(string name, string? subject, string? province)
+    {
+        var key = StepKeys.Of(name, subject);
+        var step = FindStep(key);
+        if (step is null)
+        {
+            step = new CaseStep { Name = name, Subject = subject, Province = province };
+            Steps.Add(step);
+        }
+
+        return step;
+    }
+
+    public bool Involves(string province) => HandlingProvince == province || InvolvedProvinces.Contains(province);
+}

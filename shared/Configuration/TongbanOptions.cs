@@ -1,0 +1,76 @@
+using Tongban.Workflows.Steps;
+
+namespace Tongban.Configuration;
+
+/// <summary>The <c>Tongban</c> configuration section. Validated at start-up: a missing value names its key.</summary>
+public sealed class TongbanOptions
+{
+    public const string Section = "Tongban";
+
+    /// <summary>The Durable task hub (<c>Tongban:TaskHub</c>).</summary>
+    public string TaskHub { get; set; } = "tongban";
+
+    /// <summary>Partner platforms by member code: <c>Tongban:Partners:{code}:Secret</c>.</summary>
+    public Dictionary<string, PartnerOptions> Partners { get; set; } = [];
+
+    public MarriageOptions Marriage { get; set; } = new();
+
+    public WorkflowOptions Workflow { get; set; } = new();
+
+    public PiiOptions Pii { get; set; } = new();
+
+    /// <summary>How long a queue message is retried before it goes to the poison queue (matches host.json).</summary>
+    public int MaxDequeueCount { get; set; } = 5;
+
+    public IEnumerable<string> Problems()
+    {
+        if (string.IsNullOrWhiteSpace(TaskHub)) yield return "Tongban:TaskHub";
+        if (Partners.Count == 0) yield return "Tongban:Partners (no partner configured)";
+        foreach (var (code, partner) in Partners)
+        {
+            if (string.IsNullOrWhiteSpace(partner.Secret)) yield return $"Tongban:Partners:{code}:Secret";
+        }
+
+        if (string.IsNullOrWhiteSpace(Pii.Key)) yield return "Tongban:Pii:Key";
+        else if (!IsKey(Pii.Key)) yield return "Tongban:Pii:Key (must be 32 bytes in Base64)";
+        if (Marriage.ReviewWindow <= TimeSpan.Zero) yield return "Tongban:Marriage:ReviewWindow (must be positive)";
+    }
+
+    private static bool IsKey(string base64)
+    {
+        var buffer = new byte[64];
+        return Convert.TryFromBase64String(base64, buffer, out var written) && written == 32;
+    }
+}
+
+public sealed class PartnerOptions
+{
+    public string Secret { get; set; } = "";
+}
+
+public sealed class MarriageOptions
+{
+    /// <summary>How long the officer review waits for a decision before the case expires.</summary>
+    public TimeSpan ReviewWindow { get; set; } = TimeSpan.FromDays(30);
+}
+
+public sealed class WorkflowOptions
+{
+    public TimeSpan StepTimeout { get; set; } = StepPolicy.Default.StepTimeout;
+
+    public TimeSpan RetryDelay { get; set; } = StepPolicy.Default.RetryDelay;
+
+    public TimeSpan MaxRetryDelay { get; set; } = StepPolicy.Default.MaxRetryDelay;
+
+    public int MaxRounds { get; set; } = StepPolicy.Default.MaxRounds;
+
+    public int AttentionAfterRounds { get; set; } = StepPolicy.Default.AttentionAfterRounds;
+
+    public StepPolicy ToPolicy() => new(StepTimeout, RetryDelay, MaxRetryDelay, MaxRounds, AttentionAfterRounds);
+}
+
+public sealed class PiiOptions
+{
+    /// <summary>AES-256 key, Base64 (Key Vault in Azure).</summary>
+    public string Key { get; set; } = "";
+}

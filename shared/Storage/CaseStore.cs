@@ -1,0 +1,138 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using Tongban.Cases;
+
+namespace Tongban.Storage;
+
+/// <summary>A case as stored: the read model and the encrypted command it was opened with.</summary>
+public sealed record StoredCase(CaseRecord Record, OpenCaseCommand Command, ETag ETag);
+
+/// <summary>A page of a province's cases, newest first.</summary>
+public sealed record CasePage(IReadOnlyList<CaseRecord> Items, string? ContinuationToken);
+
+/// <summary>
+/// The cases table (one row per case, partition = case ID, so every read is a point read and no
+/// partition runs hot) and the per-province index (partition = province, rows newest first) that
+/// serves the list endpoint with partition queries only.
+/// </summary>
+public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeProvider time)
+{
+    private const string CaseRow = "case";
+    private readonly TableClient cases = tables.GetTableClient(StorageNames.CasesTable);
+    private readonly TableClient index = tables.GetTableClient(StorageNames.CaseIndexTable);
+
+    /// <summary>Creates the case row and its index rows; an existing row (a retried request) is left as it is.</summary>
+    public async Task<StoredCase> CreateAsync(CaseRecord record, OpenCaseCommand command, CancellationToken ct)
+    {
+        var entity = ToEntity(record, command);
+        try
+        {
+            var response = await cases.AddEntityAsync(entity, ct);
+            await WriteIndexAsync(record, ct);
+            return new StoredCase(record, command, response.Headers.ETag ?? ETag.All);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            var existing = await GetAsync(record.CaseId, ct) ?? throw new InvalidOperationException("Case vanished after a conflict.");
+            await WriteIndexAsync(existing.Record, ct);
+            return existing;
+        }
+    }
+
+    public async Task<StoredCase?> GetAsync(string caseId, CancellationToken ct)
+    {
+        var response = await cases.GetEntityIfExistsAsync<TableEntity>(caseId, CaseRow, cancellationToken: ct);
+        return response.HasValue ? FromEntity(response.Value!) : null;
+    }
+
+    /// <summary>
+    /// Read, change, write with the row's ETag; on a concurrent change, read again and re-apply.
+    /// The mutation returns false to leave the row as it is. Returns the case as last seen.
+    /// </summary>
+    public async Task<StoredCase> UpdateAsync(string caseId, Func<CaseRecord, bool> mutate, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await GetAsync(caseId, ct) ?? throw new CaseNotFoundException(caseId);
+            var statusBefore = current.Record.Status;
+            if (!mutate(current.Record)) return current;
+            current.Record.UpdatedAt = time.GetUtcNow();
+            try
+            {
+                var response = await cases.UpdateEntityAsync(ToEntity(current.Record, current.Command), current.ETag, TableUpdateMode.Replace, ct);
+                if (current.Record.Status != statusBefore || current.Record.Status.IsFinal())
+                {
+                    await WriteIndexAsync(current.Record, ct);
+                }
+
+                return current with { ETag = response.Headers.ETag ?? ETag.All };
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && attempt < 50)
+            {
+                // Another writer won the race (two parallel steps finishing at once): read again.
+            }
+        }
+    }
+
+    /// <summary>The cases a province handles or is involved in, newest first, filtered in the index partition.</summary>
+    public async Task<CasePage> ListAsync(string province, CaseStatus? status, string? caseType, DateTimeOffset? updatedSince,
+        int pageSize, string? continuation, CancellationToken ct)
+    {
+        var filters = new List<string> { TableClient.CreateQueryFilter($"PartitionKey eq {province}") };
+        if (status is not null) filters.Add(TableClient.CreateQueryFilter($"Status eq {status.Value.ToString()}"));
+        if (caseType is not null) filters.Add(TableClient.CreateQueryFilter($"CaseType eq {caseType}"));
+        if (updatedSince is not null) filters.Add(TableClient.CreateQueryFilter($"UpdatedAt ge {updatedSince.Value}"));
+        var query = index.QueryAsync<TableEntity>(string.Join(" and ", filters), pageSize, ["CaseId"], ct);
+        await foreach (var page in query.AsPages(continuation, pageSize))
+        {
+            var ids = page.Values.Select(e => e.GetString("CaseId")).ToList();
+            var found = await Task.WhenAll(ids.Select(id => GetAsync(id, ct)));
+            return new CasePage(found.Where(c => c is not null).Select(c => c!.Record).ToList(), page.ContinuationToken);
+        }
+
+        return new CasePage([], null);
+    }
+
+    private async Task WriteIndexAsync(CaseRecord record, CancellationToken ct)
+    {
+        var rowKey = IndexRowKey(record);
+        await Task.WhenAll(record.InvolvedProvinces.Select(province => index.UpsertEntityAsync(new TableEntity(province, rowKey)
+        {
+            ["CaseId"] = record.CaseId,
+            ["Status"] = record.Status.ToString(),
+            ["CaseType"] = record.CaseType,
+            ["UpdatedAt"] = record.UpdatedAt,
+        }, TableUpdateMode.Replace, ct)));
+    }
+
+    // Inverted creation ticks: a partition scan returns the newest cases first.
+    private static string IndexRowKey(CaseRecord record) =>
+        (DateTimeOffset.MaxValue.UtcTicks - record.CreatedAt.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "_" + record.CaseId;
+
+    private TableEntity ToEntity(CaseRecord record, OpenCaseCommand command) => new(record.CaseId, CaseRow)
+    {
+        ["Record"] = TongbanJson.Serialize(record),
+        ["Details"] = pii.Protect(TongbanJson.Serialize(command)),
+        ["Status"] = record.Status.ToString(),
+        ["CallbackUrl"] = record.CallbackUrl?.ToString(),
+        ["WithdrawalRequested"] = record.WithdrawalRequested,
+        ["IrreversibleStep"] = record.IrreversibleStep,
+    };
+
+    private StoredCase FromEntity(TableEntity entity)
+    {
+        var record = TongbanJson.Deserialize<CaseRecord>(entity.GetString("Record"));
+        var callback = entity.GetString("CallbackUrl");
+        record.CallbackUrl = callback is null ? null : new Uri(callback);
+        record.WithdrawalRequested = entity.GetBoolean("WithdrawalRequested") ?? false;
+        record.IrreversibleStep = entity.GetString("IrreversibleStep");
+        var command = TongbanJson.Deserialize<OpenCaseCommand>(pii.Unprotect(entity.GetString("Details")));
+        return new StoredCase(record, command, entity.ETag);
+    }
+}
+
+public sealed class CaseNotFoundException(string caseId) : Exception($"Case {caseId} does not exist.")
+{
+    public string CaseId { get; } = caseId;
+}

@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Tongban.Api;
+using Tongban.Cases.Divisions;
+using Tongban.Cases.Validation;
+using Tongban.Configuration;
+using Tongban.Provinces;
+using Tongban.Storage;
+using Tongban.Workflows.Steps;
+
+namespace Tongban;
+
+/// <summary>Registers the core once, for both hosts.</summary>
+public static class TongbanServiceCollectionExtensions
+{
+    public static IServiceCollection AddTongbanCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<TongbanOptions>()
+            .Bind(configuration.GetSection(TongbanOptions.Section))
+            .Validate(o => !o.Problems().Any(), "Tongban configuration is incomplete")
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TongbanOptions>, NamedKeyValidation>();
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddAzureClients(clients =>
+        {
+            var storage = configuration.GetSection("AzureWebJobsStorage");
+            clients.AddTableServiceClient(storage);
+            clients.AddQueueServiceClient(storage);
+        });
+
+        services.AddSingleton(sp => PiiProtector.FromBase64(sp.GetRequiredService<IOptions<TongbanOptions>>().Value.Pii.Key));
+        services.AddSingleton<CaseStore>();
+        services.AddSingleton<IdempotencyStore>();
+        services.AddSingleton<NonceStore>();
+        services.AddSingleton<ProvinceWorkQueue>();
+
+        services.AddSingleton(DivisionCatalog.Shared);
+        services.AddSingleton(sp => new OpenCaseValidator(
+            sp.GetRequiredService<DivisionCatalog>(), sp.GetRequiredService<ProvinceRegistry>().Codes.ToHashSet()));
+        services.AddSingleton<PartnerAuthenticator>();
+        services.AddSingleton<CaseApi>();
+        services.AddSingleton<HealthApi>();
+
+        services.AddProvinces(configuration);
+
+        services.AddSingleton<CaseActivities>();
+        services.AddSingleton<ProvinceStepInvoker>();
+        services.AddSingleton<ProvinceWorkHandler>();
+        return services;
+    }
+
+    private static void AddProvinces(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<ProvinceRegistry>();
+        foreach (var province in configuration.GetSection("Tongban:Provinces").GetChildren())
+        {
+            services.AddHttpClient(ProvinceRegistry.HttpClientName(province.Key), client => client.Timeout = TimeSpan.FromSeconds(30));
+        }
+    }
+
+    /// <summary>Fails start-up with the names of the missing keys, not a generic message.</summary>
+    private sealed class NamedKeyValidation : IValidateOptions<TongbanOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, TongbanOptions options)
+        {
+            var problems = options.Problems().ToList();
+            return problems.Count == 0 ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail(problems.Select(p => $"Missing or invalid configuration value '{p}'."));
+        }
+    }
+}

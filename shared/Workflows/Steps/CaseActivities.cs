@@ -1,0 +1,93 @@
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+using Tongban.Cases;
+using Tongban.Storage;
+
+namespace Tongban.Workflows.Steps;
+
+/// <summary>
+/// The activities every workflow uses. Each is idempotent: run twice, it leaves the same row and at most
+/// a duplicate queue message, which province keys make harmless.
+/// </summary>
+public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, ILogger<CaseActivities> logger)
+{
+    public async Task<bool> RecordCaseProgressAsync(CaseProgress progress, CancellationToken ct)
+    {
+        var before = (CaseStatus?)null;
+        var stored = await cases.UpdateAsync(progress.CaseId, record =>
+        {
+            before = record.Status;
+            if (progress.Status is { } status) record.Status = status;
+            foreach (var change in progress.Steps ?? []) Apply(record, change);
+            if (progress.Outcome is not null) record.Outcome = progress.Outcome;
+            return true;
+        }, ct);
+        if (progress.Status is { } s && before != s)
+        {
+            logger.LogInformation("Case {CaseId} is {Status}", progress.CaseId, s);
+            if (s.IsFinal()) logger.LogInformation("Case {CaseId} ended {Status} ({Reason})", progress.CaseId, s, stored.Record.Outcome?.Reason);
+        }
+
+        return true;
+    }
+
+    public async Task<bool> DispatchProvinceStepsAsync(ProvinceDispatch dispatch, CancellationToken ct)
+    {
+        await cases.UpdateAsync(dispatch.CaseId, record =>
+        {
+            if (dispatch.Status is { } status) record.Status = status;
+            foreach (var item in dispatch.Items)
+            {
+                Apply(record, new StepChange(item.StepName, item.Subject, item.Province, StepStatus.Running, dispatch.At));
+            }
+
+            return true;
+        }, ct);
+        await Task.WhenAll(dispatch.Items.Select(item => queue.EnqueueAsync(item, ct)));
+        return true;
+    }
+
+    /// <summary>Marks the irreversible step as begun unless a withdrawal got there first (ETag-guarded, so exactly one wins).</summary>
+    public async Task<bool> EnterIrreversibleStepAsync(IrreversibleStepRequest request, CancellationToken ct)
+    {
+        var entered = false;
+        await cases.UpdateAsync(request.CaseId, record =>
+        {
+            if (record.WithdrawalRequested) { entered = false; return false; }
+            entered = true;
+            if (record.IrreversibleStep == request.StepName) return false;
+            record.IrreversibleStep = request.StepName;
+            return true;
+        }, ct);
+        return entered;
+    }
+
+    internal static void Apply(CaseRecord record, StepChange change)
+    {
+        var step = record.Step(change.Name, change.Subject, change.Province);
+        // A late, repeated dispatch must not move a succeeded step backwards; a failed one may be re-driven.
+        if (step.Status == StepStatus.Succeeded && change.Status == StepStatus.Running && change.NeedsAttention is null) return;
+        step.Status = change.Status;
+        step.StartedAt ??= change.At;
+        if (change.Status.IsFinal()) step.CompletedAt = change.At;
+        else step.CompletedAt = null;
+        if (change.Detail is not null) step.Detail = change.Detail;
+        if (change.NeedsAttention is { } attention) step.NeedsAttention = attention;
+        if (change.Attempts is { } attempts) step.Attempts = attempts;
+    }
+}
+
+public sealed class RecordCaseProgressActivity(CaseActivities activities) : TaskActivity<CaseProgress, bool>
+{
+    public override Task<bool> RunAsync(TaskActivityContext context, CaseProgress input) => activities.RecordCaseProgressAsync(input, CancellationToken.None);
+}
+
+public sealed class DispatchProvinceStepsActivity(CaseActivities activities) : TaskActivity<ProvinceDispatch, bool>
+{
+    public override Task<bool> RunAsync(TaskActivityContext context, ProvinceDispatch input) => activities.DispatchProvinceStepsAsync(input, CancellationToken.None);
+}
+
+public sealed class EnterIrreversibleStepActivity(CaseActivities activities) : TaskActivity<IrreversibleStepRequest, bool>
+{
+    public override Task<bool> RunAsync(TaskActivityContext context, IrreversibleStepRequest input) => activities.EnterIrreversibleStepAsync(input, CancellationToken.None);
+}

@@ -1,0 +1,80 @@
+using Microsoft.DurableTask;
+using Tongban.Cases;
+
+namespace Tongban.Workflows.Steps;
+
+/// <summary>
+/// Runs province steps from inside an orchestration: queue them (one activity for the batch), wait for
+/// each result event with a time-out, and re-drive a step whose queue retries ran out, with back-off.
+/// Deterministic: only the context's timers, events and activities.
+/// </summary>
+public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWorkflowInput input)
+{
+    private DateTimeOffset Now => context.CurrentUtcDateTime;
+
+    /// <summary>Records status, step changes and outcome on the case row.</summary>
+    public Task RecordAsync(CaseStatus? status = null, IReadOnlyList<StepChange>? steps = null, CaseOutcome? outcome = null) =>
+        context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, new CaseProgress(input.CaseId, status, steps, outcome));
+
+    public StepChange Change(string name, string? subject, string? province, StepStatus status, string? detail = null, bool? attention = null) =>
+        new(name, subject, province, status, Now, detail, attention);
+
+    /// <summary>
+    /// Runs the steps in parallel. A step whose result is a transient failure is re-driven up to
+    /// the policy's rounds; with <paramref name="untilSuccess"/>, every step is re-driven until it
+    /// succeeds, and flagged for an operator once it has failed AttentionAfterRounds times.
+    /// </summary>
+    public async Task<IReadOnlyList<StepResult>> RunAsync(IReadOnlyList<ProvinceWorkItem> items, CaseStatus? status = null, bool untilSuccess = false)
+    {
+        await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceDispatch(input.CaseId, items, Now, status));
+        return await Task.WhenAll(items.Select(item => DriveAsync(item, untilSuccess)));
+    }
+
+    public ProvinceWorkItem Item(string stepName, string? subject, string operation, string province) =>
+        new(input.CaseId, stepName, subject, operation, province, 1);
+
+    private async Task<StepResult> DriveAsync(ProvinceWorkItem item, bool untilSuccess)
+    {
+        var current = item;
+        var flagged = false;
+        while (true)
+        {
+            var result = await WaitForResultAsync(current);
+            var retry = untilSuccess
+                ? result.Outcome != StepOutcome.Succeeded
+                : result.Outcome == StepOutcome.Failed && result.Transient && current.Round < input.Policy.MaxRounds;
+            if (!retry)
+            {
+                if (flagged && result.Outcome == StepOutcome.Succeeded)
+                {
+                    await RecordAsync(steps: [Change(current.StepName, current.Subject, current.Province, StepStatus.Succeeded, attention: false)]);
+                }
+
+                return result;
+            }
+
+            if (untilSuccess && current.Round >= input.Policy.AttentionAfterRounds && !flagged)
+            {
+                flagged = true;
+                await RecordAsync(steps: [Change(current.StepName, current.Subject, current.Province, StepStatus.Running,
+                    $"still failing after {current.Round} rounds: {result.Reason}", attention: true)]);
+            }
+
+            await context.CreateTimer(input.Policy.DelayBefore(current.Round + 1), CancellationToken.None);
+            current = current with { Round = current.Round + 1 };
+            await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceDispatch(input.CaseId, [current], Now));
+        }
+    }
+
+    private async Task<StepResult> WaitForResultAsync(ProvinceWorkItem item)
+    {
+        using var cancel = new CancellationTokenSource();
+        var answer = context.WaitForExternalEvent<StepResult>(CaseEvents.StepResult(item.StepKey, item.Round), cancel.Token);
+        var timeout = context.CreateTimer(input.Policy.StepTimeout, cancel.Token);
+        var first = await Task.WhenAny(answer, timeout);
+        cancel.Cancel();
+        return first == answer
+            ? await answer
+            : new StepResult(StepOutcome.Failed, $"no answer from {item.Province} within {input.Policy.StepTimeout}", Transient: true);
+    }
+}

@@ -1,0 +1,67 @@
+using Tongban.Cases;
+
+namespace Tongban.Workflows.Steps;
+
+/// <summary>A province step to run: one message on the province's queue. Carries no personal data.</summary>
+public sealed record ProvinceWorkItem(
+    string CaseId, string StepName, string? Subject, string Operation, string Province, int Round)
+{
+    public string StepKey => StepKeys.Of(StepName, Subject);
+}
+
+public enum StepOutcome
+{
+    /// <summary>The province answered with a result.</summary>
+    Succeeded,
+    /// <summary>The province has no such record.</summary>
+    NoRecord,
+    /// <summary>A business rule at the province refused it.</summary>
+    Refused,
+    /// <summary>A defect (not retried), or transient faults beyond the queue's retries (Transient = true).</summary>
+    Failed,
+}
+
+/// <summary>The event that carries a province step's result to its orchestration. Data holds no ID numbers.</summary>
+public sealed record StepResult(StepOutcome Outcome, string? Reason = null, IReadOnlyDictionary<string, string>? Data = null, bool Transient = false)
+{
+    public string? Get(string key) => Data is not null && Data.TryGetValue(key, out var v) ? v : null;
+}
+
+/// <summary>A change to one timeline step, stamped with orchestration time.</summary>
+public sealed record StepChange(
+    string Name, string? Subject, string? Province, StepStatus Status, DateTimeOffset At,
+    string? Detail = null, bool? NeedsAttention = null, int? Attempts = null);
+
+/// <summary>What an activity writes to the case row: status, step changes, outcome.</summary>
+public sealed record CaseProgress(
+    string CaseId, CaseStatus? Status = null, IReadOnlyList<StepChange>? Steps = null, CaseOutcome? Outcome = null);
+
+/// <summary>Province steps to start together: marks them Running and queues them.</summary>
+public sealed record ProvinceDispatch(string CaseId, IReadOnlyList<ProvinceWorkItem> Items, DateTimeOffset At, CaseStatus? Status = null);
+
+public sealed record IrreversibleStepRequest(string CaseId, string StepName);
+
+public sealed record OfficerDecisionEvent(string Decision, string Officer, string? Reason);
+
+public sealed record WithdrawalNotice(string Reason);
+
+/// <summary>How long to wait for a province step and how to re-drive it; captured at case start so replays agree.</summary>
+public sealed record StepPolicy(TimeSpan StepTimeout, TimeSpan RetryDelay, TimeSpan MaxRetryDelay, int MaxRounds, int AttentionAfterRounds)
+{
+    public static StepPolicy Default { get; } = new(TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(30), 3, 3);
+
+    public TimeSpan DelayBefore(int round)
+    {
+        var factor = Math.Pow(2, Math.Max(0, round - 2));
+        var delay = TimeSpan.FromTicks((long)Math.Min(RetryDelay.Ticks * factor, MaxRetryDelay.Ticks));
+        return delay;
+    }
+}
+
+/// <summary>The orchestration's input: identifiers and settings only, no personal data.</summary>
+public sealed record CaseWorkflowInput(
+    string CaseId, string CaseType, string HandlingProvince, IReadOnlyList<CaseParty> Parties,
+    TimeSpan ReviewWindow, StepPolicy Policy);
+
+/// <summary>A party by role and home province (e.g. partyA at 330000), without personal data.</summary>
+public sealed record CaseParty(string Role, string Province);
