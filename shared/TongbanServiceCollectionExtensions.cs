@@ -36,6 +36,7 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<NonceStore>();
         services.AddSingleton<ProvinceWorkQueue>();
+        services.AddSingleton<StorageInitializer>();
 
         services.AddSingleton(DivisionCatalog.Shared);
         services.AddSingleton(sp => new OpenCaseValidator(
@@ -43,12 +44,14 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<PartnerAuthenticator>();
         services.AddSingleton<CaseApi>();
         services.AddSingleton<HealthApi>();
+        services.AddSingleton<ProvinceCallbackApi>();
 
         services.AddProvinces(configuration);
 
         services.AddSingleton<CaseActivities>();
         services.AddSingleton<ProvinceStepInvoker>();
         services.AddSingleton<ProvinceWorkHandler>();
+        services.AddSingleton<Operations.HousekeepingJob>();
         return services;
     }
 

@@ -1,0 +1,122 @@
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Tongban.Storage;
+using Tongban.Workflows.Steps;
+
+namespace Tongban.DevHost.Hosting;
+
+/// <summary>
+/// The devhost's stand-in for the Functions queue trigger on one province queue: receive a batch,
+/// run the shared handler, delete on success; on failure the message comes back after a back-off, and
+/// after MaxDequeueCount deliveries it moves to the poison queue, whose handler tells the orchestration.
+/// </summary>
+public sealed class ProvinceQueueListener(
+    string queueName, bool poison, QueueServiceClient queues, ProvinceWorkHandler handler, QueueListenerSettings settings,
+    ILogger<ProvinceQueueListener> logger) : BackgroundService
+{
+    public string QueueName => queueName;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var queue = queues.GetQueueClient(queueName);
+        var poisonQueue = queues.GetQueueClient(StorageNames.PoisonQueue(queueName));
+        var idle = TimeSpan.FromMilliseconds(50);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            QueueMessage[] messages;
+            try
+            {
+                messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, settings.VisibilityTimeout, stoppingToken)).Value;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Storage away (restarting): wait and try again, as the Functions host does.
+                logger.LogWarning(e, "Queue {Queue} could not be read", queueName);
+                await Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                continue;
+            }
+
+            if (messages.Length == 0)
+            {
+                await Delay(idle, stoppingToken);
+                idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, settings.MaxPollingInterval.Ticks));
+                continue;
+            }
+
+            idle = TimeSpan.FromMilliseconds(50);
+            await Task.WhenAll(messages.Select(m => ProcessAsync(queue, poisonQueue, m, stoppingToken)));
+        }
+    }
+
+    private async Task ProcessAsync(QueueClient queue, QueueClient poisonQueue, QueueMessage message, CancellationToken ct)
+    {
+        try
+        {
+            if (poison)
+            {
+                await handler.HandlePoisonAsync(message.MessageText, ct);
+            }
+            else
+            {
+                await handler.HandleAsync(message.MessageText, message.DequeueCount, ct);
+            }
+
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            if (!poison && message.DequeueCount >= settings.MaxDequeueCount)
+            {
+                logger.LogWarning(e, "Message {MessageId} on {Queue} failed {Count} times: moved to poison", message.MessageId, queueName, message.DequeueCount);
+                await poisonQueue.SendMessageAsync(message.MessageText, ct);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
+                return;
+            }
+
+            var backoff = TimeSpan.FromTicks(Math.Min(settings.RetryDelay.Ticks * (1L << (int)Math.Min(message.DequeueCount - 1, 10)), settings.MaxRetryDelay.Ticks));
+            logger.LogInformation("Message {MessageId} on {Queue} failed (delivery {Count}): {Error}; again in {Delay}",
+                message.MessageId, queueName, message.DequeueCount, e.Message, backoff);
+            try
+            {
+                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: backoff, cancellationToken: ct);
+            }
+            catch (Exception updateFailure) when (!ct.IsCancellationRequested)
+            {
+                // The message reappears after its visibility timeout anyway.
+                logger.LogDebug(updateFailure, "Could not reschedule message {MessageId}", message.MessageId);
+            }
+        }
+    }
+
+    private static async Task Delay(TimeSpan delay, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(delay, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+}
+
+/// <summary>Queue loop settings (<c>Tongban:Queues</c>), mirroring host.json's queues section.</summary>
+public sealed class QueueListenerSettings
+{
+    public int BatchSize { get; set; } = 16;
+
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    public TimeSpan MaxPollingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public int MaxDequeueCount { get; set; } = 5;
+
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,19 @@
+using Microsoft.DurableTask;
+using Tongban.Cases;
+using Tongban.Workflows.Marriage;
+using Tongban.Workflows.Steps;
+
+namespace Tongban.Workflows;
+
+/// <summary>Registers every orchestrator and activity under its registry name, for the devhost and the test host.</summary>
+public static class WorkflowRegistry
+{
+    public static void Register(DurableTaskRegistry registry)
+    {
+        registry.AddOrchestratorFunc<CaseWorkflowInput, CaseStatus>(WorkflowNames.Orchestrators.MarriageRegistration,
+            (context, input) => MarriageRegistrationWorkflow.RunAsync(context, input));
+        registry.AddActivity<RecordCaseProgressActivity>(WorkflowNames.Activities.RecordCaseProgress);
+        registry.AddActivity<DispatchProvinceStepsActivity>(WorkflowNames.Activities.DispatchProvinceSteps);
+        registry.AddActivity<EnterIrreversibleStepActivity>(WorkflowNames.Activities.EnterIrreversibleStep);
+    }
+}
