@@ -1,0 +1,78 @@
+namespace Tongban.Sandbox.Knobs;
+
+/// <summary>
+/// One simulated province's behaviour, changeable while the sandbox runs. Each setting is read and written
+/// atomically (the whole set is an immutable value swapped under a lock).
+/// </summary>
+public sealed class ProvinceKnobs
+{
+    private readonly Lock _gate = new();
+    private ProvinceKnobSettings _settings = new();
+
+    internal ProvinceKnobs(string provinceCode) => ProvinceCode = provinceCode;
+
+    public string ProvinceCode { get; }
+
+    /// <summary>Every setting at one instant.</summary>
+    public ProvinceKnobSettings Current => Volatile.Read(ref _settings);
+
+    /// <summary>Added before every answer.</summary>
+    public TimeSpan Latency { get => Current.Latency; set => Update(s => s with { Latency = NonNegative(value) }); }
+
+    /// <summary>Share of requests (0..1) answered with the province's transient error (Zhejiang 99, Shanghai 503).</summary>
+    public double ErrorRate
+    {
+        get => Current.ErrorRate;
+        set => Update(s => s with { ErrorRate = value is >= 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value)) });
+    }
+
+    /// <summary>Requests per second accepted; 0 means unlimited. Beyond it: Zhejiang 99, Shanghai 429 with Retry-After.</summary>
+    public int RateLimitPerSecond
+    {
+        get => Current.RateLimitPerSecond;
+        set => Update(s => s with { RateLimitPerSecond = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value)) });
+    }
+
+    /// <summary>The province's gateway is out: every request gets 503.</summary>
+    public bool Down { get => Current.Down; set => Update(s => s with { Down = value }); }
+
+    /// <summary>How long slow work (tickets) takes before it is decided.</summary>
+    public TimeSpan SlowWorkDelay { get => Current.SlowWorkDelay; set => Update(s => s with { SlowWorkDelay = NonNegative(value) }); }
+
+    /// <summary>Zhejiang: how long a requestSecret lives (expiresInSeconds).</summary>
+    public TimeSpan TokenLifetime
+    {
+        get => Current.TokenLifetime;
+        set => Update(s => s with { TokenLifetime = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value)) });
+    }
+
+    /// <summary>Shanghai: the hub's base address; callbacks go to {base}/api/v1/provinces/310000/callbacks.</summary>
+    public Uri? CallbackBaseUrl { get => Current.CallbackBaseUrl; set => Update(s => s with { CallbackBaseUrl = value }); }
+
+    /// <summary>Shanghai: deliver every callback twice (each with its own nonce).</summary>
+    public bool DuplicateCallbacks { get => Current.DuplicateCallbacks; set => Update(s => s with { DuplicateCallbacks = value }); }
+
+    /// <summary>Shanghai: decide at once and deliver the callback before answering the 202.</summary>
+    public bool EarlyCallbacks { get => Current.EarlyCallbacks; set => Update(s => s with { EarlyCallbacks = value }); }
+
+    public void Update(Func<ProvinceKnobSettings, ProvinceKnobSettings> change)
+    {
+        lock (_gate) Volatile.Write(ref _settings, change(_settings));
+    }
+
+    private static TimeSpan NonNegative(TimeSpan value) =>
+        value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value));
+}
+
+public sealed record ProvinceKnobSettings
+{
+    public TimeSpan Latency { get; init; }
+    public double ErrorRate { get; init; }
+    public int RateLimitPerSecond { get; init; }
+    public bool Down { get; init; }
+    public TimeSpan SlowWorkDelay { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromSeconds(900);
+    public Uri? CallbackBaseUrl { get; init; }
+    public bool DuplicateCallbacks { get; init; }
+    public bool EarlyCallbacks { get; init; }
+}
