@@ -1,1 +1,4 @@
-Console.WriteLine("x");
+using Tongban.DevHost;
+
+await using var hub = await DevHostApp.StartAsync(args);
+await hub.WaitForShutdownAsync();

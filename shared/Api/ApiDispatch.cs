@@ -6,22 +6,25 @@ namespace Tongban.Api;
 /// <summary>Route name → handler: how a host that maps routes itself (the devhost) reaches the shared handlers.</summary>
 public static class ApiDispatch
 {
-    public static RequestDelegate For(string routeName) => routeName switch
+    public static RequestDelegate For(string routeName)
     {
-        "OpenCase" => ctx => Run(ctx, (api, r) => api.OpenCaseAsync(r)),
-        "ListCases" => ctx => Run(ctx, (api, r) => api.ListCasesAsync(r)),
-        "GetCase" => ctx => Run(ctx, (api, r) => api.GetCaseAsync(r, Route(r, "caseId"))),
-        "DecideCase" => ctx => Run(ctx, (api, r) => api.DecideAsync(r, Route(r, "caseId"))),
-        "WithdrawCase" => ctx => Run(ctx, (api, r) => api.WithdrawAsync(r, Route(r, "caseId"))),
-        "ProvinceCallback" => ctx => Execute(ctx, ctx.RequestServices.GetRequiredService<ProvinceCallbackApi>().HandleAsync(ctx.Request, Route(ctx.Request, "code"))),
-        "Health" => ctx => Execute(ctx, ctx.RequestServices.GetRequiredService<HealthApi>().CheckAsync(ctx.Request)),
+        var handler = Handler(routeName);
+        return async context => await (await handler(context)).ExecuteAsync(context);
+    }
+
+    private static Func<HttpContext, Task<IResult>> Handler(string routeName) => routeName switch
+    {
+        "OpenCase" => c => Cases(c).OpenCaseAsync(c.Request),
+        "ListCases" => c => Cases(c).ListCasesAsync(c.Request),
+        "GetCase" => c => Cases(c).GetCaseAsync(c.Request, Route(c, "caseId")),
+        "DecideCase" => c => Cases(c).DecideAsync(c.Request, Route(c, "caseId")),
+        "WithdrawCase" => c => Cases(c).WithdrawAsync(c.Request, Route(c, "caseId")),
+        "ProvinceCallback" => c => c.RequestServices.GetRequiredService<ProvinceCallbackApi>().HandleAsync(c.Request, Route(c, "code")),
+        "Health" => c => c.RequestServices.GetRequiredService<HealthApi>().CheckAsync(c.Request),
         _ => throw new ArgumentOutOfRangeException(nameof(routeName), routeName, "Unknown route."),
     };
 
-    private static Task Run(HttpContext context, Func<CaseApi, HttpRequest, Task<IResult>> handler) =>
-        Execute(context, handler(context.RequestServices.GetRequiredService<CaseApi>(), context.Request));
+    private static CaseApi Cases(HttpContext context) => context.RequestServices.GetRequiredService<CaseApi>();
 
-    private static async Task Execute(HttpContext context, Task<IResult> result) => await (await result).ExecuteAsync(context);
-
-    private static string Route(HttpRequest request, string name) => request.RouteValues[name]?.ToString() ?? "";
+    private static string Route(HttpContext context, string name) => context.Request.RouteValues[name]?.ToString() ?? "";
 }

@@ -1,0 +1,205 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
+using Tongban.Api;
+using Tongban.DevHost.Hosting;
+using Tongban.Operations;
+using Tongban.Provinces;
+using Tongban.Sandbox;
+using Tongban.Storage;
+using Tongban.Workflows;
+
+namespace Tongban.DevHost;
+
+/// <summary>
+/// The whole hub in one process, without Core Tools: Azurite when the configured development storage
+/// does not answer, the province sandbox for every province without a BaseUrl, the Durable engine, the
+/// partner API on the shared routes, and queue and timer loops calling the shared handlers.
+/// </summary>
+public sealed class DevHostApp : IAsyncDisposable
+{
+    public const string DefaultUrl = "http://127.0.0.1:7071";
+    private const string DevelopmentStorage = "UseDevelopmentStorage=true";
+
+    private readonly WebApplication app;
+    private readonly DurableEngine engine;
+
+    private DevHostApp(WebApplication app, DurableEngine engine, AzuriteLauncher? azurite, ProvinceSandbox? sandbox, Uri url, DevHostInventory inventory)
+    {
+        this.app = app;
+        this.engine = engine;
+        Azurite = azurite;
+        Sandbox = sandbox;
+        Url = url;
+        Inventory = inventory;
+    }
+
+    public Uri Url { get; }
+
+    public AzuriteLauncher? Azurite { get; }
+
+    public ProvinceSandbox? Sandbox { get; }
+
+    public IServiceProvider Services => app.Services;
+
+    public DevHostInventory Inventory { get; }
+
+    public Task WaitForShutdownAsync() => app.WaitForShutdownAsync();
+
+    /// <summary>Builds and starts everything. <paramref name="configure"/> lets tests add configuration sources.</summary>
+    public static async Task<DevHostApp> StartAsync(string[] args, Action<ConfigurationManager>? configure = null, CancellationToken ct = default)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder.Configuration);
+        if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        using var bootLogs = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole(o => o.SingleLine = true));
+        var boot = bootLogs.CreateLogger<DevHostApp>();
+        var defaults = new Dictionary<string, string?>();
+
+        // Storage: development storage means Azurite; start it when it does not answer.
+        AzuriteLauncher? azurite = null;
+        var storage = builder.Configuration["AzureWebJobsStorage"];
+        if (string.IsNullOrWhiteSpace(storage) || storage.Equals(DevelopmentStorage, StringComparison.OrdinalIgnoreCase))
+        {
+            var location = builder.Configuration["Tongban:Azurite:Location"] ?? Path.Combine(RepoRoot.Find(), ".azurite");
+            azurite = await AzuriteLauncher.EnsureAsync(10000, 10001, 10002, location, ct);
+            boot.LogInformation("Azurite {State} (data in {Location})", azurite.Started ? "started" : "already running", location);
+            storage = azurite.ConnectionString;
+            builder.Configuration["AzureWebJobsStorage"] = storage;
+            if (string.IsNullOrWhiteSpace(builder.Configuration["Tongban:Pii:Key"]))
+            {
+                defaults["Tongban:Pii:Key"] = LocalPiiKey(location);
+            }
+        }
+
+        // Sandbox: every configured or known province without a BaseUrl is served by the simulator, with the contract's sandbox credentials.
+        ProvinceSandbox? sandbox = null;
+        var credentials = builder.Configuration["Tongban:Sandbox:Credentials"] ?? RepoRoot.SandboxCredentials();
+        if (credentials is not null)
+        {
+            var sandboxConfig = new ConfigurationBuilder().AddJsonFile(credentials, optional: false).Build();
+            foreach (var (key, value) in sandboxConfig.AsEnumerable())
+            {
+                if (value is not null && !key.StartsWith('_')) defaults[$"Tongban:{key}"] = value;
+            }
+        }
+
+        var provinceCodes = builder.Configuration.GetSection("Tongban:Provinces").GetChildren().Select(c => c.Key)
+            .Union(defaults.Keys.Where(k => k.StartsWith("Tongban:provinces:", StringComparison.OrdinalIgnoreCase)).Select(k => k.Split(':')[2]))
+            .Distinct().ToList();
+        var needSandbox = provinceCodes.Where(code => string.IsNullOrWhiteSpace(builder.Configuration[$"Tongban:Provinces:{code}:BaseUrl"])).ToList();
+        if (needSandbox.Count > 0)
+        {
+            var sandboxPort = builder.Configuration.GetValue("Tongban:Sandbox:Port", 0);
+            sandbox = await ProvinceSandbox.StartAsync(new SandboxOptions { Port = sandboxPort }, ct);
+            foreach (var code in needSandbox) defaults[$"Tongban:Provinces:{code}:BaseUrl"] = sandbox.BaseUrl.ToString();
+            boot.LogInformation("Province sandbox on {Url} for {Provinces}", sandbox.BaseUrl, string.Join(", ", needSandbox));
+        }
+
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
+
+        // The Durable engine, on the same storage.
+        var taskHub = builder.Configuration["Tongban:TaskHub"] ?? "tongban";
+        var engineSettings = builder.Configuration.GetSection("Tongban:Engine").Get<EngineSettings>() ?? new EngineSettings();
+        var engineLogs = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole(o => o.SingleLine = true)
+            .AddFilter("DurableTask", LogLevel.Warning).AddFilter("Microsoft.DurableTask", LogLevel.Warning));
+        var engine = await DurableEngine.StartAsync(storage!, taskHub, engineSettings, engineLogs, ct);
+
+        builder.Services.AddTongbanCore(builder.Configuration);
+        builder.Services.AddTongbanProvinceAdapters();
+        builder.Services.AddDurableTaskWorker(worker =>
+        {
+            worker.UseGrpc(engine.Channel);
+            worker.AddTasks(WorkflowRegistry.Register);
+        });
+        builder.Services.AddDurableTaskClient(client => client.UseGrpc(engine.Channel));
+        builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+            .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning).AddFilter("Azure", LogLevel.Warning);
+
+        var queueSettings = builder.Configuration.GetSection("Tongban:Queues").Get<QueueListenerSettings>() ?? new QueueListenerSettings();
+        builder.Services.AddSingleton(queueSettings);
+        var queues = new List<string>();
+        foreach (var code in builder.Configuration.GetSection("Tongban:Provinces").GetChildren().Select(c => c.Key))
+        {
+            var queue = StorageNames.ProvinceQueue(code);
+            queues.Add(queue);
+            foreach (var poison in new[] { false, true })
+            {
+                builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<ProvinceQueueListener>(sp, queue, poison));
+            }
+        }
+
+        builder.Services.AddHostedService<HousekeepingLoop>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+        var app = builder.Build();
+        foreach (var route in ApiRoutes.All)
+        {
+            app.MapMethods($"/{ApiRoutes.Prefix}/{route.Template}", [route.Method], ApiDispatch.For(route.Name)).WithName(route.Name);
+        }
+
+        var provinces = app.Services.GetRequiredService<ProvinceRegistry>();
+        await app.Services.GetRequiredService<StorageInitializer>().EnsureAsync(provinces.Codes, ct);
+        await app.StartAsync(ct);
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        if (sandbox is not null) sandbox.Knobs.Shanghai.CallbackBaseUrl = url;
+        var inventory = new DevHostInventory(
+            ApiRoutes.All.Select(r => (r.Method, r.Template)).ToList(),
+            queues.SelectMany(q => new[] { q, StorageNames.PoisonQueue(q) }).ToList(),
+            WorkflowNames.Orchestrators.All, WorkflowNames.Activities.All);
+        app.Logger.LogInformation("Tongban hub listening on {Url} (task hub {TaskHub})", url, taskHub);
+        return new DevHostApp(app, engine, azurite, sandbox, url, inventory);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        await engine.DisposeAsync();
+        if (Sandbox is not null) await Sandbox.DisposeAsync();
+        if (Azurite is not null) await Azurite.DisposeAsync();
+    }
+
+    /// <summary>A development PII key kept beside Azurite's data, so a restarted devhost can still read its cases.</summary>
+    private static string LocalPiiKey(string azuriteLocation)
+    {
+        Directory.CreateDirectory(azuriteLocation);
+        var path = Path.Combine(azuriteLocation, "tongban-dev-pii.key");
+        if (!File.Exists(path)) File.WriteAllText(path, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        return File.ReadAllText(path).Trim();
+    }
+}
+
+/// <summary>What this devhost exposes: compared in a test with the Functions app's generated metadata.</summary>
+public sealed record DevHostInventory(
+    IReadOnlyList<(string Method, string Template)> Routes, IReadOnlyList<string> Queues,
+    IReadOnlyList<string> Orchestrators, IReadOnlyList<string> Activities);
+
+/// <summary>The devhost's timer trigger: runs the shared housekeeping job on a fixed period.</summary>
+public sealed class HousekeepingLoop(HousekeepingJob job, IConfiguration configuration, ILogger<HousekeepingLoop> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var period = configuration.GetValue("Tongban:Housekeeping:Period", TimeSpan.FromSeconds(30));
+        using var timer = new PeriodicTimer(period);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await job.RunAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(e, "Housekeeping failed; it runs again next period");
+            }
+        }
+    }
+}

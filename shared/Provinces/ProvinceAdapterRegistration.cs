@@ -1,0 +1,12 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Tongban.Provinces;
+
+/// <summary>The protocol families the hub speaks. A province joins by configuration; a new protocol adds one factory here.</summary>
+public static class ProvinceAdapterRegistration
+{
+    public static IServiceCollection AddTongbanProvinceAdapters(this IServiceCollection services)
+    {
+        return services;
+    }
+}
