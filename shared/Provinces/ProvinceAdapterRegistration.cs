@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Tongban.Provinces.Shanghai;
+using Tongban.Provinces.Zhejiang;
 
 namespace Tongban.Provinces;
 
@@ -7,6 +9,8 @@ public static class ProvinceAdapterRegistration
 {
     public static IServiceCollection AddTongbanProvinceAdapters(this IServiceCollection services)
     {
+        services.AddSingleton<IProvinceAdapterFactory, ZhejiangAdapterFactory>();
+        services.AddSingleton<IProvinceAdapterFactory, ShanghaiAdapterFactory>();
         return services;
     }
 }
