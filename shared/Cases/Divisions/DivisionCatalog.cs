@@ -10,13 +10,8 @@ public sealed class DivisionCatalog
 {
     private readonly Lazy<Tables> tables;
 
-    public DivisionCatalog()
-        : this(() => Tables.Load(typeof(DivisionCatalog).Assembly))
-    {
-    }
-
-    private DivisionCatalog(Func<Tables> load) =>
-        tables = new Lazy<Tables>(load, LazyThreadSafetyMode.ExecutionAndPublication);
+    public DivisionCatalog() =>
+        tables = new Lazy<Tables>(() => Tables.Load(typeof(DivisionCatalog).Assembly), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>The catalog of the embedded data; one per process is enough.</summary>
     public static DivisionCatalog Shared { get; } = new();
