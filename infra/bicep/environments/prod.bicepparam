@@ -1,0 +1,66 @@
+// Production: the provinces' live gateways. Secret values are set in the vault, never here.
+using '../main.bicep'
+
+param environmentName = 'prod'
+param taskHubName = 'TongbanProd'
+param storageSkuName = 'Standard_ZRS'
+param logRetentionInDays = 90
+param alertEmails = [
+  'tongban-ops@example.gov.cn'
+]
+
+param provinces = [
+  {
+    code: '330000' // Zhejiang
+    scheme: 'zj-gateway'
+    baseUrl: 'https://gateway.zj.example.gov.cn'
+    settings: {
+      appKey: 'tongban-hub'
+    }
+    secretFields: [
+      'appSecret'
+    ]
+  }
+  {
+    code: '310000' // Shanghai
+    scheme: 'sh-hmac'
+    baseUrl: 'https://gateway.sh.example.gov.cn'
+    settings: {
+      appKey: 'tongban-hub'
+      callbackKey: 'sh-callback'
+    }
+    secretFields: [
+      'appSecret'
+      'callbackSecret'
+    ]
+  }
+  {
+    code: '360000' // Jiangxi
+    scheme: 'jx-esb'
+    baseUrl: 'https://gateway.jx.example.gov.cn'
+    settings: {
+      appId: 'tongban-hub'
+    }
+    secretFields: [
+      'appSecret'
+    ]
+  }
+  {
+    code: '340000' // Anhui
+    scheme: 'ah-tif'
+    baseUrl: 'https://gateway.ah.example.gov.cn'
+    settings: {
+      paasId: 'tongban-hub'
+      appId: 'ah-app-0001'
+      sm2UserId: '1234567812345678'
+    }
+    // The PEM public keys are not secret; they live beside the private key so a key pair rotates in one place.
+    secretFields: [
+      'paasToken'
+      'sm4KeyHex'
+      'hubSm2PrivateKeyPem'
+      'hubSm2PublicKeyPem'
+      'provinceSm2PublicKeyPem'
+    ]
+  }
+]
