@@ -92,8 +92,11 @@ public sealed partial class AnhuiAdapter : IProvinceAdapter
     public Task<ProvinceAnswer<Acknowledged>> UpdateMaritalStatusAsync(MaritalUpdate request, CancellationToken ct) =>
         AckAsync(Apis.MaritalUpdate, request, ct);
 
-    public Task<ProvinceAnswer<BirthVerification>> VerifyBirthAsync(BirthVerifyRequest request, CancellationToken ct) =>
-        CallAsync<BirthVerification>(Apis.BirthVerify, request, ct);
+    public async Task<ProvinceAnswer<BirthVerification>> VerifyBirthAsync(BirthVerifyRequest request, CancellationToken ct)
+    {
+        var answer = await CallAsync<BirthVerifyResult>(Apis.BirthVerify, request, ct);
+        return Map(answer, r => new BirthVerification(r.Valid, r.BirthDate, r.Sex, r.Used));
+    }
 
     public Task<ProvinceAnswer<Acknowledged>> MarkBirthCertificateUsedAsync(BirthCertificateUse request, CancellationToken ct) =>
         AckAsync(Apis.BirthMarkUsed, request, ct);
@@ -142,7 +145,10 @@ public sealed partial class AnhuiAdapter : IProvinceAdapter
 
     private sealed record TaskReference(string TaskId);
 
-    private sealed record ResidentVerifyResult(bool Match, string? HukouDivision, ResidentStatus? ResidentStatus);
+    // Results whose fields may be absent (no match, unknown certificate); everything else is required.
+    private sealed record ResidentVerifyResult(bool Match, string? HukouDivision = null, ResidentStatus? ResidentStatus = null);
+
+    private sealed record BirthVerifyResult(bool Valid, bool Used, DateOnly? BirthDate = null, Sex? Sex = null);
 
     private sealed record TaskState(string State, string? Reason = null, TaskResult? Result = null);
 
