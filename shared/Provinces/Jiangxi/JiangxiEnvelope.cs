@@ -106,17 +106,22 @@ public static class JiangxiEnvelope
 
     private static Dictionary<string, string> ParseFlat(string json)
     {
-        var node = JsonNode.Parse(json) as JsonObject ?? throw new JsonException("Expected a JSON object.");
+        using var document = JsonDocument.Parse(json);
+        if (document.RootElement.ValueKind != JsonValueKind.Object) throw new JsonException("Expected a JSON object.");
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in node)
+        foreach (var property in document.RootElement.EnumerateObject())
         {
-            fields[name] = value switch
+            var value = property.Value;
+            var text = value.ValueKind switch
             {
-                null => "",
-                JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-                JsonValue v => v.ToJsonString(),
-                _ => throw new JsonException($"Field '{name}' is not a scalar value."),
+                JsonValueKind.Null => "",
+                JsonValueKind.String => value.GetString()!,
+                JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+                _ => throw new JsonException($"Field '{property.Name}' is not a scalar value."),
             };
+
+            // A repeated field would make the signed text ambiguous.
+            if (!fields.TryAdd(property.Name, text)) throw new JsonException($"Field '{property.Name}' appears twice.");
         }
 
         return fields;

@@ -69,6 +69,25 @@ public sealed class JiangxiAdapterTests : IDisposable
         Assert.Equal(new ResidentVerification(false, "360102", ResidentStatus.Cancelled), answer.Value);
     }
 
+    [Fact]
+    public async Task Reads_a_mismatch_that_carries_no_rkzt()
+    {
+        Answer("0000", new() { ["ppjg"] = "0" });
+
+        var answer = await adapter.VerifyResidentAsync(new Person(Wife, "张敏"), default);
+
+        Assert.False(answer.Value!.Match);
+        Assert.Null(answer.Value.HukouDivision);
+    }
+
+    [Fact]
+    public async Task Throws_a_defect_for_a_match_that_carries_no_rkzt()
+    {
+        Answer("0000", new() { ["ppjg"] = "1", ["hjxzqh"] = "360102" });
+
+        await Assert.ThrowsAsync<ProvinceDefectException>(() => adapter.VerifyResidentAsync(new Person(Wife, "张敏"), default));
+    }
+
     [Theory]
     [InlineData("10", MaritalStatus.Unmarried)]
     [InlineData("20", MaritalStatus.Married)]
@@ -387,6 +406,16 @@ public sealed class JiangxiAdapterTests : IDisposable
         var error = await Assert.ThrowsAsync<ProvinceTransientException>(() => toDown.VerifyResidentAsync(new Person(Wife, "张敏"), default));
 
         Assert.Equal(TimeSpan.FromSeconds(7), error.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Throws_transient_when_the_ESB_answers_something_that_is_not_an_envelope()
+    {
+        using var odd = WireMockServer.Start();
+        odd.Given(Request.Create().UsingPost()).RespondWith(Response.Create().WithStatusCode(200).WithBody("<html>maintenance</html>"));
+        var toOdd = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(new Uri(odd.Url!)), http, new FixedClock(JiangxiProvinceStub.Now));
+
+        await Assert.ThrowsAsync<ProvinceTransientException>(() => toOdd.VerifyResidentAsync(new Person(Wife, "张敏"), default));
     }
 
     [Fact]

@@ -63,6 +63,15 @@ public class JiangxiEnvelopeTests
         Assert.Equal("1", biz["yxbz"]);
     }
 
+    [Theory]
+    [InlineData("{\"retCode\":\"0000\",\"retCode\":\"2001\"}")]
+    [InlineData("{\"bizContent\":{\"xm\":\"a\"}}")]
+    [InlineData("[]")]
+    public void Refuses_an_envelope_with_repeated_or_nested_fields(string json)
+    {
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => JiangxiEnvelope.ParseEnvelope(json));
+    }
+
     [Fact]
     public void Writes_every_bizContent_value_as_a_string()
     {
