@@ -108,7 +108,8 @@ public sealed class DevHostApp : IAsyncDisposable
         var taskHub = builder.Configuration["Tongban:TaskHub"] ?? "tongban";
         var engineSettings = builder.Configuration.GetSection("Tongban:Engine").Get<EngineSettings>() ?? new EngineSettings();
         var engineLogs = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole(o => o.SingleLine = true)
-            .AddFilter("DurableTask", LogLevel.Warning).AddFilter("Microsoft.DurableTask", LogLevel.Warning));
+            .AddFilter("DurableTask", LogLevel.Warning).AddFilter("Microsoft.DurableTask", LogLevel.Warning)
+            .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
         var engine = await DurableEngine.StartAsync(storage!, taskHub, engineSettings, engineLogs, ct);
 
         builder.Services.AddTongbanCore(builder.Configuration);

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Tongban.Provinces.Anhui;
+using Tongban.Provinces.Jiangxi;
 using Tongban.Provinces.Shanghai;
 using Tongban.Provinces.Zhejiang;
 
@@ -11,6 +13,8 @@ public static class ProvinceAdapterRegistration
     {
         services.AddSingleton<IProvinceAdapterFactory, ZhejiangAdapterFactory>();
         services.AddSingleton<IProvinceAdapterFactory, ShanghaiAdapterFactory>();
+        services.AddSingleton<IProvinceAdapterFactory, JiangxiAdapterFactory>();
+        services.AddSingleton<IProvinceAdapterFactory, AnhuiAdapterFactory>();
         return services;
     }
 }
