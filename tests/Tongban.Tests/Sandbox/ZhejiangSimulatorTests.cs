@@ -276,4 +276,14 @@ public sealed class ZhejiangSimulatorTests : IAsyncLifetime
         Assert.Contains("00", codes);
         Assert.True(codes.Count(c => c == "00") <= 4); // at most two per second, and six calls span at most two windows
     }
+
+    [Fact]
+    public async Task Latency_knob_delays_every_answer()
+    {
+        await _zj.TokenAsync();
+        _sandbox.Knobs.Zhejiang.Latency = TimeSpan.FromMilliseconds(400);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal("00", Code(await _zj.CallAsync("zj.jyt.xj.query", ("studentNo", "G33021220180909945X"))));
+        Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(380), $"answered after {started.Elapsed}");
+    }
 }
