@@ -238,17 +238,76 @@ public sealed class ShanghaiSimulatorTests : IAsyncLifetime
     public async Task Rate_limit_answers_429_with_retry_after()
     {
         _sandbox.Knobs.Shanghai.RateLimitPerSecond = 1;
-        var statuses = new List<HttpStatusCode>();
-        TimeSpan? retryAfter = null;
-        for (var i = 0; i < 4; i++)
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
+            _sh.SendAsync(HttpMethod.Get, "sh/api/v2/students/G310104201612075770")));
+        try
         {
-            using var response = await _sh.SendAsync(HttpMethod.Get, "sh/api/v2/students/G310104201612075770");
-            statuses.Add(response.StatusCode);
-            if (response.StatusCode == HttpStatusCode.TooManyRequests) retryAfter ??= response.Headers.RetryAfter?.Delta;
+            Assert.InRange(responses.Count(r => r.StatusCode == HttpStatusCode.OK), 1, 2);
+            var limited = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+            Assert.Equal(6, responses.Count(r => r.StatusCode == HttpStatusCode.OK) + limited.Count);
+            Assert.All(limited, r => Assert.Equal(TimeSpan.FromSeconds(1), r.Headers.RetryAfter?.Delta));
         }
-        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
-        Assert.Contains(HttpStatusCode.OK, statuses);
-        Assert.Equal(TimeSpan.FromSeconds(1), retryAfter);
+        finally
+        {
+            foreach (var response in responses) response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_registrations_of_one_hubCaseId_issue_one_certificate()
+    {
+        var body = new
+        {
+            registryCode = "310104",
+            partyA = new { idNumber = "310104198203055192", name = "姜婷洋" },
+            partyB = new { idNumber = "310115198704139828", name = "朱志静" },
+            hubCaseId = "case-concurrent",
+        };
+        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => _sh.SendAsync(HttpMethod.Post, "sh/api/v2/marriages", body)));
+        var numbers = new HashSet<string>();
+        foreach (var response in responses)
+        {
+            numbers.Add((await ShanghaiCaller.Json(response)).GetProperty("certificateNo").GetString()!);
+            response.Dispose();
+        }
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Single(numbers);
+        Assert.Single(_sandbox.State.Marriages);
+    }
+
+    [Fact]
+    public async Task Callback_without_a_204_is_abandoned_once_its_budget_is_spent()
+    {
+        await using var sandbox = await ProvinceSandbox.StartAsync(new SandboxOptions
+        {
+            CallbackRetryBaseDelay = TimeSpan.FromMilliseconds(50),
+            CallbackRetryBudget = TimeSpan.FromMilliseconds(400),
+        }, CancellationToken.None);
+        sandbox.Knobs.Shanghai.SlowWorkDelay = TimeSpan.Zero;
+        sandbox.Knobs.Shanghai.CallbackBaseUrl = _hub.BaseUrl;
+        _hub.AnswerFirst(Enumerable.Repeat(500, 100).ToArray());
+        using var http = new HttpClient { BaseAddress = sandbox.BaseUrl };
+        using var _ = await new ShanghaiCaller(http).SendAsync(HttpMethod.Post, "sh/api/v2/newborn-registrations", NewbornBody("case-n5"));
+
+        await Task.Delay(1500);
+        var attempts = sandbox.State.CallbackDeliveries.Count;
+        Assert.InRange(attempts, 2, 10);
+        Assert.All(sandbox.State.CallbackDeliveries, d => Assert.Equal(500, d.StatusCode));
+        await Task.Delay(500);
+        Assert.Equal(attempts, sandbox.State.CallbackDeliveries.Count);
+    }
+
+    [Fact]
+    public async Task Callback_waits_for_a_target_and_is_delivered_once_one_is_set()
+    {
+        _sandbox.Knobs.Shanghai.CallbackBaseUrl = null;
+        _sandbox.Knobs.Shanghai.SlowWorkDelay = TimeSpan.Zero;
+        using var _ = await _sh.SendAsync(HttpMethod.Post, "sh/api/v2/newborn-registrations", NewbornBody("case-n6"));
+        await Eventually.ValueAsync(() => Task.FromResult(_sandbox.State.CallbackDeliveries.Count), n => n >= 1, CallbackWait);
+        Assert.Null(_sandbox.State.CallbackDeliveries[0].StatusCode);
+        Assert.Empty(_hub.Received);
+        _sandbox.Knobs.Shanghai.CallbackBaseUrl = _hub.BaseUrl;
+        Assert.True(Assert.Single(await _hub.WaitForAsync(1, CallbackWait)).SignatureValid);
     }
 
     [Fact]
