@@ -121,7 +121,9 @@ public sealed class DevHostApp : IAsyncDisposable
         });
         builder.Services.AddDurableTaskClient(client => client.UseGrpc(engine.Channel));
         builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
-            .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning).AddFilter("Azure", LogLevel.Warning);
+            .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning)
+            // A 412 on an ETag race is expected and retried; the SDK would log each as a warning.
+            .AddFilter("Azure", LogLevel.Error);
 
         var queueSettings = builder.Configuration.GetSection("Tongban:Queues").Get<QueueListenerSettings>() ?? new QueueListenerSettings();
         builder.Services.AddSingleton(queueSettings);

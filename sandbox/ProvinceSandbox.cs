@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Tongban.Hosting;
 using Tongban.Sandbox.Knobs;
 using Tongban.Sandbox.Population;
 using Tongban.Sandbox.Shanghai;
@@ -61,6 +62,8 @@ public sealed class ProvinceSandbox : IAsyncDisposable
         // Request logs carry paths, and Shanghai's paths carry ID numbers.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port));
+        // Embedded in the devhost or a test: the outer host owns Ctrl-C.
+        builder.Services.AddEmbeddedHostLifetime();
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ProvinceSandbox>();
 

@@ -18,7 +18,8 @@ public sealed class ProvinceQueueListener(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var queue = queues.GetQueueClient(queueName);
+        // The poison listener reads the poison twin; both share the handler.
+        var queue = queues.GetQueueClient(poison ? StorageNames.PoisonQueue(queueName) : queueName);
         var poisonQueue = queues.GetQueueClient(StorageNames.PoisonQueue(queueName));
         var idle = TimeSpan.FromMilliseconds(50);
         while (!stoppingToken.IsCancellationRequested)

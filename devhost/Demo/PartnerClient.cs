@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tongban.Security;
+
+namespace Tongban.DevHost.Demo;
+
+/// <summary>
+/// A partner platform's side of the API: signs each request as partner-api.md says (fresh nonce,
+/// current timestamp, HMAC over method, path and query, timestamp, nonce and body hash).
+/// </summary>
+public sealed class PartnerClient(HttpClient http, string partnerCode, string secret, TimeProvider? time = null)
+{
+    public string PartnerCode => partnerCode;
+
+    public Task<PartnerResponse> GetAsync(string pathAndQuery, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, pathAndQuery, null, ct: ct);
+
+    public Task<PartnerResponse> PostAsync(string path, object body, string? idempotencyKey = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, path, Encoding.UTF8.GetBytes(body as string ?? JsonSerializer.Serialize(body, TongbanJson.Options)),
+            idempotencyKey is null ? null : new Dictionary<string, string> { ["Idempotency-Key"] = idempotencyKey }, ct: ct);
+
+    public async Task<PartnerResponse> SendAsync(HttpMethod method, string pathAndQuery, byte[]? body,
+        IReadOnlyDictionary<string, string>? headers = null, string contentType = "application/json", Action<HttpRequestMessage>? tamper = null,
+        CancellationToken ct = default)
+    {
+        var bytes = body ?? [];
+        var timestamp = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        using var request = new HttpRequestMessage(method, pathAndQuery);
+        request.Headers.Add("X-Tongban-Partner", partnerCode);
+        request.Headers.Add("X-Tongban-Timestamp", timestamp);
+        request.Headers.Add("X-Tongban-Nonce", nonce);
+        request.Headers.Add("X-Tongban-Signature", HmacRequestSignature.Compute(secret, method.Method, pathAndQuery, timestamp, nonce, bytes));
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>()) request.Headers.TryAddWithoutValidation(name, value);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(bytes);
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        tamper?.Invoke(request);
+        using var response = await http.SendAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        return new PartnerResponse((int)response.StatusCode, text, response.Headers.Location?.ToString(),
+            response.Content.Headers.ContentType?.MediaType, response.Headers.RetryAfter?.Delta);
+    }
+}
+
+/// <summary>A response as a partner sees it.</summary>
+public sealed record PartnerResponse(int Status, string Body, string? Location, string? ContentType, TimeSpan? RetryAfter)
+{
+    public JsonNode? Json => string.IsNullOrEmpty(Body) ? null : JsonNode.Parse(Body);
+
+    public string? this[string property] => Json?[property]?.ToString();
+}

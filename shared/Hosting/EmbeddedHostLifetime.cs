@@ -1,0 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Tongban.Hosting;
+
+/// <summary>
+/// The lifetime of a host embedded in another process (the Durable sidecar, the province sandbox): it
+/// does not listen for Ctrl-C itself, so the outer host receives the signal and stops it in order.
+/// Without it, the inner host's console lifetime swallows SIGINT and the outer one never stops.
+/// </summary>
+public sealed class EmbeddedHostLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+public static class EmbeddedHostLifetimeExtensions
+{
+    public static IServiceCollection AddEmbeddedHostLifetime(this IServiceCollection services) =>
+        services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+}
