@@ -8,6 +8,7 @@ using Tongban.Provinces;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<ExceptionMiddleware>();
-builder.Services.AddTongbanCore(builder.Configuration).AddTongbanProvinceAdapters();
+builder.UseMiddleware<DurableClientMiddleware>();
+builder.Services.AddTongbanCore(builder.Configuration).AddTongbanProvinceAdapters().AddBoundDurableTaskClient();
 builder.Services.AddHostedService<StorageStartup>();
 builder.Build().Run();
