@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tongban.Hosting;
+using Tongban.Sandbox.Anhui;
+using Tongban.Sandbox.Jiangxi;
 using Tongban.Sandbox.Knobs;
 using Tongban.Sandbox.Population;
 using Tongban.Sandbox.Shanghai;
@@ -16,7 +18,7 @@ namespace Tongban.Sandbox;
 
 /// <summary>
 /// The simulated provinces in one Kestrel app on 127.0.0.1: Zhejiang under /zj/gateway, Shanghai under /sh/api/v2,
-/// and the control surface under /_sandbox (GET/PUT knobs, GET state).
+/// Jiangxi at /jx/esb/service, Anhui under /ah/tif, and the control surface under /_sandbox (GET/PUT knobs, GET state).
 /// </summary>
 public sealed class ProvinceSandbox : IAsyncDisposable
 {
@@ -50,7 +52,7 @@ public sealed class ProvinceSandbox : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var population = SandboxPopulation.Load(options.PopulationPath);
         var state = new SandboxState(population, options.TimeProvider);
-        var knobs = new SandboxKnobs([ZhejiangGateway.Code, ShanghaiApi.Code]);
+        var knobs = new SandboxKnobs([ZhejiangGateway.Code, ShanghaiApi.Code, JiangxiEsb.Code, AnhuiTif.Code]);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -74,11 +76,13 @@ public sealed class ProvinceSandbox : IAsyncDisposable
         };
         var callbacks = new ShanghaiCallbacks(callbackClient, state, knobs.Shanghai, options, logger, stopping.Token);
 
-        // One line per province: Jiangxi and Anhui join here when their simulators exist.
+        // One line per province.
         ProvinceSimulator[] provinces =
         [
             new ZhejiangGateway(state, knobs.Zhejiang, options.Zhejiang, options.TimeProvider),
             new ShanghaiApi(state, knobs.Shanghai, new ShanghaiSignature(options.Shanghai, options.TimeProvider), callbacks),
+            new JiangxiEsb(state, knobs.Jiangxi, options.Jiangxi, options.TimeProvider),
+            new AnhuiTif(state, knobs.Anhui, options.Anhui, options.TimeProvider),
         ];
         foreach (var province in provinces)
         {

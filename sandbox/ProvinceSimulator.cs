@@ -5,8 +5,8 @@ namespace Tongban.Sandbox;
 
 /// <summary>
 /// One simulated province: its routes under its own path prefix, and how it says "busy", "too many requests"
-/// and "down" in its own protocol. Adding a province (Jiangxi /jx/esb/service, Anhui /ah/tif/...) is one more
-/// subclass listed in <see cref="ProvinceSandbox"/>.
+/// and "down" in its own protocol. Zhejiang, Shanghai, Jiangxi and Anhui are subclasses; a further province is one
+/// more subclass listed in <see cref="ProvinceSandbox"/>.
 /// </summary>
 internal abstract class ProvinceSimulator
 {

@@ -16,7 +16,8 @@ public static class TongbanJson
             // Names stay readable Chinese in stored rows and responses.
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        // Enum names as the partner contract writes them (AwaitingReview, Succeeded).
+        options.Converters.Add(new JsonStringEnumConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

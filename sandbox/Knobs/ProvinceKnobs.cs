@@ -19,14 +19,14 @@ public sealed class ProvinceKnobs
     /// <summary>Added before every answer.</summary>
     public TimeSpan Latency { get => Current.Latency; set => Update(s => s with { Latency = NonNegative(value) }); }
 
-    /// <summary>Share of requests (0..1) answered with the province's transient error (Zhejiang 99, Shanghai 503).</summary>
+    /// <summary>Share of requests (0..1) answered with the province's transient error (Zhejiang 99, Shanghai 503, Jiangxi 9999, Anhui 5000).</summary>
     public double ErrorRate
     {
         get => Current.ErrorRate;
         set => Update(s => s with { ErrorRate = value is >= 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value)) });
     }
 
-    /// <summary>Requests per second accepted; 0 means unlimited. Beyond it: Zhejiang 99, Shanghai 429 with Retry-After.</summary>
+    /// <summary>Requests per second accepted; 0 means unlimited. Beyond it: Zhejiang 99, Shanghai 429 with Retry-After, Jiangxi 9999, Anhui 5003.</summary>
     public int RateLimitPerSecond
     {
         get => Current.RateLimitPerSecond;

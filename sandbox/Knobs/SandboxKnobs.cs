@@ -19,6 +19,8 @@ public sealed class SandboxKnobs
 
     public ProvinceKnobs Zhejiang => this["330000"];
     public ProvinceKnobs Shanghai => this["310000"];
+    public ProvinceKnobs Jiangxi => this["360000"];
+    public ProvinceKnobs Anhui => this["340000"];
 
     public IReadOnlyCollection<string> ProvinceCodes => [.. _byProvince.Keys.Order(StringComparer.Ordinal)];
 
