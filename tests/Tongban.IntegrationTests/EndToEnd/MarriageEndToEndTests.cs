@@ -1,0 +1,177 @@
+using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using Tongban.IntegrationTests.Infrastructure;
+using Tongban.Storage;
+using static Tongban.IntegrationTests.Infrastructure.Marriages;
+
+namespace Tongban.IntegrationTests.EndToEnd;
+
+/// <summary>Marriage registration through the devhost, the Durable engine on Azurite and the sandbox, signed as partners sign.</summary>
+[Collection(HubCollection.Name)]
+public sealed class MarriageEndToEndTests(HubFixture hub)
+{
+    [Fact]
+    public async Task Marriage_of_a_Zhejiang_and_a_Shanghai_resident_opened_by_Shanghai_completes_with_every_step_in_the_timeline()
+    {
+        var shanghai = hub.Partner("310000");
+        var opened = await shanghai.PostAsync("/api/v1/cases", Body("310000", "310115", ZjMan1, ShWoman1), Key());
+        Assert.Equal(202, opened.Status);
+        var caseId = opened["caseId"]!;
+        Assert.Equal($"/api/v1/cases/{caseId}", opened.Location);
+        Assert.Equal("Received", opened["status"]);
+
+        await HubFixture.WaitForStatusAsync(shanghai, caseId, "AwaitingReview");
+        var decided = await shanghai.PostAsync($"/api/v1/cases/{caseId}/decisions",
+            new { step = "officer-review", decision = "approve", officer = "SH-OFFICER-1" });
+        Assert.Equal(202, decided.Status);
+
+        var done = await HubFixture.WaitForStatusAsync(shanghai, caseId, "Completed", "Rejected", "Failed");
+        Assert.Equal("Completed", done["status"]!.ToString());
+        var certificate = done["outcome"]!["certificateNo"]!.ToString();
+        Assert.False(string.IsNullOrEmpty(certificate));
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2}$", done["outcome"]!["registeredOn"]!.ToString());
+        Assert.Equal(["310000", "330000"], done["involvedProvinces"]!.AsArray().Select(p => p!.ToString()));
+
+        var steps = done["steps"]!.AsArray().Select(s => $"{s!["name"]}|{s["subject"]}|{s["province"]}|{s["status"]}").ToList();
+        Assert.Equal(
+        [
+            "verify-resident|partyA|330000|Succeeded", "check-marital-status|partyA|330000|Succeeded",
+            "verify-resident|partyB|310000|Succeeded", "check-marital-status|partyB|310000|Succeeded",
+            "officer-review||310000|Succeeded", "register-marriage||310000|Succeeded",
+            "update-marital-status|partyA|330000|Succeeded", "update-marital-status|partyB|310000|Succeeded",
+        ], steps);
+        Assert.All(done["steps"]!.AsArray(), s => Assert.NotNull(s!["completedAt"]));
+
+        // The provinces' side: one marriage at Shanghai under this case, and each party's record updated exactly once.
+        var state = hub.Sandbox.State;
+        Assert.Equal(certificate, state.MarriageForCase("310000", caseId)?.CertificateNo);
+        Assert.Equal(1, state.MaritalUpdate(ZjMan1.IdNumber, certificate)?.Effects);
+        Assert.Equal(1, state.MaritalUpdate(ShWoman1.IdNumber, certificate)?.Effects);
+
+        // Zhejiang, involved through partyA's hukou, may read it too; the body never shows an ID number.
+        var asZhejiang = await hub.Partner("330000").GetAsync($"/api/v1/cases/{caseId}");
+        Assert.Equal(200, asZhejiang.Status);
+        Assert.DoesNotContain(ZjMan1.IdNumber, asZhejiang.Body);
+        Assert.DoesNotContain(ShWoman1.IdNumber, asZhejiang.Body);
+
+        // The read model in Table storage: the case row (details encrypted) and an index row per involved province.
+        var tables = new TableServiceClient(hub.StorageConnectionString);
+        var row = (await tables.GetTableClient(StorageNames.CasesTable).GetEntityAsync<TableEntity>(caseId, "case")).Value;
+        Assert.Equal("Completed", row.GetString("Status"));
+        Assert.DoesNotContain(ZjMan1.IdNumber, row.GetString("Details"));
+        Assert.DoesNotContain(ZjMan1.Name, row.GetString("Details"));
+        var index = tables.GetTableClient(StorageNames.CaseIndexTable);
+        foreach (var province in new[] { "310000", "330000" })
+        {
+            var rows = index.QueryAsync<TableEntity>(e => e.PartitionKey == province && e.RowKey.CompareTo("") > 0);
+            var mine = new List<TableEntity>();
+            await foreach (var r in rows) if (r.GetString("CaseId") == caseId) mine.Add(r);
+            Assert.Single(mine);
+            Assert.Equal("Completed", mine[0].GetString("Status"));
+        }
+    }
+
+    [Theory]
+    [InlineData("deceased", "partyB.deceased")]
+    [InlineData("name-mismatch", "partyA.name-mismatch")]
+    [InlineData("married", "partyB.married")]
+    public async Task Verification_refusals_reject_the_case_with_the_reason_and_call_nothing_else(string scenario, string reason)
+    {
+        var (a, b, handling, registry) = scenario switch
+        {
+            "deceased" => (ZjMan3, ShDeceasedWoman, "330000", "330106"),
+            "name-mismatch" => (ZjMan4 with { Name = "王错名" }, ShWoman3, "330000", "330106"),
+            _ => (ShMan1, new Citizen("360102200307193641", "崔玉明", "360000"), "310000", "310104"),
+        };
+        var partner = hub.Partner(handling);
+        var opened = await partner.PostAsync("/api/v1/cases", Body(handling, registry, a, b), Key());
+        Assert.Equal(202, opened.Status);
+
+        var done = await HubFixture.WaitForStatusAsync(partner, opened["caseId"]!, "Rejected", "Completed", "Failed", "AwaitingReview");
+        Assert.Equal("Rejected", done["status"]!.ToString());
+        Assert.StartsWith(reason, done["outcome"]!["reason"]!.ToString(), StringComparison.Ordinal);
+        var names = done["steps"]!.AsArray().Select(s => s!["name"]!.ToString()).Distinct().ToList();
+        Assert.Equal(["verify-resident", "check-marital-status"], names);
+        Assert.Null(hub.Sandbox.State.MarriageForCase(handling, opened["caseId"]!));
+    }
+
+    [Fact]
+    public async Task Officer_rejection_ends_the_case_rejected_with_the_officers_reason()
+    {
+        var zhejiang = hub.Partner("330000");
+        var caseId = (await zhejiang.PostAsync("/api/v1/cases", Body("330000", "330106", ZjMan2, ShWoman2), Key()))["caseId"]!;
+        await HubFixture.WaitForStatusAsync(zhejiang, caseId, "AwaitingReview");
+
+        var decided = await zhejiang.PostAsync($"/api/v1/cases/{caseId}/decisions",
+            new { step = "officer-review", decision = "reject", officer = "ZJ-OFFICER-9", reason = "parties did not appear" });
+        Assert.Equal(202, decided.Status);
+        var again = await zhejiang.PostAsync($"/api/v1/cases/{caseId}/decisions",
+            new { step = "officer-review", decision = "approve", officer = "ZJ-OFFICER-9" });
+        Assert.Equal(409, again.Status);
+
+        var done = await HubFixture.WaitForStatusAsync(zhejiang, caseId, "Rejected", "Completed");
+        Assert.Equal("Rejected", done["status"]!.ToString());
+        Assert.Equal("review-rejected: parties did not appear", done["outcome"]!["reason"]!.ToString());
+        Assert.DoesNotContain(done["steps"]!.AsArray(), s => s!["name"]!.ToString() == "register-marriage");
+    }
+
+    [Fact]
+    public async Task A_review_not_given_within_the_window_expires_the_case()
+    {
+        var zhejiang = hub.Partner("330000");
+        var caseId = (await zhejiang.PostAsync("/api/v1/cases", Body("330000", "330106", ZjMan5, ShWoman4), Key()))["caseId"]!;
+        await HubFixture.WaitForStatusAsync(zhejiang, caseId, "AwaitingReview");
+
+        var done = await HubFixture.WaitForCaseAsync(zhejiang, caseId, c => c["status"]!.ToString() != "AwaitingReview",
+            HubFixture.ReviewWindow + TimeSpan.FromSeconds(30));
+        Assert.Equal("Expired", done["status"]!.ToString());
+        Assert.StartsWith("review-expired", done["outcome"]!["reason"]!.ToString(), StringComparison.Ordinal);
+        var late = await zhejiang.PostAsync($"/api/v1/cases/{caseId}/decisions", new { step = "officer-review", decision = "approve", officer = "late" });
+        Assert.Equal(409, late.Status);
+    }
+
+    [Fact]
+    public async Task Withdrawal_during_review_ends_withdrawn_and_a_second_withdrawal_conflicts()
+    {
+        var shanghai = hub.Partner("310000");
+        var caseId = (await shanghai.PostAsync("/api/v1/cases", Body("310000", "310115", ZjWidower, ShWoman5), Key()))["caseId"]!;
+        await HubFixture.WaitForStatusAsync(shanghai, caseId, "AwaitingReview");
+
+        var byInvolved = await hub.Partner("330000").PostAsync($"/api/v1/cases/{caseId}/withdrawal", new { reason = "not ours" });
+        Assert.Equal(403, byInvolved.Status);
+        var byStranger = await hub.Partner("340000").PostAsync($"/api/v1/cases/{caseId}/withdrawal", new { reason = "not ours" });
+        Assert.Equal(404, byStranger.Status);
+
+        var withdrawn = await shanghai.PostAsync($"/api/v1/cases/{caseId}/withdrawal", new { reason = "the couple changed their minds" });
+        Assert.Equal(202, withdrawn.Status);
+        var done = await HubFixture.WaitForStatusAsync(shanghai, caseId, "Withdrawn", "Completed");
+        Assert.Equal("Withdrawn", done["status"]!.ToString());
+        Assert.Equal("withdrawn: the couple changed their minds", done["outcome"]!["reason"]!.ToString());
+        var again = await shanghai.PostAsync($"/api/v1/cases/{caseId}/withdrawal", new { reason = "again" });
+        Assert.Equal(409, again.Status);
+    }
+
+    [Fact]
+    public async Task A_province_down_for_a_while_delays_the_case_but_does_not_fail_it()
+    {
+        var zhejiang = hub.Partner("330000");
+        var knobs = hub.Sandbox.Knobs.Shanghai;
+        knobs.Down = true;
+        string caseId;
+        try
+        {
+            caseId = (await zhejiang.PostAsync("/api/v1/cases", Body("330000", "330106", ZjDivorcedWoman with { }, ShMan1), Key()))["caseId"]!;
+            await HubFixture.WaitForCaseAsync(zhejiang, caseId, c => c["steps"]!.AsArray().Count == 4);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+        }
+        finally
+        {
+            knobs.Down = false;
+        }
+
+        var waiting = await HubFixture.WaitForStatusAsync(zhejiang, caseId, "AwaitingReview", "Rejected", "Failed");
+        Assert.Equal("AwaitingReview", waiting["status"]!.ToString());
+        var shanghaiSteps = waiting["steps"]!.AsArray().Where(s => s!["province"]!.ToString() == "310000").ToList();
+        Assert.All(shanghaiSteps, s => Assert.True(s!["attempts"]!.GetValue<int>() > 1, $"expected retries, got {s.ToJsonString()}"));
+    }
+}

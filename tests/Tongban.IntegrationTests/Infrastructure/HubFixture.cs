@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Tongban.DevHost;
+using Tongban.DevHost.Demo;
+using Tongban.DevHost.Hosting;
+using Tongban.Sandbox;
+
+namespace Tongban.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The whole hub as a partner meets it: Azurite (started here, in memory), the devhost with the Durable
+/// engine, and the province sandbox, all over real loopback HTTP. Partners sign with the sandbox secrets.
+/// </summary>
+public sealed class HubFixture : IAsyncLifetime
+{
+    /// <summary>Short enough for an expiry test, long enough for a test to decide in time.</summary>
+    public static readonly TimeSpan ReviewWindow = TimeSpan.FromSeconds(15);
+
+    private AzuriteLauncher? azurite;
+    private DevHostApp? hub;
+    private HttpClient? http;
+
+    public DevHostApp Hub => hub ?? throw new InvalidOperationException("Not started.");
+
+    public ProvinceSandbox Sandbox => Hub.Sandbox ?? throw new InvalidOperationException("No sandbox.");
+
+    public string StorageConnectionString => azurite!.ConnectionString;
+
+    public string TaskHub { get; } = "e2e" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    public PartnerClient Partner(string code) => new(http!, code, Hub.Services.GetRequiredService<IConfiguration>()[$"Tongban:Partners:{code}:Secret"]!);
+
+    public async Task InitializeAsync()
+    {
+        azurite = await AzuriteLauncher.StartAsync(AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), null, CancellationToken.None);
+        var settings = new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Tongban:TaskHub"] = TaskHub,
+            ["Tongban:Pii:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Tongban:Marriage:ReviewWindow"] = ReviewWindow.ToString(),
+            ["Tongban:Workflow:StepTimeout"] = "00:00:30",
+            ["Tongban:Workflow:RetryDelay"] = "00:00:01",
+            ["Tongban:Workflow:MaxRetryDelay"] = "00:00:02",
+            ["Tongban:Queues:RetryDelay"] = "00:00:00.200",
+            ["Tongban:Queues:MaxRetryDelay"] = "00:00:01",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        hub = await DevHostApp.StartAsync([], config => config.AddInMemoryCollection(settings));
+        http = new HttpClient { BaseAddress = hub.Url, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        http?.Dispose();
+        if (hub is not null) await hub.DisposeAsync();
+        if (azurite is not null) await azurite.DisposeAsync();
+    }
+
+    /// <summary>Polls the case as <paramref name="partner"/> until <paramref name="until"/> holds or the time is up.</summary>
+    public static async Task<JsonNode> WaitForCaseAsync(PartnerClient partner, string caseId, Func<JsonNode, bool> until, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(60));
+        JsonNode? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await partner.GetAsync($"/api/v1/cases/{caseId}");
+            Assert.Equal(200, response.Status);
+            last = response.Json!;
+            if (until(last)) return last;
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Case {caseId} did not get there in time; last seen: {last?.ToJsonString()}");
+    }
+
+    public static Task<JsonNode> WaitForStatusAsync(PartnerClient partner, string caseId, params string[] statuses) =>
+        WaitForCaseAsync(partner, caseId, c => statuses.Contains(c["status"]?.ToString()));
+}
+
+[CollectionDefinition(Name)]
+public sealed class HubCollection : ICollectionFixture<HubFixture>
+{
+    public const string Name = "hub";
+}
