@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The project's test command: installs what the tests need from the project's own files
+# (Azurite from package-lock.json; Bicep comes as a NuGet package with the infrastructure tests),
+# builds everything with warnings as errors, runs every test project, and ends with
+# "N passed, M failed" summed over all of them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x node_modules/.bin/azurite ]; then
+  npm ci --no-audit --no-fund --loglevel=error || exit 1
+fi
+
+export Logging__LogLevel__Default=Warning
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+dotnet build Tongban.slnx -c Release -nologo -v quiet -clp:ErrorsOnly || exit 1
+
+log=$(mktemp)
+dotnet test Tongban.slnx -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Each test assembly prints "Passed!  - Failed: F, Passed: P, Skipped: S, Total: T" (or "Failed!  - ...").
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -Eo 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+exit "$status"
