@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Tongban.IntegrationTests.Infrastructure;
 
-/// <summary>One log call as written: level, template arguments by name, and the rendered text.</summary>
-public sealed record LoggedEntry(LogLevel Level, string Message, IReadOnlyDictionary<string, object?> Values)
+/// <summary>One log call as written: level, template arguments by name, the rendered text, and when.</summary>
+public sealed record LoggedEntry(LogLevel Level, string Message, IReadOnlyDictionary<string, object?> Values, DateTimeOffset At)
 {
     public object? this[string name] => Values.TryGetValue(name, out var v) ? v : null;
 }
@@ -25,6 +25,6 @@ public sealed class RecordingLogger<T> : ILogger<T>
         var values = state is IEnumerable<KeyValuePair<string, object?>> pairs
             ? pairs.ToDictionary(p => p.Key, p => p.Value)
             : [];
-        entries.Enqueue(new LoggedEntry(logLevel, formatter(state, exception), values));
+        entries.Enqueue(new LoggedEntry(logLevel, formatter(state, exception), values, DateTimeOffset.UtcNow));
     }
 }

@@ -136,6 +136,23 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
     }
 
     [Fact]
+    public async Task Next_delivery_waits_out_the_back_off()
+    {
+        // The queue API takes visibility in whole seconds, so the wait is only observable with whole-second delays.
+        settings.RetryDelay = TimeSpan.FromSeconds(1);
+        settings.MaxRetryDelay = TimeSpan.FromSeconds(2);
+        await DispatchedStepAsync();
+
+        await StartAsync(poison: false);
+        await Eventually.UntilAsync(async () => await CountAsync(PoisonQueue) == 1, Patience, "the message on the poison queue");
+
+        var failures = listenerLog.Entries.Where(e => e.Message.Contains("again in") || e.Message.Contains("moved to poison")).Select(e => e.At).ToList();
+        Assert.Equal(3, failures.Count);
+        Assert.InRange(failures[1] - failures[0], TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(3));
+        Assert.InRange(failures[2] - failures[1], TimeSpan.FromMilliseconds(1900), TimeSpan.FromSeconds(4));
+    }
+
+    [Fact]
     public async Task Poison_listener_marks_the_step_failed_and_tells_the_orchestration()
     {
         var item = await DispatchedStepAsync();
