@@ -1,0 +1,192 @@
+using Azure.Storage.Queues;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Moq;
+using Tongban.Cases;
+using Tongban.DevHost.Hosting;
+using Tongban.IntegrationTests.Infrastructure;
+using Tongban.Provinces;
+using Tongban.Provinces.Zhejiang;
+using Tongban.Storage;
+using Tongban.Workflows;
+using Tongban.Workflows.Steps;
+
+namespace Tongban.IntegrationTests.Queues;
+
+/// <summary>
+/// The devhost queue loop against Azurite, with the real handler, case store and Zhejiang adapter. The
+/// province is configured at a closed loopback port, so every call is a genuine transient fault.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    private readonly string province = CaseData.NewProvinceCode();
+    private readonly PiiProtector pii = CaseData.NewProtector();
+    private readonly Mock<DurableTaskClient> durable = new("test-hub");
+    private readonly RecordingLogger<ProvinceQueueListener> listenerLog = new();
+    private readonly List<ProvinceQueueListener> started = [];
+    private readonly ServiceProvider http = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+
+    private readonly QueueListenerSettings settings = new()
+    {
+        BatchSize = 4,
+        RetryDelay = TimeSpan.FromMilliseconds(50),
+        MaxRetryDelay = TimeSpan.FromMilliseconds(200),
+        MaxDequeueCount = 3,
+        VisibilityTimeout = TimeSpan.FromSeconds(2),
+        MaxPollingInterval = TimeSpan.FromMilliseconds(100),
+    };
+
+    private CaseStore Cases => new(azurite.Tables, pii, TimeProvider.System);
+
+    private QueueClient WorkQueue => azurite.Queues.GetQueueClient(StorageNames.ProvinceQueue(province));
+
+    private QueueClient PoisonQueue => azurite.Queues.GetQueueClient(StorageNames.PoisonQueue(StorageNames.ProvinceQueue(province)));
+
+    public async Task InitializeAsync()
+    {
+        durable.Setup(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
+            .Returns(Task.CompletedTask);
+        await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([province], CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var listener in started) await listener.StopAsync(CancellationToken.None);
+        foreach (var listener in started) listener.Dispose();
+        await http.DisposeAsync();
+    }
+
+    private ProvinceWorkHandler Handler()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"Tongban:Provinces:{province}:Scheme"] = ZhejiangAdapter.SchemeName,
+            // Nothing listens here: connection refused, a transient fault on every call.
+            [$"Tongban:Provinces:{province}:BaseUrl"] = $"http://127.0.0.1:{AzuriteLauncher.FreePort()}",
+            [$"Tongban:Provinces:{province}:appKey"] = "test-app",
+            [$"Tongban:Provinces:{province}:appSecret"] = "test-secret",
+        }).Build();
+        var registry = new ProvinceRegistry(configuration, [new ZhejiangAdapterFactory()], http.GetRequiredService<IHttpClientFactory>());
+        return new ProvinceWorkHandler(Cases, new ProvinceStepInvoker(registry), durable.Object, TimeProvider.System, NullLogger<ProvinceWorkHandler>.Instance);
+    }
+
+    private async Task StartAsync(bool poison)
+    {
+        var listener = new ProvinceQueueListener(StorageNames.ProvinceQueue(province), poison, azurite.Queues, Handler(), settings, listenerLog);
+        started.Add(listener);
+        await listener.StartAsync(CancellationToken.None);
+    }
+
+    /// <summary>An open marriage case whose partyA resident check has been dispatched to the province, and its queued work item.</summary>
+    private async Task<ProvinceWorkItem> DispatchedStepAsync(CaseStatus status = CaseStatus.InProgress)
+    {
+        var command = CaseData.MarriageCommand(province, province, province);
+        var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
+        record.Status = status;
+        record.Step(StepNames.VerifyResident, "partyA", province).Status = StepStatus.Running;
+        await Cases.CreateAsync(record, command, CancellationToken.None);
+        var item = new ProvinceWorkItem(record.CaseId, StepNames.VerifyResident, "partyA", Workflows.Operations.ResidentVerify, province, Round: 1);
+        await new ProvinceWorkQueue(azurite.Queues).EnqueueAsync(item, CancellationToken.None);
+        return item;
+    }
+
+    private static async Task<int> CountAsync(QueueClient queue) => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+
+    private IReadOnlyList<LoggedEntry> Retries => listenerLog.Entries.Where(e => e.Level == LogLevel.Information && e.Message.Contains("again in")).ToList();
+
+    [Fact]
+    public async Task Failing_message_is_retried_with_back_off_then_moved_to_poison()
+    {
+        var item = await DispatchedStepAsync();
+
+        await StartAsync(poison: false);
+        await Eventually.UntilAsync(async () => await CountAsync(PoisonQueue) == 1, Patience, "the message on the poison queue");
+
+        var poisoned = Assert.Single((await PoisonQueue.PeekMessagesAsync(10)).Value);
+        Assert.Equal(item, TongbanJson.Deserialize<ProvinceWorkItem>(poisoned.MessageText));
+        Assert.Equal(0, await CountAsync(WorkQueue));
+        // Deliveries 1 and 2 were put back with a doubling back-off; delivery 3 (MaxDequeueCount) went to poison.
+        Assert.Equal([(1L, TimeSpan.FromMilliseconds(50)), (2L, TimeSpan.FromMilliseconds(100))],
+            Retries.Select(e => (Convert.ToInt64(e["Count"], System.Globalization.CultureInfo.InvariantCulture), (TimeSpan)e["Delay"]!)));
+        var moved = Assert.Single(listenerLog.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Contains("moved to poison", moved.Message);
+        Assert.Equal(3L, Convert.ToInt64(moved["Count"], System.Globalization.CultureInfo.InvariantCulture));
+        // Only the poison path tells the orchestration; the step is still as dispatched.
+        durable.Verify(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Never);
+        var step = (await Cases.GetAsync(item.CaseId, CancellationToken.None))!.Record.FindStep(item.StepKey)!;
+        Assert.Equal(StepStatus.Running, step.Status);
+    }
+
+    [Fact]
+    public async Task Back_off_never_exceeds_MaxRetryDelay()
+    {
+        settings.MaxDequeueCount = 5;
+        await DispatchedStepAsync();
+
+        await StartAsync(poison: false);
+        await Eventually.UntilAsync(async () => await CountAsync(PoisonQueue) == 1, Patience, "the message on the poison queue");
+
+        Assert.Equal([50, 100, 200, 200], Retries.Select(e => ((TimeSpan)e["Delay"]!).TotalMilliseconds));
+    }
+
+    [Fact]
+    public async Task Next_delivery_waits_out_the_back_off()
+    {
+        // The queue API takes visibility in whole seconds, so the wait is only observable with whole-second delays.
+        settings.RetryDelay = TimeSpan.FromSeconds(1);
+        settings.MaxRetryDelay = TimeSpan.FromSeconds(2);
+        await DispatchedStepAsync();
+
+        await StartAsync(poison: false);
+        await Eventually.UntilAsync(async () => await CountAsync(PoisonQueue) == 1, Patience, "the message on the poison queue");
+
+        var failures = listenerLog.Entries.Where(e => e.Message.Contains("again in") || e.Message.Contains("moved to poison")).Select(e => e.At).ToList();
+        Assert.Equal(3, failures.Count);
+        Assert.InRange(failures[1] - failures[0], TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(3));
+        Assert.InRange(failures[2] - failures[1], TimeSpan.FromMilliseconds(1900), TimeSpan.FromSeconds(4));
+    }
+
+    [Fact]
+    public async Task Poison_listener_marks_the_step_failed_and_tells_the_orchestration()
+    {
+        var item = await DispatchedStepAsync();
+
+        await StartAsync(poison: false);
+        await StartAsync(poison: true);
+        await Eventually.UntilAsync(async () => await CountAsync(PoisonQueue) == 0 && await CountAsync(WorkQueue) == 0
+            && durable.Invocations.Count > 0, Patience, "the poison message consumed and the orchestration told");
+
+        var step = (await Cases.GetAsync(item.CaseId, CancellationToken.None))!.Record.FindStep(item.StepKey)!;
+        Assert.Equal(StepStatus.Failed, step.Status);
+        Assert.Contains("retries exhausted", step.Detail);
+        Assert.Contains(province, step.Detail);
+        Assert.NotNull(step.CompletedAt);
+        durable.Verify(d => d.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, 1),
+            It.Is<object?>(r => r is StepResult && ((StepResult)r).Outcome == StepOutcome.Failed && ((StepResult)r).Transient),
+            It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task Message_handled_without_error_is_deleted_and_not_retried()
+    {
+        // The case has ended, so the handler completes without calling the province.
+        var item = await DispatchedStepAsync(CaseStatus.Completed);
+        Assert.Equal(1, await CountAsync(WorkQueue));
+
+        await StartAsync(poison: false);
+        await StartAsync(poison: true);
+        await Eventually.UntilAsync(async () => await CountAsync(WorkQueue) == 0, Patience, "the message deleted");
+
+        Assert.Equal(0, await CountAsync(PoisonQueue));
+        Assert.Empty(Retries);
+        durable.Verify(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Never);
+        var step = (await Cases.GetAsync(item.CaseId, CancellationToken.None))!.Record.FindStep(item.StepKey)!;
+        Assert.Equal(StepStatus.Running, step.Status);
+    }
+}

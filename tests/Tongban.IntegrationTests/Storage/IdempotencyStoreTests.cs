@@ -1,0 +1,107 @@
+using Tongban.IntegrationTests.Infrastructure;
+using Tongban.Storage;
+
+namespace Tongban.IntegrationTests.Storage;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class IdempotencyStoreTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
+    private readonly ManualClock clock = new(T0);
+    private readonly PiiProtector keys = CaseData.NewProtector();
+    private readonly string partner = "P" + Guid.NewGuid().ToString("N");
+    private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token;
+
+    public Task InitializeAsync() => new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([], CancellationToken.None);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private IdempotencyStore Store() => new(azurite.Tables, keys, clock);
+
+    [Fact]
+    public async Task First_claim_of_a_key_returns_null()
+    {
+        Assert.Null(await Store().TryClaimAsync(partner, "key-1", "hash-1", "TB-1", ct));
+    }
+
+    [Fact]
+    public async Task Second_claim_returns_what_the_first_claimed()
+    {
+        var store = Store();
+        await store.TryClaimAsync(partner, "key-1", "hash-1", "TB-first", ct);
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        var existing = await store.TryClaimAsync(partner, "key-1", "hash-2", "TB-second", ct);
+
+        Assert.NotNull(existing);
+        Assert.Equal(("TB-first", "hash-1", IdempotencyState.Pending, T0), (existing.CaseId, existing.BodyHash, existing.State, existing.CreatedAt));
+    }
+
+    [Fact]
+    public async Task MarkCreated_flips_the_state_and_keeps_the_case()
+    {
+        var store = Store();
+        await store.TryClaimAsync(partner, "key-1", "hash-1", "TB-first", ct);
+
+        await store.MarkCreatedAsync(partner, "key-1", ct);
+
+        var existing = await store.TryClaimAsync(partner, "key-1", "hash-1", "TB-other", ct);
+        Assert.Equal(("TB-first", IdempotencyState.Created), (existing!.CaseId, existing.State));
+    }
+
+    [Fact]
+    public async Task Same_key_from_another_partner_is_a_new_claim()
+    {
+        var store = Store();
+        await store.TryClaimAsync(partner, "shared-key", "hash-1", "TB-mine", ct);
+
+        var other = await store.TryClaimAsync(partner + "-other", "shared-key", "hash-1", "TB-theirs", ct);
+
+        Assert.Null(other);
+        Assert.Equal("TB-mine", (await store.TryClaimAsync(partner, "shared-key", "h", "x", ct))!.CaseId);
+        Assert.Equal("TB-theirs", (await store.TryClaimAsync(partner + "-other", "shared-key", "h", "x", ct))!.CaseId);
+    }
+
+    [Fact]
+    public async Task Take_over_of_a_stale_claim_succeeds_once()
+    {
+        var store = Store();
+        await store.TryClaimAsync(partner, "key-1", "hash-1", "TB-first", ct);
+        var stale = await store.TryClaimAsync(partner, "key-1", "hash-1", "TB-x", ct);
+        clock.Advance(TimeSpan.FromMinutes(10));
+
+        var first = await store.TryTakeOverAsync(partner, "key-1", stale!, ct);
+        var second = await store.TryTakeOverAsync(partner, "key-1", stale!, ct);
+
+        Assert.True(first);
+        Assert.False(second);
+        var after = await store.TryClaimAsync(partner, "key-1", "hash-1", "TB-x", ct);
+        Assert.Equal(("TB-first", T0.AddMinutes(10)), (after!.CaseId, after.CreatedAt));
+    }
+
+    [Fact]
+    public async Task Two_racing_take_overs_of_one_stale_claim_let_exactly_one_win()
+    {
+        await Store().TryClaimAsync(partner, "key-1", "hash-1", "TB-first", ct);
+        var stale = await Store().TryClaimAsync(partner, "key-1", "hash-1", "TB-x", ct);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Task.Run(() => Store().TryTakeOverAsync(partner, "key-1", stale!, ct), ct)));
+
+        Assert.Equal(1, results.Count(r => r));
+    }
+
+    [Fact]
+    public async Task Row_key_is_a_keyed_hash_not_the_key_itself()
+    {
+        const string key = "order/2026#03?x=1";
+        Assert.Null(await Store().TryClaimAsync(partner, key, "hash-1", "TB-1", ct));
+
+        var row = Assert.Single(await TableRows.InPartitionAsync(azurite.Tables, StorageNames.IdempotencyTable, partner, ct));
+
+        Assert.NotEqual(key, row.RowKey);
+        Assert.DoesNotContain("order", row.RowKey);
+        Assert.Matches("^[0-9a-f]{64}$", row.RowKey);
+        Assert.Equal(keys.KeyedHash("idempotency", key), row.RowKey);
+        Assert.NotEqual(CaseData.NewProtector().KeyedHash("idempotency", key), row.RowKey);
+    }
+}

@@ -1,0 +1,75 @@
+using Tongban.IntegrationTests.Infrastructure;
+using Tongban.Storage;
+
+namespace Tongban.IntegrationTests.Storage;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class NonceStoreTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private readonly ManualClock clock = new(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero));
+    private readonly string caller = "C" + Guid.NewGuid().ToString("N");
+    private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token;
+
+    public Task InitializeAsync() => new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([], CancellationToken.None);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private NonceStore Store() => new(azurite.Tables, clock);
+
+    [Fact]
+    public async Task First_use_of_a_nonce_is_recorded()
+    {
+        Assert.True(await Store().TryRecordAsync(caller, "n-1", ct));
+    }
+
+    [Fact]
+    public async Task Replayed_nonce_is_refused()
+    {
+        var store = Store();
+        await store.TryRecordAsync(caller, "n-1", ct);
+
+        Assert.False(await store.TryRecordAsync(caller, "n-1", ct));
+    }
+
+    [Fact]
+    public async Task Same_nonce_from_another_caller_is_accepted()
+    {
+        var store = Store();
+        await store.TryRecordAsync(caller, "n-1", ct);
+
+        Assert.True(await store.TryRecordAsync(caller + "-other", "n-1", ct));
+    }
+
+    [Fact]
+    public async Task Purge_deletes_only_nonces_older_than_the_window()
+    {
+        var store = Store();
+        var other = caller + "-other";
+        await store.TryRecordAsync(caller, "old-1", ct);
+        await store.TryRecordAsync(caller, "old-2", ct);
+        await store.TryRecordAsync(other, "old-other", ct);
+        clock.Advance(TimeSpan.FromMinutes(10));
+        await store.TryRecordAsync(caller, "fresh", ct);
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        var deleted = await store.PurgeAsync([caller], TimeSpan.FromMinutes(5), ct);
+
+        Assert.Equal(2, deleted);
+        var left = await TableRows.InPartitionAsync(azurite.Tables, StorageNames.NoncesTable, caller, ct);
+        Assert.Equal(["fresh"], left.Select(r => r.RowKey));
+        // A caller not named is left alone, however old its rows.
+        Assert.Single(await TableRows.InPartitionAsync(azurite.Tables, StorageNames.NoncesTable, other, ct));
+        Assert.False(await store.TryRecordAsync(caller, "fresh", ct));
+    }
+
+    [Fact]
+    public async Task Purge_keeps_a_nonce_just_inside_the_window()
+    {
+        var store = Store();
+        await store.TryRecordAsync(caller, "edge", ct);
+        clock.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+
+        Assert.Equal(0, await store.PurgeAsync([caller], TimeSpan.FromMinutes(5), ct));
+        Assert.False(await store.TryRecordAsync(caller, "edge", ct));
+    }
+}
