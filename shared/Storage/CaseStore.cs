@@ -55,16 +55,13 @@ public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeP
         for (var attempt = 0; ; attempt++)
         {
             var current = await GetAsync(caseId, ct) ?? throw new CaseNotFoundException(caseId);
-            var statusBefore = current.Record.Status;
             if (!mutate(current.Record)) return current;
             current.Record.UpdatedAt = time.GetUtcNow();
             try
             {
                 var response = await cases.UpdateEntityAsync(ToEntity(current.Record, current.Command), current.ETag, TableUpdateMode.Replace, ct);
-                if (current.Record.Status != statusBefore || current.Record.Status.IsFinal())
-                {
-                    await WriteIndexAsync(current.Record, ct);
-                }
+                // Every write moves UpdatedAt, which the list's updatedSince filter reads from the index.
+                await WriteIndexAsync(current.Record, ct);
 
                 return current with { ETag = response.Headers.ETag ?? ETag.All };
             }
@@ -88,7 +85,12 @@ public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeP
         {
             var ids = page.Values.Select(e => e.GetString("CaseId")).ToList();
             var found = await Task.WhenAll(ids.Select(id => GetAsync(id, ct)));
-            return new CasePage(found.Where(c => c is not null).Select(c => c!.Record).ToList(), page.ContinuationToken);
+            // The index can trail the case row by one racing write: the row itself decides.
+            var items = found.Where(c => c is not null).Select(c => c!.Record)
+                .Where(r => (status is null || r.Status == status) && (caseType is null || r.CaseType == caseType)
+                    && (updatedSince is null || r.UpdatedAt >= updatedSince))
+                .ToList();
+            return new CasePage(items, page.ContinuationToken);
         }
 
         return new CasePage([], null);
