@@ -67,7 +67,7 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
     {
         var caseId = NewCaseId("timeout");
         host.Provinces.On(caseId, Ops.ResidentVerify, "partyB", 1, null);
-        await host.StartAsync(Marriage(caseId, policy: Policy with { StepTimeout = TimeSpan.FromSeconds(1) }));
+        await host.StartAsync(Marriage(caseId, policy: Policy with { StepTimeout = TimeSpan.FromSeconds(2) }));
         await host.ApproveAsync(caseId);
 
         Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
