@@ -1,0 +1,96 @@
+using Tongban.Workflows;
+using Tongban.Workflows.Marriage;
+using Ops = Tongban.Workflows.Operations;
+using Tongban.Workflows.Steps;
+
+namespace Tongban.Tests.Workflows;
+
+/// <summary>MarriageRegistrationWorkflow.Assess: a verification answer to a rejection reason (or none).</summary>
+public class MarriageAssessmentTests
+{
+    private static ProvinceWorkItem Verify(string subject = "partyA") =>
+        new("case-1", StepNames.VerifyResident, subject, Ops.ResidentVerify, "330000", 1);
+
+    private static ProvinceWorkItem Marital(string subject = "partyA") =>
+        new("case-1", StepNames.CheckMaritalStatus, subject, Ops.MaritalStatus, "330000", 1);
+
+    private static StepResult Ok(params (string Key, string Value)[] data) => new(StepOutcome.Succeeded, null, data.ToDictionary(d => d.Key, d => d.Value));
+
+    [Fact]
+    public void Accepts_a_matching_resident_in_normal_status() =>
+        Assert.Null(MarriageRegistrationWorkflow.Assess(Verify(), Ok(("match", "true"), ("residentStatus", "normal"))));
+
+    [Theory]
+    [InlineData("unmarried")]
+    [InlineData("divorced")]
+    [InlineData("widowed")]
+    public void Accepts_a_party_free_to_marry(string maritalStatus) =>
+        Assert.Null(MarriageRegistrationWorkflow.Assess(Marital(), Ok(("maritalStatus", maritalStatus))));
+
+    [Fact]
+    public void Rejects_a_married_party() =>
+        Assert.Equal("partyB.married: partyB is married", MarriageRegistrationWorkflow.Assess(Marital("partyB"), Ok(("maritalStatus", "married"))));
+
+    [Theory]
+    [InlineData("deceased")]
+    [InlineData("cancelled")]
+    public void Rejects_a_resident_not_in_normal_status(string residentStatus) =>
+        Assert.Equal($"partyA.{residentStatus}: resident status is {residentStatus}",
+            MarriageRegistrationWorkflow.Assess(Verify(), Ok(("match", "true"), ("residentStatus", residentStatus))));
+
+    [Fact]
+    public void Rejects_a_name_mismatch_before_looking_at_the_resident_status() =>
+        Assert.Equal("partyA.name-mismatch: ID number and name do not belong together",
+            MarriageRegistrationWorkflow.Assess(Verify(), Ok(("match", "false"), ("residentStatus", "deceased"))));
+
+    [Fact]
+    public void Treats_a_missing_match_field_as_a_mismatch() =>
+        Assert.StartsWith("partyA.name-mismatch", MarriageRegistrationWorkflow.Assess(Verify(), Ok(("residentStatus", "normal"))), StringComparison.Ordinal);
+
+    [Fact]
+    public void Rejects_when_the_province_has_no_record()
+    {
+        Assert.Equal("partyA.no-record: 330000 has no record for partyA",
+            MarriageRegistrationWorkflow.Assess(Verify(), new StepResult(StepOutcome.NoRecord, "not found")));
+        Assert.Equal("partyB.no-record: 330000 has no record for partyB",
+            MarriageRegistrationWorkflow.Assess(Marital("partyB"), new StepResult(StepOutcome.NoRecord)));
+    }
+
+    [Fact]
+    public void Rejects_with_the_province_reason_when_it_refuses() =>
+        Assert.Equal("partyA.refused: record sealed",
+            MarriageRegistrationWorkflow.Assess(Marital(), new StepResult(StepOutcome.Refused, "record sealed")));
+}
+
+/// <summary>StepPolicy.DelayBefore: back-off before re-driving a step's next round.</summary>
+public class StepPolicyTests
+{
+    private static readonly StepPolicy Policy = new(TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(30), 3, 3);
+
+    [Theory]
+    [InlineData(2, 30)]
+    [InlineData(3, 60)]
+    [InlineData(4, 120)]
+    [InlineData(5, 240)]
+    [InlineData(7, 960)]
+    public void Doubles_from_the_retry_delay_for_each_later_round(int round, int seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), Policy.DelayBefore(round));
+
+    [Theory]
+    [InlineData(8)]
+    [InlineData(40)]
+    [InlineData(2000)]
+    public void Is_capped_at_the_max_retry_delay(int round) =>
+        Assert.Equal(TimeSpan.FromMinutes(30), Policy.DelayBefore(round));
+
+    [Fact]
+    public void Never_goes_below_the_retry_delay() =>
+        Assert.Equal(TimeSpan.FromSeconds(30), Policy.DelayBefore(1));
+
+    [Fact]
+    public void Default_policy_matches_the_documented_settings()
+    {
+        Assert.Equal(Policy, StepPolicy.Default);
+        Assert.Equal(TimeSpan.FromSeconds(30), StepPolicy.Default.DelayBefore(2));
+    }
+}

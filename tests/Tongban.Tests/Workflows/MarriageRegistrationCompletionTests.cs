@@ -1,0 +1,152 @@
+using System.Globalization;
+using Tongban.Cases;
+using Tongban.Workflows;
+using Ops = Tongban.Workflows.Operations;
+using Tongban.Workflows.Steps;
+using static Tongban.Tests.Workflows.WorkflowTestHost;
+
+namespace Tongban.Tests.Workflows;
+
+/// <summary>The marriage workflow from verification to marital.update: the paths that reach registration.</summary>
+public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClassFixture<WorkflowTestHost>
+{
+    private static string BeijingToday() =>
+        DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task Completes_with_a_certificate_when_both_parties_are_free_and_the_officer_approves()
+    {
+        var before = BeijingToday();
+        var caseId = await host.StartAsync(Marriage(NewCaseId("happy")));
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        var after = BeijingToday();
+
+        var (status, outcome) = host.Recorder.Final(caseId);
+        Assert.Equal(CaseStatus.Completed, status);
+        Assert.Equal(FakeProvinces.CertificateNo, outcome!.CertificateNo);
+        Assert.Contains(outcome.RegisteredOn, new[] { before, after });
+        Assert.Null(outcome.Reason);
+        Assert.Equal(
+        [
+            "dispatch InProgress resident.verify/partyA#1,marital.status/partyA#1,resident.verify/partyB#1,marital.status/partyB#1",
+            "progress AwaitingReview officer-review:Waiting",
+            "progress InProgress officer-review:Succeeded",
+            "irreversible register-marriage",
+            "dispatch marriage.register/#1",
+            "progress outcome",
+            "dispatch marital.update/partyA#1,marital.update/partyB#1",
+            "progress Completed outcome",
+        ], host.Recorder.Trace(caseId));
+        var updates = host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.MaritalUpdate).ToList();
+        Assert.Equal([(Zhejiang, "partyA"), (Shanghai, "partyB")], updates.Select(i => (i.Province, i.Subject!)));
+        Assert.All(updates, i => Assert.Equal(StepNames.UpdateMaritalStatus, i.StepName));
+        var register = Assert.Single(host.Recorder.Dispatched(caseId), i => i.Operation == Ops.MarriageRegister);
+        Assert.Equal(Shanghai, register.Province);
+    }
+
+    [Fact]
+    public async Task Redrives_a_verification_whose_province_was_down_and_completes_when_it_answers()
+    {
+        var caseId = NewCaseId("transient");
+        host.Provinces.On(caseId, Ops.MaritalStatus, "partyA", 1, FakeProvinces.Poisoned(Zhejiang));
+        await host.StartAsync(Marriage(caseId));
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        var rounds = host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.MaritalStatus && i.Subject == "partyA").Select(i => i.Round);
+        Assert.Equal([1, 2], rounds);
+        Assert.Equal([1], host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.ResidentVerify && i.Subject == "partyA").Select(i => i.Round));
+        Assert.Equal(FakeProvinces.CertificateNo, host.Recorder.Final(caseId).Outcome!.CertificateNo);
+        Assert.DoesNotContain(host.Recorder.StepChanges(caseId), c => c.NeedsAttention is not null);
+    }
+
+    [Fact]
+    public async Task Redispatches_a_step_that_gets_no_answer_within_the_step_timeout()
+    {
+        var caseId = NewCaseId("timeout");
+        host.Provinces.On(caseId, Ops.ResidentVerify, "partyB", 1, null);
+        await host.StartAsync(Marriage(caseId, policy: Policy with { StepTimeout = TimeSpan.FromSeconds(2) }));
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        var second = Assert.Single(host.Recorder.Of(caseId).OfType<ProvinceDispatch>(), d => d.Items.Any(i => i.Round == 2));
+        var item = Assert.Single(second.Items);
+        Assert.Equal((Ops.ResidentVerify, "partyB", Shanghai, 2), (item.Operation, item.Subject, item.Province, item.Round));
+        Assert.Null(second.Status);
+    }
+
+    [Fact]
+    public async Task Keeps_updating_marital_status_until_it_succeeds_and_flags_the_step_for_an_operator_meanwhile()
+    {
+        var caseId = NewCaseId("update");
+        host.Provinces
+            .On(caseId, Ops.MaritalUpdate, "partyA", 1, FakeProvinces.Defect("unexpected response"))
+            .On(caseId, Ops.MaritalUpdate, "partyA", 2, FakeProvinces.Poisoned(Zhejiang))
+            .On(caseId, Ops.MaritalUpdate, "partyA", 3, new StepResult(StepOutcome.Refused, "record locked"));
+        await host.StartAsync(Marriage(caseId));
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        var trace = host.Recorder.Trace(caseId);
+        var tail = trace.SkipWhile(t => !t.StartsWith("dispatch marital.update", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+        [
+            "dispatch marital.update/partyA#1,marital.update/partyB#1",
+            "dispatch marital.update/partyA#2",
+            "progress update-marital-status.partyA:Running!True",
+            "dispatch marital.update/partyA#3",
+            "dispatch marital.update/partyA#4",
+            "progress update-marital-status.partyA:Succeeded!False",
+            "progress Completed outcome",
+        ], tail);
+        // partyB's province answered at once: never re-driven, never flagged.
+        Assert.Equal([1], host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.MaritalUpdate && i.Subject == "partyB").Select(i => i.Round));
+        Assert.Equal(FakeProvinces.CertificateNo, host.Recorder.Final(caseId).Outcome!.CertificateNo);
+    }
+
+    [Fact]
+    public async Task Rejects_when_the_handling_province_refuses_the_registration()
+    {
+        var caseId = NewCaseId("register-refused");
+        host.Provinces.On(caseId, Ops.MarriageRegister, null, 1, new StepResult(StepOutcome.Refused, "registry closed for the couple"));
+        await host.StartAsync(Marriage(caseId));
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Rejected, await host.FinishedAsync(caseId));
+        var (status, outcome) = host.Recorder.Final(caseId);
+        Assert.Equal(CaseStatus.Rejected, status);
+        Assert.Equal("registration-refused: registry closed for the couple", outcome!.Reason);
+        Assert.Null(outcome.CertificateNo);
+        Assert.Equal([1], host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.MarriageRegister).Select(i => i.Round));
+        Assert.DoesNotContain(host.Recorder.Dispatched(caseId), i => i.Operation == Ops.MaritalUpdate);
+    }
+
+    [Fact]
+    public async Task Fails_without_redriving_when_the_registration_hits_a_defect()
+    {
+        var caseId = NewCaseId("register-defect");
+        host.Provinces.On(caseId, Ops.MarriageRegister, null, 1, FakeProvinces.Defect("unparseable answer"));
+        await host.StartAsync(Marriage(caseId));
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Failed, await host.FinishedAsync(caseId));
+        Assert.Equal("registration-failed: defect: unparseable answer", host.Recorder.Final(caseId).Outcome!.Reason);
+        Assert.Equal([1], host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.MarriageRegister).Select(i => i.Round));
+        Assert.DoesNotContain(host.Recorder.Dispatched(caseId), i => i.Operation == Ops.MaritalUpdate);
+    }
+
+    [Fact]
+    public async Task Fails_when_the_registration_succeeds_without_a_certificate_number()
+    {
+        var caseId = NewCaseId("register-nocert");
+        host.Provinces.On(caseId, Ops.MarriageRegister, null, 1, FakeProvinces.Ok());
+        await host.StartAsync(Marriage(caseId));
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Failed, await host.FinishedAsync(caseId));
+        Assert.StartsWith("registration-failed", host.Recorder.Final(caseId).Outcome!.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(host.Recorder.Dispatched(caseId), i => i.Operation == Ops.MaritalUpdate);
+    }
+}

@@ -1,0 +1,266 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Tongban.Cases;
+using Tongban.Workflows;
+using Ops = Tongban.Workflows.Operations;
+using Tongban.Workflows.Marriage;
+using Tongban.Workflows.Steps;
+
+namespace Tongban.Tests.Workflows;
+
+/// <summary>
+/// One in-process Durable Task host per test class: the real marriage orchestrator, fake activities
+/// under the registry's names. Tests tell their cases apart by case ID (= instance ID).
+/// </summary>
+public sealed class WorkflowTestHost : IAsyncLifetime
+{
+    public static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
+
+    private DurableTaskTestHost? host;
+
+    public FakeProvinces Provinces { get; } = new();
+
+    public FakeCaseRecorder Recorder { get; } = new();
+
+    public DurableTaskClient Client => (host ?? throw new InvalidOperationException("Host not started.")).Client;
+
+    public async Task InitializeAsync()
+    {
+        // The sidecar's own random port choice collides; take one the OS says is free.
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
+        host = await DurableTaskTestHost.StartAsync(
+            registry =>
+            {
+                registry.AddOrchestratorFunc<CaseWorkflowInput, CaseStatus>(WorkflowNames.Orchestrators.MarriageRegistration,
+                    (context, input) => MarriageRegistrationWorkflow.RunAsync(context, input));
+                registry.AddActivity<FakeRecordCaseProgress>(WorkflowNames.Activities.RecordCaseProgress);
+                registry.AddActivity<FakeDispatchProvinceSteps>(WorkflowNames.Activities.DispatchProvinceSteps);
+                registry.AddActivity<FakeEnterIrreversibleStep>(WorkflowNames.Activities.EnterIrreversibleStep);
+            },
+            new DurableTaskTestHostOptions
+            {
+                Port = port,
+                LoggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)),
+                ConfigureServices = services =>
+                {
+                    services.AddSingleton(Provinces);
+                    services.AddSingleton(Recorder);
+                },
+            });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (host is not null) await host.DisposeAsync();
+    }
+
+    /// <summary>A marriage case: partyA from Zhejiang, partyB from Shanghai, registering in Shanghai.</summary>
+    public static CaseWorkflowInput Marriage(string caseId, TimeSpan? reviewWindow = null, StepPolicy? policy = null) => new(
+        caseId, CaseTypeNames.Marriage, Shanghai, [new CaseParty("partyA", Zhejiang), new CaseParty("partyB", Shanghai)],
+        reviewWindow ?? TimeSpan.FromHours(1), policy ?? Policy);
+
+    public const string Zhejiang = "330000";
+    public const string Shanghai = "310000";
+
+    public static StepPolicy Policy { get; } = new(
+        StepTimeout: TimeSpan.FromSeconds(5), RetryDelay: TimeSpan.FromMilliseconds(100), MaxRetryDelay: TimeSpan.FromMilliseconds(200),
+        MaxRounds: 3, AttentionAfterRounds: 2);
+
+    public static string NewCaseId(string what) => $"mr-{what}-{Guid.NewGuid():N}";
+
+    public async Task<string> StartAsync(CaseWorkflowInput input)
+    {
+        await Client.ScheduleNewOrchestrationInstanceAsync(WorkflowNames.Orchestrators.MarriageRegistration, input,
+            new StartOrchestrationOptions(input.CaseId));
+        return input.CaseId;
+    }
+
+    /// <summary>Waits for the orchestration to finish and returns its CaseStatus.</summary>
+    public async Task<CaseStatus> FinishedAsync(string caseId)
+    {
+        using var cts = new CancellationTokenSource(WaitLimit);
+        var metadata = await Client.WaitForInstanceCompletionAsync(caseId, getInputsAndOutputs: true, cts.Token);
+        Assert.True(metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed,
+            $"orchestration ended {metadata.RuntimeStatus}: {metadata.FailureDetails?.ErrorMessage}");
+        return metadata.ReadOutputAs<CaseStatus>();
+    }
+
+    public async Task ApproveAsync(string caseId, string officer = "officer-7")
+    {
+        await Recorder.WaitForStatusAsync(caseId, CaseStatus.AwaitingReview, WaitLimit);
+        await Client.RaiseEventAsync(caseId, CaseEvents.Decision(StepNames.OfficerReview), new OfficerDecisionEvent("approve", officer, null));
+    }
+}
+
+/// <summary>
+/// Province answers scripted per (case, operation, subject, round). Unscripted steps succeed with a
+/// plausible answer; a step scripted with null is never answered (the step times out).
+/// </summary>
+public sealed class FakeProvinces
+{
+    public const string CertificateNo = "J310115-2026-000042";
+
+    private readonly Dictionary<(string CaseId, string Operation, string? Subject, int Round), StepResult?> script = [];
+    private readonly Lock gate = new();
+
+    public static StepResult Ok(params (string Key, string Value)[] data) =>
+        new(StepOutcome.Succeeded, null, data.ToDictionary(d => d.Key, d => d.Value));
+
+    public static StepResult Poisoned(string province) =>
+        new(StepOutcome.Failed, $"{province} kept failing; queue retries exhausted", Transient: true);
+
+    public static StepResult Defect(string what) => new(StepOutcome.Failed, $"defect: {what}");
+
+    public FakeProvinces On(string caseId, string operation, string? subject, int round, StepResult? answer)
+    {
+        lock (gate) script[(caseId, operation, subject, round)] = answer;
+        return this;
+    }
+
+    public FakeProvinces OnRounds(string caseId, string operation, string? subject, int rounds, StepResult answer)
+    {
+        for (var round = 1; round <= rounds; round++) On(caseId, operation, subject, round, answer);
+        return this;
+    }
+
+    /// <summary>The answer to one dispatched item, or null when the province stays silent.</summary>
+    public StepResult? Answer(ProvinceWorkItem item)
+    {
+        lock (gate)
+        {
+            if (script.TryGetValue((item.CaseId, item.Operation, item.Subject, item.Round), out var scripted)) return scripted;
+        }
+
+        return item.Operation switch
+        {
+            Ops.ResidentVerify => Ok(("match", "true"), ("residentStatus", "normal"), ("hukouDivision", item.Province)),
+            Ops.MaritalStatus => Ok(("maritalStatus", "unmarried")),
+            Ops.MarriageRegister => Ok(("certificateNo", CertificateNo)),
+            _ => Ok(),
+        };
+    }
+}
+
+/// <summary>Everything the orchestration asked the activities to do, per case, in order.</summary>
+public sealed class FakeCaseRecorder
+{
+    private readonly Dictionary<string, List<object>> entries = [];
+    private readonly HashSet<string> withdrawalRequested = [];
+    private readonly Lock gate = new();
+
+    public void Add(string caseId, object entry)
+    {
+        lock (gate)
+        {
+            if (!entries.TryGetValue(caseId, out var list)) entries[caseId] = list = [];
+            list.Add(entry);
+        }
+    }
+
+    public IReadOnlyList<object> Of(string caseId)
+    {
+        lock (gate) return entries.TryGetValue(caseId, out var list) ? [.. list] : [];
+    }
+
+    public IReadOnlyList<CaseProgress> Progress(string caseId) => Of(caseId).OfType<CaseProgress>().ToList();
+
+    public IReadOnlyList<ProvinceWorkItem> Dispatched(string caseId) => Of(caseId).OfType<ProvinceDispatch>().SelectMany(d => d.Items).ToList();
+
+    public IReadOnlyList<StepChange> StepChanges(string caseId) => Progress(caseId).SelectMany(p => p.Steps ?? []).ToList();
+
+    /// <summary>The last status and outcome the case row was given.</summary>
+    public (CaseStatus? Status, CaseOutcome? Outcome) Final(string caseId)
+    {
+        var progress = Progress(caseId);
+        return (progress.LastOrDefault(p => p.Status is not null)?.Status, progress.LastOrDefault(p => p.Outcome is not null)?.Outcome);
+    }
+
+    /// <summary>A compact, ordered trace: "dispatch op/subject#round,...", "progress Status step:Status", "irreversible step".</summary>
+    public IReadOnlyList<string> Trace(string caseId) => Of(caseId).Select(e => e switch
+    {
+        ProvinceDispatch d => $"dispatch{(d.Status is { } s ? $" {s}" : "")} {string.Join(",", d.Items.Select(i => $"{i.Operation}/{i.Subject}#{i.Round}"))}",
+        CaseProgress p => string.Join(" ", new[] { "progress", p.Status?.ToString(), p.Outcome is null ? null : "outcome" }
+            .Concat((p.Steps ?? []).Select(c => $"{StepKeys.Of(c.Name, c.Subject)}:{c.Status}{(c.NeedsAttention is { } a ? $"!{a}" : "")}"))
+            .Where(x => x is not null)),
+        IrreversibleStepRequest r => $"irreversible {r.StepName}",
+        _ => e.ToString() ?? "",
+    }).ToList();
+
+    /// <summary>Simulates the API's withdrawal having marked the case row, so the irreversible gate refuses.</summary>
+    public void MarkWithdrawalRequested(string caseId)
+    {
+        lock (gate) withdrawalRequested.Add(caseId);
+    }
+
+    public bool WithdrawalRequested(string caseId)
+    {
+        lock (gate) return withdrawalRequested.Contains(caseId);
+    }
+
+    public async Task WaitForStatusAsync(string caseId, CaseStatus status, TimeSpan limit)
+    {
+        var until = DateTime.UtcNow + limit;
+        while (!Progress(caseId).Any(p => p.Status == status))
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException($"case {caseId} never reached {status}; trace: {string.Join(" | ", Trace(caseId))}");
+            await Task.Delay(50);
+        }
+    }
+
+    public async Task WaitForAsync(string caseId, Func<IReadOnlyList<object>, bool> condition, TimeSpan limit)
+    {
+        var until = DateTime.UtcNow + limit;
+        while (!condition(Of(caseId)))
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException($"case {caseId}: condition not met; trace: {string.Join(" | ", Trace(caseId))}");
+            await Task.Delay(50);
+        }
+    }
+}
+
+public sealed class FakeRecordCaseProgress(FakeCaseRecorder recorder) : TaskActivity<CaseProgress, bool>
+{
+    public override Task<bool> RunAsync(TaskActivityContext context, CaseProgress input)
+    {
+        recorder.Add(input.CaseId, input);
+        return Task.FromResult(true);
+    }
+}
+
+/// <summary>Records the dispatch, then answers each item as the province (through the worker) would: a StepResult event.</summary>
+public sealed class FakeDispatchProvinceSteps(FakeCaseRecorder recorder, FakeProvinces provinces, DurableTaskClient client)
+    : TaskActivity<ProvinceDispatch, bool>
+{
+    public override async Task<bool> RunAsync(TaskActivityContext context, ProvinceDispatch input)
+    {
+        recorder.Add(input.CaseId, input);
+        foreach (var item in input.Items)
+        {
+            if (provinces.Answer(item) is { } answer)
+            {
+                await client.RaiseEventAsync(context.InstanceId, CaseEvents.StepResult(item.StepKey, item.Round), answer);
+            }
+        }
+
+        return true;
+    }
+}
+
+public sealed class FakeEnterIrreversibleStep(FakeCaseRecorder recorder) : TaskActivity<IrreversibleStepRequest, bool>
+{
+    public override Task<bool> RunAsync(TaskActivityContext context, IrreversibleStepRequest input)
+    {
+        recorder.Add(input.CaseId, input);
+        return Task.FromResult(!recorder.WithdrawalRequested(input.CaseId));
+    }
+}
