@@ -139,6 +139,7 @@ public sealed class DevHostApp : IAsyncDisposable
         }
 
         builder.Services.AddHostedService<HousekeepingLoop>();
+        builder.Services.AddHostedService<SlowWorkPollingLoop>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var app = builder.Build();
@@ -154,10 +155,7 @@ public sealed class DevHostApp : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
         if (sandbox is not null) sandbox.Knobs.Shanghai.CallbackBaseUrl = url;
-        var inventory = new DevHostInventory(
-            ApiRoutes.All.Select(r => (r.Method, r.Template)).ToList(),
-            queues.SelectMany(q => new[] { q, StorageNames.PoisonQueue(q) }).ToList(),
-            WorkflowNames.Orchestrators.All, WorkflowNames.Activities.All);
+        var inventory = DevHostInventory.For(provinces.Codes);
         app.Logger.LogInformation("Tongban hub listening on {Url} (task hub {TaskHub})", url, taskHub);
         return new DevHostApp(app, engine, azurite, sandbox, url, inventory);
     }
@@ -184,7 +182,34 @@ public sealed class DevHostApp : IAsyncDisposable
 /// <summary>What this devhost exposes: compared in a test with the Functions app's generated metadata.</summary>
 public sealed record DevHostInventory(
     IReadOnlyList<(string Method, string Template)> Routes, IReadOnlyList<string> Queues,
-    IReadOnlyList<string> Orchestrators, IReadOnlyList<string> Activities);
+    IReadOnlyList<string> Orchestrators, IReadOnlyList<string> Activities, IReadOnlyList<string> Timers)
+{
+    /// <summary>The same registries the devhost maps, listens to and registers, for the configured provinces.</summary>
+    public static DevHostInventory For(IEnumerable<string> provinceCodes) => new(
+        ApiRoutes.All.Select(r => (r.Method, r.Template)).ToList(),
+        provinceCodes.Select(StorageNames.ProvinceQueue).SelectMany(q => new[] { q, StorageNames.PoisonQueue(q) }).ToList(),
+        WorkflowNames.Orchestrators.All, WorkflowNames.Activities.All, TimerNames.All);
+}
+
+/// <summary>The devhost's ticket-poll timer: asks polling provinces about due tickets every second.</summary>
+public sealed class SlowWorkPollingLoop(SlowWorkPoller poller, IConfiguration configuration, ILogger<SlowWorkPollingLoop> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(configuration.GetValue("Tongban:SlowWork:PollPeriod", TimeSpan.FromSeconds(1)));
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await poller.PollAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(e, "Ticket polling failed; it runs again next period");
+            }
+        }
+    }
+}
 
 /// <summary>The devhost's timer trigger: runs the shared housekeeping job on a fixed period.</summary>
 public sealed class HousekeepingLoop(HousekeepingJob job, IConfiguration configuration, ILogger<HousekeepingLoop> logger) : BackgroundService

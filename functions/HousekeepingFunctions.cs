@@ -3,9 +3,12 @@ using Tongban.Operations;
 
 namespace Tongban.Functions;
 
-/// <summary>The timer trigger: the shared housekeeping job, every minute.</summary>
-public sealed class HousekeepingFunctions(HousekeepingJob job)
+/// <summary>The timer triggers: slow-work tickets every 5 s, the housekeeping job every minute.</summary>
+public sealed class HousekeepingFunctions(HousekeepingJob job, SlowWorkPoller poller)
 {
-    [Function(nameof(Housekeeping))]
+    [Function(TimerNames.PollSlowWork)]
+    public Task PollSlowWork([TimerTrigger("*/5 * * * * *")] TimerInfo timer, CancellationToken ct) => poller.PollAsync(ct);
+
+    [Function(TimerNames.Housekeeping)]
     public Task Housekeeping([TimerTrigger("0 */1 * * * *")] TimerInfo timer, CancellationToken ct) => job.RunAsync(ct);
 }

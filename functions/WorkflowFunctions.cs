@@ -15,6 +15,14 @@ public sealed class WorkflowFunctions(CaseActivities activities)
     public static Task<CaseStatus> MarriageRegistration([OrchestrationTrigger] TaskOrchestrationContext context) =>
         MarriageRegistrationWorkflow.RunAsync(context, context.GetInput<CaseWorkflowInput>()!);
 
+    [Function(WorkflowNames.Orchestrators.NewbornRegistration)]
+    public static Task<CaseStatus> NewbornRegistration([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        Workflows.Newborn.NewbornRegistrationWorkflow.RunAsync(context, context.GetInput<CaseWorkflowInput>()!);
+
+    [Function(WorkflowNames.Orchestrators.SchoolTransfer)]
+    public static Task<CaseStatus> SchoolTransfer([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        Workflows.SchoolTransfer.SchoolTransferWorkflow.RunAsync(context, context.GetInput<CaseWorkflowInput>()!);
+
     [Function(WorkflowNames.Activities.RecordCaseProgress)]
     public Task<bool> RecordCaseProgress([ActivityTrigger] CaseProgress progress, CancellationToken ct) =>
         activities.RecordCaseProgressAsync(progress, ct);

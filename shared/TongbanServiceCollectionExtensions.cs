@@ -35,6 +35,7 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<CaseStore>();
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<NonceStore>();
+        services.AddSingleton<TicketStore>();
         services.AddSingleton<ProvinceWorkQueue>();
         services.AddSingleton<StorageInitializer>();
 
@@ -52,6 +53,7 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<ProvinceStepInvoker>();
         services.AddSingleton<ProvinceWorkHandler>();
         services.AddSingleton<Operations.HousekeepingJob>();
+        services.AddSingleton<Operations.SlowWorkPoller>();
         return services;
     }
 

@@ -191,9 +191,14 @@ public sealed class CaseApi(
         var caseId = stored.Record.CaseId;
         if (await durable.GetInstanceAsync(caseId, getInputsAndOutputs: false, ct) is not null) return;
         var command = stored.Command;
-        var parties = command.Marriage is { } m
-            ? new List<CaseParty> { new("partyA", m.PartyA.HukouProvince), new("partyB", m.PartyB.HukouProvince) }
-            : [];
+        var parties = command switch
+        {
+            { Marriage: { } m } => new List<CaseParty> { new("partyA", m.PartyA.HukouProvince), new("partyB", m.PartyB.HukouProvince) },
+            { Newborn: { } n } => [new(Workflows.Newborn.NewbornRegistrationWorkflow.BirthRole, n.BirthProvince),
+                new(Workflows.Newborn.NewbornRegistrationWorkflow.ParentRole, n.RegisteringParent.HukouProvince)],
+            { SchoolTransfer: { } t } => [new(Workflows.SchoolTransfer.SchoolTransferWorkflow.SourceRole, t.SourceProvince)],
+            _ => throw new InvalidOperationException("A validated command carries its details."),
+        };
         var input = new CaseWorkflowInput(caseId, stored.Record.CaseType, command.HandlingProvince, parties,
             options.Value.Marriage.ReviewWindow, options.Value.Workflow.ToPolicy());
         await durable.ScheduleNewOrchestrationInstanceAsync(WorkflowNames.OrchestratorFor(stored.Record.CaseType), input,

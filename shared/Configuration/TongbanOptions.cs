@@ -66,7 +66,16 @@ public sealed class WorkflowOptions
 
     public int AttentionAfterRounds { get; set; } = StepPolicy.Default.AttentionAfterRounds;
 
-    public StepPolicy ToPolicy() => new(StepTimeout, RetryDelay, MaxRetryDelay, MaxRounds, AttentionAfterRounds);
+    public TimeSpan SlowStepTimeout { get; set; } = StepPolicy.Default.SlowStepTimeout;
+
+    /// <summary>School transfer: how long enrolment's transient failures are retried before the transfer is cancelled (default 24 h).</summary>
+    public TimeSpan RetryBudget { get; set; } = StepPolicy.Default.RetryBudget;
+
+    public StepPolicy ToPolicy() => new(StepTimeout, RetryDelay, MaxRetryDelay, MaxRounds, AttentionAfterRounds)
+    {
+        SlowStepTimeout = SlowStepTimeout,
+        RetryBudget = RetryBudget,
+    };
 }
 
 public sealed class PiiOptions

@@ -1,19 +1,12 @@
 using System.Text.RegularExpressions;
+using Tongban.Cases.Identity;
 
 namespace Tongban.Provinces;
 
-/// <summary>
-/// Keeps ID numbers out of exception messages and reasons: first 6 and last 4 characters visible, the rest '*'.
-/// (A stand-in until the shared masker lands on main.)
-/// </summary>
+/// <summary>Keeps ID numbers out of exception messages and reasons, masked as everywhere else (<see cref="IdNumberMask"/>).</summary>
 internal static partial class IdMask
 {
-    public static string Mask(string? idNumber)
-    {
-        if (string.IsNullOrEmpty(idNumber)) return string.Empty;
-        if (idNumber.Length <= 10) return new string('*', idNumber.Length);
-        return string.Concat(idNumber.AsSpan(0, 6), new string('*', idNumber.Length - 10), idNumber.AsSpan(idNumber.Length - 4));
-    }
+    public static string Mask(string? idNumber) => IdNumberMask.Mask(idNumber);
 
     /// <summary>Masks every ID-number-shaped run (18 or 15 characters) inside free text, e.g. a province's error message.</summary>
     public static string Scrub(string? text) =>

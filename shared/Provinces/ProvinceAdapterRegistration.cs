@@ -15,6 +15,7 @@ public static class ProvinceAdapterRegistration
         services.AddSingleton<IProvinceAdapterFactory, ShanghaiAdapterFactory>();
         services.AddSingleton<IProvinceAdapterFactory, JiangxiAdapterFactory>();
         services.AddSingleton<IProvinceAdapterFactory, AnhuiAdapterFactory>();
+        services.AddSingleton<IProvinceCallbackReader, ShanghaiCallbackReader>();
         return services;
     }
 }

@@ -9,8 +9,10 @@ public static class WorkflowNames
     public static class Orchestrators
     {
         public const string MarriageRegistration = "MarriageRegistrationOrchestrator";
+        public const string NewbornRegistration = "NewbornRegistrationOrchestrator";
+        public const string SchoolTransfer = "SchoolTransferOrchestrator";
 
-        public static readonly IReadOnlyList<string> All = [MarriageRegistration];
+        public static readonly IReadOnlyList<string> All = [MarriageRegistration, NewbornRegistration, SchoolTransfer];
     }
 
     public static class Activities
@@ -25,6 +27,8 @@ public static class WorkflowNames
     public static string OrchestratorFor(string caseType) => caseType switch
     {
         Cases.CaseTypeNames.Marriage => Orchestrators.MarriageRegistration,
+        Cases.CaseTypeNames.Newborn => Orchestrators.NewbornRegistration,
+        Cases.CaseTypeNames.SchoolTransfer => Orchestrators.SchoolTransfer,
         _ => throw new NotSupportedException($"No workflow for case type '{caseType}' yet."),
     };
 }
@@ -47,6 +51,18 @@ public static class Operations
     public const string MaritalStatus = "marital.status";
     public const string MarriageRegister = "marriage.register";
     public const string MaritalUpdate = "marital.update";
+    public const string BirthVerify = "birth.verify";
+    public const string BirthMarkUsed = "birth.mark-used";
+    public const string BirthRelease = "birth.release";
+    public const string NewbornRegister = "newborn.register";
+    public const string StudentRecord = "student.record";
+    public const string TransferOutRequest = "transfer-out.request";
+    public const string StudentEnroll = "student.enroll";
+    public const string TransferOutConfirm = "transfer-out.confirm";
+    public const string TransferOutCancel = "transfer-out.cancel";
+
+    /// <summary>Operations whose work is slow: they answer with a ticket, and the result comes later.</summary>
+    public static bool IsSlow(string operation) => operation is NewbornRegister or TransferOutRequest;
 }
 
 /// <summary>Step names as the case timeline shows them.</summary>
@@ -57,4 +73,13 @@ public static class StepNames
     public const string OfficerReview = "officer-review";
     public const string RegisterMarriage = "register-marriage";
     public const string UpdateMaritalStatus = "update-marital-status";
+    public const string VerifyBirthCertificate = "verify-birth-certificate";
+    public const string MarkBirthCertificateUsed = "mark-birth-certificate-used";
+    public const string ReleaseBirthCertificate = "release-birth-certificate";
+    public const string RegisterNewborn = "register-newborn";
+    public const string CheckStudentRecord = "check-student-record";
+    public const string RequestTransferOut = "request-transfer-out";
+    public const string EnrollStudent = "enroll-student";
+    public const string ConfirmTransferOut = "confirm-transfer-out";
+    public const string CancelTransferOut = "cancel-transfer-out";
 }

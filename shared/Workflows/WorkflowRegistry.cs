@@ -12,6 +12,10 @@ public static class WorkflowRegistry
     {
         registry.AddOrchestratorFunc<CaseWorkflowInput, CaseStatus>(WorkflowNames.Orchestrators.MarriageRegistration,
             (context, input) => MarriageRegistrationWorkflow.RunAsync(context, input));
+        registry.AddOrchestratorFunc<CaseWorkflowInput, CaseStatus>(WorkflowNames.Orchestrators.NewbornRegistration,
+            (context, input) => Newborn.NewbornRegistrationWorkflow.RunAsync(context, input));
+        registry.AddOrchestratorFunc<CaseWorkflowInput, CaseStatus>(WorkflowNames.Orchestrators.SchoolTransfer,
+            (context, input) => SchoolTransfer.SchoolTransferWorkflow.RunAsync(context, input));
         registry.AddActivity<RecordCaseProgressActivity>(WorkflowNames.Activities.RecordCaseProgress);
         registry.AddActivity<DispatchProvinceStepsActivity>(WorkflowNames.Activities.DispatchProvinceSteps);
         registry.AddActivity<EnterIrreversibleStepActivity>(WorkflowNames.Activities.EnterIrreversibleStep);

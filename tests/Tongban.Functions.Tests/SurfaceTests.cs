@@ -28,12 +28,13 @@ public sealed class SurfaceTests
             Sorted(functions.Queues));
         Assert.Equal(Sorted(WorkflowNames.Orchestrators.All), Sorted(functions.Orchestrators));
         Assert.Equal(Sorted(WorkflowNames.Activities.All), Sorted(functions.Activities));
-        Assert.Single(functions.Timers);
+        Assert.Equal(Sorted(Operations.TimerNames.All), Sorted(functions.Timers));
 
         Assert.Equal(Sorted(devhost.Routes), Sorted(functions.Routes));
         Assert.Equal(Sorted(devhost.Queues), Sorted(functions.Queues));
         Assert.Equal(Sorted(devhost.Orchestrators), Sorted(functions.Orchestrators));
         Assert.Equal(Sorted(devhost.Activities), Sorted(functions.Activities));
+        Assert.Equal(Sorted(devhost.Timers), Sorted(functions.Timers));
     }
 
     [Fact]
@@ -49,19 +50,15 @@ public sealed class SurfaceTests
     /// configured province (the devhost configures the provinces of the contract's test credentials by
     /// default), and WorkflowNames.
     /// </summary>
-    private static (IEnumerable<string> Routes, IEnumerable<string> Queues, IEnumerable<string> Orchestrators, IEnumerable<string> Activities) DevHostSurface()
+    private static (IEnumerable<string> Routes, IEnumerable<string> Queues, IEnumerable<string> Orchestrators, IEnumerable<string> Activities, IEnumerable<string> Timers) DevHostSurface()
     {
         var credentials = RepoRoot.SandboxCredentials() ?? throw new InvalidOperationException("contracts/provinces/test-credentials.json not found.");
         using var json = JsonDocument.Parse(File.ReadAllText(credentials));
         var codes = json.RootElement.GetProperty("provinces").EnumerateObject().Select(p => p.Name).ToList();
         Assert.Equal(Sorted(Members), Sorted(codes));
 
-        var queues = codes.Select(StorageNames.ProvinceQueue).ToList();
-        var inventory = new DevHost.DevHostInventory(
-            ApiRoutes.All.Select(r => (r.Method, r.Template)).ToList(),
-            queues.SelectMany(q => new[] { q, StorageNames.PoisonQueue(q) }).ToList(),
-            WorkflowNames.Orchestrators.All, WorkflowNames.Activities.All);
-        return (inventory.Routes.Select(r => $"{r.Method} {r.Template}"), inventory.Queues, inventory.Orchestrators, inventory.Activities);
+        var inventory = DevHost.DevHostInventory.For(codes);
+        return (inventory.Routes.Select(r => $"{r.Method} {r.Template}"), inventory.Queues, inventory.Orchestrators, inventory.Activities, inventory.Timers);
     }
 
     private static string MetadataPath()

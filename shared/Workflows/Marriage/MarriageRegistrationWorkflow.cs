@@ -16,8 +16,8 @@ public static class MarriageRegistrationWorkflow
 
     public static async Task<CaseStatus> RunAsync(TaskOrchestrationContext context, CaseWorkflowInput input)
     {
-        var steps = new ProvinceStepRunner(context, input);
-        var withdrawal = context.WaitForExternalEvent<WithdrawalNotice>(CaseEvents.Withdrawal);
+        var flow = new CaseWorkflow(context, input);
+        var steps = flow.Steps;
         var parties = input.Parties;
 
         // 1. Both parties, at their hukou provinces, in parallel: who they are and whether they are free to marry.
@@ -27,22 +27,15 @@ public static class MarriageRegistrationWorkflow
             steps.Item(StepNames.CheckMaritalStatus, p.Role, Operations.MaritalStatus, p.Province),
         }).ToList();
         var verifying = steps.RunAsync(checks, CaseStatus.InProgress);
-        if (await Task.WhenAny(verifying, withdrawal) == withdrawal)
+        if (await Task.WhenAny(verifying, flow.Withdrawal) == flow.Withdrawal)
         {
-            return await WithdrawAsync(steps, withdrawal);
+            return await flow.WithdrawAsync();
         }
 
-        var results = await verifying;
-        var failure = results.Select((r, i) => (r, item: checks[i])).FirstOrDefault(x => x.r.Outcome == StepOutcome.Failed);
-        if (failure.r is not null)
+        var problem = CaseWorkflow.FirstProblem(checks, await verifying, Assess, out var failed);
+        if (problem is not null)
         {
-            return await FinishAsync(steps, CaseStatus.Failed, $"province-unavailable: {failure.item.Province} did not answer {failure.item.Operation} ({failure.r.Reason})");
-        }
-
-        var refusal = results.Select((r, i) => Assess(checks[i], r)).FirstOrDefault(reason => reason is not null);
-        if (refusal is not null)
-        {
-            return await FinishAsync(steps, CaseStatus.Rejected, refusal);
+            return await flow.FinishAsync(failed ? CaseStatus.Failed : CaseStatus.Rejected, problem);
         }
 
         // 2. The couple appears before the handling province's officer, who decides through the API.
@@ -52,23 +45,23 @@ public static class MarriageRegistrationWorkflow
         {
             var decision = context.WaitForExternalEvent<OfficerDecisionEvent>(CaseEvents.Decision(StepNames.OfficerReview), cancelWindow.Token);
             var window = context.CreateTimer(input.ReviewWindow, cancelWindow.Token);
-            var first = await Task.WhenAny(decision, window, withdrawal);
+            var first = await Task.WhenAny(decision, window, flow.Withdrawal);
             cancelWindow.Cancel();
-            if (first == withdrawal)
+            if (first == flow.Withdrawal)
             {
-                return await WithdrawAsync(steps, withdrawal, [steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Skipped, "withdrawn")]);
+                return await flow.WithdrawAsync([steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Skipped, "withdrawn")]);
             }
 
             if (first == window)
             {
-                return await FinishAsync(steps, CaseStatus.Expired, $"review-expired: no decision within {input.ReviewWindow}",
+                return await flow.FinishAsync(CaseStatus.Expired, $"review-expired: no decision within {input.ReviewWindow}",
                     [steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Failed, "no decision in the review window")]);
             }
 
             var given = await decision;
             if (given.Decision != "approve")
             {
-                return await FinishAsync(steps, CaseStatus.Rejected, $"review-rejected: {given.Reason}",
+                return await flow.FinishAsync(CaseStatus.Rejected, $"review-rejected: {given.Reason}",
                     [steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Failed, $"rejected by {given.Officer}")]);
             }
 
@@ -77,18 +70,22 @@ public static class MarriageRegistrationWorkflow
         }
 
         // 3. The irreversible step: withdrawal is refused from here on (the gate is atomic with the API's withdrawal).
-        if (!await context.CallActivityAsync<bool>(WorkflowNames.Activities.EnterIrreversibleStep,
-                new IrreversibleStepRequest(input.CaseId, StepNames.RegisterMarriage)))
+        if (!await flow.EnterIrreversibleStepAsync(StepNames.RegisterMarriage))
         {
-            return await WithdrawAsync(steps, withdrawal);
+            return await flow.WithdrawAsync();
         }
 
-        var register = (await steps.RunAsync([steps.Item(StepNames.RegisterMarriage, null, Operations.MarriageRegister, input.HandlingProvince)]))[0];
+        var registerItem = steps.Item(StepNames.RegisterMarriage, null, Operations.MarriageRegister, input.HandlingProvince);
+        var register = await steps.RunOneAsync(registerItem);
         var certificateNo = register.Get("certificateNo");
         if (register.Outcome != StepOutcome.Succeeded || certificateNo is null)
         {
-            var status = register.Outcome == StepOutcome.Refused ? CaseStatus.Rejected : CaseStatus.Failed;
-            return await FinishAsync(steps, status, $"registration-{(status == CaseStatus.Rejected ? "refused" : "failed")}: {register.Reason}");
+            return register.Outcome switch
+            {
+                StepOutcome.Refused or StepOutcome.NoRecord => await flow.FinishAsync(CaseStatus.Rejected, $"registration-refused: {register.Reason}"),
+                StepOutcome.Failed => await flow.FinishAsync(CaseStatus.Failed, CaseWorkflow.FailureReason(registerItem, register)),
+                _ => await flow.FinishAsync(CaseStatus.Failed, "registration-failed: no certificate number in the answer"),
+            };
         }
 
         var registeredOn = DateOnly.FromDateTime(context.CurrentUtcDateTime + BeijingOffset).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -104,29 +101,8 @@ public static class MarriageRegistrationWorkflow
     }
 
     /// <summary>Turns a verification answer into a rejection reason, or null when the party may marry.</summary>
-    internal static string? Assess(ProvinceWorkItem item, StepResult result)
-    {
-        var who = item.Subject;
-        return (item.Operation, result.Outcome) switch
-        {
-            (_, StepOutcome.NoRecord) => $"{who}.no-record: {item.Province} has no record for {who}",
-            (_, StepOutcome.Refused) => $"{who}.refused: {result.Reason}",
-            (Operations.ResidentVerify, _) when result.Get("match") != "true" => $"{who}.name-mismatch: ID number and name do not belong together",
-            (Operations.ResidentVerify, _) when result.Get("residentStatus") != "normal" => $"{who}.{result.Get("residentStatus")}: resident status is {result.Get("residentStatus")}",
-            (Operations.MaritalStatus, _) when result.Get("maritalStatus") == "married" => $"{who}.married: {who} is married",
-            _ => null,
-        };
-    }
-
-    private static async Task<CaseStatus> FinishAsync(ProvinceStepRunner steps, CaseStatus status, string reason, IReadOnlyList<StepChange>? changes = null)
-    {
-        await steps.RecordAsync(status, changes, new CaseOutcome { Reason = reason });
-        return status;
-    }
-
-    private static async Task<CaseStatus> WithdrawAsync(ProvinceStepRunner steps, Task<WithdrawalNotice> withdrawal, IReadOnlyList<StepChange>? changes = null)
-    {
-        var reason = withdrawal.IsCompletedSuccessfully ? withdrawal.Result.Reason : "withdrawn by the handling province";
-        return await FinishAsync(steps, CaseStatus.Withdrawn, $"withdrawn: {reason}", changes);
-    }
+    internal static string? Assess(ProvinceWorkItem item, StepResult result) =>
+        PartyChecks.Assess(item, result) ?? (item.Operation == Operations.MaritalStatus && result.Get("maritalStatus") == "married"
+            ? $"{item.Subject}.married: {item.Subject} is married"
+            : null);
 }

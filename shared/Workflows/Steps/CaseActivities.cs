@@ -20,6 +20,17 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, ILo
             if (progress.Status is { } status) record.Status = status;
             foreach (var change in progress.Steps ?? []) Apply(record, change);
             if (progress.Outcome is not null) record.Outcome = progress.Outcome;
+            if (record.Status.IsFinal())
+            {
+                // Steps still running or waiting when the case ends will not be heard from: show them skipped.
+                foreach (var step in record.Steps.Where(st => !st.Status.IsFinal()))
+                {
+                    step.Status = StepStatus.Skipped;
+                    step.CompletedAt = DateTimeOffset.UtcNow;
+                    step.Detail ??= $"case ended {record.Status}";
+                }
+            }
+
             return true;
         }, ct);
         if (progress.Status is { } s && before != s)

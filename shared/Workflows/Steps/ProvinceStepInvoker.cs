@@ -1,5 +1,6 @@
 using System.Globalization;
 using Tongban.Cases;
+using Tongban.Cases.Identity;
 using Tongban.Provinces;
 using Tongban.Storage;
 
@@ -7,7 +8,7 @@ namespace Tongban.Workflows.Steps;
 
 /// <summary>
 /// Turns a queued step into the canonical province call, built from the case's (decrypted) details,
-/// and the province's answer into a <see cref="StepResult"/> that carries no ID number.
+/// and the province's answer into a <see cref="StepResult"/> that carries no ID number in clear.
 /// Transient faults propagate, so the queue retries the message.
 /// </summary>
 public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
@@ -15,25 +16,38 @@ public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
     public async Task<StepResult> InvokeAsync(StoredCase stored, ProvinceWorkItem item, CancellationToken ct)
     {
         var adapter = provinces.Adapter(item.Province);
+        var command = stored.Command;
+        var caseId = stored.Record.CaseId;
         try
         {
             return item.Operation switch
             {
-                Operations.ResidentVerify => Map(await adapter.VerifyResidentAsync(PartyOf(stored, item).ToPerson(), ct), r => new()
+                Operations.ResidentVerify => Map(await adapter.VerifyResidentAsync(PersonOf(command, item), ct), r => new()
                 {
-                    ["match"] = r.Match ? "true" : "false",
+                    ["match"] = Flag(r.Match),
                     ["residentStatus"] = Wire(r.ResidentStatus),
                     ["hukouDivision"] = r.HukouDivision ?? "",
                 }),
-                Operations.MaritalStatus => Map(await adapter.GetMaritalStatusAsync(PartyOf(stored, item).ToPerson(), ct), r => new()
+                Operations.MaritalStatus => Map(await adapter.GetMaritalStatusAsync(PersonOf(command, item), ct), r => new()
                 {
                     ["maritalStatus"] = Wire(r.MaritalStatus),
                 }),
-                Operations.MarriageRegister => Map(await adapter.RegisterMarriageAsync(Registration(stored), ct), r => new()
+                Operations.MarriageRegister => Map(await adapter.RegisterMarriageAsync(Registration(command, caseId), ct), r => new()
                 {
                     ["certificateNo"] = r.CertificateNo,
                 }),
-                Operations.MaritalUpdate => Map(await adapter.UpdateMaritalStatusAsync(MaritalUpdateFor(stored, item), ct), _ => []),
+                Operations.MaritalUpdate => Ack(await adapter.UpdateMaritalStatusAsync(MaritalUpdateFor(stored, item), ct)),
+                Operations.BirthVerify => await VerifyBirthAsync(adapter, Newborn(command), ct),
+                Operations.BirthMarkUsed => Ack(await adapter.MarkBirthCertificateUsedAsync(new(Newborn(command).BirthCertificateNo, caseId), ct)),
+                Operations.BirthRelease => Ack(await adapter.ReleaseBirthCertificateAsync(new(Newborn(command).BirthCertificateNo, caseId), ct)),
+                Operations.NewbornRegister => Slow(await adapter.RegisterNewbornAsync(NewbornRegistration(command, caseId), ct)),
+                Operations.StudentRecord => await CheckStudentAsync(adapter, Transfer(command), ct),
+                Operations.TransferOutRequest => Slow(await adapter.RequestTransferOutAsync(new(Transfer(command).Student.StudentNo,
+                    Transfer(command).TargetSchoolCode, Transfer(command).Reason, caseId), ct)),
+                Operations.StudentEnroll => Ack(await adapter.EnrollStudentAsync(new(Transfer(command).Student.StudentNo,
+                    Transfer(command).TargetSchoolCode, Transfer(command).TargetGrade, caseId), ct)),
+                Operations.TransferOutConfirm => Ack(await adapter.ConfirmTransferOutAsync(TransferReference(stored), ct)),
+                Operations.TransferOutCancel => Ack(await adapter.CancelTransferOutAsync(TransferReference(stored), ct)),
                 _ => throw new NotSupportedException($"Operation {item.Operation} is not known."),
             };
         }
@@ -43,6 +57,42 @@ public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
         }
     }
 
+    /// <summary>The result of slow work as a step result: approved carries the new records (the child's ID masked), rejected its reason.</summary>
+    public static StepResult FromSlowWork(SlowWorkResult result) => result.State switch
+    {
+        SlowWorkState.Approved => new StepResult(StepOutcome.Succeeded, null, new Dictionary<string, string>
+        {
+            ["childIdNumber"] = IdNumberMask.Mask(result.IdNumber),
+            ["householdNo"] = result.HouseholdNo ?? "",
+            ["transferId"] = result.TransferId ?? "",
+        }),
+        SlowWorkState.Rejected => new StepResult(StepOutcome.Refused, result.Reason ?? "refused"),
+        _ => throw new ArgumentException("Slow work still in progress has no step result.", nameof(result)),
+    };
+
+    private static async Task<StepResult> VerifyBirthAsync(IProvinceAdapter adapter, NewbornDetails details, CancellationToken ct)
+    {
+        var mother = details.Mother?.IdNumber ?? "";
+        var answer = await adapter.VerifyBirthAsync(new(details.BirthCertificateNo, details.Child.Name, mother), ct);
+        return Map(answer, r => new()
+        {
+            ["valid"] = Flag(r.Valid),
+            ["used"] = Flag(r.Used),
+            ["matchesChild"] = Flag(r.BirthDate is null || (r.BirthDate == details.Child.BirthDate && (r.Sex is null || r.Sex == details.Child.Sex))),
+        });
+    }
+
+    private static async Task<StepResult> CheckStudentAsync(IProvinceAdapter adapter, SchoolTransferDetails details, CancellationToken ct)
+    {
+        var answer = await adapter.GetStudentRecordAsync(details.Student.StudentNo, ct);
+        return Map(answer, r => new()
+        {
+            ["studentStatus"] = Wire(r.StudentStatus),
+            ["match"] = Flag(r.Name == details.Student.Name && string.Equals(r.IdNumber, details.Student.IdNumber, StringComparison.OrdinalIgnoreCase)),
+            ["schoolMatch"] = Flag(r.SchoolCode == details.SourceSchoolCode),
+        });
+    }
+
     private static StepResult Map<T>(ProvinceAnswer<T> answer, Func<T, Dictionary<string, string>> data) => answer.Kind switch
     {
         AnswerKind.Ok => new StepResult(StepOutcome.Succeeded, null, data(answer.Value!)),
@@ -50,31 +100,57 @@ public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
         _ => new StepResult(StepOutcome.Refused, answer.Reason),
     };
 
+    private static StepResult Ack(ProvinceAnswer<Acknowledged> answer) => Map(answer, _ => []);
+
+    private static StepResult Slow(ProvinceAnswer<SlowTicket> answer) => answer.Kind == AnswerKind.Ok
+        ? new StepResult(StepOutcome.Waiting, null, new Dictionary<string, string> { ["ticket"] = answer.Value!.Ticket })
+        : Map(answer, _ => []);
+
+    private static string Flag(bool value) => value ? "true" : "false";
+
     private static string Wire<TEnum>(TEnum value) where TEnum : struct, Enum => value.ToString().ToLowerInvariant();
 
-    private static MarriageDetails Marriage(StoredCase stored) =>
-        stored.Command.Marriage ?? throw new InvalidOperationException($"Case {stored.Record.CaseId} has no marriage details.");
+    private static MarriageDetails Marriage(OpenCaseCommand command) =>
+        command.Marriage ?? throw new InvalidOperationException("The case has no marriage details.");
 
-    private static Party PartyOf(StoredCase stored, ProvinceWorkItem item) => item.Subject switch
+    private static NewbornDetails Newborn(OpenCaseCommand command) =>
+        command.Newborn ?? throw new InvalidOperationException("The case has no newborn details.");
+
+    private static SchoolTransferDetails Transfer(OpenCaseCommand command) =>
+        command.SchoolTransfer ?? throw new InvalidOperationException("The case has no school-transfer details.");
+
+    private static Person PersonOf(OpenCaseCommand command, ProvinceWorkItem item) => item.Subject switch
     {
-        "partyA" => Marriage(stored).PartyA,
-        "partyB" => Marriage(stored).PartyB,
+        "partyA" => Marriage(command).PartyA.ToPerson(),
+        "partyB" => Marriage(command).PartyB.ToPerson(),
+        "parent" => Newborn(command).RegisteringParent.ToPerson(),
         _ => throw new InvalidOperationException($"Unknown subject {item.Subject}."),
     };
 
-    private static MarriageRegistration Registration(StoredCase stored)
+    private static MarriageRegistration Registration(OpenCaseCommand command, string caseId)
     {
-        var details = Marriage(stored);
-        return new MarriageRegistration(details.RegistryCode, details.PartyA.ToPerson(), details.PartyB.ToPerson(), stored.Record.CaseId);
+        var details = Marriage(command);
+        return new MarriageRegistration(details.RegistryCode, details.PartyA.ToPerson(), details.PartyB.ToPerson(), caseId);
     }
 
     private static MaritalUpdate MaritalUpdateFor(StoredCase stored, ProvinceWorkItem item)
     {
-        var details = Marriage(stored);
+        var details = Marriage(stored.Command);
         var (self, spouse) = item.Subject == "partyA" ? (details.PartyA, details.PartyB) : (details.PartyB, details.PartyA);
         var outcome = stored.Record.Outcome ?? throw new InvalidOperationException("marital.update before the marriage was registered.");
         return new MaritalUpdate(self.IdNumber, self.Name, Provinces.MaritalStatus.Married,
             outcome.CertificateNo ?? throw new InvalidOperationException("No certificate number."),
             spouse.IdNumber, DateOnly.ParseExact(outcome.RegisteredOn!, "yyyy-MM-dd", CultureInfo.InvariantCulture));
     }
+
+    private static NewbornRegistration NewbornRegistration(OpenCaseCommand command, string caseId)
+    {
+        var details = Newborn(command);
+        return new NewbornRegistration(new Provinces.Newborn(details.Child.Name, details.Child.Sex, details.Child.BirthDate),
+            details.RegisteringParent.ToPerson(), details.HouseholdDivision, details.BirthCertificateNo, caseId);
+    }
+
+    private static TransferOutReference TransferReference(StoredCase stored) =>
+        new(Transfer(stored.Command).Student.StudentNo,
+            stored.Record.Outcome?.TransferId ?? throw new InvalidOperationException("No transfer ID recorded."));
 }

@@ -24,25 +24,32 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     /// the policy's rounds; with <paramref name="untilSuccess"/>, every step is re-driven until it
     /// succeeds, and flagged for an operator once it has failed AttentionAfterRounds times.
     /// </summary>
-    public async Task<IReadOnlyList<StepResult>> RunAsync(IReadOnlyList<ProvinceWorkItem> items, CaseStatus? status = null, bool untilSuccess = false)
+    public async Task<IReadOnlyList<StepResult>> RunAsync(IReadOnlyList<ProvinceWorkItem> items, CaseStatus? status = null, bool untilSuccess = false,
+        TimeSpan? retryBudget = null)
     {
         await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceDispatch(input.CaseId, items, Now, status));
-        return await Task.WhenAll(items.Select(item => DriveAsync(item, untilSuccess)));
+        var deadline = retryBudget is { } budget ? Now + budget : (DateTimeOffset?)null;
+        return await Task.WhenAll(items.Select(item => DriveAsync(item, untilSuccess, deadline)));
     }
+
+    /// <summary>Runs one step; see <see cref="RunAsync"/>.</summary>
+    public async Task<StepResult> RunOneAsync(ProvinceWorkItem item, CaseStatus? status = null, bool untilSuccess = false, TimeSpan? retryBudget = null) =>
+        (await RunAsync([item], status, untilSuccess, retryBudget))[0];
 
     public ProvinceWorkItem Item(string stepName, string? subject, string operation, string province) =>
         new(input.CaseId, stepName, subject, operation, province, 1);
 
-    private async Task<StepResult> DriveAsync(ProvinceWorkItem item, bool untilSuccess)
+    private async Task<StepResult> DriveAsync(ProvinceWorkItem item, bool untilSuccess, DateTimeOffset? deadline)
     {
         var current = item;
         var flagged = false;
         while (true)
         {
             var result = await WaitForResultAsync(current);
-            var retry = untilSuccess
-                ? result.Outcome != StepOutcome.Succeeded
-                : result.Outcome == StepOutcome.Failed && result.Transient && current.Round < input.Policy.MaxRounds;
+            var transient = result.Outcome == StepOutcome.Failed && result.Transient;
+            var retry = untilSuccess ? result.Outcome != StepOutcome.Succeeded
+                : deadline is { } until ? transient && Now < until
+                : transient && current.Round < input.Policy.MaxRounds;
             if (!retry)
             {
                 if (flagged && result.Outcome == StepOutcome.Succeeded)
@@ -70,11 +77,12 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     {
         using var cancel = new CancellationTokenSource();
         var answer = context.WaitForExternalEvent<StepResult>(CaseEvents.StepResult(item.StepKey, item.Round), cancel.Token);
-        var timeout = context.CreateTimer(input.Policy.StepTimeout, cancel.Token);
+        var limit = Operations.IsSlow(item.Operation) ? input.Policy.SlowStepTimeout : input.Policy.StepTimeout;
+        var timeout = context.CreateTimer(limit, cancel.Token);
         var first = await Task.WhenAny(answer, timeout);
         cancel.Cancel();
         return first == answer
             ? await answer
-            : new StepResult(StepOutcome.Failed, $"no answer from {item.Province} within {input.Policy.StepTimeout}", Transient: true);
+            : new StepResult(StepOutcome.Failed, $"no answer from {item.Province} within {limit}", Transient: true);
     }
 }

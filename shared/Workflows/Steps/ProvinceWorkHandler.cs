@@ -1,6 +1,9 @@
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tongban.Configuration;
 using Tongban.Cases;
+using Tongban.Provinces;
 using Tongban.Storage;
 
 namespace Tongban.Workflows.Steps;
@@ -8,10 +11,12 @@ namespace Tongban.Workflows.Steps;
 /// <summary>
 /// The queue-triggered dispatcher, shared by both hosts: call the province, record the step, raise the
 /// result to the orchestration. A transient fault throws, so the queue retries and finally poisons;
-/// the poison path records the step as failed and tells the orchestration.
+/// the poison path records the step as failed and tells the orchestration. Slow work records its
+/// ticket and leaves the step Waiting; the poller or the province's callback completes it.
 /// </summary>
 public sealed class ProvinceWorkHandler(
-    CaseStore cases, ProvinceStepInvoker invoker, DurableTaskClient durable, TimeProvider time, ILogger<ProvinceWorkHandler> logger)
+    CaseStore cases, TicketStore tickets, ProvinceStepInvoker invoker, DurableTaskClient durable, TimeProvider time,
+    IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger)
 {
     public async Task HandleAsync(string message, long dequeueCount, CancellationToken ct)
     {
@@ -25,6 +30,12 @@ public sealed class ProvinceWorkHandler(
 
         var result = await invoker.InvokeAsync(stored, item, ct);
         logger.LogInformation("Case {CaseId} step {Step} at {Province}: {Outcome}", item.CaseId, item.StepKey, item.Province, result.Outcome);
+        if (result.Outcome == StepOutcome.Waiting)
+        {
+            await WaitForSlowWorkAsync(item, result.Get("ticket")!, (int)dequeueCount, ct);
+            return;
+        }
+
         await CompleteAsync(item, result, (int)dequeueCount, ct);
     }
 
@@ -33,7 +44,34 @@ public sealed class ProvinceWorkHandler(
         var item = TongbanJson.Deserialize<ProvinceWorkItem>(message);
         logger.LogWarning("Case {CaseId} step {Step} at {Province}: retries exhausted", item.CaseId, item.StepKey, item.Province);
         var result = new StepResult(StepOutcome.Failed, $"{item.Province} kept failing; queue retries exhausted", Transient: true);
-        await CompleteAsync(item, result, attemptsThisRound: 0, ct);
+        // Every delivery the queue made before giving up was an attempt at the province.
+        await CompleteAsync(item, result, attemptsThisRound: options.Value.MaxDequeueCount, ct);
+    }
+
+    /// <summary>Slow work has ended (a poll or a callback): complete the step it belongs to.</summary>
+    public async Task CompleteSlowWorkAsync(ProvinceWorkItem item, SlowWorkResult result, CancellationToken ct)
+    {
+        logger.LogInformation("Case {CaseId} step {Step} at {Province}: slow work {State}", item.CaseId, item.StepKey, item.Province, result.State);
+        await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(result), attemptsThisRound: 0, ct);
+    }
+
+    private async Task WaitForSlowWorkAsync(ProvinceWorkItem item, string ticket, int attempts, CancellationToken ct)
+    {
+        await cases.UpdateAsync(item.CaseId, record =>
+        {
+            var step = record.Step(item.StepName, item.Subject, item.Province);
+            if (step.Status.IsFinal()) return false;
+            CaseActivities.Apply(record, new StepChange(item.StepName, item.Subject, item.Province, StepStatus.Waiting, time.GetUtcNow(),
+                $"waiting on {item.Province} (ticket {ticket})", Attempts: step.Attempts + Math.Max(attempts, 1)));
+            return true;
+        }, ct);
+
+        // A result that came before the ticket was recorded (an early callback) completes the step now.
+        var early = await tickets.RegisterAsync(item.Province, ticket, item, ct);
+        if (early is not null && early.State != SlowWorkState.Processing)
+        {
+            await CompleteSlowWorkAsync(item, early, ct);
+        }
     }
 
     private async Task CompleteAsync(ProvinceWorkItem item, StepResult result, int attemptsThisRound, CancellationToken ct)
@@ -46,7 +84,7 @@ public sealed class ProvinceWorkHandler(
                 var step = record.Step(item.StepName, item.Subject, item.Province);
                 if (step.Status == StepStatus.Succeeded) return false;
                 CaseActivities.Apply(record, new StepChange(item.StepName, item.Subject, item.Province, status, time.GetUtcNow(),
-                    result.Reason, Attempts: step.Attempts + Math.Max(attemptsThisRound, 1)));
+                    result.Reason, Attempts: step.Attempts + attemptsThisRound));
                 return true;
             }, ct);
         }

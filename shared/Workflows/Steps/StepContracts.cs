@@ -19,6 +19,8 @@ public enum StepOutcome
     Refused,
     /// <summary>A defect (not retried), or transient faults beyond the queue's retries (Transient = true).</summary>
     Failed,
+    /// <summary>Slow work accepted: Data["ticket"] names it; the result comes by callback or polling. Never raised as an event.</summary>
+    Waiting,
 }
 
 /// <summary>The event that carries a province step's result to its orchestration. Data holds no ID numbers.</summary>
@@ -50,6 +52,12 @@ public sealed record StepPolicy(TimeSpan StepTimeout, TimeSpan RetryDelay, TimeS
 {
     public static StepPolicy Default { get; } = new(TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(30), 3, 3);
 
+    /// <summary>How long slow work (an officer's or a school's review at a province) may take before the step is re-driven.</summary>
+    public TimeSpan SlowStepTimeout { get; init; } = TimeSpan.FromDays(14);
+
+    /// <summary>How long transient failures of a must-happen step (student.enroll) are retried before it fails for good.</summary>
+    public TimeSpan RetryBudget { get; init; } = TimeSpan.FromHours(24);
+
     public TimeSpan DelayBefore(int round)
     {
         var factor = Math.Pow(2, Math.Max(0, round - 2));
@@ -63,5 +71,8 @@ public sealed record CaseWorkflowInput(
     string CaseId, string CaseType, string HandlingProvince, IReadOnlyList<CaseParty> Parties,
     TimeSpan ReviewWindow, StepPolicy Policy);
 
-/// <summary>A party by role and home province (e.g. partyA at 330000), without personal data.</summary>
+/// <summary>A party by role and the province that speaks for it (e.g. partyA at 330000), without personal data.</summary>
 public sealed record CaseParty(string Role, string Province);
+
+/// <summary>The result of slow work, as the ticket poller or a province callback delivers it.</summary>
+public sealed record SlowWorkDelivery(string Province, string Ticket, Provinces.SlowWorkResult Result);

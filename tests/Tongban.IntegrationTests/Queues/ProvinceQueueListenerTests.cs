@@ -73,7 +73,8 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
             [$"Tongban:Provinces:{province}:appSecret"] = "test-secret",
         }).Build();
         var registry = new ProvinceRegistry(configuration, [new ZhejiangAdapterFactory()], http.GetRequiredService<IHttpClientFactory>());
-        return new ProvinceWorkHandler(Cases, new ProvinceStepInvoker(registry), durable.Object, TimeProvider.System, NullLogger<ProvinceWorkHandler>.Instance);
+        return new ProvinceWorkHandler(Cases, new TicketStore(azurite.Tables, TimeProvider.System), new ProvinceStepInvoker(registry), durable.Object, TimeProvider.System,
+            Microsoft.Extensions.Options.Options.Create(new Configuration.TongbanOptions()), NullLogger<ProvinceWorkHandler>.Instance);
     }
 
     private async Task StartAsync(bool poison)

@@ -132,7 +132,7 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
         await host.ApproveAsync(caseId);
 
         Assert.Equal(CaseStatus.Failed, await host.FinishedAsync(caseId));
-        Assert.Equal("registration-failed: defect: unparseable answer", host.Recorder.Final(caseId).Outcome!.Reason);
+        Assert.Equal($"province-defect: {Shanghai} could not take marriage.register (defect: unparseable answer)", host.Recorder.Final(caseId).Outcome!.Reason);
         Assert.Equal([1], host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.MarriageRegister).Select(i => i.Round));
         Assert.DoesNotContain(host.Recorder.Dispatched(caseId), i => i.Operation == Ops.MaritalUpdate);
     }

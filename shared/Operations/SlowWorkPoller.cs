@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Logging;
+using Tongban.Provinces;
+using Tongban.Storage;
+using Tongban.Workflows.Steps;
+
+namespace Tongban.Operations;
+
+/// <summary>
+/// The ticket poller the timer trigger runs: for each province that finishes slow work by polling,
+/// query its due tickets (one partition query) and ask the province; a final answer completes the
+/// step, a pending one is asked again later with back-off per ticket.
+/// </summary>
+public sealed class SlowWorkPoller(ProvinceRegistry provinces, TicketStore tickets, ProvinceWorkHandler handler, ILogger<SlowWorkPoller> logger)
+{
+    public static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(5);
+    private const int BatchPerProvince = 50;
+
+    /// <summary>Polls every due ticket once; returns how many steps it completed.</summary>
+    public async Task<int> PollAsync(CancellationToken ct)
+    {
+        var completed = 0;
+        foreach (var code in provinces.Codes)
+        {
+            if (provinces.Adapter(code).SlowWork != SlowWorkCompletion.Polling) continue;
+            var due = await tickets.DueAsync(code, BatchPerProvince, ct);
+            var results = await Task.WhenAll(due.Select(ticket => PollOneAsync(ticket, ct)));
+            completed += results.Count(done => done);
+        }
+
+        return completed;
+    }
+
+    /// <summary>The back-off before the next poll of a ticket that has been polled <paramref name="polls"/> times.</summary>
+    public static TimeSpan NextDelay(int polls) =>
+        TimeSpan.FromTicks(Math.Min(FirstDelay.Ticks * (1L << Math.Min(polls, 20)), MaxDelay.Ticks));
+
+    private async Task<bool> PollOneAsync(TicketRecord ticket, CancellationToken ct)
+    {
+        try
+        {
+            var answer = await provinces.Adapter(ticket.Province).QueryTicketAsync(new SlowTicket(ticket.Ticket), ct);
+            var result = answer.Kind switch
+            {
+                AnswerKind.Ok => answer.Value!,
+                // The province lost the ticket: a business answer that ends the step.
+                _ => new SlowWorkResult(SlowWorkState.Rejected, answer.Reason ?? "the province has no record of the ticket"),
+            };
+            if (result.State == SlowWorkState.Processing)
+            {
+                await tickets.PostponeAsync(ticket, NextDelay(ticket.Polls), ct);
+                return false;
+            }
+
+            var item = await tickets.DeliverAsync(ticket.Province, ticket.Ticket, result, ct);
+            if (item is not null) await handler.CompleteSlowWorkAsync(item, result, ct);
+            return item is not null;
+        }
+        catch (Exception e) when (e is ProvinceTransientException or ProvinceDefectException or HttpRequestException)
+        {
+            logger.LogWarning("Ticket poll at {Province} failed: {Error}; trying later", ticket.Province, e.Message);
+            await tickets.PostponeAsync(ticket, NextDelay(ticket.Polls), ct);
+            return false;
+        }
+    }
+}

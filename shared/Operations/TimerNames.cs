@@ -1,0 +1,10 @@
+namespace Tongban.Operations;
+
+/// <summary>The timer triggers both hosts run: the Functions app by these function names, the devhost as loops.</summary>
+public static class TimerNames
+{
+    public const string Housekeeping = "Housekeeping";
+    public const string PollSlowWork = "PollSlowWork";
+
+    public static readonly IReadOnlyList<string> All = [Housekeeping, PollSlowWork];
+}

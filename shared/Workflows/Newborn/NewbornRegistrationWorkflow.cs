@@ -1,0 +1,97 @@
+using Microsoft.DurableTask;
+using Tongban.Cases;
+using Tongban.Workflows.Steps;
+
+namespace Tongban.Workflows.Newborn;
+
+/// <summary>
+/// Newborn household registration (contracts/provinces/README.md), handled by the registering parent's
+/// hukou province: verify the birth certificate (birth province) and the parent (in parallel), mark the
+/// certificate used (its release registered first as the compensation), then newborn.register, slow
+/// work that a police officer approves or refuses. Refused, failed or withdrawn: the certificate is released.
+/// </summary>
+public static class NewbornRegistrationWorkflow
+{
+    public const string BirthRole = "birth";
+    public const string ParentRole = "parent";
+
+    public static async Task<CaseStatus> RunAsync(TaskOrchestrationContext context, CaseWorkflowInput input)
+    {
+        var flow = new CaseWorkflow(context, input);
+        var steps = flow.Steps;
+        var handling = input.HandlingProvince;
+        var birthProvince = input.Parties.Single(p => p.Role == BirthRole).Province;
+
+        // 1. The certificate at the birth province and the registering parent at home, in parallel.
+        var checks = new List<ProvinceWorkItem>
+        {
+            steps.Item(StepNames.VerifyBirthCertificate, null, Operations.BirthVerify, birthProvince),
+            steps.Item(StepNames.VerifyResident, ParentRole, Operations.ResidentVerify, handling),
+        };
+        var verifying = steps.RunAsync(checks, CaseStatus.InProgress);
+        if (await Task.WhenAny(verifying, flow.Withdrawal) == flow.Withdrawal) return await flow.WithdrawAsync();
+        var problem = CaseWorkflow.FirstProblem(checks, await verifying, Assess, out var failed);
+        if (problem is not null) return await flow.FinishAsync(failed ? CaseStatus.Failed : CaseStatus.Rejected, problem);
+
+        // 2. Hold the certificate for this case; its release is registered before the step it undoes.
+        var release = steps.Item(StepNames.ReleaseBirthCertificate, null, Operations.BirthRelease, birthProvince);
+        flow.Compensate(release, StepNames.MarkBirthCertificateUsed, null, birthProvince);
+        var markItem = steps.Item(StepNames.MarkBirthCertificateUsed, null, Operations.BirthMarkUsed, birthProvince);
+        var mark = await steps.RunOneAsync(markItem);
+        if (mark.Outcome is StepOutcome.Refused or StepOutcome.NoRecord)
+        {
+            // Held by another case: nothing of ours is marked, so nothing to release.
+            return await flow.FinishAsync(CaseStatus.Rejected, $"birth-certificate.held: {mark.Reason}");
+        }
+
+        if (mark.Outcome == StepOutcome.Failed)
+        {
+            // Whether the mark landed is unknown: release (a no-op when it did not) before failing.
+            await flow.CompensateAllAsync();
+            return await flow.FinishAsync(CaseStatus.Failed, CaseWorkflow.FailureReason(markItem, mark));
+        }
+
+        // 3. The police officer's review (slow work). A withdrawal before the approval is recorded still wins.
+        var registerItem = steps.Item(StepNames.RegisterNewborn, null, Operations.NewbornRegister, handling);
+        var registering = steps.RunOneAsync(registerItem);
+        if (await Task.WhenAny(registering, flow.Withdrawal) == flow.Withdrawal)
+        {
+            return await flow.WithdrawAsync();
+        }
+
+        var register = await registering;
+        if (register.Outcome != StepOutcome.Succeeded)
+        {
+            await flow.CompensateAllAsync();
+            return register.Outcome == StepOutcome.Failed
+                ? await flow.FinishAsync(CaseStatus.Failed, CaseWorkflow.FailureReason(registerItem, register))
+                : await flow.FinishAsync(CaseStatus.Rejected, $"registration-refused: {register.Reason}");
+        }
+
+        if (!await flow.EnterIrreversibleStepAsync(StepNames.RegisterNewborn))
+        {
+            // The withdrawal was asked for before the approval reached the hub. The registration stands at the police: say so.
+            return await flow.WithdrawAsync([steps.Change(StepNames.RegisterNewborn, null, handling, StepStatus.Succeeded,
+                $"approved by {handling} after the withdrawal was asked for; the registration stands there", attention: true)]);
+        }
+
+        var outcome = new CaseOutcome { ChildIdNumber = register.Get("childIdNumber"), HouseholdNo = register.Get("householdNo") };
+        await steps.RecordAsync(CaseStatus.Completed, outcome: outcome);
+        return CaseStatus.Completed;
+    }
+
+    /// <summary>A rejection reason for the certificate or the parent, or null when the registration may go on.</summary>
+    internal static string? Assess(ProvinceWorkItem item, StepResult result)
+    {
+        if (item.Operation != Operations.BirthVerify) return PartyChecks.Assess(item, result);
+        return result.Outcome switch
+        {
+            StepOutcome.NoRecord => "birth-certificate.no-record: the birth province has no such certificate",
+            StepOutcome.Refused => $"birth-certificate.refused: {result.Reason}",
+            _ when result.Get("valid") != "true" => "birth-certificate.invalid: the certificate does not match the child's name and the mother",
+            _ when result.Get("matchesChild") != "true" => "birth-certificate.mismatch: the certificate's birth date or sex differs from the request",
+            _ when result.Get("used") == "true" => "birth-certificate.used: the certificate was used by another registration",
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.DurableTask;
+using Tongban.Cases;
+using Tongban.Workflows.Steps;
+
+namespace Tongban.Workflows.SchoolTransfer;
+
+/// <summary>
+/// School-record transfer (contracts/provinces/README.md), handled by the target school's province:
+/// the student's record at the source, transfer-out approved by the source school and bureau (slow),
+/// enrolment at the target (the irreversible step, retried within a budget; failing for good cancels the
+/// transfer-out), then transfer-out.confirm at the source until it succeeds.
+/// </summary>
+public static class SchoolTransferWorkflow
+{
+    public const string SourceRole = "source";
+
+    public static async Task<CaseStatus> RunAsync(TaskOrchestrationContext context, CaseWorkflowInput input)
+    {
+        var flow = new CaseWorkflow(context, input);
+        var steps = flow.Steps;
+        var target = input.HandlingProvince;
+        var source = input.Parties.Single(p => p.Role == SourceRole).Province;
+
+        // 1. The student's record at the source province.
+        var recordItem = steps.Item(StepNames.CheckStudentRecord, null, Operations.StudentRecord, source);
+        var checking = steps.RunOneAsync(recordItem, CaseStatus.InProgress);
+        if (await Task.WhenAny(checking, flow.Withdrawal) == flow.Withdrawal) return await flow.WithdrawAsync();
+        var problem = CaseWorkflow.FirstProblem([recordItem], [await checking], Assess, out var failed);
+        if (problem is not null) return await flow.FinishAsync(failed ? CaseStatus.Failed : CaseStatus.Rejected, problem);
+
+        // 2. Transfer-out: the source school and bureau review (slow). A withdrawal meanwhile still waits for
+        //    their answer, so an approved transfer-out can be cancelled rather than left dangling.
+        var requestItem = steps.Item(StepNames.RequestTransferOut, null, Operations.TransferOutRequest, source);
+        var requesting = steps.RunOneAsync(requestItem);
+        var withdrawnDuringReview = await Task.WhenAny(requesting, flow.Withdrawal) == flow.Withdrawal;
+        var request = await requesting;
+        if (request.Outcome == StepOutcome.Succeeded)
+        {
+            var transferId = request.Get("transferId");
+            await steps.RecordAsync(outcome: new CaseOutcome { TransferId = transferId });
+            flow.Compensate(steps.Item(StepNames.CancelTransferOut, null, Operations.TransferOutCancel, source),
+                StepNames.RequestTransferOut, null, source);
+        }
+
+        if (withdrawnDuringReview) return await flow.WithdrawAsync();
+        if (request.Outcome != StepOutcome.Succeeded)
+        {
+            return request.Outcome == StepOutcome.Failed
+                ? await flow.FinishAsync(CaseStatus.Failed, CaseWorkflow.FailureReason(requestItem, request))
+                : await flow.FinishAsync(CaseStatus.Rejected, $"transfer-refused: {request.Reason}");
+        }
+
+        // 3. Enrolment at the target: the irreversible step. Withdrawal is refused from here on.
+        if (!await flow.EnterIrreversibleStepAsync(StepNames.EnrollStudent)) return await flow.WithdrawAsync();
+        var enrollItem = steps.Item(StepNames.EnrollStudent, null, Operations.StudentEnroll, target);
+        var enroll = await steps.RunOneAsync(enrollItem, retryBudget: input.Policy.RetryBudget);
+        if (enroll.Outcome != StepOutcome.Succeeded)
+        {
+            await flow.CompensateAllAsync();
+            var why = enroll.Outcome == StepOutcome.Failed ? CaseWorkflow.FailureReason(enrollItem, enroll) : enroll.Reason;
+            return await flow.FinishAsync(CaseStatus.Failed, $"enrolment-failed: {why}");
+        }
+
+        // 4. The source confirms the transfer-out; it must happen, so it is retried until it does.
+        await steps.RunOneAsync(steps.Item(StepNames.ConfirmTransferOut, null, Operations.TransferOutConfirm, source), untilSuccess: true);
+        await steps.RecordAsync(CaseStatus.Completed);
+        return CaseStatus.Completed;
+    }
+
+    /// <summary>A rejection reason from the student's record, or null when the transfer may go on.</summary>
+    internal static string? Assess(ProvinceWorkItem item, StepResult result) => result.Outcome switch
+    {
+        StepOutcome.NoRecord => "student.no-record: the source province has no such student",
+        StepOutcome.Refused => $"student.refused: {result.Reason}",
+        _ when result.Get("studentStatus") != "enrolled" => $"student.{result.Get("studentStatus")}: the student is not enrolled",
+        _ when result.Get("match") != "true" => "student.mismatch: the student's name or ID number differs from the record",
+        _ when result.Get("schoolMatch") != "true" => "student.school-mismatch: the student is not at the named source school",
+        _ => null,
+    };
+}

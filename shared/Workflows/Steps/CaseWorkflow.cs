@@ -1,0 +1,93 @@
+using Microsoft.DurableTask;
+using Tongban.Cases;
+
+namespace Tongban.Workflows.Steps;
+
+/// <summary>What every case workflow does the same way: end the case with a reason, honour a withdrawal, undo what was done.</summary>
+public sealed class CaseWorkflow(TaskOrchestrationContext context, CaseWorkflowInput input)
+{
+    /// <summary>How long to wait for the withdrawal event after the gate saw the withdrawal flag (the API raises it right after).</summary>
+    private static readonly TimeSpan WithdrawalGrace = TimeSpan.FromSeconds(5);
+    private readonly List<(ProvinceWorkItem Undo, string StepName, string? Subject, string Province)> compensations = [];
+
+    public ProvinceStepRunner Steps { get; } = new(context, input);
+
+    /// <summary>The withdrawal the handling province may ask for at any time; created once so every wait can race it.</summary>
+    public Task<WithdrawalNotice> Withdrawal { get; } = context.WaitForExternalEvent<WithdrawalNotice>(CaseEvents.Withdrawal);
+
+    public CaseWorkflowInput Input => input;
+
+    /// <summary>Registers the undo of a step before the step runs; compensations run in reverse order.</summary>
+    public void Compensate(ProvinceWorkItem undo, string stepName, string? subject, string province) =>
+        compensations.Add((undo, stepName, subject, province));
+
+    /// <summary>Runs the registered compensations, newest first, each until it succeeds, and marks what they undid.</summary>
+    public async Task CompensateAllAsync()
+    {
+        for (var i = compensations.Count - 1; i >= 0; i--)
+        {
+            var (undo, stepName, subject, province) = compensations[i];
+            await Steps.RunOneAsync(undo, untilSuccess: true);
+            await Steps.RecordAsync(steps: [Steps.Change(stepName, subject, province, StepStatus.Compensated, $"undone by {undo.StepName}")]);
+        }
+
+        compensations.Clear();
+    }
+
+    public async Task<CaseStatus> FinishAsync(CaseStatus status, string reason, IReadOnlyList<StepChange>? changes = null, CaseOutcome? outcome = null)
+    {
+        outcome ??= new CaseOutcome();
+        outcome.Reason = reason;
+        await Steps.RecordAsync(status, changes, outcome);
+        return status;
+    }
+
+    /// <summary>Undoes what was done and ends the case Withdrawn, with the handling province's reason.</summary>
+    public async Task<CaseStatus> WithdrawAsync(IReadOnlyList<StepChange>? changes = null)
+    {
+        if (!Withdrawal.IsCompleted)
+        {
+            // The gate saw the flag first; the event with the reason follows within moments.
+            using var cancel = new CancellationTokenSource();
+            await Task.WhenAny(Withdrawal, context.CreateTimer(WithdrawalGrace, cancel.Token));
+            cancel.Cancel();
+        }
+
+        await CompensateAllAsync();
+        var reason = Withdrawal.IsCompletedSuccessfully ? Withdrawal.Result.Reason : "withdrawn by the handling province";
+        return await FinishAsync(CaseStatus.Withdrawn, $"withdrawn: {reason}", changes);
+    }
+
+    /// <summary>Marks the irreversible step as begun unless a withdrawal came first (atomic with the API).</summary>
+    public Task<bool> EnterIrreversibleStepAsync(string stepName) =>
+        context.CallActivityAsync<bool>(WorkflowNames.Activities.EnterIrreversibleStep, new IrreversibleStepRequest(input.CaseId, stepName));
+
+    /// <summary>The first business refusal among results, else the first failure (a refusal is definitive; a failure may only be a province away).</summary>
+    public static string? FirstProblem(IReadOnlyList<ProvinceWorkItem> items, IReadOnlyList<StepResult> results, Func<ProvinceWorkItem, StepResult, string?> assess, out bool failed)
+    {
+        for (var i = 0; i < results.Count; i++)
+        {
+            if (results[i].Outcome != StepOutcome.Failed && assess(items[i], results[i]) is { } refusal)
+            {
+                failed = false;
+                return refusal;
+            }
+        }
+
+        for (var i = 0; i < results.Count; i++)
+        {
+            if (results[i].Outcome == StepOutcome.Failed)
+            {
+                failed = true;
+                return FailureReason(items[i], results[i]);
+            }
+        }
+
+        failed = false;
+        return null;
+    }
+
+    public static string FailureReason(ProvinceWorkItem item, StepResult result) => result.Transient
+        ? $"province-unavailable: {item.Province} did not answer {item.Operation} ({result.Reason})"
+        : $"province-defect: {item.Province} could not take {item.Operation} ({result.Reason})";
+}

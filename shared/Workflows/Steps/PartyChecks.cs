@@ -1,0 +1,19 @@
+namespace Tongban.Workflows.Steps;
+
+/// <summary>The verification answers every workflow reads the same way.</summary>
+public static class PartyChecks
+{
+    /// <summary>A rejection reason for a resident or record check, or null when the answer lets the case go on.</summary>
+    public static string? Assess(ProvinceWorkItem item, StepResult result)
+    {
+        var who = item.Subject ?? item.StepName;
+        return (item.Operation, result.Outcome) switch
+        {
+            (_, StepOutcome.NoRecord) => $"{who}.no-record: {item.Province} has no record for {who}",
+            (_, StepOutcome.Refused) => $"{who}.refused: {result.Reason}",
+            (Operations.ResidentVerify, _) when result.Get("match") != "true" => $"{who}.name-mismatch: ID number and name do not belong together",
+            (Operations.ResidentVerify, _) when result.Get("residentStatus") != "normal" => $"{who}.{result.Get("residentStatus")}: resident status is {result.Get("residentStatus")}",
+            _ => null,
+        };
+    }
+}
