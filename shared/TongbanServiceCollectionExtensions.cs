@@ -7,6 +7,7 @@ using Tongban.Cases.Divisions;
 using Tongban.Cases.Validation;
 using Tongban.Configuration;
 using Tongban.Provinces;
+using Tongban.Provinces.Resilience;
 using Tongban.Storage;
 using Tongban.Workflows.Steps;
 
@@ -62,7 +63,8 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<ProvinceRegistry>();
         foreach (var province in configuration.GetSection("Tongban:Provinces").GetChildren())
         {
-            services.AddHttpClient(ProvinceRegistry.HttpClientName(province.Key), client => client.Timeout = TimeSpan.FromSeconds(30));
+            services.AddHttpClient(ProvinceRegistry.HttpClientName(province.Key), client => client.Timeout = TimeSpan.FromSeconds(30))
+                .AddProvinceResilience(province.Key, configuration);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
+using Tongban.Provinces.Resilience;
 
 namespace Tongban.Provinces;
 
@@ -13,11 +14,14 @@ public sealed class ProvinceRegistry
     private readonly Dictionary<string, ProvinceEndpoint> endpoints;
     private readonly Dictionary<string, IProvinceAdapterFactory> factories;
     private readonly IHttpClientFactory http;
+    private readonly ProvinceCircuits? circuits;
     private readonly ConcurrentDictionary<string, IProvinceAdapter> adapters = new();
 
-    public ProvinceRegistry(IConfiguration configuration, IEnumerable<IProvinceAdapterFactory> factories, IHttpClientFactory http)
+    /// <param name="circuits">Registered by AddProvinceResilience; when present, every adapter call goes through its province's circuit.</param>
+    public ProvinceRegistry(IConfiguration configuration, IEnumerable<IProvinceAdapterFactory> factories, IHttpClientFactory http, ProvinceCircuits? circuits = null)
     {
         this.http = http;
+        this.circuits = circuits;
         this.factories = factories.ToDictionary(f => f.Scheme, StringComparer.OrdinalIgnoreCase);
         endpoints = [];
         foreach (var section in configuration.GetSection("Tongban:Provinces").GetChildren())
@@ -43,7 +47,8 @@ public sealed class ProvinceRegistry
     public IProvinceAdapter Adapter(string code) => adapters.GetOrAdd(code, c =>
     {
         var endpoint = Endpoint(c);
-        return factories[endpoint.Scheme].Create(endpoint, http.CreateClient(HttpClientName(c)));
+        var adapter = factories[endpoint.Scheme].Create(endpoint, http.CreateClient(HttpClientName(c)));
+        return circuits is null ? adapter : new ProtectedProvinceAdapter(adapter, circuits.For(c));
     });
 
     public static string HttpClientName(string code) => $"province-{code}";

@@ -1,0 +1,59 @@
+namespace Tongban.Provinces.Resilience;
+
+/// <summary>
+/// An adapter whose every call goes through its province's circuit (<see cref="ProvinceCircuit"/>): the
+/// breaker counts what the adapter reports as transient, and parks calls while the province is down.
+/// </summary>
+public sealed class ProtectedProvinceAdapter(IProvinceAdapter inner, ProvinceCircuit circuit) : IProvinceAdapter
+{
+    public IProvinceAdapter Inner => inner;
+
+    public string ProvinceCode => inner.ProvinceCode;
+
+    public SlowWorkCompletion SlowWork => inner.SlowWork;
+
+    public Task<ProvinceAnswer<ResidentVerification>> VerifyResidentAsync(Person person, CancellationToken ct) =>
+        circuit.ExecuteAsync(t => inner.VerifyResidentAsync(person, t), ct);
+
+    public Task<ProvinceAnswer<MaritalStatusRecord>> GetMaritalStatusAsync(Person person, CancellationToken ct) =>
+        circuit.ExecuteAsync(t => inner.GetMaritalStatusAsync(person, t), ct);
+
+    public Task<ProvinceAnswer<MarriageCertificate>> RegisterMarriageAsync(MarriageRegistration request, CancellationToken ct) =>
+        circuit.ExecuteAsync(t => inner.RegisterMarriageAsync(request, t), ct);
+
+    public Task<ProvinceAnswer<Acknowledged>> UpdateMaritalStatusAsync(MaritalUpdate request, CancellationToken ct) =>
+        circuit.ExecuteAsync(t => inner.UpdateMaritalStatusAsync(request, t), ct);
+
+    public Task<ProvinceAnswer<BirthVerification>> VerifyBirthAsync(BirthVerifyRequest request, CancellationToken ct) =>
+        circuit.ExecuteAsync(t => inner.VerifyBirthAsync(request, t), ct);
+
+    public Task<ProvinceAnswer<Acknowledged>> MarkBirthCertificateUsedAsync(BirthCertificateUse request, CancellationToken ct) =>
+        circuit.ExecuteAsync(t => inner.MarkBirthCertificateUsedAsync(request, t), ct);
+
+    public Task<ProvinceAnswer<Acknowledged>> ReleaseBirthCertificateAsync(BirthCertificateUse request, CancellationToken ct) =>
+        circuit.ExecuteAsync(t => inner.ReleaseBirthCertificateAsync(request, t), ct);
+
+    public Task<ProvinceAnswer<SlowTicket>> RegisterNewbornAsync(NewbornRegistration request, CancellationToken ct) =>
+        circuit.ExecuteAsync(t => inner.RegisterNewbornAsync(request, t), ct);
+
+    public Task<ProvinceAnswer<StudentRecord>> GetStudentRecordAsync(string studentNo, CancellationToken ct) =>
+        circuit.ExecuteAsync(t => inner.GetStudentRecordAsync(studentNo, t), ct);
+
+    public Task<ProvinceAnswer<SlowTicket>> RequestTransferOutAsync(TransferOutRequest request, CancellationToken ct) =>
+        circuit.ExecuteAsync(t => inner.RequestTransferOutAsync(request, t), ct);
+
+    public Task<ProvinceAnswer<Acknowledged>> EnrollStudentAsync(StudentEnrollment request, CancellationToken ct) =>
+        circuit.ExecuteAsync(t => inner.EnrollStudentAsync(request, t), ct);
+
+    public Task<ProvinceAnswer<Acknowledged>> ConfirmTransferOutAsync(TransferOutReference request, CancellationToken ct) =>
+        circuit.ExecuteAsync(t => inner.ConfirmTransferOutAsync(request, t), ct);
+
+    public Task<ProvinceAnswer<Acknowledged>> CancelTransferOutAsync(TransferOutReference request, CancellationToken ct) =>
+        circuit.ExecuteAsync(t => inner.CancelTransferOutAsync(request, t), ct);
+
+    // Polling provinces only; Shanghai's adapter refuses this at once, before the circuit is consulted.
+    public Task<ProvinceAnswer<SlowWorkResult>> QueryTicketAsync(SlowTicket ticket, CancellationToken ct) =>
+        inner.SlowWork == SlowWorkCompletion.Polling
+            ? circuit.ExecuteAsync(t => inner.QueryTicketAsync(ticket, t), ct)
+            : inner.QueryTicketAsync(ticket, ct);
+}

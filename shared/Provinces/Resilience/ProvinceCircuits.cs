@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Tongban.Provinces.Resilience;
+
+/// <summary>
+/// One circuit breaker per province, around whole adapter calls (see <see cref="ProtectedProvinceAdapter"/>).
+/// <para>
+/// Why here and not in the HTTP pipeline: three of the four provinces say "busy" inside an HTTP 200 body
+/// (ZJ code 99, JX 9999, AH 5000/5003), which an HTTP-level breaker cannot see. The adapters already turn
+/// every province-side fault (transport errors, time-outs, HTTP 5xx/408/429 and those busy codes) into a
+/// <see cref="ProvinceTransientException"/>, so a Polly breaker that counts exactly those exceptions at the
+/// adapter boundary treats all four provinces alike, counts each call once, and needs no protocol knowledge.
+/// Business answers and defects count as successes: the province answered. Parked calls count as nothing.
+/// </para>
+/// </summary>
+public sealed class ProvinceCircuits(
+    IOptionsMonitor<ProvinceResilienceOptions> options, ILoggerFactory loggers, TimeProvider? time = null)
+{
+    private readonly ConcurrentDictionary<string, ProvinceCircuit> circuits = new(StringComparer.Ordinal);
+    private readonly ILogger logger = loggers.CreateLogger<ProvinceCircuits>();
+    private readonly TimeProvider time = time ?? TimeProvider.System;
+
+    public ProvinceCircuit For(string province) =>
+        circuits.GetOrAdd(province, code => new ProvinceCircuit(code, options.Get(code), logger, time));
+
+    /// <summary>True while the province's circuit is open or half-open: calls to it are parked, not sent.</summary>
+    public bool IsParked(string province) => For(province).IsParked;
+}
+
+/// <summary>The circuit of one province: its Polly breaker, its state, and when an open circuit will let a probe through.</summary>
+public sealed class ProvinceCircuit
+{
+    private readonly ResiliencePipeline pipeline;
+    private readonly CircuitBreakerStateProvider state = new();
+    private readonly TimeProvider time;
+    private readonly TimeSpan breakDuration;
+    private long openUntilTicks;
+
+    internal ProvinceCircuit(string province, ProvinceResilienceOptions options, ILogger logger, TimeProvider time)
+    {
+        Province = province;
+        this.time = time;
+        var cb = options.CircuitBreaker;
+        breakDuration = cb.BreakDuration;
+        pipeline = new ResiliencePipelineBuilder { Name = $"province-{province}-circuit", TimeProvider = time }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = cb.FailureRatio,
+                MinimumThroughput = cb.MinimumThroughput,
+                SamplingDuration = cb.SamplingDuration,
+                BreakDuration = cb.BreakDuration,
+                StateProvider = state,
+                // A parked call says nothing about the province (our own limiter, or this very breaker).
+                ShouldHandle = new PredicateBuilder().Handle<ProvinceTransientException>(e => e is not ProvinceParkedException),
+                OnOpened = args =>
+                {
+                    Interlocked.Exchange(ref openUntilTicks, (time.GetUtcNow() + args.BreakDuration).UtcTicks);
+                    logger.LogWarning(args.Outcome.Exception,
+                        "Province {Province} circuit {State} for {BreakDuration}", province, "opened", args.BreakDuration);
+                    return default;
+                },
+                OnHalfOpened = _ =>
+                {
+                    logger.LogInformation("Province {Province} circuit {State}", province, "half-open");
+                    return default;
+                },
+                OnClosed = _ =>
+                {
+                    logger.LogInformation("Province {Province} circuit {State}", province, "closed");
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    public string Province { get; }
+
+    public CircuitState State => state.CircuitState;
+
+    public bool IsParked => state.CircuitState is not CircuitState.Closed;
+
+    /// <summary>
+    /// Runs one adapter call through the breaker. While the circuit is open (or half-open with its probe
+    /// already out) the call is not made and a <see cref="ProvinceParkedException"/> says when to come back.
+    /// </summary>
+    public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
+    {
+        try
+        {
+            return await pipeline.ExecuteAsync(static (c, token) => new ValueTask<T>(c(token)), call, ct);
+        }
+        catch (BrokenCircuitException e)
+        {
+            var retryAfter = RemainingBreak();
+            throw new ProvinceParkedException(Province,
+                $"Province {Province} is parked: its circuit is {State.ToString().ToLowerInvariant()}; retry after {retryAfter}.", retryAfter, e);
+        }
+    }
+
+    /// <summary>What is left of the current break; the whole break when unknown or already over (a half-open probe is out).</summary>
+    private TimeSpan RemainingBreak()
+    {
+        var remaining = new DateTimeOffset(Interlocked.Read(ref openUntilTicks), TimeSpan.Zero) - time.GetUtcNow();
+        return remaining > TimeSpan.Zero ? remaining : breakDuration;
+    }
+}
