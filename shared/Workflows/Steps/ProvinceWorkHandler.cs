@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Tongban.Configuration;
 using Tongban.Cases;
 using Tongban.Provinces;
+using Tongban.Provinces.Resilience;
 using Tongban.Storage;
 
 namespace Tongban.Workflows.Steps;
@@ -15,7 +16,7 @@ namespace Tongban.Workflows.Steps;
 /// ticket and leaves the step Waiting; the poller or the province's callback completes it.
 /// </summary>
 public sealed class ProvinceWorkHandler(
-    CaseStore cases, TicketStore tickets, ProvinceStepInvoker invoker, DurableTaskClient durable, TimeProvider time,
+    CaseStore cases, TicketStore tickets, ProvinceStepInvoker invoker, ProvinceWorkQueue queue, DurableTaskClient durable, TimeProvider time,
     IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger)
 {
     public async Task HandleAsync(string message, long dequeueCount, CancellationToken ct)
@@ -28,7 +29,22 @@ public sealed class ProvinceWorkHandler(
             return;
         }
 
-        var result = await invoker.InvokeAsync(stored, item, ct);
+        StepResult result;
+        try
+        {
+            result = await invoker.InvokeAsync(stored, item, ct);
+        }
+        catch (ProvinceParkedException parked)
+        {
+            // Nothing was sent (circuit open or over the rate): not an attempt. Put the step back for when the
+            // province may take it, instead of burning the message's deliveries towards poison.
+            // Queue visibility counts whole seconds: round up, at least one.
+            var delay = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(parked.RetryAfter.TotalSeconds)));
+            logger.LogInformation("Case {CaseId} step {Step} parked for {Delay}: {Reason}", item.CaseId, item.StepKey, delay, parked.Message);
+            await queue.EnqueueAsync(item, ct, delay);
+            return;
+        }
+
         logger.LogInformation("Case {CaseId} step {Step} at {Province}: {Outcome}", item.CaseId, item.StepKey, item.Province, result.Outcome);
         if (result.Outcome == StepOutcome.Waiting)
         {

@@ -73,7 +73,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
             [$"Tongban:Provinces:{province}:appSecret"] = "test-secret",
         }).Build();
         var registry = new ProvinceRegistry(configuration, [new ZhejiangAdapterFactory()], http.GetRequiredService<IHttpClientFactory>());
-        return new ProvinceWorkHandler(Cases, new TicketStore(azurite.Tables, TimeProvider.System), new ProvinceStepInvoker(registry), durable.Object, TimeProvider.System,
+        return new ProvinceWorkHandler(Cases, new TicketStore(azurite.Tables, TimeProvider.System), new ProvinceStepInvoker(registry), new ProvinceWorkQueue(azurite.Queues), durable.Object, TimeProvider.System,
             Microsoft.Extensions.Options.Options.Create(new Configuration.TongbanOptions()), NullLogger<ProvinceWorkHandler>.Instance);
     }
 
