@@ -4,12 +4,14 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using Tongban.Api;
+using Tongban.Callbacks;
 using Tongban.DevHost.Hosting;
 using Tongban.Operations;
 using Tongban.Provinces;
 using Tongban.Sandbox;
 using Tongban.Storage;
 using Tongban.Workflows;
+using Tongban.Workflows.Steps;
 
 namespace Tongban.DevHost;
 
@@ -134,8 +136,14 @@ public sealed class DevHostApp : IAsyncDisposable
             queues.Add(queue);
             foreach (var poison in new[] { false, true })
             {
-                builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<ProvinceQueueListener>(sp, queue, poison));
+                builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueListener>(sp, queue, poison, (IQueueMessageHandler)sp.GetRequiredService<ProvinceWorkHandler>()));
             }
+        }
+
+        foreach (var poison in new[] { false, true })
+        {
+            builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueListener>(sp, PartnerCallbackOutbox.QueueName, poison,
+                (IQueueMessageHandler)sp.GetRequiredService<PartnerCallbackSender>()));
         }
 
         builder.Services.AddHostedService<HousekeepingLoop>();
@@ -187,7 +195,8 @@ public sealed record DevHostInventory(
     /// <summary>The same registries the devhost maps, listens to and registers, for the configured provinces.</summary>
     public static DevHostInventory For(IEnumerable<string> provinceCodes) => new(
         ApiRoutes.All.Select(r => (r.Method, r.Template)).ToList(),
-        provinceCodes.Select(StorageNames.ProvinceQueue).SelectMany(q => new[] { q, StorageNames.PoisonQueue(q) }).ToList(),
+        provinceCodes.Select(StorageNames.ProvinceQueue).Append(PartnerCallbackOutbox.QueueName)
+            .SelectMany(q => new[] { q, StorageNames.PoisonQueue(q) }).ToList(),
         WorkflowNames.Orchestrators.All, WorkflowNames.Activities.All, TimerNames.All);
 }
 

@@ -53,6 +53,9 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<CaseActivities>();
         services.AddSingleton<ProvinceStepInvoker>();
         services.AddSingleton<ProvinceWorkHandler>();
+        services.AddSingleton<Callbacks.PartnerCallbackOutbox>();
+        services.AddSingleton<Callbacks.PartnerCallbackSender>();
+        services.AddHttpClient(Callbacks.PartnerCallbackSender.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<Operations.HousekeepingJob>();
         services.AddSingleton<Operations.SlowWorkPoller>();
         return services;

@@ -110,6 +110,10 @@ public sealed class CaseRecord
     [JsonIgnore]
     public string? IrreversibleStep { get; set; }
 
+    /// <summary>How many status changes were queued for the partner's callback URL.</summary>
+    [JsonIgnore]
+    public int CallbackSequence { get; set; }
+
     public CaseStep? FindStep(string key) => Steps.Find(s => s.Key == key);
 
     public CaseStep Step(string name, string? subject, string? province)

@@ -7,6 +7,9 @@ public sealed class TongbanOptions
 {
     public const string Section = "Tongban";
 
+    /// <summary>The hub's own member code, used when it signs its calls to partners (Zhejiang runs the hub).</summary>
+    public string HubCode { get; set; } = "330000";
+
     /// <summary>The Durable task hub (<c>Tongban:TaskHub</c>).</summary>
     public string TaskHub { get; set; } = "tongban";
 

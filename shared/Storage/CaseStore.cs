@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using Tongban.Callbacks;
 using Tongban.Cases;
 
 namespace Tongban.Storage;
@@ -55,15 +56,36 @@ public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeP
         for (var attempt = 0; ; attempt++)
         {
             var current = await GetAsync(caseId, ct) ?? throw new CaseNotFoundException(caseId);
+            var statusBefore = current.Record.Status;
             if (!mutate(current.Record)) return current;
             current.Record.UpdatedAt = time.GetUtcNow();
             try
             {
-                var response = await cases.UpdateEntityAsync(ToEntity(current.Record, current.Command), current.ETag, TableUpdateMode.Replace, ct);
+                ETag etag;
+                if (current.Record.CallbackUrl is not null && current.Record.Status != statusBefore)
+                {
+                    // A status change the partner asked to hear about: the outbox row commits with the case row, in one transaction.
+                    current.Record.CallbackSequence++;
+                    var batch = new List<TableTransactionAction>
+                    {
+                        new(TableTransactionActionType.UpdateReplace, ToEntity(current.Record, current.Command), current.ETag),
+                        new(TableTransactionActionType.Add, new TableEntity(caseId, PartnerCallbackOutbox.RowKey(current.Record.CallbackSequence))
+                        {
+                            ["Snapshot"] = TongbanJson.Serialize(current.Record),
+                            ["Partner"] = current.Record.OpenedBy,
+                        }),
+                    };
+                    var responses = await cases.SubmitTransactionAsync(batch, ct);
+                    etag = responses.Value[0].Headers.ETag ?? ETag.All;
+                }
+                else
+                {
+                    etag = (await cases.UpdateEntityAsync(ToEntity(current.Record, current.Command), current.ETag, TableUpdateMode.Replace, ct)).Headers.ETag ?? ETag.All;
+                }
+
                 // Every write moves UpdatedAt, which the list's updatedSince filter reads from the index.
                 await WriteIndexAsync(current.Record, ct);
-
-                return current with { ETag = response.Headers.ETag ?? ETag.All };
+                return current with { ETag = etag };
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < 50)
             {
@@ -120,6 +142,7 @@ public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeP
         ["CallbackUrl"] = record.CallbackUrl?.ToString(),
         ["WithdrawalRequested"] = record.WithdrawalRequested,
         ["IrreversibleStep"] = record.IrreversibleStep,
+        ["CallbackSequence"] = record.CallbackSequence,
     };
 
     private StoredCase FromEntity(TableEntity entity)
@@ -129,6 +152,7 @@ public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeP
         record.CallbackUrl = callback is null ? null : new Uri(callback);
         record.WithdrawalRequested = entity.GetBoolean("WithdrawalRequested") ?? false;
         record.IrreversibleStep = entity.GetString("IrreversibleStep");
+        record.CallbackSequence = entity.GetInt32("CallbackSequence") ?? 0;
         var command = TongbanJson.Deserialize<OpenCaseCommand>(pii.Unprotect(entity.GetString("Details")));
         return new StoredCase(record, command, entity.ETag);
     }

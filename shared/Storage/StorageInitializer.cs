@@ -16,6 +16,8 @@ public sealed class StorageInitializer(TableServiceClient tables, QueueServiceCl
             work.Add(queues.GetQueueClient(StorageNames.PoisonQueue(queue)).CreateIfNotExistsAsync(cancellationToken: ct));
         }
 
+        work.Add(queues.GetQueueClient(Callbacks.PartnerCallbackOutbox.QueueName).CreateIfNotExistsAsync(cancellationToken: ct));
+        work.Add(queues.GetQueueClient(StorageNames.PoisonQueue(Callbacks.PartnerCallbackOutbox.QueueName)).CreateIfNotExistsAsync(cancellationToken: ct));
         await Task.WhenAll(work);
     }
 }

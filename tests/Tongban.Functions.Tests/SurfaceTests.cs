@@ -24,7 +24,8 @@ public sealed class SurfaceTests
 
         Assert.Equal(Sorted(ApiRoutes.All.Select(r => $"{r.Method} {r.Template}")), Sorted(functions.Routes));
         Assert.Equal(Sorted(ApiRoutes.All.Select(r => r.Name)), Sorted(functions.HttpFunctionNames));
-        Assert.Equal(Sorted(Members.SelectMany(c => new[] { StorageNames.ProvinceQueue(c), StorageNames.PoisonQueue(StorageNames.ProvinceQueue(c)) })),
+        Assert.Equal(Sorted(Members.Select(StorageNames.ProvinceQueue).Append(Callbacks.PartnerCallbackOutbox.QueueName)
+                .SelectMany(q => new[] { q, StorageNames.PoisonQueue(q) })),
             Sorted(functions.Queues));
         Assert.Equal(Sorted(WorkflowNames.Orchestrators.All), Sorted(functions.Orchestrators));
         Assert.Equal(Sorted(WorkflowNames.Activities.All), Sorted(functions.Activities));

@@ -9,7 +9,7 @@ namespace Tongban.Workflows.Steps;
 /// The activities every workflow uses. Each is idempotent: run twice, it leaves the same row and at most
 /// a duplicate queue message, which province keys make harmless.
 /// </summary>
-public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, ILogger<CaseActivities> logger)
+public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Callbacks.PartnerCallbackOutbox callbacks, ILogger<CaseActivities> logger)
 {
     public async Task<bool> RecordCaseProgressAsync(CaseProgress progress, CancellationToken ct)
     {
@@ -33,6 +33,12 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, ILo
 
             return true;
         }, ct);
+        if (progress.Status is not null && stored.Record.CallbackUrl is not null)
+        {
+            // Also on a repeated run of this activity: a poke with nothing pending costs one read.
+            await callbacks.PokeAsync(progress.CaseId, ct);
+        }
+
         if (progress.Status is { } s && before != s)
         {
             logger.LogInformation("Case {CaseId} is {Status}", progress.CaseId, s);
@@ -44,7 +50,7 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, ILo
 
     public async Task<bool> DispatchProvinceStepsAsync(ProvinceDispatch dispatch, CancellationToken ct)
     {
-        await cases.UpdateAsync(dispatch.CaseId, record =>
+        var stored = await cases.UpdateAsync(dispatch.CaseId, record =>
         {
             if (dispatch.Status is { } status) record.Status = status;
             foreach (var item in dispatch.Items)
@@ -55,6 +61,7 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, ILo
             return true;
         }, ct);
         await Task.WhenAll(dispatch.Items.Select(item => queue.EnqueueAsync(item, ct)));
+        if (dispatch.Status is not null && stored.Record.CallbackUrl is not null) await callbacks.PokeAsync(dispatch.CaseId, ct);
         return true;
     }
 

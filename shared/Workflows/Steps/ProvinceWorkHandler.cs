@@ -17,7 +17,7 @@ namespace Tongban.Workflows.Steps;
 /// </summary>
 public sealed class ProvinceWorkHandler(
     CaseStore cases, TicketStore tickets, ProvinceStepInvoker invoker, ProvinceWorkQueue queue, DurableTaskClient durable, TimeProvider time,
-    IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger)
+    IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger) : IQueueMessageHandler
 {
     public async Task HandleAsync(string message, long dequeueCount, CancellationToken ct)
     {

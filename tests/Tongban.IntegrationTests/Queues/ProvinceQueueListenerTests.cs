@@ -28,8 +28,8 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
     private readonly string province = CaseData.NewProvinceCode();
     private readonly PiiProtector pii = CaseData.NewProtector();
     private readonly Mock<DurableTaskClient> durable = new("test-hub");
-    private readonly RecordingLogger<ProvinceQueueListener> listenerLog = new();
-    private readonly List<ProvinceQueueListener> started = [];
+    private readonly RecordingLogger<QueueListener> listenerLog = new();
+    private readonly List<QueueListener> started = [];
     private readonly ServiceProvider http = new ServiceCollection().AddHttpClient().BuildServiceProvider();
 
     private readonly QueueListenerSettings settings = new()
@@ -79,7 +79,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
 
     private async Task StartAsync(bool poison)
     {
-        var listener = new ProvinceQueueListener(StorageNames.ProvinceQueue(province), poison, azurite.Queues, Handler(), settings, listenerLog);
+        var listener = new QueueListener(StorageNames.ProvinceQueue(province), poison, azurite.Queues, Handler(), settings, listenerLog);
         started.Add(listener);
         await listener.StartAsync(CancellationToken.None);
     }

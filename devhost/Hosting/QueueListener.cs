@@ -1,18 +1,17 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Tongban.Storage;
-using Tongban.Workflows.Steps;
 
 namespace Tongban.DevHost.Hosting;
 
 /// <summary>
-/// The devhost's stand-in for the Functions queue trigger on one province queue: receive a batch,
-/// run the shared handler, delete on success; on failure the message comes back after a back-off, and
-/// after MaxDequeueCount deliveries it moves to the poison queue, whose handler tells the orchestration.
+/// The devhost's stand-in for a Functions queue trigger: receive a batch, run the shared handler, delete
+/// on success; on failure the message comes back after a back-off, and after MaxDequeueCount deliveries
+/// it moves to the poison queue, whose listener runs the handler's poison path.
 /// </summary>
-public sealed class ProvinceQueueListener(
-    string queueName, bool poison, QueueServiceClient queues, ProvinceWorkHandler handler, QueueListenerSettings settings,
-    ILogger<ProvinceQueueListener> logger) : BackgroundService
+public sealed class QueueListener(
+    string queueName, bool poison, QueueServiceClient queues, IQueueMessageHandler handler, QueueListenerSettings settings,
+    ILogger<QueueListener> logger) : BackgroundService
 {
     public string QueueName => queueName;
 
