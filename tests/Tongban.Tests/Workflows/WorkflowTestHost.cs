@@ -9,12 +9,14 @@ using Tongban.Cases;
 using Tongban.Workflows;
 using Ops = Tongban.Workflows.Operations;
 using Tongban.Workflows.Marriage;
+using Tongban.Workflows.Newborn;
+using Tongban.Workflows.SchoolTransfer;
 using Tongban.Workflows.Steps;
 
 namespace Tongban.Tests.Workflows;
 
 /// <summary>
-/// One in-process Durable Task host per test class: the real marriage orchestrator, fake activities
+/// One in-process Durable Task host per test class: the real case orchestrators, fake activities
 /// under the registry's names. Tests tell their cases apart by case ID (= instance ID).
 /// </summary>
 public sealed class WorkflowTestHost : IAsyncLifetime
@@ -43,6 +45,10 @@ public sealed class WorkflowTestHost : IAsyncLifetime
             {
                 registry.AddOrchestratorFunc<CaseWorkflowInput, CaseStatus>(WorkflowNames.Orchestrators.MarriageRegistration,
                     (context, input) => MarriageRegistrationWorkflow.RunAsync(context, input));
+                registry.AddOrchestratorFunc<CaseWorkflowInput, CaseStatus>(WorkflowNames.Orchestrators.NewbornRegistration,
+                    (context, input) => NewbornRegistrationWorkflow.RunAsync(context, input));
+                registry.AddOrchestratorFunc<CaseWorkflowInput, CaseStatus>(WorkflowNames.Orchestrators.SchoolTransfer,
+                    (context, input) => SchoolTransferWorkflow.RunAsync(context, input));
                 registry.AddActivity<FakeRecordCaseProgress>(WorkflowNames.Activities.RecordCaseProgress);
                 registry.AddActivity<FakeDispatchProvinceSteps>(WorkflowNames.Activities.DispatchProvinceSteps);
                 registry.AddActivity<FakeEnterIrreversibleStep>(WorkflowNames.Activities.EnterIrreversibleStep);
@@ -69,18 +75,32 @@ public sealed class WorkflowTestHost : IAsyncLifetime
         caseId, CaseTypeNames.Marriage, Shanghai, [new CaseParty("partyA", Zhejiang), new CaseParty("partyB", Shanghai)],
         reviewWindow ?? TimeSpan.FromHours(1), policy ?? Policy);
 
+    /// <summary>A newborn case: born in Zhejiang, registered at the parent's hukou province Shanghai.</summary>
+    public static CaseWorkflowInput Newborn(string caseId, StepPolicy? policy = null) => new(
+        caseId, CaseTypeNames.Newborn, Shanghai,
+        [new CaseParty(NewbornRegistrationWorkflow.BirthRole, Zhejiang), new CaseParty(NewbornRegistrationWorkflow.ParentRole, Shanghai)],
+        TimeSpan.FromHours(1), policy ?? Policy);
+
+    /// <summary>A school transfer from a Zhejiang school to a Shanghai school (the handling province).</summary>
+    public static CaseWorkflowInput SchoolTransfer(string caseId, StepPolicy? policy = null) => new(
+        caseId, CaseTypeNames.SchoolTransfer, Shanghai, [new CaseParty(SchoolTransferWorkflow.SourceRole, Zhejiang)],
+        TimeSpan.FromHours(1), policy ?? Policy);
+
     public const string Zhejiang = "330000";
     public const string Shanghai = "310000";
 
     public static StepPolicy Policy { get; } = new(
         StepTimeout: TimeSpan.FromSeconds(5), RetryDelay: TimeSpan.FromMilliseconds(100), MaxRetryDelay: TimeSpan.FromMilliseconds(200),
-        MaxRounds: 3, AttentionAfterRounds: 2);
+        MaxRounds: 3, AttentionAfterRounds: 2)
+    {
+        SlowStepTimeout = TimeSpan.FromSeconds(10),
+    };
 
     public static string NewCaseId(string what) => $"mr-{what}-{Guid.NewGuid():N}";
 
     public async Task<string> StartAsync(CaseWorkflowInput input)
     {
-        await Client.ScheduleNewOrchestrationInstanceAsync(WorkflowNames.Orchestrators.MarriageRegistration, input,
+        await Client.ScheduleNewOrchestrationInstanceAsync(WorkflowNames.OrchestratorFor(input.CaseType), input,
             new StartOrchestrationOptions(input.CaseId));
         return input.CaseId;
     }
@@ -100,6 +120,17 @@ public sealed class WorkflowTestHost : IAsyncLifetime
         await Recorder.WaitForStatusAsync(caseId, CaseStatus.AwaitingReview, WaitLimit);
         await Client.RaiseEventAsync(caseId, CaseEvents.Decision(StepNames.OfficerReview), new OfficerDecisionEvent("approve", officer, null));
     }
+
+    /// <summary>Waits until a step's round has been dispatched (e.g. one scripted never to answer).</summary>
+    public Task DispatchedAsync(string caseId, string operation, int round = 1) =>
+        Recorder.WaitForAsync(caseId, _ => Recorder.Dispatched(caseId).Any(i => i.Operation == operation && i.Round == round), WaitLimit);
+
+    /// <summary>Delivers a step's result as the worker would (for a step scripted never to answer).</summary>
+    public Task AnswerAsync(string caseId, string stepName, StepResult result, int round = 1) =>
+        Client.RaiseEventAsync(caseId, CaseEvents.StepResult(StepKeys.Of(stepName, null), round), result);
+
+    public Task WithdrawAsync(string caseId, string reason = "applicant request") =>
+        Client.RaiseEventAsync(caseId, CaseEvents.Withdrawal, new WithdrawalNotice(reason));
 }
 
 /// <summary>
@@ -109,6 +140,9 @@ public sealed class WorkflowTestHost : IAsyncLifetime
 public sealed class FakeProvinces
 {
     public const string CertificateNo = "J310115-2026-000042";
+    public const string ChildIdNumber = "310115202602140021";
+    public const string HouseholdNo = "H310115-0042";
+    public const string TransferId = "TR330000-000007";
 
     private readonly Dictionary<(string CaseId, string Operation, string? Subject, int Round), StepResult?> script = [];
     private readonly Lock gate = new();
@@ -146,6 +180,10 @@ public sealed class FakeProvinces
             Ops.ResidentVerify => Ok(("match", "true"), ("residentStatus", "normal"), ("hukouDivision", item.Province)),
             Ops.MaritalStatus => Ok(("maritalStatus", "unmarried")),
             Ops.MarriageRegister => Ok(("certificateNo", CertificateNo)),
+            Ops.BirthVerify => Ok(("valid", "true"), ("matchesChild", "true"), ("used", "false")),
+            Ops.NewbornRegister => Ok(("childIdNumber", ChildIdNumber), ("householdNo", HouseholdNo)),
+            Ops.StudentRecord => Ok(("studentStatus", "enrolled"), ("match", "true"), ("schoolMatch", "true")),
+            Ops.TransferOutRequest => Ok(("transferId", TransferId)),
             _ => Ok(),
         };
     }
