@@ -68,14 +68,17 @@ public static class NewbornRegistrationWorkflow
                 : await flow.FinishAsync(CaseStatus.Rejected, $"registration-refused: {register.Reason}");
         }
 
+        var outcome = new CaseOutcome { ChildIdNumber = register.Get("childIdNumber"), HouseholdNo = register.Get("householdNo") };
         if (!await flow.EnterIrreversibleStepAsync(StepNames.RegisterNewborn))
         {
-            // The withdrawal was asked for before the approval reached the hub. The registration stands at the police: say so.
-            return await flow.WithdrawAsync([steps.Change(StepNames.RegisterNewborn, null, handling, StepStatus.Succeeded,
-                $"approved by {handling} after the withdrawal was asked for; the registration stands there", attention: true)]);
+            // A withdrawal was asked for while the approval was on its way. The child is registered at the police, and the
+            // certificate rightly stays used: the case completes, and the timeline tells an operator about the late withdrawal.
+            await steps.RecordAsync(CaseStatus.Completed, [steps.Change(StepNames.RegisterNewborn, null, handling, StepStatus.Succeeded,
+                $"approved by {handling} before the withdrawal reached it; the registration stands", attention: true)], outcome);
+            steps.StopAll();
+            return CaseStatus.Completed;
         }
 
-        var outcome = new CaseOutcome { ChildIdNumber = register.Get("childIdNumber"), HouseholdNo = register.Get("householdNo") };
         await steps.RecordAsync(CaseStatus.Completed, outcome: outcome);
         return CaseStatus.Completed;
     }

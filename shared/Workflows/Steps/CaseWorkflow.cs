@@ -12,6 +12,9 @@ public sealed class CaseWorkflow(TaskOrchestrationContext context, CaseWorkflowI
 
     public ProvinceStepRunner Steps { get; } = new(context, input);
 
+    /// <summary>Compensations run on their own runner: they must go on after the case's own steps are stopped.</summary>
+    private ProvinceStepRunner Undo { get; } = new(context, input);
+
     /// <summary>The withdrawal the handling province may ask for at any time; created once so every wait can race it.</summary>
     public Task<WithdrawalNotice> Withdrawal { get; } = context.WaitForExternalEvent<WithdrawalNotice>(CaseEvents.Withdrawal);
 
@@ -27,8 +30,8 @@ public sealed class CaseWorkflow(TaskOrchestrationContext context, CaseWorkflowI
         for (var i = compensations.Count - 1; i >= 0; i--)
         {
             var (undo, stepName, subject, province) = compensations[i];
-            await Steps.RunOneAsync(undo, untilSuccess: true);
-            await Steps.RecordAsync(steps: [Steps.Change(stepName, subject, province, StepStatus.Compensated, $"undone by {undo.StepName}")]);
+            await Undo.RunOneAsync(undo, untilSuccess: true);
+            await Undo.RecordAsync(steps: [Undo.Change(stepName, subject, province, StepStatus.Compensated, $"undone by {undo.StepName}")]);
         }
 
         compensations.Clear();
@@ -36,6 +39,7 @@ public sealed class CaseWorkflow(TaskOrchestrationContext context, CaseWorkflowI
 
     public async Task<CaseStatus> FinishAsync(CaseStatus status, string reason, IReadOnlyList<StepChange>? changes = null, CaseOutcome? outcome = null)
     {
+        Steps.StopAll();
         outcome ??= new CaseOutcome();
         outcome.Reason = reason;
         await Steps.RecordAsync(status, changes, outcome);
@@ -53,6 +57,8 @@ public sealed class CaseWorkflow(TaskOrchestrationContext context, CaseWorkflowI
             cancel.Cancel();
         }
 
+        // Nothing more is sent for the case's own steps; only their undoing.
+        Steps.StopAll();
         await CompensateAllAsync();
         var reason = Withdrawal.IsCompletedSuccessfully ? Withdrawal.Result.Reason : "withdrawn by the handling province";
         return await FinishAsync(CaseStatus.Withdrawn, $"withdrawn: {reason}", changes);

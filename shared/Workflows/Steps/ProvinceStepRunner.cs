@@ -8,8 +8,16 @@ namespace Tongban.Workflows.Steps;
 /// each result event with a time-out, and re-drive a step whose queue retries ran out, with back-off.
 /// Deterministic: only the context's timers, events and activities.
 /// </summary>
-public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWorkflowInput input)
+public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWorkflowInput input) : IDisposable
 {
+    /// <summary>Cancels every wait, time-out and re-drive still pending when the case ends, so none outlives it.</summary>
+    private readonly CancellationTokenSource stopping = new();
+
+    /// <summary>Stops all pending waits and re-drives: nothing more is sent for this case.</summary>
+    public void StopAll() => stopping.Cancel();
+
+    public void Dispose() => stopping.Dispose();
+
     private DateTimeOffset Now => context.CurrentUtcDateTime;
 
     /// <summary>Records status, step changes and outcome on the case row.</summary>
@@ -45,7 +53,16 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
         var flagged = false;
         while (true)
         {
-            var result = await WaitForResultAsync(current);
+            StepResult result;
+            try
+            {
+                result = await WaitForResultAsync(current);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return new StepResult(StepOutcome.Failed, "the case ended before an answer came");
+            }
+
             var transient = result.Outcome == StepOutcome.Failed && result.Transient;
             var retry = untilSuccess ? result.Outcome != StepOutcome.Succeeded
                 : deadline is { } until ? transient && Now < until
@@ -67,7 +84,16 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
                     $"still failing after {current.Round} rounds: {result.Reason}", attention: true)]);
             }
 
-            await context.CreateTimer(input.Policy.DelayBefore(current.Round + 1), CancellationToken.None);
+            try
+            {
+                await context.CreateTimer(input.Policy.DelayBefore(current.Round + 1), stopping.Token);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return result;
+            }
+
+            if (stopping.IsCancellationRequested) return result;
             current = current with { Round = current.Round + 1 };
             await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceDispatch(input.CaseId, [current], Now));
         }
@@ -75,11 +101,12 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
 
     private async Task<StepResult> WaitForResultAsync(ProvinceWorkItem item)
     {
-        using var cancel = new CancellationTokenSource();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
         var answer = context.WaitForExternalEvent<StepResult>(CaseEvents.StepResult(item.StepKey, item.Round), cancel.Token);
         var limit = Operations.IsSlow(item.Operation) ? input.Policy.SlowStepTimeout : input.Policy.StepTimeout;
         var timeout = context.CreateTimer(limit, cancel.Token);
         var first = await Task.WhenAny(answer, timeout);
+        stopping.Token.ThrowIfCancellationRequested();
         cancel.Cancel();
         return first == answer
             ? await answer
