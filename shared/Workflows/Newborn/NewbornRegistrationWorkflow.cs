@@ -51,17 +51,16 @@ public static class NewbornRegistrationWorkflow
             return await flow.FinishAsync(CaseStatus.Failed, CaseWorkflow.FailureReason(markItem, mark));
         }
 
-        // 3. The police officer's review (slow work). A withdrawal before the approval is recorded still wins.
+        // 3. The police officer's review (slow work). newborn.register cannot be called back: a withdrawal during the review
+        //    waits for the police's answer. Refused, the certificate is released and the case ends Withdrawn; approved, the
+        //    child is registered, the certificate rightly stays used, and the case completes with the late withdrawal flagged.
         var registerItem = steps.Item(StepNames.RegisterNewborn, null, Operations.NewbornRegister, handling);
         var registering = steps.RunOneAsync(registerItem);
-        if (await Task.WhenAny(registering, flow.Withdrawal) == flow.Withdrawal)
-        {
-            return await flow.WithdrawAsync();
-        }
-
+        var withdrawnDuringReview = await Task.WhenAny(registering, flow.Withdrawal) == flow.Withdrawal;
         var register = await registering;
         if (register.Outcome != StepOutcome.Succeeded)
         {
+            if (withdrawnDuringReview) return await flow.WithdrawAsync();
             await flow.CompensateAllAsync();
             return register.Outcome == StepOutcome.Failed
                 ? await flow.FinishAsync(CaseStatus.Failed, CaseWorkflow.FailureReason(registerItem, register))
@@ -69,12 +68,10 @@ public static class NewbornRegistrationWorkflow
         }
 
         var outcome = new CaseOutcome { ChildIdNumber = register.Get("childIdNumber"), HouseholdNo = register.Get("householdNo") };
-        if (!await flow.EnterIrreversibleStepAsync(StepNames.RegisterNewborn))
+        if (withdrawnDuringReview || !await flow.EnterIrreversibleStepAsync(StepNames.RegisterNewborn))
         {
-            // A withdrawal was asked for while the approval was on its way. The child is registered at the police, and the
-            // certificate rightly stays used: the case completes, and the timeline tells an operator about the late withdrawal.
             await steps.RecordAsync(CaseStatus.Completed, [steps.Change(StepNames.RegisterNewborn, null, handling, StepStatus.Succeeded,
-                $"approved by {handling} before the withdrawal reached it; the registration stands", attention: true)], outcome);
+                $"approved by {handling} although a withdrawal was asked for during the review; the registration stands", attention: true)], outcome);
             steps.StopAll();
             return CaseStatus.Completed;
         }
