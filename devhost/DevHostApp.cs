@@ -50,8 +50,9 @@ public sealed class DevHostApp : IAsyncDisposable
 
     public Task WaitForShutdownAsync() => app.WaitForShutdownAsync();
 
-    /// <summary>Builds and starts everything. <paramref name="configure"/> lets tests add configuration sources.</summary>
-    public static async Task<DevHostApp> StartAsync(string[] args, Action<ConfigurationManager>? configure = null, CancellationToken ct = default)
+    /// <summary>Builds and starts everything. <paramref name="configure"/> lets tests add configuration sources, <paramref name="services"/> services (e.g. another province's adapter).</summary>
+    public static async Task<DevHostApp> StartAsync(string[] args, Action<ConfigurationManager>? configure = null,
+        Action<IServiceCollection>? services = null, CancellationToken ct = default)
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder.Configuration);
@@ -116,6 +117,7 @@ public sealed class DevHostApp : IAsyncDisposable
 
         builder.Services.AddTongbanCore(builder.Configuration);
         builder.Services.AddTongbanProvinceAdapters();
+        services?.Invoke(builder.Services);
         builder.Services.AddDurableTaskWorker(worker =>
         {
             worker.UseGrpc(engine.Channel);
