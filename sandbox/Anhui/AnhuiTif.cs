@@ -11,6 +11,8 @@ using Tongban.Sandbox.Departments;
 using Tongban.Sandbox.Knobs;
 using Tongban.Sandbox.State;
 
+using Tongban.Provinces;
+
 namespace Tongban.Sandbox.Anhui;
 
 /// <summary>
@@ -44,19 +46,19 @@ internal sealed class AnhuiTif : ProvinceSimulator
         _nonces = new ReplayGuard(time, TimeSpan.FromSeconds(300));
         _apis = new(StringComparer.Ordinal)
         {
-            [AnhuiAdapter.Apis.ResidentVerify] = VerifyResident,
-            [AnhuiAdapter.Apis.MaritalStatus] = QueryMaritalStatus,
-            [AnhuiAdapter.Apis.MarriageRegister] = RegisterMarriage,
-            [AnhuiAdapter.Apis.MaritalUpdate] = UpdateMaritalStatus,
-            [AnhuiAdapter.Apis.BirthVerify] = VerifyBirth,
-            [AnhuiAdapter.Apis.BirthMarkUsed] = MarkBirthUsed,
-            [AnhuiAdapter.Apis.BirthRelease] = ReleaseBirth,
-            [AnhuiAdapter.Apis.NewbornRegister] = ApplyNewborn,
-            [AnhuiAdapter.Apis.StudentRecord] = StudentRecord,
-            [AnhuiAdapter.Apis.TransferOutRequest] = RequestTransferOut,
-            [AnhuiAdapter.Apis.StudentEnroll] = Enroll,
-            [AnhuiAdapter.Apis.TransferOutConfirm] = ConfirmTransfer,
-            [AnhuiAdapter.Apis.TransferOutCancel] = CancelTransfer,
+            [CanonicalOperations.ResidentVerify] = VerifyResident,
+            [CanonicalOperations.MaritalStatus] = QueryMaritalStatus,
+            [CanonicalOperations.MarriageRegister] = RegisterMarriage,
+            [CanonicalOperations.MaritalUpdate] = UpdateMaritalStatus,
+            [CanonicalOperations.BirthVerify] = VerifyBirth,
+            [CanonicalOperations.BirthMarkUsed] = MarkBirthUsed,
+            [CanonicalOperations.BirthRelease] = ReleaseBirth,
+            [CanonicalOperations.NewbornRegister] = ApplyNewborn,
+            [CanonicalOperations.StudentRecord] = StudentRecord,
+            [CanonicalOperations.TransferOutRequest] = RequestTransferOut,
+            [CanonicalOperations.StudentEnroll] = Enroll,
+            [CanonicalOperations.TransferOutConfirm] = ConfirmTransfer,
+            [CanonicalOperations.TransferOutCancel] = CancelTransfer,
             [AnhuiAdapter.Apis.TaskQuery] = QueryTask,
         };
     }

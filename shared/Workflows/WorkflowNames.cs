@@ -44,27 +44,6 @@ public static class CaseEvents
     public static string Decision(string stepName) => $"decision:{stepName}";
 }
 
-/// <summary>The canonical province operations (contracts/provinces/README.md).</summary>
-public static class Operations
-{
-    public const string ResidentVerify = "resident.verify";
-    public const string MaritalStatus = "marital.status";
-    public const string MarriageRegister = "marriage.register";
-    public const string MaritalUpdate = "marital.update";
-    public const string BirthVerify = "birth.verify";
-    public const string BirthMarkUsed = "birth.mark-used";
-    public const string BirthRelease = "birth.release";
-    public const string NewbornRegister = "newborn.register";
-    public const string StudentRecord = "student.record";
-    public const string TransferOutRequest = "transfer-out.request";
-    public const string StudentEnroll = "student.enroll";
-    public const string TransferOutConfirm = "transfer-out.confirm";
-    public const string TransferOutCancel = "transfer-out.cancel";
-
-    /// <summary>Operations whose work is slow: they answer with a ticket, and the result comes later.</summary>
-    public static bool IsSlow(string operation) => operation is NewbornRegister or TransferOutRequest;
-}
-
 /// <summary>Step names as the case timeline shows them.</summary>
 public static class StepNames
 {

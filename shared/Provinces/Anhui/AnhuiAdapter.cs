@@ -20,22 +20,9 @@ public sealed partial class AnhuiAdapter : IProvinceAdapter
     public const string SchemeName = "ah-tif";
     public const string PathPrefix = "/ah/tif/";
 
-    /// <summary>Anhui's API names: the canonical operation names, plus task.query.</summary>
+    /// <summary>Anhui's API names are the canonical operation names (<see cref="CanonicalOperations"/>), plus task.query.</summary>
     public static class Apis
     {
-        public const string ResidentVerify = "resident.verify";
-        public const string MaritalStatus = "marital.status";
-        public const string MarriageRegister = "marriage.register";
-        public const string MaritalUpdate = "marital.update";
-        public const string BirthVerify = "birth.verify";
-        public const string BirthMarkUsed = "birth.mark-used";
-        public const string BirthRelease = "birth.release";
-        public const string NewbornRegister = "newborn.register";
-        public const string StudentRecord = "student.record";
-        public const string TransferOutRequest = "transfer-out.request";
-        public const string StudentEnroll = "student.enroll";
-        public const string TransferOutConfirm = "transfer-out.confirm";
-        public const string TransferOutCancel = "transfer-out.cancel";
         public const string TaskQuery = "task.query";
     }
 
@@ -75,7 +62,7 @@ public sealed partial class AnhuiAdapter : IProvinceAdapter
 
     public async Task<ProvinceAnswer<ResidentVerification>> VerifyResidentAsync(Person person, CancellationToken ct)
     {
-        var answer = await CallAsync<ResidentVerifyResult>(Apis.ResidentVerify, person, ct);
+        var answer = await CallAsync<ResidentVerifyResult>(CanonicalOperations.ResidentVerify, person, ct);
         return Map(answer, r => new ResidentVerification(
             r.Match,
             r.HukouDivision,
@@ -84,43 +71,43 @@ public sealed partial class AnhuiAdapter : IProvinceAdapter
     }
 
     public Task<ProvinceAnswer<MaritalStatusRecord>> GetMaritalStatusAsync(Person person, CancellationToken ct) =>
-        CallAsync<MaritalStatusRecord>(Apis.MaritalStatus, person, ct);
+        CallAsync<MaritalStatusRecord>(CanonicalOperations.MaritalStatus, person, ct);
 
     public Task<ProvinceAnswer<MarriageCertificate>> RegisterMarriageAsync(MarriageRegistration request, CancellationToken ct) =>
-        CallAsync<MarriageCertificate>(Apis.MarriageRegister, request, ct);
+        CallAsync<MarriageCertificate>(CanonicalOperations.MarriageRegister, request, ct);
 
     public Task<ProvinceAnswer<Acknowledged>> UpdateMaritalStatusAsync(MaritalUpdate request, CancellationToken ct) =>
-        AckAsync(Apis.MaritalUpdate, request, ct);
+        AckAsync(CanonicalOperations.MaritalUpdate, request, ct);
 
     public async Task<ProvinceAnswer<BirthVerification>> VerifyBirthAsync(BirthVerifyRequest request, CancellationToken ct)
     {
-        var answer = await CallAsync<BirthVerifyResult>(Apis.BirthVerify, request, ct);
+        var answer = await CallAsync<BirthVerifyResult>(CanonicalOperations.BirthVerify, request, ct);
         return Map(answer, r => new BirthVerification(r.Valid, r.BirthDate, r.Sex, r.Used));
     }
 
     public Task<ProvinceAnswer<Acknowledged>> MarkBirthCertificateUsedAsync(BirthCertificateUse request, CancellationToken ct) =>
-        AckAsync(Apis.BirthMarkUsed, request, ct);
+        AckAsync(CanonicalOperations.BirthMarkUsed, request, ct);
 
     public Task<ProvinceAnswer<Acknowledged>> ReleaseBirthCertificateAsync(BirthCertificateUse request, CancellationToken ct) =>
-        AckAsync(Apis.BirthRelease, request, ct);
+        AckAsync(CanonicalOperations.BirthRelease, request, ct);
 
     public Task<ProvinceAnswer<SlowTicket>> RegisterNewbornAsync(NewbornRegistration request, CancellationToken ct) =>
-        TaskAsync(Apis.NewbornRegister, request, ct);
+        TaskAsync(CanonicalOperations.NewbornRegister, request, ct);
 
     public Task<ProvinceAnswer<StudentRecord>> GetStudentRecordAsync(string studentNo, CancellationToken ct) =>
-        CallAsync<StudentRecord>(Apis.StudentRecord, new StudentQuery(studentNo), ct);
+        CallAsync<StudentRecord>(CanonicalOperations.StudentRecord, new StudentQuery(studentNo), ct);
 
     public Task<ProvinceAnswer<SlowTicket>> RequestTransferOutAsync(TransferOutRequest request, CancellationToken ct) =>
-        TaskAsync(Apis.TransferOutRequest, request, ct);
+        TaskAsync(CanonicalOperations.TransferOutRequest, request, ct);
 
     public Task<ProvinceAnswer<Acknowledged>> EnrollStudentAsync(StudentEnrollment request, CancellationToken ct) =>
-        AckAsync(Apis.StudentEnroll, request, ct);
+        AckAsync(CanonicalOperations.StudentEnroll, request, ct);
 
     public Task<ProvinceAnswer<Acknowledged>> ConfirmTransferOutAsync(TransferOutReference request, CancellationToken ct) =>
-        AckAsync(Apis.TransferOutConfirm, request, ct);
+        AckAsync(CanonicalOperations.TransferOutConfirm, request, ct);
 
     public Task<ProvinceAnswer<Acknowledged>> CancelTransferOutAsync(TransferOutReference request, CancellationToken ct) =>
-        AckAsync(Apis.TransferOutCancel, request, ct);
+        AckAsync(CanonicalOperations.TransferOutCancel, request, ct);
 
     public async Task<ProvinceAnswer<SlowWorkResult>> QueryTicketAsync(SlowTicket ticket, CancellationToken ct)
     {

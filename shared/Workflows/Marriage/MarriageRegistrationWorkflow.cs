@@ -3,6 +3,8 @@ using Microsoft.DurableTask;
 using Tongban.Cases;
 using Tongban.Workflows.Steps;
 
+using Tongban.Provinces;
+
 namespace Tongban.Workflows.Marriage;
 
 /// <summary>
@@ -23,8 +25,8 @@ public static class MarriageRegistrationWorkflow
         // 1. Both parties, at their hukou provinces, in parallel: who they are and whether they are free to marry.
         var checks = parties.SelectMany(p => new[]
         {
-            steps.Item(StepNames.VerifyResident, p.Role, Operations.ResidentVerify, p.Province),
-            steps.Item(StepNames.CheckMaritalStatus, p.Role, Operations.MaritalStatus, p.Province),
+            steps.Item(StepNames.VerifyResident, p.Role, CanonicalOperations.ResidentVerify, p.Province),
+            steps.Item(StepNames.CheckMaritalStatus, p.Role, CanonicalOperations.MaritalStatus, p.Province),
         }).ToList();
         var verifying = steps.RunAsync(checks, CaseStatus.InProgress);
         if (await Task.WhenAny(verifying, flow.Withdrawal) == flow.Withdrawal)
@@ -75,7 +77,7 @@ public static class MarriageRegistrationWorkflow
             return await flow.WithdrawAsync();
         }
 
-        var registerItem = steps.Item(StepNames.RegisterMarriage, null, Operations.MarriageRegister, input.HandlingProvince);
+        var registerItem = steps.Item(StepNames.RegisterMarriage, null, CanonicalOperations.MarriageRegister, input.HandlingProvince);
         var register = await steps.RunOneAsync(registerItem);
         var certificateNo = register.Get("certificateNo");
         if (register.Outcome != StepOutcome.Succeeded || certificateNo is null)
@@ -93,7 +95,7 @@ public static class MarriageRegistrationWorkflow
         await steps.RecordAsync(outcome: outcome);
 
         // 4. Both home provinces record the marriage; a registered marriage is never undone, so this is retried until it succeeds.
-        await steps.RunAsync(parties.Select(p => steps.Item(StepNames.UpdateMaritalStatus, p.Role, Operations.MaritalUpdate, p.Province)).ToList(),
+        await steps.RunAsync(parties.Select(p => steps.Item(StepNames.UpdateMaritalStatus, p.Role, CanonicalOperations.MaritalUpdate, p.Province)).ToList(),
             untilSuccess: true);
 
         await steps.RecordAsync(CaseStatus.Completed, outcome: outcome);
@@ -102,7 +104,7 @@ public static class MarriageRegistrationWorkflow
 
     /// <summary>Turns a verification answer into a rejection reason, or null when the party may marry.</summary>
     internal static string? Assess(ProvinceWorkItem item, StepResult result) =>
-        PartyChecks.Assess(item, result) ?? (item.Operation == Operations.MaritalStatus && result.Get("maritalStatus") == "married"
+        PartyChecks.Assess(item, result) ?? (item.Operation == CanonicalOperations.MaritalStatus && result.Get("maritalStatus") == "married"
             ? $"{item.Subject}.married: {item.Subject} is married"
             : null);
 }

@@ -2,6 +2,8 @@ using Microsoft.DurableTask;
 using Tongban.Cases;
 using Tongban.Workflows.Steps;
 
+using Tongban.Provinces;
+
 namespace Tongban.Workflows.Newborn;
 
 /// <summary>
@@ -25,8 +27,8 @@ public static class NewbornRegistrationWorkflow
         // 1. The certificate at the birth province and the registering parent at home, in parallel.
         var checks = new List<ProvinceWorkItem>
         {
-            steps.Item(StepNames.VerifyBirthCertificate, null, Operations.BirthVerify, birthProvince),
-            steps.Item(StepNames.VerifyResident, ParentRole, Operations.ResidentVerify, handling),
+            steps.Item(StepNames.VerifyBirthCertificate, null, CanonicalOperations.BirthVerify, birthProvince),
+            steps.Item(StepNames.VerifyResident, ParentRole, CanonicalOperations.ResidentVerify, handling),
         };
         var verifying = steps.RunAsync(checks, CaseStatus.InProgress);
         if (await Task.WhenAny(verifying, flow.Withdrawal) == flow.Withdrawal) return await flow.WithdrawAsync();
@@ -34,9 +36,9 @@ public static class NewbornRegistrationWorkflow
         if (problem is not null) return await flow.FinishAsync(failed ? CaseStatus.Failed : CaseStatus.Rejected, problem);
 
         // 2. Hold the certificate for this case; its release is registered before the step it undoes.
-        var release = steps.Item(StepNames.ReleaseBirthCertificate, null, Operations.BirthRelease, birthProvince);
+        var release = steps.Item(StepNames.ReleaseBirthCertificate, null, CanonicalOperations.BirthRelease, birthProvince);
         flow.Compensate(release, StepNames.MarkBirthCertificateUsed, null, birthProvince);
-        var markItem = steps.Item(StepNames.MarkBirthCertificateUsed, null, Operations.BirthMarkUsed, birthProvince);
+        var markItem = steps.Item(StepNames.MarkBirthCertificateUsed, null, CanonicalOperations.BirthMarkUsed, birthProvince);
         var mark = await steps.RunOneAsync(markItem);
         if (mark.Outcome is StepOutcome.Refused or StepOutcome.NoRecord)
         {
@@ -54,7 +56,7 @@ public static class NewbornRegistrationWorkflow
         // 3. The police officer's review (slow work). newborn.register cannot be called back: a withdrawal during the review
         //    waits for the police's answer. Refused, the certificate is released and the case ends Withdrawn; approved, the
         //    child is registered, the certificate rightly stays used, and the case completes with the late withdrawal flagged.
-        var registerItem = steps.Item(StepNames.RegisterNewborn, null, Operations.NewbornRegister, handling);
+        var registerItem = steps.Item(StepNames.RegisterNewborn, null, CanonicalOperations.NewbornRegister, handling);
         var registering = steps.RunOneAsync(registerItem);
         var withdrawnDuringReview = await Task.WhenAny(registering, flow.Withdrawal) == flow.Withdrawal;
         var register = await registering;
@@ -83,7 +85,7 @@ public static class NewbornRegistrationWorkflow
     /// <summary>A rejection reason for the certificate or the parent, or null when the registration may go on.</summary>
     internal static string? Assess(ProvinceWorkItem item, StepResult result)
     {
-        if (item.Operation != Operations.BirthVerify) return PartyChecks.Assess(item, result);
+        if (item.Operation != CanonicalOperations.BirthVerify) return PartyChecks.Assess(item, result);
         return result.Outcome switch
         {
             StepOutcome.NoRecord => "birth-certificate.no-record: the birth province has no such certificate",

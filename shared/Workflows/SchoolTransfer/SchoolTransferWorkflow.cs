@@ -2,6 +2,8 @@ using Microsoft.DurableTask;
 using Tongban.Cases;
 using Tongban.Workflows.Steps;
 
+using Tongban.Provinces;
+
 namespace Tongban.Workflows.SchoolTransfer;
 
 /// <summary>
@@ -22,7 +24,7 @@ public static class SchoolTransferWorkflow
         var source = input.Parties.Single(p => p.Role == SourceRole).Province;
 
         // 1. The student's record at the source province.
-        var recordItem = steps.Item(StepNames.CheckStudentRecord, null, Operations.StudentRecord, source);
+        var recordItem = steps.Item(StepNames.CheckStudentRecord, null, CanonicalOperations.StudentRecord, source);
         var checking = steps.RunOneAsync(recordItem, CaseStatus.InProgress);
         if (await Task.WhenAny(checking, flow.Withdrawal) == flow.Withdrawal) return await flow.WithdrawAsync();
         var problem = CaseWorkflow.FirstProblem([recordItem], [await checking], Assess, out var failed);
@@ -30,7 +32,7 @@ public static class SchoolTransferWorkflow
 
         // 2. Transfer-out: the source school and bureau review (slow). A withdrawal meanwhile still waits for
         //    their answer, so an approved transfer-out can be cancelled rather than left dangling.
-        var requestItem = steps.Item(StepNames.RequestTransferOut, null, Operations.TransferOutRequest, source);
+        var requestItem = steps.Item(StepNames.RequestTransferOut, null, CanonicalOperations.TransferOutRequest, source);
         var requesting = steps.RunOneAsync(requestItem);
         var withdrawnDuringReview = await Task.WhenAny(requesting, flow.Withdrawal) == flow.Withdrawal;
         var request = await requesting;
@@ -38,7 +40,7 @@ public static class SchoolTransferWorkflow
         {
             var transferId = request.Get("transferId");
             await steps.RecordAsync(outcome: new CaseOutcome { TransferId = transferId });
-            flow.Compensate(steps.Item(StepNames.CancelTransferOut, null, Operations.TransferOutCancel, source),
+            flow.Compensate(steps.Item(StepNames.CancelTransferOut, null, CanonicalOperations.TransferOutCancel, source),
                 StepNames.RequestTransferOut, null, source);
         }
 
@@ -52,7 +54,7 @@ public static class SchoolTransferWorkflow
 
         // 3. Enrolment at the target: the irreversible step. Withdrawal is refused from here on.
         if (!await flow.EnterIrreversibleStepAsync(StepNames.EnrollStudent)) return await flow.WithdrawAsync();
-        var enrollItem = steps.Item(StepNames.EnrollStudent, null, Operations.StudentEnroll, target);
+        var enrollItem = steps.Item(StepNames.EnrollStudent, null, CanonicalOperations.StudentEnroll, target);
         var enroll = await steps.RunOneAsync(enrollItem, retryBudget: input.Policy.RetryBudget);
         if (enroll.Outcome != StepOutcome.Succeeded)
         {
@@ -62,7 +64,7 @@ public static class SchoolTransferWorkflow
         }
 
         // 4. The source confirms the transfer-out; it must happen, so it is retried until it does.
-        await steps.RunOneAsync(steps.Item(StepNames.ConfirmTransferOut, null, Operations.TransferOutConfirm, source), untilSuccess: true);
+        await steps.RunOneAsync(steps.Item(StepNames.ConfirmTransferOut, null, CanonicalOperations.TransferOutConfirm, source), untilSuccess: true);
         await steps.RecordAsync(CaseStatus.Completed);
         return CaseStatus.Completed;
     }

@@ -1,3 +1,5 @@
+using Tongban.Provinces;
+
 namespace Tongban.Workflows.Steps;
 
 /// <summary>The verification answers every workflow reads the same way.</summary>
@@ -11,8 +13,8 @@ public static class PartyChecks
         {
             (_, StepOutcome.NoRecord) => $"{who}.no-record: {item.Province} has no record for {who}",
             (_, StepOutcome.Refused) => $"{who}.refused: {result.Reason}",
-            (Operations.ResidentVerify, _) when result.Get("match") != "true" => $"{who}.name-mismatch: ID number and name do not belong together",
-            (Operations.ResidentVerify, _) when result.Get("residentStatus") != "normal" => $"{who}.{result.Get("residentStatus")}: resident status is {result.Get("residentStatus")}",
+            (CanonicalOperations.ResidentVerify, _) when result.Get("match") != "true" => $"{who}.name-mismatch: ID number and name do not belong together",
+            (CanonicalOperations.ResidentVerify, _) when result.Get("residentStatus") != "normal" => $"{who}.{result.Get("residentStatus")}: resident status is {result.Get("residentStatus")}",
             _ => null,
         };
     }

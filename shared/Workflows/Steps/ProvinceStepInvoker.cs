@@ -22,32 +22,32 @@ public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
         {
             return item.Operation switch
             {
-                Operations.ResidentVerify => Map(await adapter.VerifyResidentAsync(PersonOf(command, item), ct), r => new()
+                CanonicalOperations.ResidentVerify => Map(await adapter.VerifyResidentAsync(PersonOf(command, item), ct), r => new()
                 {
                     ["match"] = Flag(r.Match),
                     ["residentStatus"] = Wire(r.ResidentStatus),
                     ["hukouDivision"] = r.HukouDivision ?? "",
                 }),
-                Operations.MaritalStatus => Map(await adapter.GetMaritalStatusAsync(PersonOf(command, item), ct), r => new()
+                CanonicalOperations.MaritalStatus => Map(await adapter.GetMaritalStatusAsync(PersonOf(command, item), ct), r => new()
                 {
                     ["maritalStatus"] = Wire(r.MaritalStatus),
                 }),
-                Operations.MarriageRegister => Map(await adapter.RegisterMarriageAsync(Registration(command, caseId), ct), r => new()
+                CanonicalOperations.MarriageRegister => Map(await adapter.RegisterMarriageAsync(Registration(command, caseId), ct), r => new()
                 {
                     ["certificateNo"] = r.CertificateNo,
                 }),
-                Operations.MaritalUpdate => Ack(await adapter.UpdateMaritalStatusAsync(MaritalUpdateFor(stored, item), ct)),
-                Operations.BirthVerify => await VerifyBirthAsync(adapter, Newborn(command), ct),
-                Operations.BirthMarkUsed => Ack(await adapter.MarkBirthCertificateUsedAsync(new(Newborn(command).BirthCertificateNo, caseId), ct)),
-                Operations.BirthRelease => Ack(await adapter.ReleaseBirthCertificateAsync(new(Newborn(command).BirthCertificateNo, caseId), ct)),
-                Operations.NewbornRegister => Slow(await adapter.RegisterNewbornAsync(NewbornRegistration(command, caseId), ct)),
-                Operations.StudentRecord => await CheckStudentAsync(adapter, Transfer(command), ct),
-                Operations.TransferOutRequest => Slow(await adapter.RequestTransferOutAsync(new(Transfer(command).Student.StudentNo,
+                CanonicalOperations.MaritalUpdate => Ack(await adapter.UpdateMaritalStatusAsync(MaritalUpdateFor(stored, item), ct)),
+                CanonicalOperations.BirthVerify => await VerifyBirthAsync(adapter, Newborn(command), ct),
+                CanonicalOperations.BirthMarkUsed => Ack(await adapter.MarkBirthCertificateUsedAsync(new(Newborn(command).BirthCertificateNo, caseId), ct)),
+                CanonicalOperations.BirthRelease => Ack(await adapter.ReleaseBirthCertificateAsync(new(Newborn(command).BirthCertificateNo, caseId), ct)),
+                CanonicalOperations.NewbornRegister => Slow(await adapter.RegisterNewbornAsync(NewbornRegistration(command, caseId), ct)),
+                CanonicalOperations.StudentRecord => await CheckStudentAsync(adapter, Transfer(command), ct),
+                CanonicalOperations.TransferOutRequest => Slow(await adapter.RequestTransferOutAsync(new(Transfer(command).Student.StudentNo,
                     Transfer(command).TargetSchoolCode, Transfer(command).Reason, caseId), ct)),
-                Operations.StudentEnroll => Ack(await adapter.EnrollStudentAsync(new(Transfer(command).Student.StudentNo,
+                CanonicalOperations.StudentEnroll => Ack(await adapter.EnrollStudentAsync(new(Transfer(command).Student.StudentNo,
                     Transfer(command).TargetSchoolCode, Transfer(command).TargetGrade, caseId), ct)),
-                Operations.TransferOutConfirm => Ack(await adapter.ConfirmTransferOutAsync(TransferReference(stored), ct)),
-                Operations.TransferOutCancel => Ack(await adapter.CancelTransferOutAsync(TransferReference(stored), ct)),
+                CanonicalOperations.TransferOutConfirm => Ack(await adapter.ConfirmTransferOutAsync(TransferReference(stored), ct)),
+                CanonicalOperations.TransferOutCancel => Ack(await adapter.CancelTransferOutAsync(TransferReference(stored), ct)),
                 _ => throw new NotSupportedException($"Operation {item.Operation} is not known."),
             };
         }

@@ -1,6 +1,8 @@
 using Microsoft.DurableTask;
 using Tongban.Cases;
 
+using Tongban.Provinces;
+
 namespace Tongban.Workflows.Steps;
 
 /// <summary>
@@ -103,7 +105,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
         var answer = context.WaitForExternalEvent<StepResult>(CaseEvents.StepResult(item.StepKey, item.Round), cancel.Token);
-        var limit = Operations.IsSlow(item.Operation) ? input.Policy.SlowStepTimeout : input.Policy.StepTimeout;
+        var limit = CanonicalOperations.IsSlow(item.Operation) ? input.Policy.SlowStepTimeout : input.Policy.StepTimeout;
         var timeout = context.CreateTimer(limit, cancel.Token);
         var first = await Task.WhenAny(answer, timeout);
         stopping.Token.ThrowIfCancellationRequested();

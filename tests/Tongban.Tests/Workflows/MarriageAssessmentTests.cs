@@ -1,6 +1,6 @@
 using Tongban.Workflows;
 using Tongban.Workflows.Marriage;
-using Ops = Tongban.Workflows.Operations;
+using Ops = Tongban.Provinces.CanonicalOperations;
 using Tongban.Workflows.Steps;
 
 namespace Tongban.Tests.Workflows;

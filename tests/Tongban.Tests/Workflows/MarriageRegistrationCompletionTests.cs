@@ -1,7 +1,7 @@
 using System.Globalization;
 using Tongban.Cases;
 using Tongban.Workflows;
-using Ops = Tongban.Workflows.Operations;
+using Ops = Tongban.Provinces.CanonicalOperations;
 using Tongban.Workflows.Steps;
 using static Tongban.Tests.Workflows.WorkflowTestHost;
 

@@ -1,6 +1,6 @@
 using Tongban.Cases;
 using Tongban.Workflows;
-using Ops = Tongban.Workflows.Operations;
+using Ops = Tongban.Provinces.CanonicalOperations;
 using Tongban.Workflows.Steps;
 using static Tongban.Tests.Workflows.WorkflowTestHost;
 

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tongban.Cases;
 using Tongban.Workflows;
-using Ops = Tongban.Workflows.Operations;
+using Ops = Tongban.Provinces.CanonicalOperations;
 using Tongban.Workflows.Marriage;
 using Tongban.Workflows.Newborn;
 using Tongban.Workflows.SchoolTransfer;
