@@ -97,7 +97,8 @@ public sealed class DevHostApp : IAsyncDisposable
         if (needSandbox.Count > 0)
         {
             var sandboxPort = builder.Configuration.GetValue("Tongban:Sandbox:Port", 0);
-            sandbox = await ProvinceSandbox.StartAsync(new SandboxOptions { Port = sandboxPort }, ct);
+            var population = builder.Configuration["Tongban:Sandbox:Population"];
+            sandbox = await ProvinceSandbox.StartAsync(new SandboxOptions { Port = sandboxPort, PopulationPath = population }, ct);
             foreach (var code in needSandbox) defaults[$"Tongban:Provinces:{code}:BaseUrl"] = sandbox.BaseUrl.ToString();
             boot.LogInformation("Province sandbox on {Url} for {Provinces}", sandbox.BaseUrl, string.Join(", ", needSandbox));
         }
@@ -141,7 +142,21 @@ public sealed class DevHostApp : IAsyncDisposable
         builder.Services.AddHostedService<HousekeepingLoop>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
+        var probe = builder.Configuration.GetValue("Tongban:Bench:Probe", false) ? new BenchProbe() : null;
+        if (probe is not null) builder.Services.AddSingleton(probe);
+
         var app = builder.Build();
+        if (probe is not null)
+        {
+            // Async, so the mark is undone when this request's flow returns.
+            app.Use(async (context, next) =>
+            {
+                if (context.Request.Headers[BenchProbe.ObserveHeader] == "observe") BenchProbe.MarkObserving();
+                await next(context);
+            });
+            app.MapGet("/_bench/requests", () => Results.Json(probe.Snapshot()));
+        }
+
         foreach (var route in ApiRoutes.All)
         {
             app.MapMethods($"/{ApiRoutes.Prefix}/{route.Template}", [route.Method], ApiDispatch.For(route.Name)).WithName(route.Name);
