@@ -59,6 +59,7 @@ foreach (var backend in options.Backends)
         hubAfter.PeakRssBytes, hubAfter.CpuSeconds - hubBefore.CpuSeconds,
         azuriteAfter is null || azuriteBefore is null ? null : azuriteAfter.CpuSeconds - azuriteBefore.CpuSeconds));
     Console.WriteLine($"[{backend}] done in {seconds:F1} s");
+    Console.WriteLine(Report.Steps(results));
     foreach (var error in results.Where(r => r.Error is not null).Select(r => r.Error).Distinct().Take(5)) Console.WriteLine($"  error: {error}");
 }
 
@@ -147,6 +148,19 @@ internal static class Report
             $"{f.StoragePerCaseByService["blob"]:F1} / {f.StoragePerCaseByService["queue"]:F1} / {f.StoragePerCaseByService["table"]:F1}"));
         Row("  + bench status reads / case", f => string.Create(CultureInfo.InvariantCulture, $"{f.ObservePerCase:F1}"));
         lines.Add("(ratios: to the in-memory engine in this run; storage requests counted in the hub process from HttpClient's System.Net.Http metrics, by Azurite port)");
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>Where a case's time goes: each step's mean start and end (seconds after creation) and its mean length.</summary>
+    public static string Steps(IReadOnlyList<CaseResult> results)
+    {
+        var lines = new List<string> { "  step (mean over cases)          start    end      length" };
+        foreach (var group in results.SelectMany(r => r.Steps).GroupBy(s => s.Step).OrderBy(g => g.Average(s => s.Start)))
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"  {group.Key,-30} {group.Average(s => s.Start),7:F2}  {group.Average(s => s.End),7:F2}  {group.Average(s => s.End - s.Start),7:F2}"));
+        }
+
         return string.Join(Environment.NewLine, lines);
     }
 

@@ -8,6 +8,9 @@ namespace Tongban.Bench;
 public sealed record CaseResult(
     string? CaseId, string Status, double ClientEndToEndSeconds, double TimelineSeconds, double OfficerWaitSeconds, string? Error)
 {
+    /// <summary>Each step's start and end, seconds after the case was created (for the where-the-time-goes table).</summary>
+    public IReadOnlyList<(string Step, double Start, double End)> Steps { get; init; } = [];
+
     /// <summary>Timeline time minus the officer's wait: what the hub (and the zero-latency provinces) took.</summary>
     public double HubSeconds => Math.Max(0, TimelineSeconds - OfficerWaitSeconds);
 }
@@ -99,8 +102,11 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
 
             var json = await PollAsync(partner, caseId, s => s == "AwaitingReview" || Final.Contains(s), ct);
             DateTimeOffset? decidedAt = null;
+            DateTimeOffset? reviewVisible = null;
             if (json["status"]!.ToString() == "AwaitingReview")
             {
+                // Nothing writes the row while it awaits the officer: its updatedAt is when the hub made the review visible.
+                reviewVisible = json["updatedAt"]!.GetValue<DateTimeOffset>();
                 reviewCounted = true;
                 if (Interlocked.Increment(ref awaitingReview) >= options.Cases) allAwaiting.TrySetResult();
                 if (options.Hold) await allAwaiting.Task.WaitAsync(ct);
@@ -111,7 +117,7 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
                 json = await PollAsync(partner, caseId, Final.Contains, ct);
             }
 
-            return Measure(caseId, json, started, decidedAt);
+            return Measure(caseId, json, started, reviewVisible, decidedAt);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
@@ -126,31 +132,36 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
     }
 
     /// <summary>
-    /// Timeline = last step completion − createdAt (the hub's clock). The officer's wait runs from the review
-    /// step's start to the moment the bench posted its decision (same machine, same clock); it includes how
-    /// long the bench took to notice, which is the partner's time, not the hub's.
+    /// Timeline = last step completion − createdAt (the hub's clock). The officer's wait runs from the moment the
+    /// hub wrote AwaitingReview (the row's updatedAt then) to the moment the bench posted its decision (same
+    /// machine, same clock); it includes how long the bench took to notice, which is the partner's time.
     /// </summary>
-    private static CaseResult Measure(string caseId, JsonNode json, long started, DateTimeOffset? decidedAt)
+    private static CaseResult Measure(string caseId, JsonNode json, long started, DateTimeOffset? reviewVisible, DateTimeOffset? decidedAt)
     {
         var created = json["createdAt"]!.GetValue<DateTimeOffset>();
         var steps = json["steps"]!.AsArray();
         var end = steps.Select(s => s!["completedAt"]?.GetValue<DateTimeOffset?>()).Where(t => t is not null).Select(t => t!.Value)
             .Append(json["updatedAt"]!.GetValue<DateTimeOffset>()).Max();
         var officerWait = 0.0;
-        var review = steps.FirstOrDefault(s => s!["name"]!.ToString() == "officer-review");
-        if (decidedAt is not null && review?["startedAt"]?.GetValue<DateTimeOffset?>() is { } reviewStarted)
+        if (decidedAt is not null && reviewVisible is not null)
         {
-            officerWait = Math.Max(0, (decidedAt.Value - reviewStarted).TotalSeconds);
+            officerWait = Math.Max(0, (decidedAt.Value - reviewVisible.Value).TotalSeconds);
         }
 
         return new CaseResult(caseId, json["status"]!.ToString(), Stopwatch.GetElapsedTime(started).TotalSeconds,
-            (end - created).TotalSeconds, officerWait, null);
+            (end - created).TotalSeconds, officerWait, null)
+        {
+            Steps = steps.Where(s => s!["startedAt"]?.GetValue<DateTimeOffset?>() is not null && s["completedAt"]?.GetValue<DateTimeOffset?>() is not null)
+                .Select(s => ($"{s!["name"]}{(s["subject"] is { } subject ? "." + subject : "")}",
+                    (s["startedAt"]!.GetValue<DateTimeOffset>() - created).TotalSeconds, (s["completedAt"]!.GetValue<DateTimeOffset>() - created).TotalSeconds))
+                .ToList(),
+        };
     }
 
     private static CaseResult Failed(string? caseId, long started, string error) =>
         new(caseId, "BenchError", Stopwatch.GetElapsedTime(started).TotalSeconds, 0, 0, error);
 
-    /// <summary>Polls the case with the observe header; the interval grows with cases in flight so reads stay near 500/s at most.</summary>
+    /// <summary>Polls the case with the observe header; the interval grows with cases in flight so reads stay near 20/s (at most 5 s apart).</summary>
     private async Task<JsonNode> PollAsync(PartnerClient partner, string caseId, Func<string, bool> until, CancellationToken ct)
     {
         var observe = new Dictionary<string, string> { [Tongban.DevHost.Hosting.BenchProbe.ObserveHeader] = "observe" };
@@ -160,7 +171,8 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
             if (response.Status != 200) throw new InvalidOperationException($"GET {caseId}: {response.Status} {response.Body}");
             var json = response.Json!;
             if (until(json["status"]!.ToString())) return json;
-            var interval = Math.Clamp(Volatile.Read(ref inFlight) * 2, 100, 2000);
+            // About 20 status reads a second in all: each read costs the hub storage requests (nonce, case row) too.
+            var interval = Math.Clamp(Volatile.Read(ref inFlight) * 50, 250, 5000);
             await Task.Delay(interval, ct);
         }
     }
