@@ -90,7 +90,7 @@ static Dictionary<string, long> Delta(Dictionary<string, long> before, Dictionar
 internal sealed record BackendFigures(
     string Backend, int Cases, int Completed, int Failed, double Seconds, double CasesPerSecond, int PeakInFlight,
     Percentiles Hub, Percentiles EndToEnd, Percentiles ClientEndToEnd, double PeakRssMb, double HubCpuSeconds, double? AzuriteCpuSeconds,
-    double StoragePerCase, IReadOnlyDictionary<string, double> StoragePerCaseByService, double ObservePerCase, IReadOnlyDictionary<string, string> Statuses)
+    double StoragePerCase, IReadOnlyDictionary<string, double> StoragePerCaseByService, IReadOnlyDictionary<string, double> StorageMeanMs, double ObservePerCase, IReadOnlyDictionary<string, string> Statuses)
 {
     public static BackendFigures From(string backend, IReadOnlyList<CaseResult> results, double seconds, int peakInFlight,
         Dictionary<string, long> requests, long peakRss, double hubCpu, double? azuriteCpu)
@@ -105,6 +105,8 @@ internal sealed record BackendFigures(
             peakRss / 1048576.0, hubCpu, azuriteCpu,
             storage.Sum(s => requests.GetValueOrDefault($"work:{s}")) / (double)n,
             storage.ToDictionary(s => s, s => requests.GetValueOrDefault($"work:{s}") / (double)n),
+            storage.ToDictionary(s => s, s => requests.GetValueOrDefault($"work-us:{s}") / 1000.0 / Math.Max(1, requests.GetValueOrDefault($"work:{s}") + requests.GetValueOrDefault($"observe:{s}"))
+                + requests.GetValueOrDefault($"observe-us:{s}") / 1000.0 / Math.Max(1, requests.GetValueOrDefault($"work:{s}") + requests.GetValueOrDefault($"observe:{s}"))),
             storage.Sum(s => requests.GetValueOrDefault($"observe:{s}")) / (double)n,
             results.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count().ToString(CultureInfo.InvariantCulture)));
     }
@@ -146,6 +148,8 @@ internal static class Report
         Row("storage requests / case", f => string.Create(CultureInfo.InvariantCulture, $"{f.StoragePerCase:F1}") + Ratio(f.StoragePerCase, reference?.StoragePerCase));
         Row("  blob / queue / table", f => string.Create(CultureInfo.InvariantCulture,
             $"{f.StoragePerCaseByService["blob"]:F1} / {f.StoragePerCaseByService["queue"]:F1} / {f.StoragePerCaseByService["table"]:F1}"));
+        Row("  mean latency ms blob/queue/table", f => string.Create(CultureInfo.InvariantCulture,
+            $"{f.StorageMeanMs["blob"]:F1} / {f.StorageMeanMs["queue"]:F1} / {f.StorageMeanMs["table"]:F1}"));
         Row("  + bench status reads / case", f => string.Create(CultureInfo.InvariantCulture, $"{f.ObservePerCase:F1}"));
         lines.Add("(ratios: to the in-memory engine in this run; storage requests counted in the hub process from HttpClient's System.Net.Http metrics, by Azurite port)");
         return string.Join(Environment.NewLine, lines);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Azure;
 using Microsoft.DurableTask.Worker;
 using Tongban.Api;
 using Tongban.DevHost.Hosting;
@@ -128,6 +129,10 @@ public sealed class DevHostApp : IAsyncDisposable
 
         var queueSettings = builder.Configuration.GetSection("Tongban:Queues").Get<QueueListenerSettings>() ?? new QueueListenerSettings();
         builder.Services.AddSingleton(queueSettings);
+        // A message this process puts on a province queue wakes that queue's listener (the Functions host does the same).
+        var wakeups = new QueueWakeups();
+        builder.Services.AddSingleton(wakeups);
+        builder.Services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(wakeups.Policy, Azure.Core.HttpPipelinePosition.PerCall)));
         var queues = new List<string>();
         foreach (var code in builder.Configuration.GetSection("Tongban:Provinces").GetChildren().Select(c => c.Key))
         {

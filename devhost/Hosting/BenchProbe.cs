@@ -25,7 +25,7 @@ public sealed class BenchProbe : IDisposable
         {
             if (instrument.Meter.Name == "System.Net.Http" && instrument.Name == "http.client.request.duration") l.EnableMeasurementEvents(instrument);
         };
-        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        listener.SetMeasurementEventCallback<double>((_, seconds, tags, _) =>
         {
             string? port = null;
             foreach (var tag in tags)
@@ -33,12 +33,15 @@ public sealed class BenchProbe : IDisposable
                 if (tag.Key == "server.port") port = Convert.ToString(tag.Value, System.Globalization.CultureInfo.InvariantCulture);
             }
 
-            counts.AddOrUpdate($"{(Observing.Value ? "observe" : "work")}:{port}", 1, (_, n) => n + 1);
+            var kind = Observing.Value ? "observe" : "work";
+            counts.AddOrUpdate($"{kind}:{port}", 1, (_, n) => n + 1);
+            var micros = (long)(seconds * 1_000_000);
+            counts.AddOrUpdate($"{kind}-us:{port}", micros, (_, n) => n + micros);
         });
         listener.Start();
     }
 
-    /// <summary>Counts so far, keyed "work:{port}" or "observe:{port}".</summary>
+    /// <summary>Counts so far, keyed "work:{port}" or "observe:{port}"; "work-us:{port}" etc. sum their durations in microseconds.</summary>
     public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>(counts);
 
     /// <summary>Marks the rest of this request's flow as the bench observing.</summary>
