@@ -60,6 +60,7 @@ foreach (var backend in options.Backends)
         azuriteAfter is null || azuriteBefore is null ? null : azuriteAfter.CpuSeconds - azuriteBefore.CpuSeconds));
     Console.WriteLine($"[{backend}] done in {seconds:F1} s");
     Console.WriteLine(Report.Steps(results));
+    Console.WriteLine(Report.Operations(figures[^1]));
     foreach (var error in results.Where(r => r.Error is not null).Select(r => r.Error).Distinct().Take(5)) Console.WriteLine($"  error: {error}");
 }
 
@@ -78,6 +79,12 @@ static Dictionary<string, long> Delta(Dictionary<string, long> before, Dictionar
     var delta = new Dictionary<string, long>();
     foreach (var (key, value) in after)
     {
+        if (key.StartsWith("op:", StringComparison.Ordinal))
+        {
+            delta[key] = value - before.GetValueOrDefault(key);
+            continue;
+        }
+
         var (kind, port) = (key.Split(':')[0], key.Split(':')[1]);
         var name = $"{kind}:{(ports.TryGetValue(port, out var service) ? service : "other")}";
         delta[name] = delta.GetValueOrDefault(name) + value - before.GetValueOrDefault(key);
@@ -90,7 +97,7 @@ static Dictionary<string, long> Delta(Dictionary<string, long> before, Dictionar
 internal sealed record BackendFigures(
     string Backend, int Cases, int Completed, int Failed, double Seconds, double CasesPerSecond, int PeakInFlight,
     Percentiles Hub, Percentiles EndToEnd, Percentiles ClientEndToEnd, double PeakRssMb, double HubCpuSeconds, double? AzuriteCpuSeconds,
-    double StoragePerCase, IReadOnlyDictionary<string, double> StoragePerCaseByService, IReadOnlyDictionary<string, double> StorageMeanMs, double ObservePerCase, IReadOnlyDictionary<string, string> Statuses)
+    double StoragePerCase, IReadOnlyDictionary<string, double> StoragePerCaseByService, IReadOnlyDictionary<string, double> StorageMeanMs, IReadOnlyDictionary<string, double> HubOperationsPerCase, double ObservePerCase, IReadOnlyDictionary<string, string> Statuses)
 {
     public static BackendFigures From(string backend, IReadOnlyList<CaseResult> results, double seconds, int peakInFlight,
         Dictionary<string, long> requests, long peakRss, double hubCpu, double? azuriteCpu)
@@ -107,6 +114,8 @@ internal sealed record BackendFigures(
             storage.ToDictionary(s => s, s => requests.GetValueOrDefault($"work:{s}") / (double)n),
             storage.ToDictionary(s => s, s => requests.GetValueOrDefault($"work-us:{s}") / 1000.0 / Math.Max(1, requests.GetValueOrDefault($"work:{s}") + requests.GetValueOrDefault($"observe:{s}"))
                 + requests.GetValueOrDefault($"observe-us:{s}") / 1000.0 / Math.Max(1, requests.GetValueOrDefault($"work:{s}") + requests.GetValueOrDefault($"observe:{s}"))),
+            requests.Where(r => r.Key.StartsWith("op:", StringComparison.Ordinal)).OrderByDescending(r => r.Value)
+                .ToDictionary(r => r.Key[3..], r => r.Value / (double)n),
             storage.Sum(s => requests.GetValueOrDefault($"observe:{s}")) / (double)n,
             results.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count().ToString(CultureInfo.InvariantCulture)));
     }
@@ -167,6 +176,12 @@ internal static class Report
 
         return string.Join(Environment.NewLine, lines);
     }
+
+    /// <summary>The hub's own storage operations per case (its DI clients only; the engine's are not in here).</summary>
+    public static string Operations(BackendFigures figures) =>
+        "  hub's own storage operations per case (work; observe = bench status reads):" + Environment.NewLine +
+        string.Join(Environment.NewLine, figures.HubOperationsPerCase.Where(o => o.Value >= 0.05)
+            .Select(o => string.Create(CultureInfo.InvariantCulture, $"    {o.Value,7:F2}  {o.Key}")));
 
     public static JsonObject Build(BenchOptions options, IReadOnlyList<BackendFigures> figures)
     {

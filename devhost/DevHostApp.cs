@@ -148,7 +148,11 @@ public sealed class DevHostApp : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var probe = builder.Configuration.GetValue("Tongban:Bench:Probe", false) ? new BenchProbe() : null;
-        if (probe is not null) builder.Services.AddSingleton(probe);
+        if (probe is not null)
+        {
+            builder.Services.AddSingleton(probe);
+            builder.Services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(probe.Policy, Azure.Core.HttpPipelinePosition.PerRetry)));
+        }
 
         var app = builder.Build();
         if (probe is not null)

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Azure.Core;
+using Azure.Core.Pipeline;
 
 namespace Tongban.DevHost.Hosting;
 
@@ -47,5 +49,20 @@ public sealed class BenchProbe : IDisposable
     /// <summary>Marks the rest of this request's flow as the bench observing.</summary>
     public static void MarkObserving() => Observing.Value = true;
 
+    /// <summary>For the hub's own storage clients (not the engine's): counts "op:{kind} {METHOD} {table or queue}".</summary>
+    public HttpPipelinePolicy Policy => new OperationPolicy(this);
+
     public void Dispose() => listener.Dispose();
+
+    private sealed class OperationPolicy(BenchProbe probe) : HttpPipelineSynchronousPolicy
+    {
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            var segments = message.Request.Uri.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            var target = segments.Length > 1 ? segments[1].Split('(')[0] : "(account)";
+            if (segments.Length > 2) target += "/" + segments[2];
+            var kind = Observing.Value ? "observe" : "work";
+            probe.counts.AddOrUpdate($"op:{kind} {message.Request.Method} {target}", 1, (_, n) => n + 1);
+        }
+    }
 }
