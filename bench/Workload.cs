@@ -20,7 +20,7 @@ public sealed record CaseResult(
 /// case awaits review (or, with --hold, once every case does), and waits for each to end. Status reads carry
 /// the observe header, so the probe counts their storage requests apart from the case's own.
 /// </summary>
-public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options, TextWriter progress)
+public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options, TextWriter progress, Func<string>? status = null)
 {
     private static readonly HashSet<string> Final = ["Completed", "Rejected", "Failed", "Expired", "Withdrawn"];
 
@@ -40,7 +40,7 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
         var clock = Stopwatch.StartNew();
         using var gate = new SemaphoreSlim(options.Concurrency > 0 ? options.Concurrency : int.MaxValue);
         using var reporter = new Timer(_ => progress.WriteLine(
-            $"  {clock.Elapsed.TotalSeconds,6:F0}s  opened {tasks.Count}/{options.Cases}  in flight {Volatile.Read(ref inFlight)}  awaiting review {Volatile.Read(ref awaitingReview)}"),
+            $"  {clock.Elapsed.TotalSeconds,6:F0}s  opened {tasks.Count}/{options.Cases}  in flight {Volatile.Read(ref inFlight)}  awaiting review {Volatile.Read(ref awaitingReview)}  {status?.Invoke()}"),
             null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
 
         for (var i = 0; i < options.Cases; i++)
