@@ -33,7 +33,7 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
     public async Task<IReadOnlyList<CaseResult>> RunAsync(string run, CancellationToken ct)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
-        using var http = new HttpClient(handler) { BaseAddress = hub, Timeout = TimeSpan.FromSeconds(60) };
+        using var http = new HttpClient(handler) { BaseAddress = hub, Timeout = TimeSpan.FromMinutes(5) };
         var partner = new PartnerClient(http, "310000", partnerSecret);
         var results = new CaseResult[options.Cases];
         var tasks = new List<Task>(options.Cases);
@@ -161,7 +161,7 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
     private static CaseResult Failed(string? caseId, long started, string error) =>
         new(caseId, "BenchError", Stopwatch.GetElapsedTime(started).TotalSeconds, 0, 0, error);
 
-    /// <summary>Polls the case with the observe header; the interval grows with cases in flight so reads stay near 20/s (at most 5 s apart).</summary>
+    /// <summary>Polls the case with the observe header; the interval grows with cases in flight so reads stay near 20/s (at most 30 s apart).</summary>
     private async Task<JsonNode> PollAsync(PartnerClient partner, string caseId, Func<string, bool> until, CancellationToken ct)
     {
         var observe = new Dictionary<string, string> { [Tongban.DevHost.Hosting.BenchProbe.ObserveHeader] = "observe" };
@@ -172,7 +172,7 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
             var json = response.Json!;
             if (until(json["status"]!.ToString())) return json;
             // About 20 status reads a second in all: each read costs the hub storage requests (nonce, case row) too.
-            var interval = Math.Clamp(Volatile.Read(ref inFlight) * 50, 250, 5000);
+            var interval = Math.Clamp(Volatile.Read(ref inFlight) * 50, 250, 30_000);
             await Task.Delay(interval, ct);
         }
     }
