@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Azure;
 using Microsoft.DurableTask.Worker;
 using Tongban.Api;
 using Tongban.Callbacks;
@@ -100,7 +101,8 @@ public sealed class DevHostApp : IAsyncDisposable
         if (needSandbox.Count > 0)
         {
             var sandboxPort = builder.Configuration.GetValue("Tongban:Sandbox:Port", 0);
-            sandbox = await ProvinceSandbox.StartAsync(new SandboxOptions { Port = sandboxPort }, ct);
+            var population = builder.Configuration["Tongban:Sandbox:Population"];
+            sandbox = await ProvinceSandbox.StartAsync(new SandboxOptions { Port = sandboxPort, PopulationPath = population }, ct);
             foreach (var code in needSandbox) defaults[$"Tongban:Provinces:{code}:BaseUrl"] = sandbox.BaseUrl.ToString();
             boot.LogInformation("Province sandbox on {Url} for {Provinces}", sandbox.BaseUrl, string.Join(", ", needSandbox));
         }
@@ -131,6 +133,10 @@ public sealed class DevHostApp : IAsyncDisposable
 
         var queueSettings = builder.Configuration.GetSection("Tongban:Queues").Get<QueueListenerSettings>() ?? new QueueListenerSettings();
         builder.Services.AddSingleton(queueSettings);
+        // A message this process puts on a province queue wakes that queue's listener (the Functions host does the same).
+        var wakeups = new QueueWakeups();
+        builder.Services.AddSingleton(wakeups);
+        builder.Services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(wakeups.Policy, Azure.Core.HttpPipelinePosition.PerCall)));
         var queues = new List<string>();
         foreach (var code in builder.Configuration.GetSection("Tongban:Provinces").GetChildren().Select(c => c.Key))
         {
@@ -152,7 +158,25 @@ public sealed class DevHostApp : IAsyncDisposable
         builder.Services.AddHostedService<SlowWorkPollingLoop>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
+        var probe = builder.Configuration.GetValue("Tongban:Bench:Probe", false) ? new BenchProbe() : null;
+        if (probe is not null)
+        {
+            builder.Services.AddSingleton(probe);
+            builder.Services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(probe.Policy, Azure.Core.HttpPipelinePosition.PerRetry)));
+        }
+
         var app = builder.Build();
+        if (probe is not null)
+        {
+            // Async, so the mark is undone when this request's flow returns.
+            app.Use(async (context, next) =>
+            {
+                if (context.Request.Headers[BenchProbe.ObserveHeader] == "observe") BenchProbe.MarkObserving();
+                await next(context);
+            });
+            app.MapGet("/_bench/requests", () => Results.Json(probe.Snapshot()));
+        }
+
         foreach (var route in ApiRoutes.All)
         {
             app.MapMethods($"/{ApiRoutes.Prefix}/{route.Template}", [route.Method], ApiDispatch.For(route.Name)).WithName(route.Name);

@@ -30,6 +30,9 @@ public sealed class AzuriteLauncher : IAsyncDisposable
 
     public string? Location { get; }
 
+    /// <summary>The node process when this launcher started Azurite (bench/ reads its CPU time).</summary>
+    public int? ProcessId => process?.Id;
+
     /// <summary>True when this launcher started Azurite (and so stops it).</summary>
     public bool Started => process is not null;
 

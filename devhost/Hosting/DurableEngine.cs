@@ -2,6 +2,7 @@ using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.DurableTask.Testing.Sidecar;
 using Microsoft.DurableTask.Testing.Sidecar.Grpc;
 using Tongban.Hosting;
 
@@ -16,7 +17,7 @@ public sealed class DurableEngine : IAsyncDisposable
 {
     private readonly WebApplication sidecar;
 
-    private DurableEngine(WebApplication sidecar, GrpcChannel channel, AzureStorageOrchestrationService service)
+    private DurableEngine(WebApplication sidecar, GrpcChannel channel, IOrchestrationService service)
     {
         this.sidecar = sidecar;
         Channel = channel;
@@ -25,10 +26,40 @@ public sealed class DurableEngine : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
-    public AzureStorageOrchestrationService Service { get; }
+    public IOrchestrationService Service { get; }
 
     public static async Task<DurableEngine> StartAsync(string storageConnectionString, string taskHub, EngineSettings tuning,
         ILoggerFactory loggerFactory, CancellationToken ct)
+    {
+        var (service, client) = tuning.Backend switch
+        {
+            EngineBackend.AzureStorage => AzureStorage(storageConnectionString, taskHub, tuning, loggerFactory),
+            EngineBackend.InMemory => InMemory(tuning, loggerFactory),
+            _ => throw new InvalidOperationException($"Unknown engine backend {tuning.Backend}."),
+        };
+        await service.CreateIfNotExistsAsync();
+
+        var port = AzuriteLauncher.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http2));
+        builder.Services.AddEmbeddedHostLifetime();
+        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
+        builder.Services.AddSingleton(service);
+        builder.Services.AddSingleton(client);
+        builder.Services.AddSingleton<TaskHubGrpcServer>();
+        var app = builder.Build();
+        app.MapGrpcService<TaskHubGrpcServer>();
+        await app.StartAsync(ct);
+        // Resolve the server now: it starts the engine's dispatchers once its host has started.
+        app.Services.GetRequiredService<TaskHubGrpcServer>();
+        var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+        return new DurableEngine(app, channel, service);
+    }
+
+    private static (IOrchestrationService, IOrchestrationServiceClient) AzureStorage(string storageConnectionString, string taskHub,
+        EngineSettings tuning, ILoggerFactory loggerFactory)
     {
         var settings = new AzureStorageOrchestrationServiceSettings
         {
@@ -44,25 +75,18 @@ public sealed class DurableEngine : IAsyncDisposable
             LoggerFactory = loggerFactory,
         };
         var service = new AzureStorageOrchestrationService(settings);
-        await service.CreateIfNotExistsAsync();
+        return (service, service);
+    }
 
-        var port = AzuriteLauncher.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http2));
-        builder.Services.AddEmbeddedHostLifetime();
-        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
-        builder.Services.AddSingleton<IOrchestrationService>(service);
-        builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
-        builder.Services.AddSingleton<TaskHubGrpcServer>();
-        var app = builder.Build();
-        app.MapGrpcService<TaskHubGrpcServer>();
-        await app.StartAsync(ct);
-        // Resolve the server now: it starts the engine's dispatchers once its host has started.
-        app.Services.GetRequiredService<TaskHubGrpcServer>();
-        var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
-        return new DurableEngine(app, channel, service);
+    /// <summary>
+    /// The sidecar's in-memory service (no durability: a reference for what the engine costs without storage), with the
+    /// concurrency caps raised to the configured ones. The hub's own tables and queues stay on storage.
+    /// </summary>
+    private static (IOrchestrationService, IOrchestrationServiceClient) InMemory(EngineSettings tuning, ILoggerFactory loggerFactory)
+    {
+        var inner = new InMemoryOrchestrationService(loggerFactory);
+        var raised = new RaisedConcurrencyService(inner, inner, tuning.MaxConcurrentOrchestrations, tuning.MaxConcurrentActivities);
+        return (raised, raised);
     }
 
     public async ValueTask DisposeAsync()
@@ -76,6 +100,9 @@ public sealed class DurableEngine : IAsyncDisposable
 /// <summary>Engine settings that mattered when measured (DEVHOST-NOTES.md); <c>Tongban:Engine</c> in configuration.</summary>
 public sealed class EngineSettings
 {
+    /// <summary>AzureStorage (the DTFx backend Durable Functions runs on) or InMemory (the sidecar's test service: no durability, a speed reference).</summary>
+    public EngineBackend Backend { get; set; } = EngineBackend.AzureStorage;
+
     public int PartitionCount { get; set; } = 4;
 
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -83,4 +110,10 @@ public sealed class EngineSettings
     public int MaxConcurrentActivities { get; set; } = 100;
 
     public int MaxConcurrentOrchestrations { get; set; } = 100;
+}
+
+public enum EngineBackend
+{
+    AzureStorage,
+    InMemory,
 }

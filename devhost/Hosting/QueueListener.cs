@@ -11,7 +11,7 @@ namespace Tongban.DevHost.Hosting;
 /// </summary>
 public sealed class QueueListener(
     string queueName, bool poison, QueueServiceClient queues, IQueueMessageHandler handler, QueueListenerSettings settings,
-    ILogger<QueueListener> logger) : BackgroundService
+    QueueWakeups wakeups, ILogger<QueueListener> logger) : BackgroundService
 {
     public string QueueName => queueName;
 
@@ -21,8 +21,19 @@ public sealed class QueueListener(
         var queue = queues.GetQueueClient(poison ? StorageNames.PoisonQueue(queueName) : queueName);
         var poisonQueue = queues.GetQueueClient(StorageNames.PoisonQueue(queueName));
         var idle = TimeSpan.FromMilliseconds(50);
+        // As the Functions queue trigger does: read the next batch once fewer than NewBatchThreshold messages are
+        // still being handled, rather than waiting for the slowest message of the last batch.
+        var running = new HashSet<Task>();
+        var threshold = settings.NewBatchThreshold ?? Math.Max(1, settings.BatchSize / 2);
         while (!stoppingToken.IsCancellationRequested)
         {
+            running.RemoveWhere(t => t.IsCompleted);
+            if (running.Count > threshold)
+            {
+                await Task.WhenAny(running);
+                continue;
+            }
+
             QueueMessage[] messages;
             try
             {
@@ -30,7 +41,7 @@ public sealed class QueueListener(
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception e)
             {
@@ -42,13 +53,23 @@ public sealed class QueueListener(
 
             if (messages.Length == 0)
             {
-                await Delay(idle, stoppingToken);
+                // Sleep out the back-off, unless this process puts a message on the queue meanwhile.
+                await wakeups.WaitAsync(queue.Name, idle, stoppingToken);
                 idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, settings.MaxPollingInterval.Ticks));
                 continue;
             }
 
             idle = TimeSpan.FromMilliseconds(50);
-            await Task.WhenAll(messages.Select(m => ProcessAsync(queue, poisonQueue, m, stoppingToken)));
+            foreach (var message in messages) running.Add(ProcessAsync(queue, poisonQueue, message, stoppingToken));
+        }
+
+        try
+        {
+            await Task.WhenAll(running);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping: unfinished messages come back after their visibility timeout
         }
     }
 
@@ -109,6 +130,9 @@ public sealed class QueueListener(
 public sealed class QueueListenerSettings
 {
     public int BatchSize { get; set; } = 16;
+
+    /// <summary>Read the next batch once no more than this many messages are still being handled (Functions: BatchSize / 2).</summary>
+    public int? NewBatchThreshold { get; set; }
 
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(2);
 

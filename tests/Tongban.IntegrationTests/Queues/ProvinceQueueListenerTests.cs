@@ -79,7 +79,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
 
     private async Task StartAsync(bool poison)
     {
-        var listener = new QueueListener(StorageNames.ProvinceQueue(province), poison, azurite.Queues, Handler(), settings, listenerLog);
+        var listener = new QueueListener(StorageNames.ProvinceQueue(province), poison, azurite.Queues, Handler(), settings, new QueueWakeups(), listenerLog);
         started.Add(listener);
         await listener.StartAsync(CancellationToken.None);
     }
@@ -92,7 +92,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
         record.Status = status;
         record.Step(StepNames.VerifyResident, "partyA", province).Status = StepStatus.Running;
         await Cases.CreateAsync(record, command, CancellationToken.None);
-        var item = new ProvinceWorkItem(record.CaseId, StepNames.VerifyResident, "partyA", Workflows.Operations.ResidentVerify, province, Round: 1);
+        var item = new ProvinceWorkItem(record.CaseId, StepNames.VerifyResident, "partyA", Provinces.CanonicalOperations.ResidentVerify, province, Round: 1);
         await new ProvinceWorkQueue(azurite.Queues).EnqueueAsync(item, CancellationToken.None);
         return item;
     }

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Tongban.DevHost.Hosting;
+
+namespace Tongban.Bench;
+
+/// <summary>
+/// The devhost as a child process (its own RSS and CPU), on a fresh Azurite that the bench starts on free ports,
+/// with the sandbox at zero latency and instant slow work, and the request probe switched on.
+/// </summary>
+public sealed class HubProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StreamWriter log;
+
+    private HubProcess(Process process, StreamWriter log, AzuriteLauncher azurite, Uri url, Uri sandboxUrl)
+    {
+        this.process = process;
+        this.log = log;
+        Azurite = azurite;
+        Url = url;
+        SandboxUrl = sandboxUrl;
+    }
+
+    public AzuriteLauncher Azurite { get; }
+
+    public Uri Url { get; }
+
+    public Uri SandboxUrl { get; }
+
+    public int ProcessId => process.Id;
+
+    public static async Task<HubProcess> StartAsync(string root, string backend, BenchOptions options, string population, string logPath, CancellationToken ct)
+    {
+        var dll = DevHostDll(root);
+        var location = options.Azurite == "disk" ? Directory.CreateTempSubdirectory("tongban-bench-azurite").FullName : null;
+        var azurite = await AzuriteLauncher.StartAsync(AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), location, ct);
+        var hubPort = AzuriteLauncher.FreePort();
+        var sandboxPort = AzuriteLauncher.FreePort();
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = root, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{hubPort}");
+        var settings = new Dictionary<string, string>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Tongban:TaskHub"] = "bench",
+            ["Tongban:Pii:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Tongban:Sandbox:Port"] = sandboxPort.ToString(CultureInfo.InvariantCulture),
+            ["Tongban:Sandbox:Population"] = population,
+            ["Tongban:Bench:Probe"] = "true",
+            ["Tongban:Engine:Backend"] = backend,
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+        };
+        foreach (var (key, value) in options.Settings) settings[key] = value;
+        foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the devhost.");
+        var writer = new StreamWriter(logPath) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (writer) writer.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (writer) writer.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var hub = new HubProcess(process, writer, azurite, new Uri($"http://127.0.0.1:{hubPort}"), new Uri($"http://127.0.0.1:{sandboxPort}"));
+        try
+        {
+            await hub.WaitHealthyAsync(ct);
+            await hub.InstantProvincesAsync(ct);
+        }
+        catch
+        {
+            await hub.DisposeAsync();
+            throw;
+        }
+
+        return hub;
+    }
+
+    /// <summary>The devhost built beside this bench (same configuration): `dotnet run -c Release --project bench` builds both.</summary>
+    private static string DevHostDll(string root)
+    {
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        var dll = Path.Combine(root, "devhost", "bin", configuration, "net10.0", "Tongban.DevHost.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the devhost first ({dll} is missing).");
+    }
+
+    private async Task WaitHealthyAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"The devhost exited with code {process.ExitCode}; see its log.");
+            try
+            {
+                using var response = await http.GetAsync("/_bench/requests", ct);
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // slow start
+            }
+
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("The devhost did not answer within 2 minutes.");
+            await Task.Delay(250, ct);
+        }
+    }
+
+    /// <summary>Zero latency, no errors, no rate limits and instant slow work in every simulated province.</summary>
+    private async Task InstantProvincesAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = SandboxUrl };
+        var instant = new { latencyMs = 0, errorRate = 0.0, rateLimitPerSecond = 0, down = false, slowWorkDelayMs = 0 };
+        var body = new Dictionary<string, object> { ["330000"] = instant, ["310000"] = instant, ["360000"] = instant, ["340000"] = instant };
+        using var response = await http.PutAsJsonAsync("/_sandbox/knobs", body, ct);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Outgoing HTTP requests the hub has made so far, by "work:{port}" / "observe:{port}".</summary>
+    public async Task<Dictionary<string, long>> RequestsAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = Url };
+        return await http.GetFromJsonAsync<Dictionary<string, long>>("/_bench/requests", ct) ?? [];
+    }
+
+    public ProcStat Hub() => ProcStat.Read(process.Id);
+
+    public ProcStat? AzuriteStat() => Azurite.ProcessId is { } pid ? ProcStat.Read(pid) : null;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+        await Azurite.DisposeAsync();
+        lock (log) log.Dispose();
+    }
+}
+
+/// <summary>A process's CPU seconds (utime + stime) and resident set (now and peak) from /proc.</summary>
+public sealed record ProcStat(double CpuSeconds, long RssBytes, long PeakRssBytes)
+{
+    private const double TicksPerSecond = 100; // USER_HZ on Linux
+
+    public static ProcStat Read(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // After "pid (comm) ": state is field 3, utime 14, stime 15 (1-based) → indexes 11 and 12 here.
+        var cpu = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+        long rss = 0, peak = 0;
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kilobytes(line);
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = Kilobytes(line);
+        }
+
+        return new ProcStat(cpu, rss, peak);
+    }
+
+    private static long Kilobytes(string line) =>
+        long.Parse(line.Split(':', 2)[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+}

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Tongban.DevHost.Demo;
+
+namespace Tongban.Bench;
+
+/// <summary>What one case did, from the client's clock and from the case's own timeline.</summary>
+public sealed record CaseResult(
+    string? CaseId, string Status, double ClientEndToEndSeconds, double TimelineSeconds, double OfficerWaitSeconds, string? Error)
+{
+    /// <summary>Each step's start and end, seconds after the case was created (for the where-the-time-goes table).</summary>
+    public IReadOnlyList<(string Step, double Start, double End)> Steps { get; init; } = [];
+
+    /// <summary>Timeline time minus the officer's wait: what the hub (and the zero-latency provinces) took.</summary>
+    public double HubSeconds => Math.Max(0, TimelineSeconds - OfficerWaitSeconds);
+}
+
+/// <summary>
+/// Opens cases through signed partner calls (as Shanghai, the handling province), plays the officer as soon as a
+/// case awaits review (or, with --hold, once every case does), and waits for each to end. Status reads carry
+/// the observe header, so the probe counts their storage requests apart from the case's own.
+/// </summary>
+public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options, TextWriter progress, Func<string>? status = null)
+{
+    private static readonly HashSet<string> Final = ["Completed", "Rejected", "Failed", "Expired", "Withdrawn"];
+
+    private int inFlight;
+    private int awaitingReview;
+    private readonly TaskCompletionSource allAwaiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int PeakInFlight { get; private set; }
+
+    public async Task<IReadOnlyList<CaseResult>> RunAsync(string run, CancellationToken ct)
+    {
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        using var http = new HttpClient(handler) { BaseAddress = hub, Timeout = TimeSpan.FromMinutes(5) };
+        var partner = new PartnerClient(http, "310000", partnerSecret);
+        var results = new CaseResult[options.Cases];
+        var tasks = new List<Task>(options.Cases);
+        var clock = Stopwatch.StartNew();
+        using var gate = new SemaphoreSlim(options.Concurrency > 0 ? options.Concurrency : int.MaxValue);
+        using var reporter = new Timer(_ => progress.WriteLine(
+            $"  {clock.Elapsed.TotalSeconds,6:F0}s  opened {tasks.Count}/{options.Cases}  in flight {Volatile.Read(ref inFlight)}  awaiting review {Volatile.Read(ref awaitingReview)}  {status?.Invoke()}"),
+            null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+
+        for (var i = 0; i < options.Cases; i++)
+        {
+            if (options.Concurrency > 0)
+            {
+                await gate.WaitAsync(ct);
+            }
+            else
+            {
+                var due = TimeSpan.FromSeconds(i / options.Rate) - clock.Elapsed;
+                if (due > TimeSpan.Zero) await Task.Delay(due, ct);
+            }
+
+            var index = i;
+            tasks.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    results[index] = await OneCaseAsync(partner, run, index, ct);
+                }
+                finally
+                {
+                    if (options.Concurrency > 0) gate.Release();
+                }
+            }, ct));
+        }
+
+        await Task.WhenAll(tasks);
+        return results;
+    }
+
+    private async Task<CaseResult> OneCaseAsync(PartnerClient partner, string run, int index, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var now = Interlocked.Increment(ref inFlight);
+        lock (this) PeakInFlight = Math.Max(PeakInFlight, now);
+        string? caseId = null;
+        var reviewCounted = false;
+        try
+        {
+            var (a, b) = BenchPopulation.Couple(index);
+            var reference = $"BENCH-{run}-{index}";
+            var body = new
+            {
+                caseType = options.CaseType,
+                reference,
+                handlingProvince = "310000",
+                details = new
+                {
+                    registryCode = "310115",
+                    partyA = new { idNumber = a.IdNumber, name = a.Name, hukouProvince = a.Hukou },
+                    partyB = new { idNumber = b.IdNumber, name = b.Name, hukouProvince = b.Hukou },
+                },
+            };
+            var opened = await RetryAsync(() => partner.PostAsync("/api/v1/cases", body, idempotencyKey: reference, ct: ct), ct);
+            if (opened.Status is not (200 or 202)) return Failed(null, started, $"open: {opened.Status} {opened.Body}");
+            caseId = opened["caseId"]!;
+
+            var json = await PollAsync(partner, caseId, s => s == "AwaitingReview" || Final.Contains(s), ct);
+            DateTimeOffset? decidedAt = null;
+            DateTimeOffset? reviewVisible = null;
+            if (json["status"]!.ToString() == "AwaitingReview")
+            {
+                // Nothing writes the row while it awaits the officer: its updatedAt is when the hub made the review visible.
+                reviewVisible = json["updatedAt"]!.GetValue<DateTimeOffset>();
+                reviewCounted = true;
+                if (Interlocked.Increment(ref awaitingReview) >= options.Cases) allAwaiting.TrySetResult();
+                if (options.Hold) await allAwaiting.Task.WaitAsync(ct);
+                decidedAt = DateTimeOffset.UtcNow;
+                var decided = await RetryAsync(() => partner.PostAsync($"/api/v1/cases/{caseId}/decisions",
+                    new { step = "officer-review", decision = "approve", officer = "BENCH-OFFICER" }, ct: ct), ct);
+                if (decided.Status != 202) return Failed(caseId, started, $"decide: {decided.Status} {decided.Body}");
+                json = await PollAsync(partner, caseId, Final.Contains, ct);
+            }
+
+            return Measure(caseId, json, started, reviewVisible, decidedAt);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            return Failed(caseId, started, e.Message);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inFlight);
+            if (reviewCounted) Interlocked.Decrement(ref awaitingReview);
+            else if (options.Hold && Interlocked.Increment(ref awaitingReview) >= options.Cases) allAwaiting.TrySetResult(); // never reached review: don't block the others
+        }
+    }
+
+    /// <summary>
+    /// Timeline = last step completion − createdAt (the hub's clock). The officer's wait runs from the moment the
+    /// hub wrote AwaitingReview (the row's updatedAt then) to the moment the bench posted its decision (same
+    /// machine, same clock); it includes how long the bench took to notice, which is the partner's time.
+    /// </summary>
+    private static CaseResult Measure(string caseId, JsonNode json, long started, DateTimeOffset? reviewVisible, DateTimeOffset? decidedAt)
+    {
+        var created = json["createdAt"]!.GetValue<DateTimeOffset>();
+        var steps = json["steps"]!.AsArray();
+        var end = steps.Select(s => s!["completedAt"]?.GetValue<DateTimeOffset?>()).Where(t => t is not null).Select(t => t!.Value)
+            .Append(json["updatedAt"]!.GetValue<DateTimeOffset>()).Max();
+        var officerWait = 0.0;
+        if (decidedAt is not null && reviewVisible is not null)
+        {
+            officerWait = Math.Max(0, (decidedAt.Value - reviewVisible.Value).TotalSeconds);
+        }
+
+        return new CaseResult(caseId, json["status"]!.ToString(), Stopwatch.GetElapsedTime(started).TotalSeconds,
+            (end - created).TotalSeconds, officerWait, null)
+        {
+            Steps = steps.Where(s => s!["startedAt"]?.GetValue<DateTimeOffset?>() is not null && s["completedAt"]?.GetValue<DateTimeOffset?>() is not null)
+                .Select(s => ($"{s!["name"]}{(s["subject"] is { } subject ? "." + subject : "")}",
+                    (s["startedAt"]!.GetValue<DateTimeOffset>() - created).TotalSeconds, (s["completedAt"]!.GetValue<DateTimeOffset>() - created).TotalSeconds))
+                .ToList(),
+        };
+    }
+
+    private static CaseResult Failed(string? caseId, long started, string error) =>
+        new(caseId, "BenchError", Stopwatch.GetElapsedTime(started).TotalSeconds, 0, 0, error);
+
+    /// <summary>Polls the case with the observe header; the interval grows with cases in flight so reads stay near 20/s (at most 30 s apart).</summary>
+    private async Task<JsonNode> PollAsync(PartnerClient partner, string caseId, Func<string, bool> until, CancellationToken ct)
+    {
+        var observe = new Dictionary<string, string> { [Tongban.DevHost.Hosting.BenchProbe.ObserveHeader] = "observe" };
+        while (true)
+        {
+            var response = await RetryAsync(() => partner.SendAsync(HttpMethod.Get, $"/api/v1/cases/{caseId}", null, observe, ct: ct), ct);
+            if (response.Status != 200) throw new InvalidOperationException($"GET {caseId}: {response.Status} {response.Body}");
+            var json = response.Json!;
+            if (until(json["status"]!.ToString())) return json;
+            // About 20 status reads a second in all: each read costs the hub storage requests (nonce, case row) too.
+            var interval = Math.Clamp(Volatile.Read(ref inFlight) * 50, 250, 30_000);
+            await Task.Delay(interval, ct);
+        }
+    }
+
+    /// <summary>Retries transport failures and 429/503 a few times (the bench must not drop a case for a transient refusal).</summary>
+    private static async Task<PartnerResponse> RetryAsync(Func<Task<PartnerResponse>> call, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var response = await call();
+                if (response.Status is not (429 or 503) || attempt >= 10) return response;
+                await Task.Delay(response.RetryAfter ?? TimeSpan.FromMilliseconds(200 * attempt), ct);
+            }
+            catch (HttpRequestException) when (attempt < 10)
+            {
+                await Task.Delay(200 * attempt, ct);
+            }
+        }
+    }
+}
