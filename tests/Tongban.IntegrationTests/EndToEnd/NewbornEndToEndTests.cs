@@ -22,7 +22,7 @@ public sealed class NewbornEndToEndTests : IDisposable
     {
         this.hub = hub;
         this.output = output;
-        slowWork = FastSlowWork(hub.Sandbox, TimeSpan.FromMilliseconds(500));
+        slowWork = FastSlowWork(hub.Sandbox, E2eTimings.SlowWorkDelay);
     }
 
     public void Dispose() => RestoreSlowWork(hub.Sandbox, slowWork);
@@ -159,7 +159,7 @@ public sealed class NewbornEndToEndTests : IDisposable
         }
         finally
         {
-            knobs.SlowWorkDelay = TimeSpan.FromMilliseconds(500);
+            knobs.SlowWorkDelay = E2eTimings.SlowWorkDelay;
         }
     }
 

@@ -22,7 +22,7 @@ public sealed class SchoolTransferEndToEndTests : IDisposable
     {
         this.hub = hub;
         this.output = output;
-        slowWork = Newborns.FastSlowWork(hub.Sandbox, TimeSpan.FromMilliseconds(500));
+        slowWork = Newborns.FastSlowWork(hub.Sandbox, E2eTimings.SlowWorkDelay);
     }
 
     public void Dispose() => Newborns.RestoreSlowWork(hub.Sandbox, slowWork);
@@ -130,7 +130,7 @@ public sealed class SchoolTransferEndToEndTests : IDisposable
         }
         finally
         {
-            anhui.SlowWorkDelay = TimeSpan.FromMilliseconds(500);
+            anhui.SlowWorkDelay = E2eTimings.SlowWorkDelay;
         }
 
         var state = hub.Sandbox.State;
