@@ -42,13 +42,20 @@ public sealed class HubFixture : IAsyncLifetime
             ["Tongban:TaskHub"] = TaskHub,
             ["Tongban:Pii:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Tongban:Marriage:ReviewWindow"] = ReviewWindow.ToString(),
-            ["Tongban:Workflow:StepTimeout"] = "00:00:30",
+            // A step parked by an open circuit waits for the circuit, not for a time-out round.
+            ["Tongban:Workflow:StepTimeout"] = "00:02:00",
             ["Tongban:Workflow:RetryDelay"] = "00:00:01",
             ["Tongban:Workflow:MaxRetryDelay"] = "00:00:02",
             ["Tongban:Queues:RetryDelay"] = "00:00:00.200",
             ["Tongban:Queues:MaxRetryDelay"] = "00:00:01",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        foreach (var code in new[] { "330000", "310000", "360000", "340000" })
+        {
+            // A circuit opened by an outage test half-opens within seconds, not the production 30 s.
+            settings[$"Tongban:Provinces:{code}:Resilience:CircuitBreaker:BreakDuration"] = "00:00:02";
+        }
+
         hub = await DevHostApp.StartAsync([], config => config.AddInMemoryCollection(settings));
         http = new HttpClient { BaseAddress = hub.Url, Timeout = TimeSpan.FromSeconds(30) };
     }
