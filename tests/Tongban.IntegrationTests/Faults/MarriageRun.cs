@@ -16,6 +16,8 @@ public sealed record PlannedCase(int Number, Citizen Man, Citizen Woman, string 
 
     public JsonNode? Final { get; set; }
 
+    public JsonNode? LastSeen { get; set; }
+
     public int Approvals { get; set; }
 }
 
@@ -122,6 +124,7 @@ public sealed class MarriageRun(FaultRig rig, IReadOnlyList<Func<string, Partner
                     var seen = await partner.GetAsync($"/api/v1/cases/{planned.CaseId}", ct);
                     if (seen.Status != 200) continue;
                     var node = seen.Json!;
+                    planned.LastSeen = node;
                     var status = FaultRig.Status(node);
                     if (FinalStatuses.Contains(status))
                     {
@@ -188,7 +191,9 @@ public sealed class MarriageRun(FaultRig rig, IReadOnlyList<Func<string, Partner
             if (planned.CaseId is null || planned.Final is null)
             {
                 lost++;
-                problems.Add($"{tag}: not final (lost)");
+                var steps = planned.LastSeen?["steps"]?.AsArray().Where(s => s!["status"]?.ToString() != "Succeeded")
+                    .Select(s => $"{s!["name"]}|{s["subject"]}|{s["province"]}|{s["status"]}|attempts {s["attempts"]}");
+                problems.Add($"{tag}: not final (lost); last seen {planned.LastSeen?["status"]}, open steps: {string.Join("; ", steps ?? [])}");
                 continue;
             }
 
