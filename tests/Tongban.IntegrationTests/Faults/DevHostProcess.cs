@@ -63,7 +63,6 @@ public sealed class DevHostProcess : IAsyncDisposable
         start.ArgumentList.Add(dll);
         foreach (var (key, value) in environment) start.Environment[key] = value;
         start.Environment["urls"] = Url.ToString().TrimEnd('/');
-        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
         var started = Stopwatch.StartNew();
         process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet for the devhost.");
         var me = process;

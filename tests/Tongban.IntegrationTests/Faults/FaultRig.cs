@@ -104,12 +104,9 @@ public sealed class FaultRig : IAsyncDisposable
         return new PartnerClient(http, province, secrets[province]);
     }
 
-    /// <summary>Kills Azurite (SIGKILL) and starts it again on the same ports and data folder.</summary>
-    public async Task RestartStorageAsync()
+    /// <summary>Starts Azurite again (after <see cref="AzuriteLauncher.Kill"/>) on the same ports and data folder.</summary>
+    public async Task StartStorageAgainAsync()
     {
-        Azurite.Kill();
-        Log("Azurite killed");
-        await Task.Delay(500);
         Azurite = await AzuriteLauncher.StartAsync(Azurite.BlobPort, Azurite.QueuePort, Azurite.TablePort, Location, CancellationToken.None);
         Log("Azurite restarted on the same data folder and ports");
     }

@@ -30,6 +30,9 @@ public sealed class MarriageRun(FaultRig rig, IReadOnlyList<Func<string, Partner
     private static readonly string[] FinalStatuses = ["Completed", "Rejected", "Failed", "Expired", "Withdrawn"];
     private readonly ConcurrentDictionary<int, PlannedCase> cases = new();
 
+    /// <summary>While true the officer only watches: cases stay at AwaitingReview.</summary>
+    public bool OfficerHolds { get; set; }
+
     public IReadOnlyCollection<PlannedCase> Cases => cases.Values.OrderBy(c => c.Number).ToList();
 
     /// <summary>
@@ -133,7 +136,7 @@ public sealed class MarriageRun(FaultRig rig, IReadOnlyList<Func<string, Partner
                         continue;
                     }
 
-                    if (status != "AwaitingReview") continue;
+                    if (status != "AwaitingReview" || OfficerHolds) continue;
                     var decided = await partner.PostAsync($"/api/v1/cases/{planned.CaseId}/decisions",
                         new { step = "officer-review", decision = "approve", officer = "FAULT-OFFICER" }, ct: ct);
                     if (decided.Status == 202)
