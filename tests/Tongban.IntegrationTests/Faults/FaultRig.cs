@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Tongban.DevHost.Demo;
+using Tongban.DevHost.Hosting;
+using Tongban.Sandbox;
+using Xunit.Abstractions;
+
+namespace Tongban.IntegrationTests.Faults;
+
+/// <summary>
+/// One fault test's world: an Azurite the test starts with its data on disk (so it survives restarts), the province
+/// sandbox in this process (so its effects survive hub kills), and the environment for devhost child processes.
+/// </summary>
+public sealed class FaultRig : IAsyncDisposable
+{
+    public const int MaxForwardedLines = 300;
+
+    private readonly ITestOutputHelper output;
+    private readonly Dictionary<string, string> secrets;
+    private readonly List<DevHostProcess> hubs = [];
+    private readonly List<HttpClient> clients = [];
+    private readonly DateTime began = DateTime.UtcNow;
+    private int forwarded;
+
+    private FaultRig(ITestOutputHelper output, AzuriteLauncher azurite, string location, ProvinceSandbox sandbox, Dictionary<string, string> secrets)
+    {
+        this.output = output;
+        Azurite = azurite;
+        Location = location;
+        Sandbox = sandbox;
+        this.secrets = secrets;
+    }
+
+    public AzuriteLauncher Azurite { get; private set; }
+
+    public string Location { get; }
+
+    public ProvinceSandbox Sandbox { get; }
+
+    public string TaskHub { get; } = "fault" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    /// <summary>The same PII key for every start: a restarted hub must read the cases it wrote.</summary>
+    public string PiiKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    public static readonly string[] Provinces = ["330000", "310000", "360000", "340000"];
+
+    public static async Task<FaultRig> StartAsync(ITestOutputHelper output)
+    {
+        var location = Path.Combine(Path.GetTempPath(), "tongban-faults-" + Guid.NewGuid().ToString("N")[..8]);
+        var azurite = await AzuriteLauncher.StartAsync(AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), location, CancellationToken.None);
+        var sandbox = await ProvinceSandbox.StartAsync(new SandboxOptions(), CancellationToken.None);
+        var credentials = RepoRoot.SandboxCredentials() ?? throw new InvalidOperationException("No sandbox credentials beside the repository.");
+        var config = new ConfigurationBuilder().AddJsonFile(credentials).Build();
+        var secrets = Provinces.ToDictionary(p => p, p => config[$"partners:{p}:secret"]!);
+        var rig = new FaultRig(output, azurite, location, sandbox, secrets);
+        rig.Log($"Azurite on {location} (blob {azurite.BlobPort}), sandbox on {sandbox.BaseUrl}, task hub {rig.TaskHub}");
+        return rig;
+    }
+
+    public void Log(string message)
+    {
+        try
+        {
+            output.WriteLine($"[{(DateTime.UtcNow - began).TotalSeconds,6:0.0}s] {message}");
+        }
+        catch (InvalidOperationException)
+        {
+            // The test has finished; a late line from a child process is dropped.
+        }
+    }
+
+    /// <summary>The devhost's configuration, all by environment variables.</summary>
+    public Dictionary<string, string> Environment()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["AzureWebJobsStorage"] = Azurite.ConnectionString,
+            ["Tongban__TaskHub"] = TaskHub,
+            ["Tongban__Pii__Key"] = PiiKey,
+            ["Tongban__Queues__RetryDelay"] = "00:00:00.500",
+            ["Tongban__Queues__MaxRetryDelay"] = "00:00:02",
+            ["Tongban__Workflow__RetryDelay"] = "00:00:01",
+            ["Tongban__Workflow__MaxRetryDelay"] = "00:00:03",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var code in Provinces) env[$"Tongban__Provinces__{code}__BaseUrl"] = Sandbox.BaseUrl.ToString();
+        return env;
+    }
+
+    public async Task<DevHostProcess> StartHubAsync(string name, int? port = null)
+    {
+        var hub = await DevHostProcess.StartAsync(name, port ?? AzuriteLauncher.FreePort(), Environment(), ForwardLine, CancellationToken.None);
+        hubs.Add(hub);
+        return hub;
+    }
+
+    /// <summary>A partner of <paramref name="province"/> talking to <paramref name="hub"/> (its port stays the same across restarts).</summary>
+    public PartnerClient Partner(DevHostProcess hub, string province)
+    {
+        var http = new HttpClient { BaseAddress = hub.Url, Timeout = TimeSpan.FromSeconds(15) };
+        clients.Add(http);
+        return new PartnerClient(http, province, secrets[province]);
+    }
+
+    /// <summary>Starts Azurite again (after <see cref="AzuriteLauncher.Kill"/>) on the same ports and data folder.</summary>
+    public async Task StartStorageAgainAsync()
+    {
+        Azurite = await AzuriteLauncher.StartAsync(Azurite.BlobPort, Azurite.QueuePort, Azurite.TablePort, Location, CancellationToken.None);
+        Log("Azurite restarted on the same data folder and ports");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var hub in hubs) await hub.DisposeAsync();
+        foreach (var client in clients) client.Dispose();
+        await Sandbox.DisposeAsync();
+        await Azurite.DisposeAsync();
+        try
+        {
+            Directory.Delete(Location, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private void ForwardLine(string line)
+    {
+        if (!line.StartsWith('[')) { Log(line); return; }
+        var n = Interlocked.Increment(ref forwarded);
+        if (n <= MaxForwardedLines) Log(line);
+        else if (n == MaxForwardedLines + 1) Log($"(further devhost output dropped after {MaxForwardedLines} lines)");
+    }
+
+    public static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static string? Status(JsonNode node) => node["status"]?.ToString();
+}
