@@ -72,6 +72,10 @@ public sealed class DurableEngine : IAsyncDisposable
             MaxQueuePollingInterval = tuning.MaxQueuePollingInterval,
             MaxConcurrentTaskActivityWorkItems = tuning.MaxConcurrentActivities,
             MaxConcurrentTaskOrchestrationWorkItems = tuning.MaxConcurrentOrchestrations,
+            // A crashed hub's dequeued messages come back after these; the sidecar never renews the locks, so
+            // activities must finish well within them (ours are a few storage calls).
+            ControlQueueVisibilityTimeout = tuning.QueueVisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = tuning.QueueVisibilityTimeout,
             LoggerFactory = loggerFactory,
         };
         var service = new AzureStorageOrchestrationService(settings);
@@ -110,6 +114,9 @@ public sealed class EngineSettings
     public int MaxConcurrentActivities { get; set; } = 100;
 
     public int MaxConcurrentOrchestrations { get; set; } = 100;
+
+    /// <summary>How long a dequeued engine message stays hidden: what a crashed hub's cases wait before another takes them (DTFx default 5 min).</summary>
+    public TimeSpan QueueVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public enum EngineBackend

@@ -25,11 +25,8 @@ public sealed class FaultTests(ITestOutputHelper output)
     private static TimeSpan FinalWithin => TimeSpan.FromSeconds(
         int.TryParse(System.Environment.GetEnvironmentVariable("TONGBAN_FAULT_FINAL_SECONDS"), CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 180);
 
-    // Run with TONGBAN_FAULT_FINAL_SECONDS=420 it passes (12 cases, 0 lost, 0 duplicates, ~350 s): the cases stall, not die.
-    [Fact(Skip = "BUG: after a SIGKILL, cases whose orchestration messages the dead hub had dequeued stall for 5 minutes " +
-        "(DurableTask.AzureStorage's default ControlQueueVisibilityTimeout/WorkItemQueueVisibilityTimeout, which " +
-        "devhost/Hosting/DurableEngine.cs does not set; 'TaskCompleted received out of order' until the message reappears). " +
-        "7 of 12 cases took ~310-340 s to finish; the test allows 3 minutes.")]
+    // The engine's queue visibility (30 s in the devhost, DurableEngine) bounds how long a killed hub's cases wait.
+    [Fact]
     public async Task Cases_survive_the_hub_being_killed_repeatedly()
     {
         var clock = Stopwatch.StartNew();
