@@ -20,7 +20,7 @@ public sealed class ExceptionMiddleware(ILogger<ExceptionMiddleware> logger) : I
         catch (Exception e) when (context.GetHttpContext() is not null)
         {
             logger.LogError(e, "Function {Function} failed (invocation {InvocationId})", context.FunctionDefinition.Name, context.InvocationId);
-            var problem = Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "Internal error",
+            var problem = Tongban.Api.Problems.ForOutage(e) ?? Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "Internal error",
                 detail: $"The request could not be completed. Quote {context.InvocationId} when reporting it.");
             context.GetInvocationResult().Value = new ResultActionResult(problem);
         }

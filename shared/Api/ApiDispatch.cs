@@ -9,7 +9,20 @@ public static class ApiDispatch
     public static RequestDelegate For(string routeName)
     {
         var handler = Handler(routeName);
-        return async context => await (await handler(context)).ExecuteAsync(context);
+        return async context =>
+        {
+            IResult result;
+            try
+            {
+                result = await handler(context);
+            }
+            catch (Exception e) when (Problems.ForOutage(e) is { } unavailable && !context.RequestAborted.IsCancellationRequested)
+            {
+                result = unavailable;
+            }
+
+            await result.ExecuteAsync(context);
+        };
     }
 
     private static Func<HttpContext, Task<IResult>> Handler(string routeName) => routeName switch

@@ -23,7 +23,19 @@ public static class Problems
 
     public static IResult UnsupportedMediaType() => Create(415, "unsupported-media-type", "Unsupported media type", "Send application/json.");
 
-    public static IResult Unavailable(string detail) => Create(503, "unavailable", "Unavailable", detail);
+    public static IResult Unavailable(string detail, int? retryAfterSeconds = null) =>
+        Create(503, "unavailable", "Unavailable", detail, retryAfter: retryAfterSeconds);
+
+    /// <summary>
+    /// The answer to a request that failed: 503 with Retry-After when storage or the engine did not answer (the caller
+    /// retries, with the same Idempotency-Key for an open), else null (a defect, answered 500 by the host).
+    /// </summary>
+    public static IResult? ForOutage(Exception error) => error switch
+    {
+        Azure.RequestFailedException { Status: 0 or >= 500 } or HttpRequestException
+            => Unavailable("Storage or the orchestration engine is not answering; try again shortly.", retryAfterSeconds: 5),
+        _ => null,
+    };
 
     private static IResult Create(int status, string type, string title, string detail,
         IReadOnlyDictionary<string, string[]>? errors = null, int? retryAfter = null)
