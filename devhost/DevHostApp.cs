@@ -132,6 +132,10 @@ public sealed class DevHostApp : IAsyncDisposable
             .AddFilter("Azure", LogLevel.Error);
 
         var queueSettings = builder.Configuration.GetSection("Tongban:Queues").Get<QueueListenerSettings>() ?? new QueueListenerSettings();
+        // One setting decides when a message is poisoned and how many attempts the poison path records: Tongban:MaxDequeueCount
+        // (host.json's maxDequeueCount in Azure).
+        queueSettings.MaxDequeueCount = builder.Configuration.GetSection(Configuration.TongbanOptions.Section).Get<Configuration.TongbanOptions>()?.MaxDequeueCount
+            ?? new Configuration.TongbanOptions().MaxDequeueCount;
         builder.Services.AddSingleton(queueSettings);
         // A message this process puts on a province queue wakes that queue's listener (the Functions host does the same).
         var wakeups = new QueueWakeups();

@@ -138,6 +138,7 @@ public sealed class QueueListenerSettings
 
     public TimeSpan MaxPollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Deliveries before poison; the devhost sets it from <c>Tongban:MaxDequeueCount</c>.</summary>
     public int MaxDequeueCount { get; set; } = 5;
 
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);

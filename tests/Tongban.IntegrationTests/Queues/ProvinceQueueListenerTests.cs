@@ -74,7 +74,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
         }).Build();
         var registry = new ProvinceRegistry(configuration, [new ZhejiangAdapterFactory()], http.GetRequiredService<IHttpClientFactory>());
         return new ProvinceWorkHandler(Cases, new TicketStore(azurite.Tables, TimeProvider.System), new ProvinceStepInvoker(registry), new ProvinceWorkQueue(azurite.Queues), durable.Object, TimeProvider.System,
-            Microsoft.Extensions.Options.Options.Create(new Configuration.TongbanOptions()), NullLogger<ProvinceWorkHandler>.Instance);
+            Microsoft.Extensions.Options.Options.Create(new Configuration.TongbanOptions { MaxDequeueCount = settings.MaxDequeueCount }), NullLogger<ProvinceWorkHandler>.Instance);
     }
 
     private async Task StartAsync(bool poison)
