@@ -160,6 +160,7 @@ public sealed class DevHostApp : IAsyncDisposable
 
         builder.Services.AddHostedService<HousekeepingLoop>();
         builder.Services.AddHostedService<SlowWorkPollingLoop>();
+        builder.Services.AddHostedService<RedriveLoop>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var probe = builder.Configuration.GetValue("Tongban:Bench:Probe", false) ? new BenchProbe() : null;
@@ -230,43 +231,34 @@ public sealed record DevHostInventory(
         WorkflowNames.Orchestrators.All, WorkflowNames.Activities.All, TimerNames.All);
 }
 
-/// <summary>The devhost's ticket-poll timer: asks polling provinces about due tickets every second.</summary>
-public sealed class SlowWorkPollingLoop(SlowWorkPoller poller, IConfiguration configuration, ILogger<SlowWorkPollingLoop> logger) : BackgroundService
+/// <summary>The devhost's timer triggers: each runs its shared job on a fixed period, and a failed run waits for the next.</summary>
+public abstract class PeriodicJobLoop(ILogger logger, string name, TimeSpan period, Func<CancellationToken, Task> run) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(configuration.GetValue("Tongban:SlowWork:PollPeriod", TimeSpan.FromSeconds(1)));
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-        {
-            try
-            {
-                await poller.PollAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(e, "Ticket polling failed; it runs again next period");
-            }
-        }
-    }
-}
-
-/// <summary>The devhost's timer trigger: runs the shared housekeeping job on a fixed period.</summary>
-public sealed class HousekeepingLoop(HousekeepingJob job, IConfiguration configuration, ILogger<HousekeepingLoop> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var period = configuration.GetValue("Tongban:Housekeeping:Period", TimeSpan.FromSeconds(30));
         using var timer = new PeriodicTimer(period);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             try
             {
-                await job.RunAsync(stoppingToken);
+                await run(stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning(e, "Housekeeping failed; it runs again next period");
+                logger.LogWarning(e, "{Job} failed; it runs again next period", name);
             }
         }
     }
 }
+
+/// <summary>Asks polling provinces about due tickets (default every second; Tongban:SlowWork:PollPeriod).</summary>
+public sealed class SlowWorkPollingLoop(SlowWorkPoller poller, IConfiguration configuration, ILogger<SlowWorkPollingLoop> logger)
+    : PeriodicJobLoop(logger, "Ticket polling", configuration.GetValue("Tongban:SlowWork:PollPeriod", TimeSpan.FromSeconds(1)), poller.PollAsync);
+
+/// <summary>The housekeeping job (default every 30 s; Tongban:Housekeeping:Period).</summary>
+public sealed class HousekeepingLoop(HousekeepingJob job, IConfiguration configuration, ILogger<HousekeepingLoop> logger)
+    : PeriodicJobLoop(logger, "Housekeeping", configuration.GetValue("Tongban:Housekeeping:Period", TimeSpan.FromSeconds(30)), job.RunAsync);
+
+/// <summary>Re-drives parked steps and moves poison messages back once a province answers again (default every 30 s; Tongban:Redrive:Period).</summary>
+public sealed class RedriveLoop(RedriveJob job, IConfiguration configuration, ILogger<RedriveLoop> logger)
+    : PeriodicJobLoop(logger, "Redrive", configuration.GetValue("Tongban:Redrive:Period", TimeSpan.FromSeconds(30)), job.RunAsync);

@@ -37,7 +37,8 @@ public sealed class CaseHttpFunctions(CaseApi cases, ProvinceCallbackApi callbac
         ResultActionResult.From(cases.WithdrawAsync(req, caseId));
 
     [Function(nameof(ProvinceCallback))]
-    public Task<IActionResult> ProvinceCallback([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.ProvinceCallbacks)] HttpRequest req, string code) =>
+    public Task<IActionResult> ProvinceCallback([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.ProvinceCallbacks)] HttpRequest req, string code,
+        [DurableClient] DurableTaskClient durable) =>
         ResultActionResult.From(callbacks.HandleAsync(req, code));
 
     [Function(nameof(Health))]

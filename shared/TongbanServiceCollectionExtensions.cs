@@ -38,6 +38,9 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<NonceStore>();
         services.AddSingleton<TicketStore>();
         services.AddSingleton<ProvinceWorkQueue>();
+        services.AddSingleton<AttentionIndex>();
+        services.AddSingleton<ProvinceHealthStore>();
+        services.AddSingleton<Provinces.Resilience.IProvinceCircuitObserver>(sp => sp.GetRequiredService<ProvinceHealthStore>());
         services.AddSingleton<StorageInitializer>();
 
         services.AddSingleton(DivisionCatalog.Shared);
@@ -45,6 +48,7 @@ public static class TongbanServiceCollectionExtensions
             sp.GetRequiredService<DivisionCatalog>(), sp.GetRequiredService<ProvinceRegistry>().Codes.ToHashSet()));
         services.AddSingleton<PartnerAuthenticator>();
         services.AddSingleton<CaseApi>();
+        services.AddSingleton<OperatorApi>();
         services.AddSingleton<HealthApi>();
         services.AddSingleton<ProvinceCallbackApi>();
 
@@ -53,11 +57,13 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<CaseActivities>();
         services.AddSingleton<ProvinceStepInvoker>();
         services.AddSingleton<ProvinceWorkHandler>();
+        services.AddSingleton<CaseRedriver>();
         services.AddSingleton<Callbacks.PartnerCallbackOutbox>();
         services.AddSingleton<Callbacks.PartnerCallbackSender>();
         services.AddHttpClient(Callbacks.PartnerCallbackSender.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<Operations.HousekeepingJob>();
         services.AddSingleton<Operations.SlowWorkPoller>();
+        services.AddSingleton<Operations.RedriveJob>();
         return services;
     }
 

@@ -34,10 +34,16 @@ public static class ApiDispatch
         "WithdrawCase" => c => Cases(c).WithdrawAsync(c.Request, Route(c, "caseId")),
         "ProvinceCallback" => c => c.RequestServices.GetRequiredService<ProvinceCallbackApi>().HandleAsync(c.Request, Route(c, "code")),
         "Health" => c => c.RequestServices.GetRequiredService<HealthApi>().CheckAsync(c.Request),
+        "ListAttention" => c => Operators(c).ListAttentionAsync(c.Request),
+        "ListProvinces" => c => Operators(c).ListProvincesAsync(c.Request),
+        "RedriveCase" => c => Operators(c).RedriveAsync(c.Request, Route(c, "caseId")),
+        "RequeuePoison" => c => Operators(c).RequeuePoisonAsync(c.Request, Route(c, "code")),
         _ => throw new ArgumentOutOfRangeException(nameof(routeName), routeName, "Unknown route."),
     };
 
     private static CaseApi Cases(HttpContext context) => context.RequestServices.GetRequiredService<CaseApi>();
+
+    private static OperatorApi Operators(HttpContext context) => context.RequestServices.GetRequiredService<OperatorApi>();
 
     private static string Route(HttpContext context, string name) => context.Request.RouteValues[name]?.ToString() ?? "";
 }

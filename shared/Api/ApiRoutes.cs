@@ -17,6 +17,10 @@ public static class ApiRoutes
     public const string Withdrawal = "v1/cases/{caseId}/withdrawal";
     public const string ProvinceCallbacks = "v1/provinces/{code}/callbacks";
     public const string Health = "v1/health";
+    public const string OperatorAttention = "v1/operator/attention";
+    public const string OperatorProvinces = "v1/operator/provinces";
+    public const string OperatorRedrive = "v1/operator/cases/{caseId}/redrive";
+    public const string OperatorRequeuePoison = "v1/operator/provinces/{code}/poison/requeue";
 
     public static readonly IReadOnlyList<ApiRoute> All =
     [
@@ -27,5 +31,9 @@ public static class ApiRoutes
         new("WithdrawCase", "POST", Withdrawal),
         new("ProvinceCallback", "POST", ProvinceCallbacks),
         new("Health", "GET", Health),
+        new("ListAttention", "GET", OperatorAttention),
+        new("ListProvinces", "GET", OperatorProvinces),
+        new("RedriveCase", "POST", OperatorRedrive),
+        new("RequeuePoison", "POST", OperatorRequeuePoison),
     ];
 }

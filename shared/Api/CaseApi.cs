@@ -43,7 +43,7 @@ public sealed class CaseApi(
         var errors = new ValidationErrors();
         var key = request.Headers["Idempotency-Key"].ToString();
         if (key.Length is < 8 or > 128) errors.Add("Idempotency-Key", "Required: 8 to 128 characters.");
-        if (!TryParse(body!, out var json)) return Problems.Validation(new Dictionary<string, string[]> { ["body"] = ["The body is not valid JSON."] });
+        if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
 
         if (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("handlingProvince", out var handling)
             && handling.ValueKind == JsonValueKind.String && handling.GetString() != partner)
@@ -130,7 +130,7 @@ public sealed class CaseApi(
         if (problem is not null) return problem;
         var stored = await cases.GetAsync(caseId, ct);
         if (stored is null || !stored.Record.Involves(partner!)) return Problems.NotFound();
-        if (!TryParse(body!, out var json)) return Problems.Validation(new Dictionary<string, string[]> { ["body"] = ["The body is not valid JSON."] });
+        if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
         var validated = DecisionValidator.Validate(json);
         if (validated.Value is null) return Problems.Validation(validated.Errors.ToDictionary());
         var decision = validated.Value;
@@ -164,7 +164,7 @@ public sealed class CaseApi(
         var stored = await cases.GetAsync(caseId, ct);
         if (stored is null || !stored.Record.Involves(partner!)) return Problems.NotFound();
         if (stored.Record.HandlingProvince != partner) return Problems.Forbidden("Only the handling province may withdraw a case.");
-        if (!TryParse(body!, out var json)) return Problems.Validation(new Dictionary<string, string[]> { ["body"] = ["The body is not valid JSON."] });
+        if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
         var validated = WithdrawalValidator.Validate(json);
         if (validated.Value is null) return Problems.Validation(validated.Errors.ToDictionary());
 
@@ -205,30 +205,9 @@ public sealed class CaseApi(
             new StartOrchestrationOptions(InstanceId: caseId), ct);
     }
 
-    private async Task<(string? Partner, byte[]? Body, IResult? Problem)> ReadSignedAsync(HttpRequest request, bool requireJson)
-    {
-        var body = await RequestBody.ReadAsync(request, request.HttpContext.RequestAborted);
-        if (body is null) return (null, null, Problems.PayloadTooLarge(RequestBody.Limit));
-        var (partner, reason) = await authenticator.AuthenticateAsync(request, body, request.HttpContext.RequestAborted);
-        if (partner is null) return (null, null, Problems.Unauthenticated(reason!));
-        if (requireJson && !RequestBody.IsJson(request)) return (null, null, Problems.UnsupportedMediaType());
-        return (partner, body, null);
-    }
+    private Task<(string? Partner, byte[]? Body, IResult? Problem)> ReadSignedAsync(HttpRequest request, bool requireJson) =>
+        RequestBody.ReadSignedAsync(request, requireJson, authenticator.AuthenticateAsync);
 
-    private static bool TryParse(byte[] body, out JsonElement json)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            json = document.RootElement.Clone();
-            return true;
-        }
-        catch (JsonException)
-        {
-            json = default;
-            return false;
-        }
-    }
 
     private static IResult CaseResult(CaseRecord record, int status, bool location = false)
     {

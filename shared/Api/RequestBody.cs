@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
 namespace Tongban.Api;
@@ -22,6 +23,40 @@ public static class RequestBody
 
         return buffer.ToArray();
     }
+
+    /// <summary>
+    /// Reads and authenticates a signed request: the caller (partner or operator, as <paramref name="authenticate"/> decides),
+    /// its body, or the problem to answer (413, 401, 415 in that order).
+    /// </summary>
+    public static async Task<(string? Caller, byte[]? Body, IResult? Problem)> ReadSignedAsync(HttpRequest request, bool requireJson,
+        Func<HttpRequest, byte[], CancellationToken, Task<(string? Caller, string? Problem)>> authenticate)
+    {
+        var body = await ReadAsync(request, request.HttpContext.RequestAborted);
+        if (body is null) return (null, null, Problems.PayloadTooLarge(Limit));
+        var (caller, reason) = await authenticate(request, body, request.HttpContext.RequestAborted);
+        if (caller is null) return (null, null, Problems.Unauthenticated(reason!));
+        if (requireJson && !IsJson(request)) return (null, null, Problems.UnsupportedMediaType());
+        return (caller, body, null);
+    }
+
+    /// <summary>The body as JSON, or false when it is not JSON at all.</summary>
+    public static bool TryParseJson(byte[] body, out JsonElement json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            json = document.RootElement.Clone();
+            return true;
+        }
+        catch (JsonException)
+        {
+            json = default;
+            return false;
+        }
+    }
+
+    /// <summary>The 400 for a body that is not JSON.</summary>
+    public static IResult NotJson() => Problems.Validation(new Dictionary<string, string[]> { ["body"] = ["The body is not valid JSON."] });
 
     public static bool IsJson(HttpRequest request) =>
         request.ContentType is { } type && type.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);

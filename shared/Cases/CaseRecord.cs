@@ -37,8 +37,14 @@ public sealed class CaseStep
     /// <summary>Why the step ended as it did, or what it waits for; never an ID number.</summary>
     public string? Detail { get; set; }
 
-    /// <summary>Set while a must-succeed step keeps failing: an operator should look.</summary>
+    /// <summary>Set while a step keeps failing, is parked or is held failed: an operator should look.</summary>
     public bool NeedsAttention { get; set; }
+
+    /// <summary>
+    /// The case waits at this step for a redrive: parked (Waiting) until its province answers again, or held
+    /// (Failed) for an operator. <c>POST /api/v1/operator/cases/{caseId}/redrive</c> re-drives it.
+    /// </summary>
+    public bool AwaitingRedrive { get; set; }
 
     [JsonIgnore]
     public string Key => StepKeys.Of(Name, Subject);
@@ -48,6 +54,9 @@ public static class StepKeys
 {
     public static string Of(string name, string? subject) => subject is null ? name : $"{name}.{subject}";
 }
+
+/// <summary>One operator action in a case's timeline.</summary>
+public sealed record CaseAuditEntry(DateTimeOffset At, string Action, string Actor, string? Step, string Detail);
 
 public sealed class CaseOutcome
 {
@@ -94,6 +103,16 @@ public sealed class CaseRecord
     public List<CaseStep> Steps { get; init; } = [];
 
     public CaseOutcome? Outcome { get; set; }
+
+    /// <summary>Operator actions on the case (redrives), oldest first: who, when, why.</summary>
+    public List<CaseAuditEntry> Audit { get; init; } = [];
+
+    /// <summary>
+    /// The workflow has ended the case: work still queued for it is dropped. A failed case held for redrive is
+    /// Failed but not closed.
+    /// </summary>
+    [JsonIgnore]
+    public bool Closed { get; set; }
 
     /// <summary>The partner that opened the case (equals HandlingProvince).</summary>
     [JsonIgnore]

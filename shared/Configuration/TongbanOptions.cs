@@ -16,11 +16,16 @@ public sealed class TongbanOptions
     /// <summary>Partner platforms by member code: <c>Tongban:Partners:{code}:Secret</c>.</summary>
     public Dictionary<string, PartnerOptions> Partners { get; set; } = [];
 
+    /// <summary>Operators by ID, who sign calls to <c>/api/v1/operator/*</c>: <c>Tongban:Operators:{id}:Secret</c>. None: those routes refuse everyone.</summary>
+    public Dictionary<string, PartnerOptions> Operators { get; set; } = [];
+
     public MarriageOptions Marriage { get; set; } = new();
 
     public WorkflowOptions Workflow { get; set; } = new();
 
     public PiiOptions Pii { get; set; } = new();
+
+    public RedriveOptions Redrive { get; set; } = new();
 
     /// <summary>How long a queue message is retried before it goes to the poison queue (matches host.json).</summary>
     public int MaxDequeueCount { get; set; } = 5;
@@ -37,6 +42,12 @@ public sealed class TongbanOptions
         if (string.IsNullOrWhiteSpace(Pii.Key)) yield return "Tongban:Pii:Key";
         else if (!IsKey(Pii.Key)) yield return "Tongban:Pii:Key (must be 32 bytes in Base64)";
         if (Marriage.ReviewWindow <= TimeSpan.Zero) yield return "Tongban:Marriage:ReviewWindow (must be positive)";
+        if (Workflow.ParkFor < TimeSpan.Zero) yield return "Tongban:Workflow:ParkFor (must not be negative)";
+        if (Workflow.RedriveWindow < TimeSpan.Zero) yield return "Tongban:Workflow:RedriveWindow (must not be negative)";
+        foreach (var (id, op) in Operators)
+        {
+            if (string.IsNullOrWhiteSpace(op.Secret)) yield return $"Tongban:Operators:{id}:Secret";
+        }
     }
 
     private static bool IsKey(string base64)
@@ -74,11 +85,28 @@ public sealed class WorkflowOptions
     /// <summary>School transfer: how long enrolment's transient failures are retried before the transfer is cancelled (default 24 h).</summary>
     public TimeSpan RetryBudget { get; set; } = StepPolicy.Default.RetryBudget;
 
+    /// <summary>How long a step out of rounds on transient failures stays parked for its province to answer again (default 24 h; 0: fail at once).</summary>
+    public TimeSpan ParkFor { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a failed case is held at its failed step for an operator's redrive before it is undone and closed (default 7 days; 0: close at once).</summary>
+    public TimeSpan RedriveWindow { get; set; } = TimeSpan.FromDays(7);
+
     public StepPolicy ToPolicy() => new(StepTimeout, RetryDelay, MaxRetryDelay, MaxRounds, AttentionAfterRounds)
     {
         SlowStepTimeout = SlowStepTimeout,
         RetryBudget = RetryBudget,
+        ParkFor = ParkFor,
+        RedriveWindow = RedriveWindow,
     };
+}
+
+public sealed class RedriveOptions
+{
+    /// <summary>While a province does not answer, how often one of its parked steps is re-driven to find out.</summary>
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The most poison messages one pass moves back per province.</summary>
+    public int MaxRequeue { get; set; } = 1000;
 }
 
 public sealed class PiiOptions

@@ -16,7 +16,8 @@ public sealed class HousekeepingJob(NonceStore nonces, IOptions<TongbanOptions> 
 
     public async Task RunAsync(CancellationToken ct)
     {
-        var purged = await nonces.PurgeAsync(options.Value.Partners.Keys, NonceWindow, ct);
+        var callers = options.Value.Partners.Keys.Concat(options.Value.Operators.Keys.Select(id => Api.PartnerAuthenticator.NonceScope + id));
+        var purged = await nonces.PurgeAsync(callers, NonceWindow, ct);
         if (purged > 0) logger.LogInformation("Purged {Count} expired nonces", purged);
     }
 }

@@ -5,6 +5,7 @@ public static class TimerNames
 {
     public const string Housekeeping = "Housekeeping";
     public const string PollSlowWork = "PollSlowWork";
+    public const string RedriveParked = "RedriveParked";
 
-    public static readonly IReadOnlyList<string> All = [Housekeeping, PollSlowWork];
+    public static readonly IReadOnlyList<string> All = [Housekeeping, PollSlowWork, RedriveParked];
 }

@@ -22,6 +22,7 @@ public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeP
     private const string CaseRow = "case";
     private readonly TableClient cases = tables.GetTableClient(StorageNames.CasesTable);
     private readonly TableClient index = tables.GetTableClient(StorageNames.CaseIndexTable);
+    private readonly AttentionIndex attention = new(tables);
 
     /// <summary>Creates the case row and its index rows; an existing row (a retried request) is left as it is.</summary>
     public async Task<StoredCase> CreateAsync(CaseRecord record, OpenCaseCommand command, CancellationToken ct)
@@ -57,6 +58,7 @@ public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeP
         {
             var current = await GetAsync(caseId, ct) ?? throw new CaseNotFoundException(caseId);
             var statusBefore = current.Record.Status;
+            var attentionBefore = AttentionIndex.Of(current.Record, current.Record.UpdatedAt);
             if (!mutate(current.Record)) return current;
             current.Record.UpdatedAt = time.GetUtcNow();
             try
@@ -85,6 +87,7 @@ public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeP
 
                 // Every write moves UpdatedAt, which the list's updatedSince filter reads from the index.
                 await WriteIndexAsync(current.Record, ct);
+                await attention.SyncAsync(attentionBefore, AttentionIndex.Of(current.Record, current.Record.UpdatedAt), ct);
                 return current with { ETag = etag };
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < 50)
@@ -143,6 +146,7 @@ public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeP
         ["WithdrawalRequested"] = record.WithdrawalRequested,
         ["IrreversibleStep"] = record.IrreversibleStep,
         ["CallbackSequence"] = record.CallbackSequence,
+        ["Closed"] = record.Closed,
     };
 
     private StoredCase FromEntity(TableEntity entity)
@@ -153,6 +157,7 @@ public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeP
         record.WithdrawalRequested = entity.GetBoolean("WithdrawalRequested") ?? false;
         record.IrreversibleStep = entity.GetString("IrreversibleStep");
         record.CallbackSequence = entity.GetInt32("CallbackSequence") ?? 0;
+        record.Closed = entity.GetBoolean("Closed") ?? false;
         var command = TongbanJson.Deserialize<OpenCaseCommand>(pii.Unprotect(entity.GetString("Details")));
         return new StoredCase(record, command, entity.ETag);
     }

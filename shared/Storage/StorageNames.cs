@@ -8,8 +8,11 @@ public static class StorageNames
     public const string IdempotencyTable = "TongbanIdempotency";
     public const string NoncesTable = "TongbanNonces";
     public const string TicketsTable = "TongbanTickets";
+    public const string AttentionTable = "TongbanAttention";
+    public const string ProvinceHealthTable = "TongbanProvinceHealth";
 
-    public static readonly IReadOnlyList<string> Tables = [CasesTable, CaseIndexTable, IdempotencyTable, NoncesTable, TicketsTable];
+    public static readonly IReadOnlyList<string> Tables =
+        [CasesTable, CaseIndexTable, IdempotencyTable, NoncesTable, TicketsTable, AttentionTable, ProvinceHealthTable];
 
     public const string PoisonSuffix = "-poison";
 

@@ -42,6 +42,9 @@ public static class CaseEvents
     public static string StepResult(string stepKey, int round) => $"step:{stepKey}#{round}";
 
     public static string Decision(string stepName) => $"decision:{stepName}";
+
+    /// <summary>Re-drive a held step from a new round (operator or redrive timer).</summary>
+    public static string Redrive(string stepKey) => $"redrive:{stepKey}";
 }
 
 /// <summary>Step names as the case timeline shows them.</summary>

@@ -36,8 +36,9 @@ public sealed class BoundDurableTaskClientTests
             .Where(f => f.GetProperty("bindings").EnumerateArray().Any(b => b.GetProperty("type").GetString() == "durableClient"))
             .Select(f => f.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToList();
 
-        // CaseApi.OpenCase/Decide/Withdraw, HealthApi and ProvinceWorkHandler call DurableTaskClient.
-        string[] expected = ["OpenCase", "DecideCase", "WithdrawCase", "Health",
+        // CaseApi.OpenCase/Decide/Withdraw, HealthApi, ProvinceWorkHandler (also behind the Shanghai callback and the ticket
+        // poller) and CaseRedriver (the operator's redrive and the redrive timer) call DurableTaskClient.
+        string[] expected = ["OpenCase", "DecideCase", "WithdrawCase", "Health", "ProvinceCallback", "PollSlowWork", "RedriveCase", "RedriveParked",
             "ZhejiangWork", "ZhejiangPoison", "ShanghaiWork", "ShanghaiPoison", "JiangxiWork", "JiangxiPoison", "AnhuiWork", "AnhuiPoison"];
         Assert.Equal(expected.Order(StringComparer.Ordinal), declaring);
     }

@@ -18,17 +18,23 @@ namespace Tongban.Provinces.Resilience;
 /// </para>
 /// </summary>
 public sealed class ProvinceCircuits(
-    IOptionsMonitor<ProvinceResilienceOptions> options, ILoggerFactory loggers, TimeProvider? time = null)
+    IOptionsMonitor<ProvinceResilienceOptions> options, ILoggerFactory loggers, TimeProvider? time = null, IProvinceCircuitObserver? observer = null)
 {
     private readonly ConcurrentDictionary<string, ProvinceCircuit> circuits = new(StringComparer.Ordinal);
     private readonly ILogger logger = loggers.CreateLogger<ProvinceCircuits>();
     private readonly TimeProvider time = time ?? TimeProvider.System;
 
     public ProvinceCircuit For(string province) =>
-        circuits.GetOrAdd(province, code => new ProvinceCircuit(code, options.Get(code), logger, time));
+        circuits.GetOrAdd(province, code => new ProvinceCircuit(code, options.Get(code), logger, time, observer));
 
     /// <summary>True while the province's circuit is open or half-open: calls to it are parked, not sent.</summary>
     public bool IsParked(string province) => For(province).IsParked;
+}
+
+/// <summary>Hears each province circuit's state changes ("open", "half-open", "closed"); must not block.</summary>
+public interface IProvinceCircuitObserver
+{
+    void CircuitChanged(string province, string state);
 }
 
 /// <summary>The circuit of one province: its Polly breaker, its state, and when an open circuit will let a probe through.</summary>
@@ -40,7 +46,7 @@ public sealed class ProvinceCircuit
     private readonly TimeSpan breakDuration;
     private long openUntilTicks;
 
-    internal ProvinceCircuit(string province, ProvinceResilienceOptions options, ILogger logger, TimeProvider time)
+    internal ProvinceCircuit(string province, ProvinceResilienceOptions options, ILogger logger, TimeProvider time, IProvinceCircuitObserver? observer = null)
     {
         Province = province;
         this.time = time;
@@ -61,16 +67,19 @@ public sealed class ProvinceCircuit
                     Interlocked.Exchange(ref openUntilTicks, (time.GetUtcNow() + args.BreakDuration).UtcTicks);
                     logger.LogWarning(args.Outcome.Exception,
                         "Province {Province} circuit {State} for {BreakDuration}", province, "opened", args.BreakDuration);
+                    observer?.CircuitChanged(province, "open");
                     return default;
                 },
                 OnHalfOpened = _ =>
                 {
                     logger.LogInformation("Province {Province} circuit {State}", province, "half-open");
+                    observer?.CircuitChanged(province, "half-open");
                     return default;
                 },
                 OnClosed = _ =>
                 {
                     logger.LogInformation("Province {Province} circuit {State}", province, "closed");
+                    observer?.CircuitChanged(province, "closed");
                     return default;
                 },
             })

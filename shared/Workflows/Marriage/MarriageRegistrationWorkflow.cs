@@ -28,7 +28,7 @@ public static class MarriageRegistrationWorkflow
             steps.Item(StepNames.VerifyResident, p.Role, CanonicalOperations.ResidentVerify, p.Province),
             steps.Item(StepNames.CheckMaritalStatus, p.Role, CanonicalOperations.MaritalStatus, p.Province),
         }).ToList();
-        var verifying = steps.RunAsync(checks, CaseStatus.InProgress);
+        var verifying = steps.RunAsync(checks, CaseStatus.InProgress, decides: CaseWorkflow.Refuses(Assess));
         if (await Task.WhenAny(verifying, flow.Withdrawal) == flow.Withdrawal)
         {
             return await flow.WithdrawAsync();

@@ -30,7 +30,7 @@ public static class NewbornRegistrationWorkflow
             steps.Item(StepNames.VerifyBirthCertificate, null, CanonicalOperations.BirthVerify, birthProvince),
             steps.Item(StepNames.VerifyResident, ParentRole, CanonicalOperations.ResidentVerify, handling),
         };
-        var verifying = steps.RunAsync(checks, CaseStatus.InProgress);
+        var verifying = steps.RunAsync(checks, CaseStatus.InProgress, decides: CaseWorkflow.Refuses(Assess));
         if (await Task.WhenAny(verifying, flow.Withdrawal) == flow.Withdrawal) return await flow.WithdrawAsync();
         var problem = CaseWorkflow.FirstProblem(checks, await verifying, Assess, out var failed);
         if (problem is not null) return await flow.FinishAsync(failed ? CaseStatus.Failed : CaseStatus.Rejected, problem);

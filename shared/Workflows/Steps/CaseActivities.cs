@@ -20,11 +20,20 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Cal
             if (progress.Status is { } status) record.Status = status;
             foreach (var change in progress.Steps ?? []) Apply(record, change);
             if (progress.Outcome is not null) record.Outcome = progress.Outcome;
-            if (record.Status.IsFinal())
+            if (progress.Reason is { } reason)
             {
-                // Steps still running or waiting when the case ends will not be heard from: show them skipped.
-                foreach (var step in record.Steps.Where(st => !st.Status.IsFinal()))
+                record.Outcome ??= new CaseOutcome();
+                record.Outcome.Reason = reason.Length == 0 ? null : reason;
+            }
+
+            if (progress.Status is { } final && final.IsFinal() && !progress.Held)
+            {
+                // The case ends: steps still running or waiting will not be heard from (show them skipped), nothing awaits a redrive.
+                record.Closed = true;
+                foreach (var step in record.Steps)
                 {
+                    step.AwaitingRedrive = false;
+                    if (step.Status.IsFinal()) continue;
                     step.Status = StepStatus.Skipped;
                     step.CompletedAt = DateTimeOffset.UtcNow;
                     step.Detail ??= $"case ended {record.Status}";
@@ -92,6 +101,9 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Cal
         if (change.Detail is not null) step.Detail = change.Detail;
         if (change.NeedsAttention is { } attention) step.NeedsAttention = attention;
         if (change.Attempts is { } attempts) step.Attempts = attempts;
+        // A new round (Running) is no longer held; a held step says so itself.
+        if (change.AwaitingRedrive is { } held) step.AwaitingRedrive = held;
+        else if (change.Status == StepStatus.Running) step.AwaitingRedrive = false;
     }
 }
 

@@ -68,6 +68,10 @@ public sealed class CaseWorkflow(TaskOrchestrationContext context, CaseWorkflowI
     public Task<bool> EnterIrreversibleStepAsync(string stepName) =>
         context.CallActivityAsync<bool>(WorkflowNames.Activities.EnterIrreversibleStep, new IrreversibleStepRequest(input.CaseId, stepName));
 
+    /// <summary>A result that settles the case by itself: an answer the assessment refuses. Steps still going can stop.</summary>
+    public static Func<ProvinceWorkItem, StepResult, bool> Refuses(Func<ProvinceWorkItem, StepResult, string?> assess) =>
+        (item, result) => result.Outcome != StepOutcome.Failed && assess(item, result) is not null;
+
     /// <summary>The first business refusal among results, else the first failure (a refusal is definitive; a failure may only be a province away).</summary>
     public static string? FirstProblem(IReadOnlyList<ProvinceWorkItem> items, IReadOnlyList<StepResult> results, Func<ProvinceWorkItem, StepResult, string?> assess, out bool failed)
     {

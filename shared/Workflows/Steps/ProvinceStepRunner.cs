@@ -22,24 +22,41 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
 
     private DateTimeOffset Now => context.CurrentUtcDateTime;
 
+    /// <summary>The case's status as this runner last set it: what a redriven case returns to.</summary>
+    private CaseStatus current = CaseStatus.InProgress;
+
     /// <summary>Records status, step changes and outcome on the case row.</summary>
-    public Task RecordAsync(CaseStatus? status = null, IReadOnlyList<StepChange>? steps = null, CaseOutcome? outcome = null) =>
-        context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, new CaseProgress(input.CaseId, status, steps, outcome));
+    public Task RecordAsync(CaseStatus? status = null, IReadOnlyList<StepChange>? steps = null, CaseOutcome? outcome = null)
+    {
+        if (status is { } s && !s.IsFinal()) current = s;
+        return context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, new CaseProgress(input.CaseId, status, steps, outcome));
+    }
 
     public StepChange Change(string name, string? subject, string? province, StepStatus status, string? detail = null, bool? attention = null) =>
         new(name, subject, province, status, Now, detail, attention);
 
     /// <summary>
-    /// Runs the steps in parallel. A step whose result is a transient failure is re-driven up to
-    /// the policy's rounds; with <paramref name="untilSuccess"/>, every step is re-driven until it
-    /// succeeds, and flagged for an operator once it has failed AttentionAfterRounds times.
+    /// Runs the steps in parallel. A step whose result is a transient failure is re-driven up to the policy's
+    /// rounds, then held for a redrive (see <see cref="HoldAsync"/>); with <paramref name="untilSuccess"/>, every
+    /// step is re-driven until it succeeds, and flagged for an operator once it has failed AttentionAfterRounds
+    /// times. When <paramref name="decides"/> says a result settles the case (a refusal), the steps still going
+    /// are no longer held for a redrive: nothing they could answer would change it. Steps still in their rounds
+    /// are heard out, so which refusal the case names does not depend on which answer came first.
     /// </summary>
     public async Task<IReadOnlyList<StepResult>> RunAsync(IReadOnlyList<ProvinceWorkItem> items, CaseStatus? status = null, bool untilSuccess = false,
-        TimeSpan? retryBudget = null)
+        TimeSpan? retryBudget = null, Func<ProvinceWorkItem, StepResult, bool>? decides = null)
     {
+        if (status is { } s) current = s;
         await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceDispatch(input.CaseId, items, Now, status));
         var deadline = retryBudget is { } budget ? Now + budget : (DateTimeOffset?)null;
-        return await Task.WhenAll(items.Select(item => DriveAsync(item, untilSuccess, deadline)));
+        using var decided = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        var drives = items.Select(async item =>
+        {
+            var result = await DriveAsync(item, untilSuccess, deadline, decided.Token);
+            if (decides is not null && decides(item, result)) decided.Cancel();
+            return result;
+        }).ToList();
+        return await Task.WhenAll(drives);
     }
 
     /// <summary>Runs one step; see <see cref="RunAsync"/>.</summary>
@@ -49,18 +66,22 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     public ProvinceWorkItem Item(string stepName, string? subject, string operation, string province) =>
         new(input.CaseId, stepName, subject, operation, province, 1);
 
-    private async Task<StepResult> DriveAsync(ProvinceWorkItem item, bool untilSuccess, DateTimeOffset? deadline)
+    /// <param name="decided">Cancelled when the case's outcome is settled (by a sibling's refusal) or the case ends: ends a hold.</param>
+    private async Task<StepResult> DriveAsync(ProvinceWorkItem item, bool untilSuccess, DateTimeOffset? deadline, CancellationToken decided)
     {
-        var current = item;
+        var stop = stopping.Token;
+        var step = item;
         var flagged = false;
+        var pending = (Task<StepResult>?)null;
         while (true)
         {
             StepResult result;
             try
             {
-                result = await WaitForResultAsync(current);
+                result = await (pending ?? WaitForResultAsync(step, stop));
+                pending = null;
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return new StepResult(StepOutcome.Failed, "the case ended before an answer came");
             }
@@ -68,47 +89,149 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
             var transient = result.Outcome == StepOutcome.Failed && result.Transient;
             var retry = untilSuccess ? result.Outcome != StepOutcome.Succeeded
                 : deadline is { } until ? transient && Now < until
-                : transient && current.Round < input.Policy.MaxRounds;
+                : transient && step.Round < input.Policy.MaxRounds;
+            if (!retry && result.Outcome == StepOutcome.Failed && !untilSuccess && deadline is null)
+            {
+                // Out of rounds, or a defect: hold the step for a redrive instead of failing the case (when the policy says so).
+                if (decided.IsCancellationRequested) return result;
+                HeldOutcome held;
+                try
+                {
+                    held = await HoldAsync(step, result, decided);
+                }
+                catch (OperationCanceledException) when (decided.IsCancellationRequested)
+                {
+                    return result;
+                }
+
+                if (held.Answer is { } late)
+                {
+                    // The held round's own answer came after all (a message moved back from poison): judge it as any answer.
+                    flagged = true;
+                    pending = Task.FromResult(late);
+                    continue;
+                }
+
+                if (held.Redrive)
+                {
+                    flagged = true;
+                    step = step with { Round = step.Round + 1 };
+                    await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceDispatch(input.CaseId, [step], Now, current));
+                    continue;
+                }
+            }
+
             if (!retry)
             {
                 if (flagged && result.Outcome == StepOutcome.Succeeded)
                 {
-                    await RecordAsync(steps: [Change(current.StepName, current.Subject, current.Province, StepStatus.Succeeded, attention: false)]);
+                    await RecordAsync(steps: [Change(step.StepName, step.Subject, step.Province, StepStatus.Succeeded, attention: false)]);
                 }
 
                 return result;
             }
 
-            if (untilSuccess && current.Round >= input.Policy.AttentionAfterRounds && !flagged)
+            if (untilSuccess && step.Round >= input.Policy.AttentionAfterRounds && !flagged)
             {
                 flagged = true;
-                await RecordAsync(steps: [Change(current.StepName, current.Subject, current.Province, StepStatus.Running,
-                    $"still failing after {current.Round} rounds: {result.Reason}", attention: true)]);
+                await RecordAsync(steps: [Change(step.StepName, step.Subject, step.Province, StepStatus.Running,
+                    $"still failing after {step.Round} rounds: {result.Reason}", attention: true)]);
             }
 
             try
             {
-                await context.CreateTimer(input.Policy.DelayBefore(current.Round + 1), stopping.Token);
+                await context.CreateTimer(input.Policy.DelayBefore(step.Round + 1), stop);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return result;
             }
 
-            if (stopping.IsCancellationRequested) return result;
-            current = current with { Round = current.Round + 1 };
-            await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceDispatch(input.CaseId, [current], Now));
+            if (stop.IsCancellationRequested) return result;
+            step = step with { Round = step.Round + 1 };
+            await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceDispatch(input.CaseId, [step], Now));
         }
     }
 
-    private async Task<StepResult> WaitForResultAsync(ProvinceWorkItem item)
+    /// <summary>How a hold ended: the held round's late answer, a redrive, or neither (the wait ran out).</summary>
+    private readonly record struct HeldOutcome(StepResult? Answer, bool Redrive);
+
+    /// <summary>
+    /// Holds a failed step instead of failing the case. A transient failure first parks (the case goes on showing its
+    /// status; the step is Waiting) for <see cref="StepPolicy.ParkFor"/>, until the redrive timer sees the province
+    /// answer again, an operator re-drives it, or the held round's answer comes late. Still failing after that, or a
+    /// defect, the case is held Failed for <see cref="StepPolicy.RedriveWindow"/>, for an operator's redrive. A redrive
+    /// puts the case back to its status and the step on a new round. With neither window, nothing is held.
+    /// </summary>
+    private async Task<HeldOutcome> HoldAsync(ProvinceWorkItem step, StepResult failure, CancellationToken stop)
     {
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        var policy = input.Policy;
+        if (failure.Transient && policy.ParkFor > TimeSpan.Zero)
+        {
+            await RecordAsync(steps: [Held(step, StepStatus.Waiting,
+                $"parked after {step.Round} round(s): {failure.Reason}; re-driven when {step.Province} answers again")]);
+            var (parked, notice) = await WaitHeldAsync(step, policy.ParkFor, acceptAnswer: true, stop);
+            if (parked.Redrive || parked.Answer is not null)
+            {
+                await RecordAsync(steps: [Resumed(step, notice, parked.Answer)]);
+                return parked;
+            }
+
+            failure = failure with { Reason = $"{failure.Reason}; no answer while parked for {policy.ParkFor}" };
+            if (policy.RedriveWindow <= TimeSpan.Zero)
+            {
+                await RecordAsync(steps: [Change(step.StepName, step.Subject, step.Province, StepStatus.Failed, failure.Reason) with { AwaitingRedrive = false }]);
+                return default;
+            }
+        }
+
+        if (policy.RedriveWindow <= TimeSpan.Zero) return default;
+
+        // Failed, but not closed: nothing is undone yet, and an operator may re-drive the step within the window.
+        var until = Now + policy.RedriveWindow;
+        await context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, new CaseProgress(input.CaseId, CaseStatus.Failed,
+            [Held(step, StepStatus.Failed, $"{failure.Reason}; held for an operator's redrive until {until:yyyy-MM-ddTHH:mm:ssZ}")],
+            Held: true, Reason: CaseWorkflow.FailureReason(step, failure)));
+        var (held, by) = await WaitHeldAsync(step, policy.RedriveWindow, acceptAnswer: failure.Transient, stop);
+        var resumed = held.Redrive || held.Answer is not null;
+        // Re-driven (or answered after all): back to the case's own status. Window closed: still Failed; the workflow undoes and ends it.
+        await context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, resumed
+            ? new CaseProgress(input.CaseId, current, [Resumed(step, by, held.Answer)], Reason: "")
+            : new CaseProgress(input.CaseId, Held: true, Steps: [Change(step.StepName, step.Subject, step.Province, StepStatus.Failed,
+                $"{failure.Reason}; no redrive within {policy.RedriveWindow}") with { AwaitingRedrive = false }]));
+        return held;
+    }
+
+    private StepChange Held(ProvinceWorkItem step, StepStatus status, string detail) =>
+        Change(step.StepName, step.Subject, step.Province, status, detail, attention: true) with { AwaitingRedrive = true };
+
+    private StepChange Resumed(ProvinceWorkItem step, RedriveNotice? notice, StepResult? answer) => notice is not null
+        ? Change(step.StepName, step.Subject, step.Province, StepStatus.Running, $"re-driven by {notice.By}: {notice.Reason}") with { AwaitingRedrive = false }
+        : Change(step.StepName, step.Subject, step.Province, answer!.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Running,
+            "answered after being held") with { AwaitingRedrive = false };
+
+    /// <summary>Waits for a redrive, the held round's late answer, or the end of the window.</summary>
+    private async Task<(HeldOutcome Outcome, RedriveNotice? Notice)> WaitHeldAsync(ProvinceWorkItem step, TimeSpan window, bool acceptAnswer, CancellationToken stop)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var redrive = context.WaitForExternalEvent<RedriveNotice>(CaseEvents.Redrive(step.StepKey), cancel.Token);
+        var answer = acceptAnswer ? context.WaitForExternalEvent<StepResult>(CaseEvents.StepResult(step.StepKey, step.Round), cancel.Token) : null;
+        var timeout = context.CreateTimer(window, cancel.Token);
+        var first = answer is null ? await Task.WhenAny(redrive, timeout) : await Task.WhenAny(redrive, answer, timeout);
+        stop.ThrowIfCancellationRequested();
+        cancel.Cancel();
+        if (first == redrive) return (new HeldOutcome(null, true), await redrive);
+        return first == answer ? (new HeldOutcome(await answer!, false), null) : (default, null);
+    }
+
+    private async Task<StepResult> WaitForResultAsync(ProvinceWorkItem item, CancellationToken stop)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var answer = context.WaitForExternalEvent<StepResult>(CaseEvents.StepResult(item.StepKey, item.Round), cancel.Token);
         var limit = CanonicalOperations.IsSlow(item.Operation) ? input.Policy.SlowStepTimeout : input.Policy.StepTimeout;
         var timeout = context.CreateTimer(limit, cancel.Token);
         var first = await Task.WhenAny(answer, timeout);
-        stopping.Token.ThrowIfCancellationRequested();
+        stop.ThrowIfCancellationRequested();
         cancel.Cancel();
         return first == answer
             ? await answer

@@ -16,16 +16,23 @@ namespace Tongban.Workflows.Steps;
 /// ticket and leaves the step Waiting; the poller or the province's callback completes it.
 /// </summary>
 public sealed class ProvinceWorkHandler(
-    CaseStore cases, TicketStore tickets, ProvinceStepInvoker invoker, ProvinceWorkQueue queue, DurableTaskClient durable, TimeProvider time,
+    CaseStore cases, TicketStore tickets, ProvinceStepInvoker invoker, ProvinceWorkQueue queue, ProvinceHealthStore health, DurableTaskClient durable, TimeProvider time,
     IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger) : IQueueMessageHandler
 {
     public async Task HandleAsync(string message, long dequeueCount, CancellationToken ct)
     {
         var item = TongbanJson.Deserialize<ProvinceWorkItem>(message);
         var stored = await cases.GetAsync(item.CaseId, ct);
-        if (stored is null || stored.Record.Status.IsFinal())
+        if (stored is null || stored.Record.Closed)
         {
             logger.LogInformation("Case {CaseId} step {Step} skipped: the case is gone or ended", item.CaseId, item.StepKey);
+            return;
+        }
+
+        if (stored.Record.FindStep(item.StepKey)?.Status is StepStatus.Succeeded or StepStatus.Compensated)
+        {
+            // A repeated or moved-back message for work already done (or undone): calling again could only redo it.
+            logger.LogInformation("Case {CaseId} step {Step} skipped: already {Status}", item.CaseId, item.StepKey, stored.Record.FindStep(item.StepKey)!.Status);
             return;
         }
 
@@ -44,6 +51,13 @@ public sealed class ProvinceWorkHandler(
             await queue.EnqueueAsync(item, ct, delay);
             return;
         }
+        catch (ProvinceTransientException)
+        {
+            await health.RecordCallAsync(item.Province, answered: false, ct);
+            throw;
+        }
+
+        await health.RecordCallAsync(item.Province, answered: true, ct);
 
         logger.LogInformation("Case {CaseId} step {Step} at {Province}: {Outcome}", item.CaseId, item.StepKey, item.Province, result.Outcome);
         if (result.Outcome == StepOutcome.Waiting)

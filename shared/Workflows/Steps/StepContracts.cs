@@ -32,11 +32,17 @@ public sealed record StepResult(StepOutcome Outcome, string? Reason = null, IRea
 /// <summary>A change to one timeline step, stamped with orchestration time.</summary>
 public sealed record StepChange(
     string Name, string? Subject, string? Province, StepStatus Status, DateTimeOffset At,
-    string? Detail = null, bool? NeedsAttention = null, int? Attempts = null);
+    string? Detail = null, bool? NeedsAttention = null, int? Attempts = null, bool? AwaitingRedrive = null);
 
-/// <summary>What an activity writes to the case row: status, step changes, outcome.</summary>
+/// <summary>
+/// What an activity writes to the case row: status, step changes, outcome. A final status closes the case
+/// (steps still open are shown skipped, queued work for it is dropped) unless <paramref name="Held"/>: a failed
+/// case held for an operator's redrive is Failed but not closed. <paramref name="Reason"/>, when given, replaces
+/// the outcome's reason ("" clears it).
+/// </summary>
 public sealed record CaseProgress(
-    string CaseId, CaseStatus? Status = null, IReadOnlyList<StepChange>? Steps = null, CaseOutcome? Outcome = null);
+    string CaseId, CaseStatus? Status = null, IReadOnlyList<StepChange>? Steps = null, CaseOutcome? Outcome = null,
+    bool Held = false, string? Reason = null);
 
 /// <summary>Province steps to start together: marks them Running and queues them.</summary>
 public sealed record ProvinceDispatch(string CaseId, IReadOnlyList<ProvinceWorkItem> Items, DateTimeOffset At, CaseStatus? Status = null);
@@ -46,6 +52,9 @@ public sealed record IrreversibleStepRequest(string CaseId, string StepName);
 public sealed record OfficerDecisionEvent(string Decision, string Officer, string? Reason);
 
 public sealed record WithdrawalNotice(string Reason);
+
+/// <summary>Re-drive a held step (parked or failed): who asked (an operator, or the timer once the province answers) and why.</summary>
+public sealed record RedriveNotice(string By, string Reason);
 
 /// <summary>How long to wait for a province step and how to re-drive it; captured at case start so replays agree.</summary>
 public sealed record StepPolicy(TimeSpan StepTimeout, TimeSpan RetryDelay, TimeSpan MaxRetryDelay, int MaxRounds, int AttentionAfterRounds)
@@ -57,6 +66,18 @@ public sealed record StepPolicy(TimeSpan StepTimeout, TimeSpan RetryDelay, TimeS
 
     /// <summary>How long transient failures of a must-happen step (student.enroll) are retried before it fails for good.</summary>
     public TimeSpan RetryBudget { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How long a step whose rounds ran out on transient failures stays parked, waiting for its province to answer
+    /// again (the redrive timer, an operator, or a late answer), before the case fails. Zero: no parking.
+    /// </summary>
+    public TimeSpan ParkFor { get; init; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// How long a failed case is held at its failed step for an operator's redrive before what it did is undone and
+    /// it closes. Zero: it fails and closes at once.
+    /// </summary>
+    public TimeSpan RedriveWindow { get; init; } = TimeSpan.Zero;
 
     public TimeSpan DelayBefore(int round)
     {

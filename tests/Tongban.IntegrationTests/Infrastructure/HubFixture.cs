@@ -13,7 +13,7 @@ namespace Tongban.IntegrationTests.Infrastructure;
 /// The whole hub as a partner meets it: Azurite (started here, in memory), the devhost with the Durable
 /// engine, and the province sandbox, all over real loopback HTTP. Partners sign with the sandbox secrets.
 /// </summary>
-public sealed class HubFixture : IAsyncLifetime
+public class HubFixture : IAsyncLifetime
 {
     /// <summary>Short enough for an expiry test, long enough for a test to decide in time.</summary>
     public static readonly TimeSpan ReviewWindow = TimeSpan.FromSeconds(15);
@@ -48,6 +48,9 @@ public sealed class HubFixture : IAsyncLifetime
             ["Tongban:Workflow:MaxRetryDelay"] = "00:00:02",
             ["Tongban:Queues:RetryDelay"] = "00:00:00.200",
             ["Tongban:Queues:MaxRetryDelay"] = "00:00:01",
+            // Cases here fail and close at once, as they did before holding for redrive; RedriveHubFixture holds them.
+            ["Tongban:Workflow:ParkFor"] = "00:00:00",
+            ["Tongban:Workflow:RedriveWindow"] = "00:00:00",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var code in new[] { "330000", "310000", "360000", "340000" })
@@ -56,8 +59,14 @@ public sealed class HubFixture : IAsyncLifetime
             settings[$"Tongban:Provinces:{code}:Resilience:CircuitBreaker:BreakDuration"] = "00:00:02";
         }
 
+        Configure(settings);
         hub = await DevHostApp.StartAsync([], config => config.AddInMemoryCollection(settings));
         http = new HttpClient { BaseAddress = hub.Url, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>A fixture's own settings over the defaults above.</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
+    {
     }
 
     public async Task DisposeAsync()

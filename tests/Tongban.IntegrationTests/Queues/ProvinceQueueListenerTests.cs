@@ -73,7 +73,8 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
             [$"Tongban:Provinces:{province}:appSecret"] = "test-secret",
         }).Build();
         var registry = new ProvinceRegistry(configuration, [new ZhejiangAdapterFactory()], http.GetRequiredService<IHttpClientFactory>());
-        return new ProvinceWorkHandler(Cases, new TicketStore(azurite.Tables, TimeProvider.System), new ProvinceStepInvoker(registry), new ProvinceWorkQueue(azurite.Queues), durable.Object, TimeProvider.System,
+        return new ProvinceWorkHandler(Cases, new TicketStore(azurite.Tables, TimeProvider.System), new ProvinceStepInvoker(registry), new ProvinceWorkQueue(azurite.Queues),
+            new ProvinceHealthStore(azurite.Tables, TimeProvider.System, NullLogger<ProvinceHealthStore>.Instance), durable.Object, TimeProvider.System,
             Microsoft.Extensions.Options.Options.Create(new Configuration.TongbanOptions { MaxDequeueCount = settings.MaxDequeueCount }), NullLogger<ProvinceWorkHandler>.Instance);
     }
 
@@ -90,6 +91,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
         var command = CaseData.MarriageCommand(province, province, province);
         var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
         record.Status = status;
+        record.Closed = status.IsFinal(); // as the workflow leaves an ended case
         record.Step(StepNames.VerifyResident, "partyA", province).Status = StepStatus.Running;
         await Cases.CreateAsync(record, command, CancellationToken.None);
         var item = new ProvinceWorkItem(record.CaseId, StepNames.VerifyResident, "partyA", Provinces.CanonicalOperations.ResidentVerify, province, Round: 1);

@@ -129,6 +129,14 @@ public sealed class WorkflowTestHost : IAsyncLifetime
     public Task AnswerAsync(string caseId, string stepName, StepResult result, int round = 1) =>
         Client.RaiseEventAsync(caseId, CaseEvents.StepResult(StepKeys.Of(stepName, null), round), result);
 
+    /// <summary>Re-drives a held step as the operator API or the redrive timer would.</summary>
+    public Task RedriveAsync(string caseId, string stepKey, string by = "operator ops-1", string reason = "province fixed") =>
+        Client.RaiseEventAsync(caseId, CaseEvents.Redrive(stepKey), new RedriveNotice(by, reason));
+
+    /// <summary>Waits until the orchestration holds the step for a redrive.</summary>
+    public Task HeldAsync(string caseId, string stepKey) =>
+        Recorder.WaitForAsync(caseId, _ => Recorder.StepChanges(caseId).Any(c => StepKeys.Of(c.Name, c.Subject) == stepKey && c.AwaitingRedrive == true), WaitLimit);
+
     public Task WithdrawAsync(string caseId, string reason = "applicant request") =>
         Client.RaiseEventAsync(caseId, CaseEvents.Withdrawal, new WithdrawalNotice(reason));
 }
@@ -227,8 +235,9 @@ public sealed class FakeCaseRecorder
     public IReadOnlyList<string> Trace(string caseId) => Of(caseId).Select(e => e switch
     {
         ProvinceDispatch d => $"dispatch{(d.Status is { } s ? $" {s}" : "")} {string.Join(",", d.Items.Select(i => $"{i.Operation}/{i.Subject}#{i.Round}"))}",
-        CaseProgress p => string.Join(" ", new[] { "progress", p.Status?.ToString(), p.Outcome is null ? null : "outcome" }
-            .Concat((p.Steps ?? []).Select(c => $"{StepKeys.Of(c.Name, c.Subject)}:{c.Status}{(c.NeedsAttention is { } a ? $"!{a}" : "")}"))
+        CaseProgress p => string.Join(" ", new[] { "progress", p.Status?.ToString(), p.Held ? "held" : null, p.Outcome is null ? null : "outcome" }
+            .Concat((p.Steps ?? []).Select(c => $"{StepKeys.Of(c.Name, c.Subject)}:{c.Status}{(c.NeedsAttention is { } a ? $"!{a}" : "")}"
+                + (c.AwaitingRedrive is { } r ? (r ? "~awaiting" : "~resumed") : "")))
             .Where(x => x is not null)),
         IrreversibleStepRequest r => $"irreversible {r.StepName}",
         _ => e.ToString() ?? "",
