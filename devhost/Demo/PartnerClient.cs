@@ -10,11 +10,16 @@ namespace Tongban.DevHost.Demo;
 
 /// <summary>
 /// A partner platform's side of the API: signs each request as partner-api.md says (fresh nonce,
-/// current timestamp, HMAC over method, path and query, timestamp, nonce and body hash).
+/// current timestamp, HMAC over method, path and query, timestamp, nonce and body hash). An operator
+/// signs the same way, named by <c>X-Tongban-Operator</c> (<see cref="ForOperator"/>).
 /// </summary>
-public sealed class PartnerClient(HttpClient http, string partnerCode, string secret, TimeProvider? time = null)
+public sealed class PartnerClient(HttpClient http, string partnerCode, string secret, TimeProvider? time = null, string callerHeader = "X-Tongban-Partner")
 {
     public string PartnerCode => partnerCode;
+
+    /// <summary>A client for the operator API, signing as operator <paramref name="operatorId"/>.</summary>
+    public static PartnerClient ForOperator(HttpClient http, string operatorId, string secret) =>
+        new(http, operatorId, secret, callerHeader: Api.PartnerAuthenticator.OperatorHeader);
 
     public Task<PartnerResponse> GetAsync(string pathAndQuery, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, pathAndQuery, null, ct: ct);
@@ -31,7 +36,7 @@ public sealed class PartnerClient(HttpClient http, string partnerCode, string se
         var timestamp = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         using var request = new HttpRequestMessage(method, pathAndQuery);
-        request.Headers.Add("X-Tongban-Partner", partnerCode);
+        request.Headers.Add(callerHeader, partnerCode);
         request.Headers.Add("X-Tongban-Timestamp", timestamp);
         request.Headers.Add("X-Tongban-Nonce", nonce);
         request.Headers.Add("X-Tongban-Signature", HmacRequestSignature.Compute(secret, method.Method, pathAndQuery, timestamp, nonce, bytes));

@@ -35,8 +35,20 @@ public sealed class AttentionIndex(TableServiceClient tables)
         if (before.SequenceEqual(after)) return;
         var gone = before.Where(b => !after.Any(a => a.Step == b.Step && a.Province == b.Province));
         await Task.WhenAll(
-            after.Except(before).Select(item => table.UpsertEntityAsync(ToEntity(item), TableUpdateMode.Replace, ct))
-                .Concat(gone.Select(item => table.DeleteEntityAsync(item.Province, RowKey(item.CaseId, item.Step), ETag.All, ct))));
+            after.Except(before).Select(item => (Task)table.UpsertEntityAsync(ToEntity(item), TableUpdateMode.Replace, ct))
+                .Concat(gone.Select(item => DeleteAsync(item, ct))));
+    }
+
+    private async Task DeleteAsync(AttentionItem item, CancellationToken ct)
+    {
+        try
+        {
+            await table.DeleteEntityAsync(item.Province, RowKey(item.CaseId, item.Step), ETag.All, ct);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // Already gone (another writer synced first): what was wanted.
+        }
     }
 
     /// <summary>The province's steps needing attention, oldest first.</summary>

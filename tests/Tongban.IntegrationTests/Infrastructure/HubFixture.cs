@@ -32,6 +32,10 @@ public class HubFixture : IAsyncLifetime
 
     public PartnerClient Partner(string code) => new(http!, code, Hub.Services.GetRequiredService<IConfiguration>()[$"Tongban:Partners:{code}:Secret"]!);
 
+    /// <summary>A client signing as an operator configured under Tongban:Operators (see RedriveHubFixture), or with any secret.</summary>
+    public PartnerClient Operator(string id, string? secret = null) =>
+        PartnerClient.ForOperator(http!, id, secret ?? Hub.Services.GetRequiredService<IConfiguration>()[$"Tongban:Operators:{id}:Secret"]!);
+
     public async Task InitializeAsync()
     {
         azurite = await AzuriteLauncher.StartAsync(AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), null, CancellationToken.None);

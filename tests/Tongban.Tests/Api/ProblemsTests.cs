@@ -22,10 +22,21 @@ public class ProblemsTests
     }
 
     [Fact]
+    public async Task Storage_retries_that_all_failed_to_connect_are_a_503()
+    {
+        var given = new AggregateException("Retry failed after 4 tries.",
+            Enumerable.Range(0, 4).Select(_ => new RequestFailedException(0, "Connection refused")));
+
+        var (code, _, _) = await ExecuteAsync(Assert.IsAssignableFrom<IResult>(Problems.ForOutage(given)));
+        Assert.Equal(503, code);
+    }
+
+    [Fact]
     public void A_defect_is_not_an_outage()
     {
         Assert.Null(Problems.ForOutage(new InvalidOperationException("bug")));
         Assert.Null(Problems.ForOutage(new RequestFailedException(409, "conflict")));
+        Assert.Null(Problems.ForOutage(new AggregateException(new RequestFailedException(0, "refused"), new InvalidOperationException("bug"))));
     }
 
     [Fact]
