@@ -15,6 +15,9 @@ param location string = resourceGroup().location
 @minLength(1)
 param provinces province[]
 
+@description('Operator IDs for the operator API (redrive, attention list); each one\'s secret is the vault entry operator-{id}-secret.')
+param operators string[] = []
+
 @description('Durable task hub name: letters and digits, starting with a letter.')
 @minLength(3)
 @maxLength(45)
@@ -134,6 +137,7 @@ module functionApp 'app/function-app.bicep' = {
     siteName: names.functionApp
     tags: tags
     provinces: provinces
+    operators: operators
     taskHubName: taskHubName
     marriageReviewWindow: marriageReviewWindow
     storageAccountName: names.storageAccount

@@ -28,6 +28,10 @@ type province = {
 func partnerVaultEntry(code string) string => 'partner-${code}-secret'
 
 @export()
+@description('Vault entry of an operator\'s signing secret for the operator API.')
+func operatorVaultEntry(id string) string => 'operator-${id}-secret'
+
+@export()
 @description('Vault entry of one secret credential field of a province.')
 func provinceVaultEntry(code string, field string) string => 'province-${code}-${field}'
 

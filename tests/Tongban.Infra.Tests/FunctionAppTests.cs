@@ -78,7 +78,7 @@ public sealed class FunctionAppTests(CompiledInfrastructure infra)
             "[map(items(variables('appSettings')), lambda('setting', createObject('name', lambdaVariables('setting').key, 'value', lambdaVariables('setting').value)))]",
             ArmTemplate.Text(Site, "properties.siteConfig.appSettings"));
         var appSettings = Expressions.Variable(AppTemplate, "appSettings");
-        foreach (var part in new[] { "hostStorageSettings", "monitoringSettings", "hubSettings", "provincePlainSettings", "provinceSecretSettings" })
+        foreach (var part in new[] { "hostStorageSettings", "monitoringSettings", "hubSettings", "provincePlainSettings", "provinceSecretSettings", "operatorSecretSettings" })
         {
             Assert.Contains($"variables('{part}')", appSettings, StringComparison.Ordinal);
         }
@@ -100,6 +100,11 @@ public sealed class FunctionAppTests(CompiledInfrastructure infra)
             "toObject(lambdaVariables('p').secretFields, lambda('field', format('Tongban__Provinces__{0}__{1}', lambdaVariables('p').code, lambdaVariables('field'))), lambda('field', __bicep.keyVaultReference(parameters('vaultUri'), __bicep.provinceVaultEntry(lambdaVariables('p').code, lambdaVariables('field')))))",
             secrets,
             StringComparison.Ordinal);
+
+        // Operators sign the operator API with a secret from the vault, one entry per operator ID.
+        Assert.Equal(
+            "[toObject(parameters('operators'), lambda('id', format('Tongban__Operators__{0}__Secret', lambdaVariables('id'))), lambda('id', __bicep.keyVaultReference(parameters('vaultUri'), __bicep.operatorVaultEntry(lambdaVariables('id')))))]",
+            Expressions.Variable(AppTemplate, "operatorSecretSettings"));
 
         // Plain settings never read a secret field.
         var plain = Expressions.Variable(AppTemplate, "provincePlainSettings");

@@ -4,6 +4,7 @@
 import {
   province
   partnerVaultEntry
+  operatorVaultEntry
   provinceVaultEntry
   keyVaultReference
 } from '../types.bicep'
@@ -22,6 +23,9 @@ param tags object
 
 @description('Member provinces; each adds its partner, province and credential settings.')
 param provinces province[]
+
+@description('Operator IDs allowed to call the operator API; each signs with the vault entry operatorVaultEntry(id).')
+param operators string[]
 
 @description('Durable task hub name; host.json reads it as %Tongban__TaskHub%.')
 param taskHubName string
@@ -114,7 +118,9 @@ var provinceSecretSettings = reduce(
     )
 )
 
-var appSettings = union(hostStorageSettings, monitoringSettings, hubSettings, provincePlainSettings, provinceSecretSettings)
+var operatorSecretSettings = toObject(operators, id => 'Tongban__Operators__${id}__Secret', id => keyVaultReference(vaultUri, operatorVaultEntry(id)))
+
+var appSettings = union(hostStorageSettings, monitoringSettings, hubSettings, provincePlainSettings, provinceSecretSettings, operatorSecretSettings)
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName

@@ -2,6 +2,9 @@
 using '../main.bicep'
 
 param environmentName = 'dev'
+param operators = [
+  'duty-operator'
+]
 param taskHubName = 'TongbanDev'
 param alertEmails = [
   'tongban-dev@example.gov.cn'

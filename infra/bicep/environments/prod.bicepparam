@@ -2,6 +2,9 @@
 using '../main.bicep'
 
 param environmentName = 'prod'
+param operators = [
+  'duty-operator'
+]
 param taskHubName = 'TongbanProd'
 param storageSkuName = 'Standard_ZRS'
 param logRetentionInDays = 90
