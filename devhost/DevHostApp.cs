@@ -6,6 +6,7 @@ using Microsoft.Extensions.Azure;
 using Microsoft.DurableTask.Worker;
 using Tongban.Api;
 using Tongban.Callbacks;
+using Tongban.DevHost.Faults;
 using Tongban.DevHost.Hosting;
 using Tongban.Operations;
 using Tongban.Provinces;
@@ -152,6 +153,7 @@ public sealed class DevHostApp : IAsyncDisposable
             }
         }
 
+        DuplicateQueueMessages.AddIfConfigured(builder, queues);
         foreach (var poison in new[] { false, true })
         {
             builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueListener>(sp, PartnerCallbackOutbox.QueueName, poison,

@@ -52,7 +52,7 @@ public sealed class ProvinceSandbox : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var population = SandboxPopulation.Load(options.PopulationPath);
         var state = new SandboxState(population, options.TimeProvider);
-        var knobs = new SandboxKnobs([ZhejiangGateway.Code, ShanghaiApi.Code, JiangxiEsb.Code, AnhuiTif.Code]);
+        var knobs = new SandboxKnobs([ZhejiangGateway.Code, ShanghaiApi.Code, JiangxiEsb.Code, AnhuiTif.Code], options.TimeProvider);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {

@@ -33,5 +33,5 @@ internal static class SandboxControl
     }
 
     private static Dictionary<string, ProvinceKnobsDocument> Document(SandboxKnobs knobs) =>
-        knobs.ProvinceCodes.ToDictionary(code => code, code => ProvinceKnobsDocument.From(knobs[code].Current), StringComparer.Ordinal);
+        knobs.ProvinceCodes.ToDictionary(code => code, code => ProvinceKnobsDocument.From(knobs[code].Current, knobs[code].Time.GetUtcNow()), StringComparer.Ordinal);
 }

@@ -42,7 +42,7 @@ internal sealed class AnhuiTif : ProvinceSimulator
         _credentials = credentials;
         _cipher = new Sm4Ecb(credentials.Sm4KeyHex);
         _hubKey = Sm2Signature.FromPublicKeyPem(credentials.HubSm2PublicKeyPem, credentials.Sm2UserId);
-        _replies = new AnhuiReplies(credentials, _cipher, time);
+        _replies = new AnhuiReplies(credentials, _cipher, knobs, time);
         _nonces = new ReplayGuard(time, TimeSpan.FromSeconds(300));
         _apis = new(StringComparer.Ordinal)
         {

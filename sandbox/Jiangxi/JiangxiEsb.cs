@@ -59,10 +59,13 @@ internal sealed class JiangxiEsb : ProvinceSimulator
     public override string PathPrefix => "/jx/esb";
 
     public override IResult Busy() =>
-        new JiangxiUnreadReply(JiangxiResult.Fail(JiangxiResult.SystemBusy, "系统繁忙"), _credentials.AppSecret);
+        new JiangxiUnreadReply(JiangxiResult.Fail(JiangxiResult.SystemBusy, "系统繁忙"), ResponseSecret);
 
     public override IResult RateLimited(TimeSpan retryAfter) =>
-        new JiangxiUnreadReply(JiangxiResult.Fail(JiangxiResult.SystemBusy, "请求过于频繁"), _credentials.AppSecret);
+        new JiangxiUnreadReply(JiangxiResult.Fail(JiangxiResult.SystemBusy, "请求过于频繁"), ResponseSecret);
+
+    /// <summary>What answers are signed with: the appSecret, or another secret while the wrong-signatures knob is on.</summary>
+    private string ResponseSecret => _knobs.ForSigning(_credentials.AppSecret);
 
     public override void MapRoutes(IEndpointRouteBuilder routes) => routes.MapPost(ServicePath, (Delegate)Serve);
 
@@ -83,7 +86,7 @@ internal sealed class JiangxiEsb : ProvinceSimulator
         return Answer(Dispatch(envelope, reqId), reqId);
     }
 
-    private IResult Answer(JiangxiResult result, string reqId) => result.ToResponse(reqId, _credentials.AppSecret);
+    private IResult Answer(JiangxiResult result, string reqId) => result.ToResponse(reqId, ResponseSecret);
 
     private JiangxiResult Dispatch(Dictionary<string, string> envelope, string reqId)
     {

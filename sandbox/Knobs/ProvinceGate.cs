@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Tongban.Sandbox.Knobs;
 
-/// <summary>Applies a province's knobs (down, latency, rate limit, error rate) before its routes see a request.</summary>
+/// <summary>Applies a province's knobs (down or down for a while, latency, rate limit, error rate) before its routes see a request.</summary>
 internal sealed class ProvinceGate(ProvinceSimulator province, ProvinceKnobs knobs, TimeProvider time)
 {
     private readonly Lock _windowGate = new();
@@ -12,7 +12,7 @@ internal sealed class ProvinceGate(ProvinceSimulator province, ProvinceKnobs kno
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var settings = knobs.Current;
-        if (settings.Down)
+        if (settings.IsDownAt(time.GetUtcNow()))
         {
             await province.Down().ExecuteAsync(context);
             return;

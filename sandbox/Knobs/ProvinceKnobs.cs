@@ -9,12 +9,22 @@ public sealed class ProvinceKnobs
     private readonly Lock _gate = new();
     private ProvinceKnobSettings _settings = new();
 
-    internal ProvinceKnobs(string provinceCode) => ProvinceCode = provinceCode;
+    internal ProvinceKnobs(string provinceCode, TimeProvider time)
+    {
+        ProvinceCode = provinceCode;
+        Time = time;
+    }
 
     public string ProvinceCode { get; }
 
+    /// <summary>The sandbox's clock: timed outages (<see cref="DownFor"/>) end by it.</summary>
+    internal TimeProvider Time { get; }
+
     /// <summary>Every setting at one instant.</summary>
     public ProvinceKnobSettings Current => Volatile.Read(ref _settings);
+
+    /// <summary>Whether the province answers "down" now: <see cref="Down"/>, or a timed outage not yet over.</summary>
+    public bool IsDown => Current.IsDownAt(Time.GetUtcNow());
 
     /// <summary>Added before every answer.</summary>
     public TimeSpan Latency { get => Current.Latency; set => Update(s => s with { Latency = NonNegative(value) }); }
@@ -33,8 +43,17 @@ public sealed class ProvinceKnobs
         set => Update(s => s with { RateLimitPerSecond = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value)) });
     }
 
-    /// <summary>The province's gateway is out: every request gets 503.</summary>
+    /// <summary>The province's gateway is out: every request gets 503, until this is set back to false.</summary>
     public bool Down { get => Current.Down; set => Update(s => s with { Down = value }); }
+
+    /// <summary>
+    /// The end of a timed outage: until then the province is down as with <see cref="Down"/>, then up again by
+    /// itself. Independent of <see cref="Down"/>; null (or a past time) means no timed outage.
+    /// </summary>
+    public DateTimeOffset? DownUntil { get => Current.DownUntil; set => Update(s => s with { DownUntil = value }); }
+
+    /// <summary>Takes the province down for <paramref name="duration"/> from now (zero ends a timed outage at once).</summary>
+    public void DownFor(TimeSpan duration) => DownUntil = Time.GetUtcNow() + NonNegative(duration);
 
     /// <summary>How long slow work (tickets) takes before it is decided.</summary>
     public TimeSpan SlowWorkDelay { get => Current.SlowWorkDelay; set => Update(s => s with { SlowWorkDelay = NonNegative(value) }); }
@@ -45,6 +64,19 @@ public sealed class ProvinceKnobs
         get => Current.TokenLifetime;
         set => Update(s => s with { TokenLifetime = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value)) });
     }
+
+    /// <summary>
+    /// Answers carry a signature that does not verify, wherever the province's protocol signs what it sends: Jiangxi's
+    /// response sign (SM3), Anhui's response signData (SM2), Shanghai's callbacks (X-Ca-Signature). Zhejiang's answers
+    /// and Shanghai's API answers are not signed by their protocols: no effect there.
+    /// </summary>
+    public bool WrongSignatures { get => Current.WrongSignatures; set => Update(s => s with { WrongSignatures = value }); }
+
+    /// <summary>
+    /// What the province signs with (a secret, or for SM2 the signed text): unchanged, or altered while
+    /// <see cref="WrongSignatures"/> is on, so that the signature made from it does not verify.
+    /// </summary>
+    internal string ForSigning(string secretOrText) => Current.WrongSignatures ? "not-" + secretOrText : secretOrText;
 
     /// <summary>Shanghai: the hub's base address; callbacks go to {base}/api/v1/provinces/310000/callbacks.</summary>
     public Uri? CallbackBaseUrl { get => Current.CallbackBaseUrl; set => Update(s => s with { CallbackBaseUrl = value }); }
@@ -70,9 +102,17 @@ public sealed record ProvinceKnobSettings
     public double ErrorRate { get; init; }
     public int RateLimitPerSecond { get; init; }
     public bool Down { get; init; }
+    public DateTimeOffset? DownUntil { get; init; }
+    public bool WrongSignatures { get; init; }
     public TimeSpan SlowWorkDelay { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromSeconds(900);
     public Uri? CallbackBaseUrl { get; init; }
     public bool DuplicateCallbacks { get; init; }
     public bool EarlyCallbacks { get; init; }
+
+    /// <summary>Down at <paramref name="now"/>: the down knob, or a timed outage that has not ended.</summary>
+    public bool IsDownAt(DateTimeOffset now) => Down || DownUntil > now;
+
+    /// <summary>What is left of a timed outage at <paramref name="now"/>; zero when there is none.</summary>
+    public TimeSpan DownRemainingAt(DateTimeOffset now) => DownUntil is { } until && until > now ? until - now : TimeSpan.Zero;
 }

@@ -7,9 +7,9 @@ public sealed class SandboxKnobs
 {
     private readonly ConcurrentDictionary<string, ProvinceKnobs> _byProvince = new(StringComparer.Ordinal);
 
-    internal SandboxKnobs(IEnumerable<string> provinceCodes)
+    internal SandboxKnobs(IEnumerable<string> provinceCodes, TimeProvider time)
     {
-        foreach (var code in provinceCodes) _byProvince[code] = new ProvinceKnobs(code);
+        foreach (var code in provinceCodes) _byProvince[code] = new ProvinceKnobs(code, time);
     }
 
     public ProvinceKnobs this[string provinceCode] =>

@@ -10,6 +10,7 @@ namespace Tongban.Sandbox.Shanghai;
 /// <summary>
 /// Shanghai finishing slow work: POSTs the result to the hub's callback endpoint, signed with the callback key,
 /// a fresh nonce per attempt, retried with doubling back-off until the hub answers 204 or the budget is spent.
+/// While the wrong-signatures knob is on, each attempt is signed with another secret (the hub should refuse it).
 /// </summary>
 internal sealed class ShanghaiCallbacks(
     HttpClient http,
@@ -125,7 +126,7 @@ internal sealed class ShanghaiCallbacks(
             request.Headers.Add("X-Ca-Timestamp", timestamp);
             request.Headers.Add("X-Ca-Nonce", nonce);
             request.Headers.Add("X-Ca-Signature", HmacRequestSignature.Compute(
-                options.Shanghai.CallbackSecret, "POST", target.PathAndQuery, timestamp, nonce, body));
+                knobs.ForSigning(options.Shanghai.CallbackSecret), "POST", target.PathAndQuery, timestamp, nonce, body));
             using var timeout = new CancellationTokenSource(options.CallbackAttemptTimeout, Time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);
             try

@@ -96,6 +96,23 @@ public sealed class FaultRig : IAsyncDisposable
         return hub;
     }
 
+    /// <summary>
+    /// A hub whose environment is <see cref="Environment"/> with <paramref name="settings"/> added (or overriding), and
+    /// whose every output line also goes to <paramref name="observe"/> (the test output keeps only the first lines).
+    /// </summary>
+    public async Task<DevHostProcess> StartHubAsync(string name, IReadOnlyDictionary<string, string> settings, Action<string> observe)
+    {
+        var environment = Environment();
+        foreach (var (key, value) in settings) environment[key] = value;
+        var hub = await DevHostProcess.StartAsync(name, AzuriteLauncher.FreePort(), environment, line =>
+        {
+            observe(line);
+            ForwardLine(line);
+        }, CancellationToken.None);
+        hubs.Add(hub);
+        return hub;
+    }
+
     /// <summary>A partner of <paramref name="province"/> talking to <paramref name="hub"/> (its port stays the same across restarts).</summary>
     public PartnerClient Partner(DevHostProcess hub, string province)
     {

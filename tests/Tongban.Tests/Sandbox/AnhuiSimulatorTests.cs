@@ -3,11 +3,11 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Tongban.Crypto;
 using Tongban.Provinces;
 using Tongban.Provinces.Anhui;
 using Tongban.Sandbox;
+using Tongban.Tests.Provinces;
 using Tongban.Sandbox.Population;
 using Tongban.Tests.Crypto;
 
@@ -57,21 +57,9 @@ internal sealed class AnhuiCaller(HttpClient http, TimeProvider time)
 
     /// <summary>The hub's real Anhui adapter pointed at the sandbox.</summary>
     public static AnhuiAdapter Adapter(Uri sandbox, HttpClient http, TimeProvider time) => new(
-        new ProvinceEndpoint
-        {
-            Code = "340000",
-            Scheme = AnhuiAdapter.SchemeName,
-            BaseUrl = sandbox,
-            Settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["paasId"] = PaasId,
-                ["paasToken"] = PaasToken,
-                ["appId"] = AppId,
-                ["sm4KeyHex"] = SandboxKeys.Sm4KeyHex,
-                ["hubSm2PrivateKeyPem"] = SandboxKeys.HubPrivateKeyPem,
-                ["provinceSm2PublicKeyPem"] = SandboxKeys.ProvincePublicKeyPem,
-            }).Build(),
-        },
+        Endpoints.Create("340000", AnhuiAdapter.SchemeName, sandbox,
+            ("paasId", PaasId), ("paasToken", PaasToken), ("appId", AppId), ("sm4KeyHex", SandboxKeys.Sm4KeyHex),
+            ("hubSm2PrivateKeyPem", SandboxKeys.HubPrivateKeyPem), ("provinceSm2PublicKeyPem", SandboxKeys.ProvincePublicKeyPem)),
         http,
         time);
 }
@@ -389,5 +377,21 @@ public sealed class AnhuiSimulatorTests : IAsyncLifetime
             for (var i = 0; i < 5; i++) await adapter.GetStudentRecordAsync(ApprovingStudent, CancellationToken.None);
         });
         Assert.Equal(AnhuiAdapter.RateLimitedRetryAfter, Assert.IsType<ProvinceTransientException>(limited).RetryAfter);
+    }
+
+    [Fact]
+    public async Task Wrong_signatures_knob_makes_signData_fail_to_verify_and_the_adapter_retries_rather_than_acts()
+    {
+        _sandbox.Knobs.Anhui.WrongSignatures = true;
+        var answer = await _ah.CallAsync(CanonicalOperations.StudentRecord, Student(ApprovingStudent));
+        Assert.Equal((0, false), (answer.Code, answer.SignatureValid));
+        Assert.Equal("enrolled", answer.Text("studentStatus")); // still Anhui's payload, only not signed by Anhui
+        var refused = await _ah.SendAsync(CanonicalOperations.StudentRecord, Student(ApprovingStudent), paasToken: "not-the-token");
+        Assert.Equal((4003, false), (refused.Code, refused.SignatureValid));
+
+        // Refused as transient, as anhui.md says of an answer that does not verify.
+        await WrongSignatures.AssertRegistrationDistrustedThenRepeatedHarmlesslyAsync(_sandbox, _sandbox.Knobs.Anhui,
+            AnhuiCaller.Adapter(_sandbox.BaseUrl, _http, _time),
+            new MarriageRegistration("340104", new Person(Woman, "于浩霞"), new Person(Man, "林桂凯"), "case-w1"));
     }
 }

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
-using Microsoft.Extensions.Configuration;
 using Tongban.Provinces;
 using Tongban.Provinces.Jiangxi;
 using Tongban.Sandbox;
+using Tongban.Tests.Provinces;
 using Tongban.Sandbox.Population;
 
 namespace Tongban.Tests.Sandbox;
@@ -47,17 +47,7 @@ internal sealed class JiangxiCaller(HttpClient http, TimeProvider time)
 
     /// <summary>The hub's real Jiangxi adapter pointed at the sandbox.</summary>
     public static JiangxiAdapter Adapter(Uri sandbox, HttpClient http, TimeProvider time, string secret = AppSecret) => new(
-        new ProvinceEndpoint
-        {
-            Code = "360000",
-            Scheme = JiangxiAdapter.SchemeName,
-            BaseUrl = sandbox,
-            Settings = new ConfigurationBuilder()
-                .AddInMemoryCollection(new Dictionary<string, string?> { ["appId"] = AppId, ["appSecret"] = secret })
-                .Build(),
-        },
-        http,
-        time);
+        Endpoints.Create("360000", JiangxiAdapter.SchemeName, sandbox, ("appId", AppId), ("appSecret", secret)), http, time);
 }
 
 public sealed class JiangxiSimulatorTests : IAsyncLifetime
@@ -397,5 +387,22 @@ public sealed class JiangxiSimulatorTests : IAsyncLifetime
         var misconfigured = JiangxiCaller.Adapter(_sandbox.BaseUrl, _http, _time, secret: "not-the-secret");
         await Assert.ThrowsAsync<ProvinceTransientException>(() => misconfigured.GetStudentRecordAsync(ApprovingStudent, CancellationToken.None));
         Assert.True((await adapter.GetStudentRecordAsync(ApprovingStudent, CancellationToken.None)).IsOk);
+    }
+
+    [Fact]
+    public async Task Wrong_signatures_knob_signs_every_answer_so_it_fails_to_verify_and_the_adapter_retries_rather_than_acts()
+    {
+        _sandbox.Knobs.Jiangxi.WrongSignatures = true;
+        var reqId = JiangxiAdapter.NewReqId();
+        var answer = await _jx.SendAsync(JiangxiCodes.Services.StudentRecord, [("xjh", ApprovingStudent)], reqId);
+        Assert.Equal(("0000", reqId, false), (answer.RetCode, answer.Envelope["reqId"], answer.SignatureValid));
+        _sandbox.Knobs.Jiangxi.ErrorRate = 1;
+        Assert.False((await _jx.CallAsync(JiangxiCodes.Services.StudentRecord, ("xjh", ApprovingStudent))).SignatureValid);
+        _sandbox.Knobs.Jiangxi.ErrorRate = 0;
+
+        // Refused as transient, as jiangxi.md says of a response whose signature does not verify.
+        await WrongSignatures.AssertRegistrationDistrustedThenRepeatedHarmlesslyAsync(_sandbox, _sandbox.Knobs.Jiangxi,
+            JiangxiCaller.Adapter(_sandbox.BaseUrl, _http, _time),
+            new MarriageRegistration("360111", new Person(Man, "马刚思"), new Person(Woman, "卢怡娟"), "case-w1"));
     }
 }

@@ -11,6 +11,11 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Tongban.Provinces;
+using Tongban.Provinces.Shanghai;
+using Tongban.Tests.Provinces;
+using Tongban.Sandbox;
+using Tongban.Sandbox.Knobs;
 using Tongban.Security;
 
 namespace Tongban.Tests.Sandbox;
@@ -103,12 +108,18 @@ internal sealed class ShanghaiCaller(HttpClient http, TimeProvider? time = null)
         (await response.Content.ReadFromJsonAsync<JsonElement>()).Clone();
 }
 
-internal sealed record ReceivedCallback(string Nonce, bool SignatureValid, string Key, JsonElement Body, DateTimeOffset At);
+/// <summary>A callback as received; <see cref="HubRefusal"/> is what the hub's own reader says against it (null: it would take it).</summary>
+internal sealed record ReceivedCallback(string Nonce, bool SignatureValid, string Key, JsonElement Body, DateTimeOffset At, CallbackRefusal? HubRefusal);
 
 /// <summary>A stand-in for the hub's callback endpoint on loopback: records what Shanghai sends and answers as told.</summary>
 internal sealed class CallbackListener : IAsyncDisposable
 {
+    public const string CallbackKey = "sh-callback";
     public const string CallbackSecret = "sh-callback-secret-0001";
+
+    /// <summary>The hub's Shanghai endpoint as far as its callback reader needs it.</summary>
+    private static readonly ProvinceEndpoint HubSideShanghai = Endpoints.Create("310000", ShanghaiAdapter.SchemeName, new Uri("http://127.0.0.1/"),
+        ("callbackKey", CallbackKey), ("callbackSecret", CallbackSecret));
 
     private readonly WebApplication _app;
     private readonly Lock _gate = new();
@@ -123,6 +134,9 @@ internal sealed class CallbackListener : IAsyncDisposable
     {
         get { lock (_gate) return [.. _received]; }
     }
+
+    /// <summary>Answers 401, as the hub's endpoint does, to a callback the hub's reader refuses as unauthenticated.</summary>
+    public bool RefuseAsTheHubDoes { get; set; }
 
     /// <summary>Answers these statuses first, then 204.</summary>
     public void AnswerFirst(params int[] statuses)
@@ -151,11 +165,14 @@ internal sealed class CallbackListener : IAsyncDisposable
         var body = buffer.ToArray();
         var headers = context.Request.Headers;
         var nonce = headers["X-Ca-Nonce"].ToString();
-        var valid = HmacRequestSignature.Verify(CallbackSecret, "POST", context.Request.Path + context.Request.QueryString,
+        var pathAndQuery = context.Request.Path + context.Request.QueryString;
+        var valid = HmacRequestSignature.Verify(CallbackSecret, "POST", pathAndQuery,
             headers["X-Ca-Timestamp"].ToString(), nonce, body, headers["X-Ca-Signature"].ToString());
+        var (_, refusal) = new ShanghaiCallbackReader().Read(HubSideShanghai, context.Request, pathAndQuery, body, DateTimeOffset.UtcNow);
         lock (_gate)
         {
-            _received.Add(new(nonce, valid, headers["X-Ca-Key"].ToString(), JsonDocument.Parse(body).RootElement.Clone(), DateTimeOffset.UtcNow));
+            _received.Add(new(nonce, valid, headers["X-Ca-Key"].ToString(), JsonDocument.Parse(body).RootElement.Clone(), DateTimeOffset.UtcNow, refusal));
+            if (RefuseAsTheHubDoes && refusal is { Unauthenticated: true }) return Results.StatusCode(StatusCodes.Status401Unauthorized);
             return Results.StatusCode(_answers.TryDequeue(out var status) ? status : StatusCodes.Status204NoContent);
         }
     }
@@ -176,6 +193,28 @@ internal sealed class CallbackListener : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+}
+
+/// <summary>What the hub's adapter does with answers it cannot verify (the wrong-signatures knob).</summary>
+internal static class WrongSignatures
+{
+    /// <summary>
+    /// The province registers the marriage but signs its answer wrongly: the adapter cannot tell it from a forgery and
+    /// throws it as transient, so the step is sent again; with the knob off, the repeat gets the same certificate and the
+    /// province's deduplication keeps it one marriage.
+    /// </summary>
+    public static async Task AssertRegistrationDistrustedThenRepeatedHarmlesslyAsync(
+        ProvinceSandbox sandbox, ProvinceKnobs knobs, IProvinceAdapter adapter, MarriageRegistration registration)
+    {
+        knobs.WrongSignatures = true;
+        var distrusted = await Assert.ThrowsAsync<ProvinceTransientException>(() => adapter.RegisterMarriageAsync(registration, CancellationToken.None));
+        Assert.Contains("signature does not verify", distrusted.Message);
+        var registered = Assert.Single(sandbox.State.Marriages);
+
+        knobs.WrongSignatures = false;
+        Assert.Equal(registered.CertificateNo, (await adapter.RegisterMarriageAsync(registration, CancellationToken.None)).Value!.CertificateNo);
+        Assert.Single(sandbox.State.Marriages);
     }
 }
 

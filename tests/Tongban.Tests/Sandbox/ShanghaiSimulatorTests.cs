@@ -224,6 +224,26 @@ public sealed class ShanghaiSimulatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Wrong_signatures_knob_signs_callbacks_so_the_hub_refuses_them_until_it_is_off()
+    {
+        _sandbox.Knobs.Shanghai.WrongSignatures = true;
+        _hub.RefuseAsTheHubDoes = true;
+        using var accepted = await _sh.SendAsync(HttpMethod.Post, "sh/api/v2/newborn-registrations", NewbornBody("case-n7"));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode); // API answers are not signed in Shanghai's protocol
+        var refused = await _hub.WaitForAsync(2, CallbackWait);
+        Assert.All(refused, r => Assert.False(r.SignatureValid));
+        Assert.All(refused, r => Assert.Equal((true, "X-Ca-Signature does not match"), (r.HubRefusal!.Unauthenticated, r.HubRefusal.Reason)));
+
+        // Refused (401) is not delivered: Shanghai keeps trying, and the first correctly signed attempt is taken.
+        _sandbox.Knobs.Shanghai.WrongSignatures = false;
+        var deliveries = await Eventually.ValueAsync(
+            () => Task.FromResult(_sandbox.State.CallbackDeliveries), d => d.Any(a => a.StatusCode == 204), CallbackWait);
+        Assert.Equal(204, deliveries[^1].StatusCode);
+        Assert.All(deliveries.SkipLast(1), d => Assert.Equal(401, d.StatusCode));
+        Assert.Null(Assert.Single(_hub.Received, c => c.SignatureValid).HubRefusal);
+    }
+
+    [Fact]
     public async Task Early_knob_delivers_the_callback_before_the_202()
     {
         _sandbox.Knobs.Shanghai.EarlyCallbacks = true;

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Tongban.Provinces;
+using Tongban.Provinces.Zhejiang;
 using Tongban.Sandbox;
+using Tongban.Tests.Provinces;
 using Tongban.Sandbox.Population;
 
 namespace Tongban.Tests.Sandbox;
@@ -263,6 +266,20 @@ public sealed class ZhejiangSimulatorTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
         _sandbox.Knobs.Zhejiang.Down = false;
         Assert.Equal("00", Code(await _zj.CallAsync("zj.jyt.xj.query", ("studentNo", "G33021220180909945X"))));
+    }
+
+    [Fact]
+    public async Task Wrong_signatures_knob_has_no_effect_because_zhejiang_does_not_sign_its_answers()
+    {
+        _sandbox.Knobs.Zhejiang.WrongSignatures = true;
+        await _zj.TokenAsync();
+        var record = await _zj.CallAsync("zj.jyt.xj.query", ("studentNo", "G33021220180909945X"));
+        Assert.Equal(("00", "enrolled"), (Code(record), Data(record).GetProperty("studentStatus").GetString()));
+
+        var adapter = new ZhejiangAdapter(
+            Endpoints.Create("330000", ZhejiangAdapter.SchemeName, _sandbox.BaseUrl, ("appKey", ZhejiangCaller.AppKey), ("appSecret", ZhejiangCaller.AppSecret)),
+            _http, _time);
+        Assert.Equal(StudentStatus.Enrolled, (await adapter.GetStudentRecordAsync("G33021220180909945X", CancellationToken.None)).Value!.StudentStatus);
     }
 
     [Fact]
