@@ -110,10 +110,16 @@ public sealed class ProvinceCircuit
         }
     }
 
-    /// <summary>What is left of the current break; the whole break when unknown or already over (a half-open probe is out).</summary>
+    /// <summary>
+    /// What is left of the current break. Once it is over a half-open probe is out, and its answer is due within an
+    /// attempt: come back after a fifth of the break (at least a second), not a whole break, so a province that answers
+    /// the probe is drained at once.
+    /// </summary>
     private TimeSpan RemainingBreak()
     {
         var remaining = new DateTimeOffset(Interlocked.Read(ref openUntilTicks), TimeSpan.Zero) - time.GetUtcNow();
-        return remaining > TimeSpan.Zero ? remaining : breakDuration;
+        if (remaining > TimeSpan.Zero) return remaining;
+        var probing = breakDuration / 5;
+        return probing < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) < breakDuration ? TimeSpan.FromSeconds(1) : breakDuration : probing;
     }
 }

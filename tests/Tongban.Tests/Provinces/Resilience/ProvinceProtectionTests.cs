@@ -103,6 +103,38 @@ public sealed class ProvinceProtectionTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task A_call_parked_while_the_half_open_probe_is_out_comes_back_after_a_fifth_of_the_break_not_a_whole_one()
+    {
+        var down = true;
+        using var probeHeld = new ManualResetEventSlim(false);
+        await using var harness = await ProtectedProvinceHarness.ShanghaiAsync(r =>
+        {
+            if (Volatile.Read(ref down)) return new StubReply(503);
+            probeHeld.Wait(TimeSpan.FromSeconds(5));
+            return ShanghaiResident(r);
+        }, [.. QuickBreaker.Where(s => s.Item1 != "CircuitBreaker:BreakDuration"), ("CircuitBreaker:BreakDuration", "00:00:05")]);
+        var adapter = harness.Adapter;
+        for (var i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAsync<ProvinceTransientException>(() => adapter.VerifyResidentAsync(Someone, CancellationToken.None));
+        }
+
+        Volatile.Write(ref down, false);
+        await Task.Delay(TimeSpan.FromMilliseconds(5200));
+        var probe = adapter.VerifyResidentAsync(Someone, CancellationToken.None);
+        var until = Stopwatch.StartNew();
+        while (harness.Circuit.State != CircuitState.HalfOpen && until.Elapsed < TimeSpan.FromSeconds(3)) await Task.Delay(20);
+        Assert.Equal(CircuitState.HalfOpen, harness.Circuit.State);
+
+        var parked = await Assert.ThrowsAsync<ProvinceParkedException>(() => adapter.VerifyResidentAsync(Someone, CancellationToken.None));
+        probeHeld.Set();
+
+        Assert.Equal(TimeSpan.FromSeconds(1), parked.RetryAfter);
+        Assert.True((await probe).IsOk);
+        Assert.Equal(CircuitState.Closed, harness.Circuit.State);
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task Zhejiang_busy_code_99_in_an_http_200_body_opens_the_circuit_too()
     {
         await using var harness = await ProtectedProvinceHarness.ZhejiangAsync(
