@@ -50,15 +50,16 @@ public static class CasePlan
     {
         var couples = Couples();
         var rejected = Math.Max(count - couples.Count, (int)Math.Round(count / 6.0));
-        var completing = couples.Take(count - rejected).Select(c => (PlannedCase)new PlannedMarriage(c.Man, c.Woman, c.ByMan, Refusal.None)).ToList();
+        var completing = couples.Take(count - rejected).Select(c => (PlannedCase)new PlannedMarriage(c.Man, c.Woman, c.ByMan, Refusal.None, manMayMarry: true)).ToList();
 
         var people = Population.Citizens;
         var deceased = people.Where(c => c.Sex == "female" && c.ResidentStatus == "deceased").ToList();
         var married = people.Where(c => c.Sex == "female" && c.ResidentStatus == "normal" && c.MaritalStatus == "married" && OfMarriageAge(c)).ToList();
         var women = couples.Select(c => c.Woman).ToList();
-        // Men of the completing couples go last, so a rejection takes a man no completion needs first.
+        // Men of the completing couples go last: one of them is married by the time a rejection verifies him, or not.
         var menInUse = couples.Take(completing.Count).Select(c => c.Man.IdNumber).ToHashSet(StringComparer.Ordinal);
         var men = FreeAdults("male").OrderBy(m => menInUse.Contains(m.IdNumber)).ToList();
+        var spare = men.Count(m => !menInUse.Contains(m.IdNumber));
         var refusals = new List<PlannedCase>();
         for (var i = 0; i < rejected; i++)
         {
@@ -68,8 +69,8 @@ public static class CasePlan
                 1 => (women[i / 3 % women.Count], Refusal.Officer),
                 _ => (married.Count > 0 ? married[i / 3 % married.Count] : deceased[i / 3 % deceased.Count], married.Count > 0 ? Refusal.Married : Refusal.Deceased),
             };
-            var man = men.Skip(i).Concat(men).First(m => m.HukouProvince != woman.HukouProvince);
-            refusals.Add(new PlannedMarriage(man, woman, byMan: i % 2 == 0, refusal));
+            var man = men.Skip(i % Math.Max(spare, 1)).Concat(men).First(m => m.HukouProvince != woman.HukouProvince);
+            refusals.Add(new PlannedMarriage(man, woman, byMan: i % 2 == 0, refusal, manMayMarry: menInUse.Contains(man.IdNumber)));
         }
 
         return Spread(completing, refusals);

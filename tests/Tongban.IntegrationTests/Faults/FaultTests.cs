@@ -53,9 +53,9 @@ public sealed class FaultTests(ITestOutputHelper output)
 
         using var stop = new CancellationTokenSource();
         var watch = run.WatchAsync(stop.Token);
-        // Openings 100-600 ms apart, or spread wider when there are many kills (one every 7.5 s on average): cases stay in
-        // flight some 20 s after they open, so the openings may end that long before the last kill.
-        var longest = Math.Max(600, (int)(2 * (Kills * 7_500L - 20_000) / plan.Count) - 100);
+        // Openings spread over about the time the kills take (one every 8.5 s on average: 2-9 s, down 0-2 s, restart), ending
+        // some 10 s before the last, since a case opened then is still in flight: every kill finds cases in flight.
+        var longest = Math.Max(600, (int)(2 * (Kills * 8_500L - 10_000) / plan.Count) - 100);
         var opening = run.OpenAllAsync(plan, () => TimeSpan.FromMilliseconds(pauses.Next(100, longest)), stop.Token);
 
         var inFlight = new List<int>();

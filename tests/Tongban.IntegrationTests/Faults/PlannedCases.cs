@@ -51,7 +51,8 @@ public abstract class PlannedCase
     protected string? Outcome(string field) => Final?["outcome"]?[field]?.ToString();
 }
 
-public sealed class PlannedMarriage(Citizen man, Citizen woman, bool byMan, Refusal refusal) : PlannedCase
+/// <summary>A man and a woman of different provinces; <paramref name="manMayMarry"/>: he is also in a completing couple.</summary>
+public sealed class PlannedMarriage(Citizen man, Citizen woman, bool byMan, Refusal refusal, bool manMayMarry) : PlannedCase
 {
     private Citizen Handler => byMan ? man : woman;
 
@@ -67,13 +68,19 @@ public sealed class PlannedMarriage(Citizen man, Citizen woman, bool byMan, Refu
 
     public override IReadOnlyList<string> ExpectedReasons => refusal switch
     {
-        Refusal.Deceased when woman.MaritalStatus == "married" => ["partyB.deceased", "partyB.married"],
-        Refusal.Deceased => ["partyB.deceased"],
-        Refusal.Married => ["partyB.married"],
-        // The woman may have married in her completing case by the time this one verifies her (or the man in his).
-        Refusal.Officer => ["review-rejected", "partyA.married", "partyB.married"],
-        _ => [],
+        Refusal.None => [],
+        // A woman who is also in a completing couple may be married by the time this case verifies her; so may the man.
+        Refusal.Deceased => [.. Reasons("partyB.deceased", woman.MaritalStatus == "married")],
+        Refusal.Married => [.. Reasons("partyB.married", false)],
+        _ => [.. Reasons("review-rejected", false), "partyB.married"],
     };
+
+    private IEnumerable<string> Reasons(string reason, bool womanMarried)
+    {
+        yield return reason;
+        if (womanMarried) yield return "partyB.married";
+        if (manMayMarry) yield return "partyA.married";
+    }
 
     public override string? OfficerDecision => refusal == Refusal.Officer ? "reject" : "approve";
 
