@@ -16,8 +16,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build Tongban.slnx -c Release -nologo -v quiet -clp:ErrorsOnly || exit 1
 
 log=$(mktemp)
+# The fault tests append their one-line figures here (a passing test's output is not shown by dotnet test).
+export TONGBAN_FAULT_REPORT=$(mktemp)
 dotnet test Tongban.slnx -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+cat "$TONGBAN_FAULT_REPORT"
+rm -f "$TONGBAN_FAULT_REPORT"
 
 # Each test assembly prints "Passed!  - Failed: F, Passed: P, Skipped: S, Total: T" (or "Failed!  - ...").
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')

@@ -23,6 +23,8 @@ public sealed class DevHostProcess : IAsyncDisposable
         this.log = log;
     }
 
+    public string Name => name;
+
     public int Port { get; }
 
     public Uri Url => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
@@ -76,7 +78,7 @@ public sealed class DevHostProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            if (me.HasExited) throw new InvalidOperationException($"{name} exited with code {me.ExitCode} before it was healthy.");
+            if (me.HasExited) throw new InvalidOperationException($"{name} exited with code {me.ExitCode} before it was healthy{Hint(me.ExitCode)}.");
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"{name} was not healthy within 60 s.");
             try
             {
@@ -91,17 +93,26 @@ public sealed class DevHostProcess : IAsyncDisposable
         }
 
         log($"{name} healthy on {Url} (start {Starts}, pid {me.Id}, {started.Elapsed.TotalSeconds:0.0} s)");
+        me.EnableRaisingEvents = true;
+        me.Exited += (_, _) =>
+        {
+            // Kill() drops the process before it is killed: an exit seen here is one the test did not cause.
+            if (ReferenceEquals(process, me)) log($"{name} (pid {me.Id}) exited by itself with code {me.ExitCode}{Hint(me.ExitCode)}");
+        };
     }
+
+    /// <summary>137 is SIGKILL: on a shared machine, most likely another run's pkill of every devhost.</summary>
+    private static string Hint(int exitCode) => exitCode == 137 ? " (SIGKILL from outside this test)" : "";
 
     /// <summary>SIGKILL to the devhost and its children: no shutdown hooks run.</summary>
     public void Kill()
     {
-        if (process is null) return;
-        if (!process.HasExited) process.Kill(entireProcessTree: true);
-        process.WaitForExit();
-        log($"{name} killed (pid {process.Id})");
-        process.Dispose();
+        if (process is not { } killed) return;
         process = null;
+        if (!killed.HasExited) killed.Kill(entireProcessTree: true);
+        killed.WaitForExit();
+        log($"{name} killed (pid {killed.Id})");
+        killed.Dispose();
     }
 
     public ValueTask DisposeAsync()

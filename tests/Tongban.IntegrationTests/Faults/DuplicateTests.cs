@@ -38,8 +38,9 @@ public sealed class DuplicateTests(ITestOutputHelper output)
         shanghai.CallbackBaseUrl = hub.Url;
         shanghai.DuplicateCallbacks = true;
 
-        var run = new MarriageRun(rig, [code => rig.Partner(hub, code)]);
-        var plan = MarriageRun.Plan(5, 1);
+        var run = new CaseRun(rig, [code => rig.Partner(hub, code)]);
+        var plan = CasePlan.MarriageCases(6);
+        for (var i = 0; i < plan.Count; i++) plan[i].Number = i + 1;
         SlowCase[] slow =
         [
             new("newborn ZJ-born, registered in SH", "310000", Newborns.WithFather(Newborns.ZjMotherJx, Newborns.ShFather1)),
@@ -49,11 +50,15 @@ public sealed class DuplicateTests(ITestOutputHelper output)
         ];
 
         using var stop = new CancellationTokenSource();
-        var officer = run.OfficerLoopAsync(stop.Token);
+        var officer = run.WatchAsync(stop.Token);
         for (var i = 0; i < Math.Max(plan.Count, slow.Length); i++)
         {
             if (i < plan.Count) await run.OpenAsync(plan[i], 0, stop.Token);
-            if (i < slow.Length) await OpenAsync(rig, hub, slow[i]);
+            if (i < slow.Length)
+            {
+                await OpenAsync(rig, hub, slow[i]);
+                run.Vouch(slow[i].CaseId!, slow[i].Name);
+            }
             await Task.Delay(200);
         }
 
@@ -65,7 +70,8 @@ public sealed class DuplicateTests(ITestOutputHelper output)
         int CallbacksTakenTwice() => state.CallbackDeliveries.Where(d => d.Delivery == 2 && d.StatusCode == 204).Select(d => d.Ticket).Distinct().Count();
         for (var wait = Stopwatch.StartNew(); CallbacksTakenTwice() < slow.Length && wait.Elapsed < TimeSpan.FromSeconds(15);) await Task.Delay(100);
 
-        var (lost, duplicates, problems) = run.Verify();
+        var (lost, findings) = run.Verify();
+        var (duplicates, problems) = (findings.Duplicates, findings.Problems);
         problems.AddRange(slow.SelectMany(c => Verify(rig, c)));
         var copies = log.Matching("Fault injected: a message put twice").Count;
         var callbacks = CallbacksTakenTwice();

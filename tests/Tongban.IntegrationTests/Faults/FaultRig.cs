@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
@@ -15,12 +16,15 @@ namespace Tongban.IntegrationTests.Faults;
 /// </summary>
 public sealed class FaultRig : IAsyncDisposable
 {
-    public const int MaxForwardedLines = 300;
+    /// <summary>Devhost lines kept in the test output; TONGBAN_FAULT_HUB_LINES raises it (the soak keeps them all, at Information).</summary>
+    public static int MaxForwardedLines { get; } =
+        int.TryParse(System.Environment.GetEnvironmentVariable("TONGBAN_FAULT_HUB_LINES"), CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 300;
 
     private readonly ITestOutputHelper output;
     private readonly Dictionary<string, string> secrets;
     private readonly List<DevHostProcess> hubs = [];
-    private readonly List<HttpClient> clients = [];
+    private readonly ConcurrentDictionary<int, HttpClient> clients = new();
+    private readonly ConcurrentDictionary<(int Port, string Province), PartnerClient> partners = new();
     private readonly DateTime began = DateTime.UtcNow;
     private int forwarded;
 
@@ -79,6 +83,9 @@ public sealed class FaultRig : IAsyncDisposable
             ["AzureWebJobsStorage"] = Azurite.ConnectionString,
             ["Tongban__TaskHub"] = TaskHub,
             ["Tongban__Pii__Key"] = PiiKey,
+            // A killed hub's province-queue messages come back after this, as the engine's do after 30 s (the devhost's
+            // 2 minutes only made the run wait); above a province call's 20 s total time-out, so a live hub gets none twice.
+            ["Tongban__Queues__VisibilityTimeout"] = "00:00:30",
             ["Tongban__Queues__RetryDelay"] = "00:00:00.500",
             ["Tongban__Queues__MaxRetryDelay"] = "00:00:02",
             ["Tongban__Workflow__RetryDelay"] = "00:00:01",
@@ -113,12 +120,24 @@ public sealed class FaultRig : IAsyncDisposable
         return hub;
     }
 
-    /// <summary>A partner of <paramref name="province"/> talking to <paramref name="hub"/> (its port stays the same across restarts).</summary>
-    public PartnerClient Partner(DevHostProcess hub, string province)
+    /// <summary>A partner of <paramref name="province"/> talking to <paramref name="hub"/> (its port stays the same across restarts): one client per hub, kept.</summary>
+    public PartnerClient Partner(DevHostProcess hub, string province) =>
+        partners.GetOrAdd((hub.Port, province), key => new PartnerClient(
+            clients.GetOrAdd(key.Port, _ => new HttpClient { BaseAddress = hub.Url, Timeout = TimeSpan.FromSeconds(15) }), province, secrets[province]));
+
+    /// <summary>What no longer runs that should (a hub or Azurite gone without the test stopping it), or null.</summary>
+    public string? Broken()
     {
-        var http = new HttpClient { BaseAddress = hub.Url, Timeout = TimeSpan.FromSeconds(15) };
-        clients.Add(http);
-        return new PartnerClient(http, province, secrets[province]);
+        if (hubs.FirstOrDefault(h => !h.Running) is { } hub) return $"{hub.Name} is not running";
+        try
+        {
+            using var node = System.Diagnostics.Process.GetProcessById(Azurite.ProcessId ?? -1);
+            return node.HasExited ? "Azurite is not running" : null;
+        }
+        catch (ArgumentException)
+        {
+            return "Azurite is not running";
+        }
     }
 
     /// <summary>Starts Azurite again (after <see cref="AzuriteLauncher.Kill"/>) on the same ports and data folder.</summary>
@@ -131,7 +150,7 @@ public sealed class FaultRig : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var hub in hubs) await hub.DisposeAsync();
-        foreach (var client in clients) client.Dispose();
+        foreach (var client in clients.Values) client.Dispose();
         await Sandbox.DisposeAsync();
         await Azurite.DisposeAsync();
         try
@@ -151,7 +170,5 @@ public sealed class FaultRig : IAsyncDisposable
         else if (n == MaxForwardedLines + 1) Log($"(further devhost output dropped after {MaxForwardedLines} lines)");
     }
 
-    public static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    public static string? Status(JsonNode node) => node["status"]?.ToString();
+    public static string? Status(JsonNode? node) => node?["status"]?.ToString();
 }

@@ -25,13 +25,14 @@ public sealed class OutageTests(ITestOutputHelper output)
         var log = new HubLog(clock);
         var hub = await rig.StartHubAsync("hub", ResilientHub.Settings(), log.Add);
         rig.Sandbox.Knobs.Shanghai.CallbackBaseUrl = hub.Url;
-        var run = new MarriageRun(rig, [code => rig.Partner(hub, code)]);
-        var plan = MarriageRun.Plan(18, 2);
-        var involved = plan.Count(c => c.Handling == Down || c.Man.Hukou == Down || c.Woman.Hukou == Down);
+        var run = new CaseRun(rig, [code => rig.Partner(hub, code)]);
+        var plan = CasePlan.MarriageCases(20);
+        for (var i = 0; i < plan.Count; i++) plan[i].Number = i + 1;
+        var involved = plan.OfType<PlannedMarriage>().Count(c => c.Handling == Down || c.Man.Hukou == Down || c.Woman.Hukou == Down);
         var knobs = rig.Sandbox.Knobs[Down];
 
         using var stop = new CancellationTokenSource();
-        var officer = run.OfficerLoopAsync(stop.Token);
+        var officer = run.WatchAsync(stop.Token);
         foreach (var planned in plan.Take(plan.Count / 2))
         {
             await run.OpenAsync(planned, 0, stop.Token);
@@ -57,7 +58,8 @@ public sealed class OutageTests(ITestOutputHelper output)
         await stop.CancelAsync();
         await officer;
 
-        var (lost, duplicates, problems) = run.Verify();
+        var (lost, findings) = run.Verify();
+        var (duplicates, problems) = (findings.Duplicates, findings.Problems);
         var failed = run.Cases.Count(c => FaultRig.Status(c.Final ?? new JsonObject()) == "Failed");
         var updates = rig.Sandbox.State.MaritalUpdates;
         rig.Log($"outage: cases={run.Cases.Count} lost={lost} duplicates={duplicates} failed={failed} drain={drain.TotalSeconds:0.0}s " +
