@@ -17,6 +17,8 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Cal
         var stored = await cases.UpdateAsync(progress.CaseId, record =>
         {
             before = record.Status;
+            // A closed case is final for good: a repeated or late run of this activity (redelivered after a crash) changes nothing.
+            if (record.Closed) return false;
             if (progress.Status is { } status) record.Status = status;
             foreach (var change in progress.Steps ?? []) Apply(record, change);
             if (progress.Outcome is not null) record.Outcome = progress.Outcome;
@@ -59,8 +61,11 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Cal
 
     public async Task<bool> DispatchProvinceStepsAsync(ProvinceDispatch dispatch, CancellationToken ct)
     {
+        var closed = false;
         var stored = await cases.UpdateAsync(dispatch.CaseId, record =>
         {
+            closed = record.Closed;
+            if (closed) return false;
             if (dispatch.Status is { } status) record.Status = status;
             foreach (var item in dispatch.Items)
             {
@@ -69,6 +74,12 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Cal
 
             return true;
         }, ct);
+        if (closed)
+        {
+            logger.LogInformation("Case {CaseId} is closed: a late dispatch of {Count} step(s) dropped", dispatch.CaseId, dispatch.Items.Count);
+            return true;
+        }
+
         await Task.WhenAll(dispatch.Items.Select(item => queue.EnqueueAsync(item, ct)));
         if (dispatch.Status is not null && stored.Record.CallbackUrl is not null) await callbacks.PokeAsync(dispatch.CaseId, ct);
         return true;

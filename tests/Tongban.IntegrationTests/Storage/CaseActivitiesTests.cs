@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Tongban.Callbacks;
+using Tongban.Cases;
+using Tongban.IntegrationTests.Infrastructure;
+using Tongban.Storage;
+using Tongban.Workflows;
+using Tongban.Workflows.Steps;
+
+namespace Tongban.IntegrationTests.Storage;
+
+/// <summary>
+/// Activities run at least once: one redelivered after a crash may come after the case has closed. A closed case stays as
+/// it ended: no status moves back, no step is queued again.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class CaseActivitiesTests(AzuriteFixture azurite)
+{
+    private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+
+    [Fact]
+    public async Task A_late_progress_or_dispatch_for_a_closed_case_changes_nothing_and_queues_nothing()
+    {
+        var province = CaseData.NewProvinceCode();
+        await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([province], ct);
+        var store = new CaseStore(azurite.Tables, CaseData.NewProtector(), TimeProvider.System);
+        var command = CaseData.MarriageCommand(province, province, province);
+        var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
+        await store.CreateAsync(record, command, ct);
+        var activities = new CaseActivities(store, new ProvinceWorkQueue(azurite.Queues),
+            new PartnerCallbackOutbox(azurite.Tables, azurite.Queues), NullLogger<CaseActivities>.Instance);
+        var verify = new ProvinceWorkItem(record.CaseId, StepNames.VerifyResident, "partyA", "resident.verify", province, 1);
+        var at = DateTimeOffset.UtcNow;
+
+        await activities.DispatchProvinceStepsAsync(new ProvinceDispatch(record.CaseId, [verify], at, CaseStatus.InProgress), ct);
+        await activities.RecordCaseProgressAsync(new CaseProgress(record.CaseId, CaseStatus.Rejected, Outcome: new CaseOutcome { Reason = "partyB.married" }), ct);
+        var closed = (await store.GetAsync(record.CaseId, ct))!.Record;
+        Assert.True(closed.Closed);
+        Assert.Equal(StepStatus.Skipped, closed.FindStep(verify.StepKey)!.Status);
+
+        // The earlier activities, delivered again after the case closed.
+        await activities.RecordCaseProgressAsync(new CaseProgress(record.CaseId, CaseStatus.InProgress,
+            [new StepChange(verify.StepName, verify.Subject, province, StepStatus.Running, at)]), ct);
+        await activities.DispatchProvinceStepsAsync(new ProvinceDispatch(record.CaseId, [verify with { Round = 2 }], at, CaseStatus.InProgress), ct);
+
+        var after = (await store.GetAsync(record.CaseId, ct))!.Record;
+        Assert.Equal(CaseStatus.Rejected, after.Status);
+        Assert.Equal("partyB.married", after.Outcome!.Reason);
+        Assert.Equal(StepStatus.Skipped, after.FindStep(verify.StepKey)!.Status);
+        Assert.Equal(closed.UpdatedAt, after.UpdatedAt);
+        // Only the first dispatch reached the queue.
+        var queued = (await azurite.Queues.GetQueueClient(StorageNames.ProvinceQueue(province)).PeekMessagesAsync(32, ct)).Value;
+        Assert.Equal([1], queued.Select(m => TongbanJson.Deserialize<ProvinceWorkItem>(m.Body.ToString()).Round));
+    }
+}
