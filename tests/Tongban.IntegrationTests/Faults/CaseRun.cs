@@ -7,7 +7,7 @@ namespace Tongban.IntegrationTests.Faults;
 
 /// <summary>
 /// Drives a fault run's cases: opens each through whichever hub is up (retrying with the same Idempotency-Key), watches
-/// them all in a background loop (playing the officer at AwaitingReview), waits until every case is final, then checks each
+/// them all in a background loop (playing the officer on a waiting review), waits until every case is final, then checks each
 /// case's status and the provinces' side.
 /// </summary>
 public sealed class CaseRun(FaultRig rig, IReadOnlyList<Func<string, PartnerClient>> hubs)
@@ -18,7 +18,7 @@ public sealed class CaseRun(FaultRig rig, IReadOnlyList<Func<string, PartnerClie
     private readonly ConcurrentDictionary<string, string> vouched = new(StringComparer.Ordinal);
     private DateTime? firstOpen;
 
-    /// <summary>While true the officer only watches: marriages stay at AwaitingReview.</summary>
+    /// <summary>While true the officer only watches: marriages wait at their review.</summary>
     public bool OfficerHolds { get; set; }
 
     public IReadOnlyList<PlannedCase> Cases => [.. cases.Values.OrderBy(c => c.Number)];
@@ -44,6 +44,7 @@ public sealed class CaseRun(FaultRig rig, IReadOnlyList<Func<string, PartnerClie
         cases[planned.Number] = planned;
         var body = planned.Body();
         var attempt = 0;
+        var lastAnswer = 0;
         var deadline = DateTime.UtcNow + OpenWithin;
         while (true)
         {
@@ -61,7 +62,9 @@ public sealed class CaseRun(FaultRig rig, IReadOnlyList<Func<string, PartnerClie
                     return;
                 }
 
-                rig.Log($"{planned} open answered {opened.Status}: {opened.Body[..Math.Min(200, opened.Body.Length)]}");
+                // Once per answer in a row: a claim left by a killed request answers 409 for up to half a minute.
+                if (opened.Status != lastAnswer) rig.Log($"{planned} open answered {opened.Status}: {opened.Body[..Math.Min(200, opened.Body.Length)]}");
+                lastAnswer = opened.Status;
                 if (opened.Status is >= 400 and < 500 and not 409 and not 429) throw new InvalidOperationException($"open refused: {opened.Status} {opened.Body}");
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
@@ -88,7 +91,7 @@ public sealed class CaseRun(FaultRig rig, IReadOnlyList<Func<string, PartnerClie
         await Task.WhenAll(opens);
     }
 
-    /// <summary>Polls every open case through the hubs in turn, noting final ones; the officer decides marriages at AwaitingReview as planned.</summary>
+    /// <summary>Polls every open case through the hubs in turn, noting final ones; the officer decides each waiting review as planned.</summary>
     public async Task WatchAsync(CancellationToken ct)
     {
         var turn = 0;
@@ -132,7 +135,11 @@ public sealed class CaseRun(FaultRig rig, IReadOnlyList<Func<string, PartnerClie
                         new { step = "officer-review", decision, officer = "FAULT-OFFICER", reason = "planned by the fault run" }, ct: ct);
                     if (decided.Status == 202) rig.Log($"{planned}: officer decided {decision}");
                 }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
                 }
             }
@@ -165,6 +172,27 @@ public sealed class CaseRun(FaultRig rig, IReadOnlyList<Func<string, PartnerClie
         }
 
         return true;
+    }
+
+    /// <summary>Reads every final case once more: a final status must stay (a late, repeated write must not move it back).</summary>
+    public async Task ConfirmFinalAsync()
+    {
+        var turn = 0;
+        foreach (var planned in Cases.Where(c => c.Final is not null))
+        {
+            string? now;
+            try
+            {
+                var seen = await hubs[turn++ % hubs.Count](planned.Handling).GetAsync($"/api/v1/cases/{planned.CaseId}");
+                now = seen.Status == 200 ? FaultRig.Status(seen.Json) : $"answer {seen.Status}";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                now = $"unreadable ({e.GetType().Name}; {rig.Broken() ?? "the rig runs"})";
+            }
+
+            if (now != FaultRig.Status(planned.Final)) planned.Anomalies.Add($"final {FaultRig.Status(planned.Final)}, later {now}");
+        }
     }
 
     /// <summary>"opened 48 of 50; Completed 20, InProgress 25, AwaitingReview 3": the cases as last seen.</summary>

@@ -74,7 +74,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         await stop.CancelAsync();
         await watch;
 
-        Report("kill", rig, run, clock, $"kills={Kills} inflight={string.Join("/", inFlight)}");
+        await ReportAsync("kill", rig, run, clock, $"kills={Kills} inflight={string.Join("/", inFlight)}");
         Assert.All(inFlight, n => Assert.True(n > 0, "a kill found no case in flight"));
         Assert.True(allFinal);
     }
@@ -117,7 +117,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         await stop.CancelAsync();
         await watch;
 
-        Report("storage", rig, run, clock, "restarts=1");
+        await ReportAsync("storage", rig, run, clock, "restarts=1");
         Assert.True(hub.Running, "the hub process died while storage was down");
         Assert.True(allFinal);
     }
@@ -160,13 +160,14 @@ public sealed class FaultTests(ITestOutputHelper output)
         await stop.CancelAsync();
         await watch;
 
-        Report("two-hubs", rig, run, clock, "hubs=2");
+        await ReportAsync("two-hubs", rig, run, clock, "hubs=2");
         Assert.True(first.Running && second.Running, "a hub process died");
         Assert.True(allFinal);
     }
 
-    private void Report(string test, FaultRig rig, CaseRun run, Stopwatch clock, string faults)
+    private async Task ReportAsync(string test, FaultRig rig, CaseRun run, Stopwatch clock, string faults)
     {
+        await run.ConfirmFinalAsync();
         var (lost, findings) = run.Verify();
         var line = string.Create(CultureInfo.InvariantCulture,
             $"{test}: {run.Figures()} {faults} lost={lost} duplicates={findings.Duplicates} stuck={findings.Stuck} wrong={findings.Wrong} " +
