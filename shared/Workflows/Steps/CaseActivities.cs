@@ -64,7 +64,9 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Cal
         var closed = false;
         var stored = await cases.UpdateAsync(dispatch.CaseId, record =>
         {
-            closed = record.Closed;
+            // A closed case, or a dispatch whose steps have all succeeded since (this activity redelivered late after a
+            // crash), is left as it is: its status must not move back (say, from AwaitingReview to InProgress).
+            closed = record.Closed || dispatch.Items.All(i => record.FindStep(i.StepKey)?.Status == StepStatus.Succeeded);
             if (closed) return false;
             if (dispatch.Status is { } status) record.Status = status;
             foreach (var item in dispatch.Items)
@@ -76,7 +78,7 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Cal
         }, ct);
         if (closed)
         {
-            logger.LogInformation("Case {CaseId} is closed: a late dispatch of {Count} step(s) dropped", dispatch.CaseId, dispatch.Items.Count);
+            logger.LogInformation("Case {CaseId}: a late dispatch of {Count} step(s) dropped (the case closed or the steps succeeded)", dispatch.CaseId, dispatch.Items.Count);
             return true;
         }
 

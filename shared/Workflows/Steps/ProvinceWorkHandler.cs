@@ -29,10 +29,12 @@ public sealed class ProvinceWorkHandler(
             return;
         }
 
-        if (stored.Record.FindStep(item.StepKey)?.Status is StepStatus.Succeeded or StepStatus.Compensated)
+        if (stored.Record.FindStep(item.StepKey)?.Status is StepStatus.Compensated)
         {
-            // A repeated or moved-back message for work already done (or undone): calling again could only redo it.
-            logger.LogInformation("Case {CaseId} step {Step} skipped: already {Status}", item.CaseId, item.StepKey, stored.Record.FindStep(item.StepKey)!.Status);
+            // A repeated or moved-back message for work already undone: calling again would redo it.
+            // (A succeeded step is called again: the province's key makes that harmless, and its answer must reach the
+            // orchestration, which a crash between recording the step and raising the event would otherwise lose.)
+            logger.LogInformation("Case {CaseId} step {Step} skipped: already compensated", item.CaseId, item.StepKey);
             return;
         }
 

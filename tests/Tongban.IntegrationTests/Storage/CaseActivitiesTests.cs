@@ -18,6 +18,31 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
     private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
 
     [Fact]
+    public async Task A_dispatch_delivered_again_after_its_steps_succeeded_does_not_move_the_case_back()
+    {
+        var province = CaseData.NewProvinceCode();
+        await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([province], ct);
+        var store = new CaseStore(azurite.Tables, CaseData.NewProtector(), TimeProvider.System);
+        var command = CaseData.MarriageCommand(province, province, province);
+        var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
+        await store.CreateAsync(record, command, ct);
+        var activities = new CaseActivities(store, new ProvinceWorkQueue(azurite.Queues),
+            new PartnerCallbackOutbox(azurite.Tables, azurite.Queues), NullLogger<CaseActivities>.Instance);
+        var verify = new ProvinceWorkItem(record.CaseId, StepNames.VerifyResident, "partyA", "resident.verify", province, 1);
+        var dispatch = new ProvinceDispatch(record.CaseId, [verify], DateTimeOffset.UtcNow, CaseStatus.InProgress);
+
+        await activities.DispatchProvinceStepsAsync(dispatch, ct);
+        await activities.RecordCaseProgressAsync(new CaseProgress(record.CaseId, CaseStatus.AwaitingReview,
+            [new StepChange(verify.StepName, verify.Subject, province, StepStatus.Succeeded, DateTimeOffset.UtcNow)]), ct);
+        await activities.DispatchProvinceStepsAsync(dispatch, ct);
+
+        var after = (await store.GetAsync(record.CaseId, ct))!.Record;
+        Assert.Equal(CaseStatus.AwaitingReview, after.Status);
+        Assert.Equal(StepStatus.Succeeded, after.FindStep(verify.StepKey)!.Status);
+        Assert.Single((await azurite.Queues.GetQueueClient(StorageNames.ProvinceQueue(province)).PeekMessagesAsync(32, ct)).Value);
+    }
+
+    [Fact]
     public async Task A_late_progress_or_dispatch_for_a_closed_case_changes_nothing_and_queues_nothing()
     {
         var province = CaseData.NewProvinceCode();
