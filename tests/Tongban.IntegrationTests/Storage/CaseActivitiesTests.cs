@@ -17,8 +17,8 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
 {
     private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
 
-    [Fact]
-    public async Task A_dispatch_delivered_again_after_its_steps_succeeded_does_not_move_the_case_back()
+    /// <summary>A stored case at a fresh province, the activities over it, and its first verification step.</summary>
+    private async Task<(string Province, CaseStore Store, CaseRecord Record, CaseActivities Activities, ProvinceWorkItem Verify)> NewCaseAsync()
     {
         var province = CaseData.NewProvinceCode();
         await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([province], ct);
@@ -28,7 +28,13 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
         await store.CreateAsync(record, command, ct);
         var activities = new CaseActivities(store, new ProvinceWorkQueue(azurite.Queues),
             new PartnerCallbackOutbox(azurite.Tables, azurite.Queues), NullLogger<CaseActivities>.Instance);
-        var verify = new ProvinceWorkItem(record.CaseId, StepNames.VerifyResident, "partyA", "resident.verify", province, 1);
+        return (province, store, record, activities, new ProvinceWorkItem(record.CaseId, StepNames.VerifyResident, "partyA", "resident.verify", province, 1));
+    }
+
+    [Fact]
+    public async Task A_dispatch_delivered_again_after_its_steps_succeeded_does_not_move_the_case_back()
+    {
+        var (province, store, record, activities, verify) = await NewCaseAsync();
         var dispatch = new ProvinceDispatch(record.CaseId, [verify], DateTimeOffset.UtcNow, CaseStatus.InProgress);
 
         await activities.DispatchProvinceStepsAsync(dispatch, ct);
@@ -45,15 +51,7 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_late_progress_or_dispatch_for_a_closed_case_changes_nothing_and_queues_nothing()
     {
-        var province = CaseData.NewProvinceCode();
-        await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([province], ct);
-        var store = new CaseStore(azurite.Tables, CaseData.NewProtector(), TimeProvider.System);
-        var command = CaseData.MarriageCommand(province, province, province);
-        var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
-        await store.CreateAsync(record, command, ct);
-        var activities = new CaseActivities(store, new ProvinceWorkQueue(azurite.Queues),
-            new PartnerCallbackOutbox(azurite.Tables, azurite.Queues), NullLogger<CaseActivities>.Instance);
-        var verify = new ProvinceWorkItem(record.CaseId, StepNames.VerifyResident, "partyA", "resident.verify", province, 1);
+        var (province, store, record, activities, verify) = await NewCaseAsync();
         var at = DateTimeOffset.UtcNow;
 
         await activities.DispatchProvinceStepsAsync(new ProvinceDispatch(record.CaseId, [verify], at, CaseStatus.InProgress), ct);
