@@ -48,6 +48,7 @@ public sealed class ProvinceCallbackApi(
         else
         {
             await handler.CompleteSlowWorkAsync(item, callback.Result, ct);
+            await tickets.SettleAsync(code, callback.Ticket, ct);
         }
 
         return Results.NoContent();

@@ -53,8 +53,11 @@ public sealed class SlowWorkPoller(ProvinceRegistry provinces, TicketStore ticke
             }
 
             var item = await tickets.DeliverAsync(ticket.Province, ticket.Ticket, result, ct);
-            if (item is not null) await handler.CompleteSlowWorkAsync(item, result, ct);
-            return item is not null;
+            if (item is null) return false;
+            await handler.CompleteSlowWorkAsync(item, result, ct);
+            // Only now: a crash before this line leaves the ticket to be polled again.
+            await tickets.SettleAsync(ticket.Province, ticket.Ticket, ct);
+            return true;
         }
         catch (Exception e) when (e is ProvinceTransientException or ProvinceDefectException or HttpRequestException)
         {

@@ -12,7 +12,9 @@ public sealed record TicketRecord(string Province, string Ticket, ProvinceWorkIt
 /// Slow work in flight: partition = province, row = the province's ticket. The poller reads only its
 /// province's pending, due rows (a partition query, never a scan of cases). A result that arrives
 /// before the ticket is recorded (an early callback) is kept in the row and picked up when the
-/// dispatcher records the ticket: whichever side comes second completes the step.
+/// dispatcher records the ticket: whichever side comes second completes the step. A ticket stays Pending until its
+/// step is completed (<see cref="SettleAsync"/>): a crash between taking a result and completing the step leaves the
+/// ticket to be polled again, never a result taken and lost.
 /// </summary>
 public sealed class TicketStore(TableServiceClient tables, TimeProvider time)
 {
@@ -41,16 +43,17 @@ public sealed class TicketStore(TableServiceClient tables, TimeProvider time)
             if (existing!.Item is null || existing.Item.Round < item.Round)
             {
                 // An early result is waiting, or the step was re-driven (same hubCaseId, same ticket): the row answers this round now.
-                var update = new TableEntity(province, ticket) { ["Item"] = TongbanJson.Serialize(item) };
-                if (existing.Result is not null) update["State"] = Done;
-                await table.UpdateEntityAsync(update, existing.ETag, TableUpdateMode.Merge, ct);
+                await table.UpdateEntityAsync(new TableEntity(province, ticket) { ["Item"] = TongbanJson.Serialize(item) }, existing.ETag, TableUpdateMode.Merge, ct);
             }
 
             return existing.Result;
         }
     }
 
-    /// <summary>Takes a result; returns the step it completes, or null when the ticket is not yet known (kept for later).</summary>
+    /// <summary>
+    /// Takes a result; returns the step it completes, or null when the ticket is not yet known (kept for later). The ticket
+    /// stays Pending: the caller settles it once the step is completed.
+    /// </summary>
     public async Task<ProvinceWorkItem?> DeliverAsync(string province, string ticket, SlowWorkResult result, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 5; attempt++)
@@ -70,13 +73,17 @@ public sealed class TicketStore(TableServiceClient tables, TimeProvider time)
             }
 
             if (existing.Item is null) return null; // a repeat of an early result
-            await table.UpdateEntityAsync(new TableEntity(province, ticket) { ["State"] = Done, ["Result"] = TongbanJson.Serialize(result) },
+            await table.UpdateEntityAsync(new TableEntity(province, ticket) { ["Result"] = TongbanJson.Serialize(result) },
                 ETag.All, TableUpdateMode.Merge, ct);
             return existing.Item;
         }
 
         throw new InvalidOperationException($"Ticket {ticket} at {province} kept changing.");
     }
+
+    /// <summary>The ticket's step is completed: it is polled no more.</summary>
+    public Task SettleAsync(string province, string ticket, CancellationToken ct) =>
+        table.UpdateEntityAsync(new TableEntity(province, ticket) { ["State"] = Done }, ETag.All, TableUpdateMode.Merge, ct);
 
     /// <summary>Pending tickets of one province whose next poll is due.</summary>
     public async Task<IReadOnlyList<TicketRecord>> DueAsync(string province, int max, CancellationToken ct)

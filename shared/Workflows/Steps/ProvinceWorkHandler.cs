@@ -103,6 +103,7 @@ public sealed class ProvinceWorkHandler(
         if (early is not null && early.State != SlowWorkState.Processing)
         {
             await CompleteSlowWorkAsync(item, early, ct);
+            await tickets.SettleAsync(item.Province, ticket, ct);
         }
     }
 

@@ -1,0 +1,122 @@
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Moq;
+using Tongban.Cases;
+using Tongban.Configuration;
+using Tongban.IntegrationTests.Infrastructure;
+using Tongban.Operations;
+using Tongban.Provinces;
+using Tongban.Storage;
+using Tongban.Workflows;
+using Tongban.Workflows.Steps;
+
+namespace Tongban.IntegrationTests.Storage;
+
+/// <summary>
+/// The ticket poller on Azurite, with a polling province and the orchestration client mocked: a hub that dies between taking a
+/// province's final answer and handing it to the orchestration must not lose the answer.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
+{
+    private const string Scheme = "polling-test";
+    private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+    private readonly ServiceProvider http = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+    private readonly Mock<DurableTaskClient> durable = new("test-hub");
+    private readonly Mock<IProvinceAdapter> province = new();
+    private readonly string code = CaseData.NewProvinceCode();
+
+    public void Dispose() => http.Dispose();
+
+    private (SlowWorkPoller Poller, CaseStore Cases, TicketStore Tickets) Build()
+    {
+        province.SetupGet(p => p.ProvinceCode).Returns(code);
+        province.SetupGet(p => p.SlowWork).Returns(SlowWorkCompletion.Polling);
+        var factory = new Mock<IProvinceAdapterFactory>();
+        factory.SetupGet(f => f.Scheme).Returns(Scheme);
+        factory.Setup(f => f.Create(It.IsAny<ProvinceEndpoint>(), It.IsAny<HttpClient>())).Returns(province.Object);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"Tongban:Provinces:{code}:Scheme"] = Scheme,
+            [$"Tongban:Provinces:{code}:BaseUrl"] = "http://127.0.0.1:9/",
+        }).Build();
+        var registry = new ProvinceRegistry(configuration, [factory.Object], http.GetRequiredService<IHttpClientFactory>());
+        var cases = new CaseStore(azurite.Tables, CaseData.NewProtector(), TimeProvider.System);
+        var tickets = new TicketStore(azurite.Tables, TimeProvider.System);
+        var handler = new ProvinceWorkHandler(cases, tickets, new ProvinceStepInvoker(registry), new ProvinceWorkQueue(azurite.Queues),
+            new ProvinceHealthStore(azurite.Tables, TimeProvider.System, NullLogger<ProvinceHealthStore>.Instance), durable.Object, TimeProvider.System,
+            Microsoft.Extensions.Options.Options.Create(new TongbanOptions()), NullLogger<ProvinceWorkHandler>.Instance);
+        return (new SlowWorkPoller(registry, tickets, handler, NullLogger<SlowWorkPoller>.Instance), cases, tickets);
+    }
+
+    /// <summary>A case whose newborn registration waits on <paramref name="ticket"/> at the test's province.</summary>
+    private async Task<ProvinceWorkItem> WaitingCaseAsync(CaseStore cases, TicketStore tickets, string ticket)
+    {
+        await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([code], ct);
+        var command = CaseData.MarriageCommand(code, code, code);
+        var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
+        await cases.CreateAsync(record, command, ct);
+        var item = new ProvinceWorkItem(record.CaseId, StepNames.RegisterNewborn, null, CanonicalOperations.NewbornRegister, code, 1);
+        await cases.UpdateAsync(record.CaseId, r =>
+        {
+            var step = r.Step(item.StepName, item.Subject, code);
+            (step.Status, step.StartedAt) = (StepStatus.Waiting, DateTimeOffset.UtcNow);
+            return true;
+        }, ct);
+        Assert.Null(await tickets.RegisterAsync(code, ticket, item, ct));
+        return item;
+    }
+
+    private void VerifyRaised(ProvinceWorkItem item, Times times) => durable.Verify(d => d.RaiseEventAsync(item.CaseId,
+        CaseEvents.StepResult(item.StepKey, item.Round), It.Is<object?>(o => o is StepResult && ((StepResult)o).Outcome == StepOutcome.Succeeded),
+        It.IsAny<CancellationToken>()), times);
+
+    [Fact]
+    public async Task A_hub_dying_before_the_answer_reaches_the_orchestration_leaves_the_ticket_to_be_polled_again()
+    {
+        var (poller, cases, tickets) = Build();
+        var item = await WaitingCaseAsync(cases, tickets, "T-" + Guid.NewGuid().ToString("N"));
+        province.Setup(p => p.QueryTicketAsync(It.IsAny<SlowTicket>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(new SlowWorkResult(SlowWorkState.Approved, IdNumber: "330106202601010011", HouseholdNo: "H-1")));
+        // The first hand-over dies with the process (here: throws); the next one goes through.
+        durable.SetupSequence(d => d.RaiseEventAsync(item.CaseId, It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new IOException("the hub died"))
+            .Returns(Task.CompletedTask);
+
+        await Assert.ThrowsAsync<IOException>(() => poller.PollAsync(ct));
+        Assert.Equal(StepStatus.Succeeded, (await cases.GetAsync(item.CaseId, ct))!.Record.FindStep(item.StepKey)!.Status);
+
+        Assert.Equal(1, await poller.PollAsync(ct));
+        VerifyRaised(item, Times.Exactly(2));
+
+        // Handed over: the ticket is settled and never asked about again.
+        Assert.Equal(0, await poller.PollAsync(ct));
+        province.Verify(p => p.QueryTicketAsync(It.IsAny<SlowTicket>(), It.IsAny<CancellationToken>()), Times.Exactly(2));
+    }
+
+    [Fact]
+    public async Task Work_still_processing_is_postponed_and_handed_over_once_final()
+    {
+        var (poller, cases, tickets) = Build();
+        var ticket = "T-" + Guid.NewGuid().ToString("N");
+        var item = await WaitingCaseAsync(cases, tickets, ticket);
+        province.SetupSequence(p => p.QueryTicketAsync(It.IsAny<SlowTicket>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(new SlowWorkResult(SlowWorkState.Processing)))
+            .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(new SlowWorkResult(SlowWorkState.Approved, IdNumber: "330106202601010011", HouseholdNo: "H-1")));
+        durable.Setup(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+
+        Assert.Equal(0, await poller.PollAsync(ct));
+        var postponed = (await tickets.GetAsync(code, ticket, ct))!;
+        Assert.Equal(1, postponed.Polls);
+        Assert.Equal(0, await poller.PollAsync(ct)); // not due yet: the province is not asked
+        province.Verify(p => p.QueryTicketAsync(It.IsAny<SlowTicket>(), It.IsAny<CancellationToken>()), Times.Once());
+
+        await Task.Delay(SlowWorkPoller.NextDelay(0) + TimeSpan.FromMilliseconds(200), ct);
+        Assert.Equal(1, await poller.PollAsync(ct));
+        VerifyRaised(item, Times.Once());
+        var step = (await cases.GetAsync(item.CaseId, ct))!.Record.FindStep(item.StepKey)!;
+        Assert.Equal(StepStatus.Succeeded, step.Status);
+    }
+}
