@@ -138,23 +138,37 @@ public sealed class CaseApi(
         var owner = stored.Record.FindStep(decision.Step)?.Province ?? stored.Record.HandlingProvince;
         if (owner != partner) return Problems.Forbidden("Only the province that owns this step may decide it.");
 
+        // The step is marked before the decision is raised, so two different decisions never both reach the orchestration. A
+        // crash in between would leave the step marked and the decision unsent: the same decision asked again (what a partner
+        // does after a lost answer) is raised again, as long as the orchestration has not moved the step on.
+        var wire = decision.Decision == OfficerDecision.Approve ? "approve" : "reject";
+        var received = DecisionReceived(wire, decision.Officer);
         var accepted = false;
         var updated = await cases.UpdateAsync(caseId, record =>
         {
             var step = record.FindStep(decision.Step);
-            if (step is null || step.Status != StepStatus.Waiting || record.Status.IsFinal()) return false;
+            if (step is null || record.Status.IsFinal()) return false;
+            if (step.Status == StepStatus.Running && step.Detail == received)
+            {
+                accepted = true;
+                return false;
+            }
+
+            if (step.Status != StepStatus.Waiting) return false;
             step.Status = StepStatus.Running;
-            step.Detail = $"decision received from {decision.Officer}";
+            step.Detail = received;
             accepted = true;
             return true;
         }, ct);
         if (!accepted) return Problems.Conflict($"Step {decision.Step} is not waiting for a decision.");
 
-        var wire = decision.Decision == OfficerDecision.Approve ? "approve" : "reject";
         await durable.RaiseEventAsync(caseId, CaseEvents.Decision(decision.Step), new OfficerDecisionEvent(wire, decision.Officer, decision.Reason), ct);
         logger.LogInformation("Case {CaseId} step {Step} decided {Decision}", caseId, decision.Step, wire);
         return CaseResult(updated.Record, StatusCodes.Status202Accepted);
     }
+
+    /// <summary>What a review step shows between taking a decision and the orchestration acting on it.</summary>
+    public static string DecisionReceived(string decision, string officer) => $"decision {decision} received from {officer}";
 
     public async Task<IResult> WithdrawAsync(HttpRequest request, string caseId)
     {

@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Tongban.Api;
+using Tongban.Cases;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
 using static Tongban.IntegrationTests.Infrastructure.Marriages;
@@ -113,6 +116,36 @@ public sealed class MarriageEndToEndTests(HubFixture hub)
         Assert.Equal("Rejected", done["status"]!.ToString());
         Assert.Equal("review-rejected: parties did not appear", done["outcome"]!["reason"]!.ToString());
         Assert.DoesNotContain(done["steps"]!.AsArray(), s => s!["name"]!.ToString() == "register-marriage");
+    }
+
+    [Fact]
+    public async Task A_decision_whose_answer_was_lost_is_taken_again_and_a_different_one_is_refused()
+    {
+        var zhejiang = hub.Partner("330000");
+        var caseId = (await zhejiang.PostAsync("/api/v1/cases", Body("330000", "330106", ZjMan2, ShWoman4), Key()))["caseId"]!;
+        await HubFixture.WaitForStatusAsync(zhejiang, caseId, "AwaitingReview");
+
+        // What a hub killed mid-request leaves: the decision taken on the step, never raised to the orchestration.
+        await hub.Hub.Services.GetRequiredService<CaseStore>().UpdateAsync(caseId, record =>
+        {
+            var review = record.FindStep("officer-review")!;
+            (review.Status, review.Detail) = (StepStatus.Running, CaseApi.DecisionReceived("reject", "ZJ-OFFICER-7"));
+            return true;
+        }, CancellationToken.None);
+
+        var other = await zhejiang.PostAsync($"/api/v1/cases/{caseId}/decisions",
+            new { step = "officer-review", decision = "approve", officer = "ZJ-OFFICER-7" });
+        Assert.Equal(409, other.Status);
+        var byOtherOfficer = await zhejiang.PostAsync($"/api/v1/cases/{caseId}/decisions",
+            new { step = "officer-review", decision = "reject", officer = "ZJ-OFFICER-8", reason = "parties did not appear" });
+        Assert.Equal(409, byOtherOfficer.Status);
+
+        var repeated = await zhejiang.PostAsync($"/api/v1/cases/{caseId}/decisions",
+            new { step = "officer-review", decision = "reject", officer = "ZJ-OFFICER-7", reason = "parties did not appear" });
+        Assert.Equal(202, repeated.Status);
+        var done = await HubFixture.WaitForStatusAsync(zhejiang, caseId, "Rejected", "Completed");
+        Assert.Equal("review-rejected: parties did not appear", done["outcome"]!["reason"]!.ToString());
+        Assert.Null(hub.Sandbox.State.MarriageForCase("330000", caseId));
     }
 
     [Fact]

@@ -123,7 +123,10 @@ public sealed class CaseRun(FaultRig rig, IReadOnlyList<Func<string, PartnerClie
                     }
 
                     // The officer decides a review step that waits (the contract's condition); the case should say AwaitingReview then.
-                    var review = node["steps"]!.AsArray().FirstOrDefault(s => s!["name"]!.ToString() == "officer-review" && s["status"]!.ToString() == "Waiting");
+                    // A decision whose answer was lost (the hub died mid-request) is sent again, as a partner would, while the
+                    // step shows it received but not yet acted on.
+                    var review = node["steps"]!.AsArray().FirstOrDefault(s => s!["name"]!.ToString() == "officer-review"
+                        && (s["status"]!.ToString() == "Waiting" || (s["status"]!.ToString() == "Running" && !planned.DecisionAnswered)));
                     if (review is null || OfficerHolds || planned.OfficerDecision is not { } decision) continue;
                     if (status != "AwaitingReview" && planned.Anomalies.Count == 0)
                     {
@@ -133,6 +136,7 @@ public sealed class CaseRun(FaultRig rig, IReadOnlyList<Func<string, PartnerClie
 
                     var decided = await partner.PostAsync($"/api/v1/cases/{planned.CaseId}/decisions",
                         new { step = "officer-review", decision, officer = "FAULT-OFFICER", reason = "planned by the fault run" }, ct: ct);
+                    planned.DecisionAnswered = decided.Status is 202 or 409;
                     if (decided.Status == 202) rig.Log($"{planned}: officer decided {decision}");
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -218,9 +222,9 @@ public sealed class CaseRun(FaultRig rig, IReadOnlyList<Func<string, PartnerClie
             if (planned.CaseId is null || planned.Final is null)
             {
                 lost++;
-                var steps = planned.LastSeen?["steps"]?.AsArray().Where(s => s!["status"]?.ToString() != "Succeeded")
+                var steps = planned.LastSeen?["steps"]?.AsArray()
                     .Select(s => $"{s!["name"]}|{s["subject"]}|{s["province"]}|{s["status"]}|attempts {s["attempts"]}");
-                findings.Problems.Add($"{planned}: not final (lost); last seen {planned.LastSeen?["status"]}, open steps: {string.Join("; ", steps ?? [])}");
+                findings.Problems.Add($"{planned}: not final (lost); last seen {planned.LastSeen?["status"]} (updated {planned.LastSeen?["updatedAt"]}), steps: {string.Join("; ", steps ?? [])}");
                 continue;
             }
 

@@ -30,6 +30,9 @@ public abstract class PlannedCase
 
     public string Key { get; } = Marriages.Key();
 
+    /// <summary>The hub answered the officer's decision (202 or 409); until then a decision cut off by a fault is sent again.</summary>
+    public bool DecisionAnswered { get; set; }
+
     public string? CaseId { get; set; }
 
     public JsonNode? Final { get; set; }
