@@ -11,6 +11,8 @@ namespace Tongban.Workflows.Newborn;
 /// hukou province: verify the birth certificate (birth province) and the parent (in parallel), mark the
 /// certificate used (its release registered first as the compensation), then newborn.register, slow
 /// work that a police officer approves or refuses. Refused, failed or withdrawn: the certificate is released.
+/// A certificate verified as used is rejected only when birth.mark-used refuses this case: the province's mark is
+/// keyed by hubCaseId, so a certificate this case already holds (from a delivery repeated after a crash) goes on.
 /// </summary>
 public static class NewbornRegistrationWorkflow
 {
@@ -32,7 +34,8 @@ public static class NewbornRegistrationWorkflow
         };
         var verifying = steps.RunAsync(checks, CaseStatus.InProgress, decides: CaseWorkflow.Refuses(Assess));
         if (await Task.WhenAny(verifying, flow.Withdrawal) == flow.Withdrawal) return await flow.WithdrawAsync();
-        var problem = CaseWorkflow.FirstProblem(checks, await verifying, Assess, out var failed);
+        var verified = await verifying;
+        var problem = CaseWorkflow.FirstProblem(checks, verified, Assess, out var failed);
         if (problem is not null) return await flow.FinishAsync(failed ? CaseStatus.Failed : CaseStatus.Rejected, problem);
 
         // 2. Hold the certificate for this case; its release is registered before the step it undoes.
@@ -43,7 +46,9 @@ public static class NewbornRegistrationWorkflow
         if (mark.Outcome is StepOutcome.Refused or StepOutcome.NoRecord)
         {
             // Held by another case: nothing of ours is marked, so nothing to release.
-            return await flow.FinishAsync(CaseStatus.Rejected, $"birth-certificate.held: {mark.Reason}");
+            return await flow.FinishAsync(CaseStatus.Rejected, verified[0].Get("used") == "true"
+                ? $"birth-certificate.used: the certificate was used by another registration ({mark.Reason})"
+                : $"birth-certificate.held: {mark.Reason}");
         }
 
         if (mark.Outcome == StepOutcome.Failed)
@@ -92,7 +97,8 @@ public static class NewbornRegistrationWorkflow
             StepOutcome.Refused => $"birth-certificate.refused: {result.Reason}",
             _ when result.Get("valid") != "true" => "birth-certificate.invalid: the certificate does not match the child's name and the mother",
             _ when result.Get("matchesChild") != "true" => "birth-certificate.mismatch: the certificate's birth date or sex differs from the request",
-            _ when result.Get("used") == "true" => "birth-certificate.used: the certificate was used by another registration",
+            // A used certificate is not refused here: birth.verify does not say by whom, and an earlier run of this very case
+            // (a step delivered again after a crash) may be the holder. birth.mark-used, keyed by hubCaseId, decides.
             _ => null,
         };
     }

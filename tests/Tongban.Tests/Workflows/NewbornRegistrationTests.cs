@@ -63,7 +63,6 @@ public class NewbornRegistrationTests(WorkflowTestHost host) : IClassFixture<Wor
     [Theory]
     [InlineData("false", "true", "false", "birth-certificate.invalid")]
     [InlineData("true", "false", "false", "birth-certificate.mismatch")]
-    [InlineData("true", "true", "true", "birth-certificate.used")]
     public async Task Rejects_a_bad_certificate_before_anything_is_marked(string valid, string matchesChild, string used, string reason)
     {
         var caseId = NewbornCaseId("certificate");
@@ -105,6 +104,37 @@ public class NewbornRegistrationTests(WorkflowTestHost host) : IClassFixture<Wor
         Assert.Equal(CaseStatus.Rejected, status);
         Assert.StartsWith(reason, why, StringComparison.Ordinal);
         AssertNothingMarked(caseId);
+    }
+
+    [Fact]
+    public async Task A_certificate_verified_as_used_is_rejected_when_marking_it_for_this_case_is_refused()
+    {
+        var caseId = NewbornCaseId("used");
+        host.Provinces.On(caseId, Ops.BirthVerify, null, 1, FakeProvinces.Ok(("valid", "true"), ("matchesChild", "true"), ("used", "true")));
+        host.Provinces.On(caseId, Ops.BirthMarkUsed, null, 1, new StepResult(StepOutcome.Refused, "held by case nb-other"));
+        await host.StartAsync(Newborn(caseId));
+
+        var (status, why) = await RunToEndAsync(caseId);
+        Assert.Equal(CaseStatus.Rejected, status);
+        Assert.Equal("birth-certificate.used: the certificate was used by another registration (held by case nb-other)", why);
+        Assert.Empty(Dispatched(caseId, Ops.BirthRelease));
+        Assert.Empty(Dispatched(caseId, Ops.NewbornRegister));
+        Assert.Equal([Verified, "dispatch birth.mark-used/#1", "progress Rejected outcome"], host.Recorder.Trace(caseId));
+    }
+
+    [Fact]
+    public async Task A_certificate_verified_as_used_by_this_very_case_goes_on_to_registration()
+    {
+        // A verification delivered again after a crash sees the mark this case already made; the mark, keyed by hubCaseId, is acknowledged again.
+        var caseId = NewbornCaseId("own-mark");
+        host.Provinces.On(caseId, Ops.BirthVerify, null, 1, FakeProvinces.Ok(("valid", "true"), ("matchesChild", "true"), ("used", "true")));
+        await host.StartAsync(Newborn(caseId));
+
+        var (status, _) = await RunToEndAsync(caseId);
+        Assert.Equal(CaseStatus.Completed, status);
+        Assert.Single(Dispatched(caseId, Ops.BirthMarkUsed));
+        Assert.Single(Dispatched(caseId, Ops.NewbornRegister));
+        Assert.Empty(Dispatched(caseId, Ops.BirthRelease));
     }
 
     [Fact]
