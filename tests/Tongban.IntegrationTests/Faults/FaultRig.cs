@@ -140,6 +140,35 @@ public sealed class FaultRig : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// What the Durable engine holds for one instance: its instance row, its history (event types in order) and the control
+    /// messages still queued for it. Printed for a lost case, so a run shows where the engine left it.
+    /// </summary>
+    public async Task<string> EngineTraceAsync(string instanceId)
+    {
+        var tables = new Azure.Data.Tables.TableServiceClient(Azurite.ConnectionString);
+        var instance = await tables.GetTableClient(TaskHub + "Instances").GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(instanceId, "");
+        var status = instance.HasValue ? instance.Value!.GetString("RuntimeStatus") ?? "?" : "no instance row";
+        var events = new List<string>();
+        await foreach (var row in tables.GetTableClient(TaskHub + "History").QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == instanceId))
+        {
+            if (row.GetString("EventType") is { } type) events.Add($"{type}#{row.GetInt32("EventId") ?? row.GetInt32("TaskScheduledId") ?? -1}");
+        }
+
+        var queued = new List<string>();
+        var queues = new Azure.Storage.Queues.QueueServiceClient(Azurite.ConnectionString);
+        await foreach (var queue in queues.GetQueuesAsync(prefix: TaskHub.ToLowerInvariant() + "-control-"))
+        {
+            foreach (var message in (await queues.GetQueueClient(queue.Name).PeekMessagesAsync(32)).Value)
+            {
+                var body = message.Body.ToString();
+                if (body.Contains(instanceId, StringComparison.Ordinal)) queued.Add($"{queue.Name[^2..]}:{body[..Math.Min(120, body.Length)]}");
+            }
+        }
+
+        return $"engine: {status}; history {events.Count} [{string.Join(" ", events.TakeLast(12))}]; control messages {queued.Count} {string.Join(" | ", queued)}";
+    }
+
     /// <summary>Starts Azurite again (after <see cref="AzuriteLauncher.Kill"/>) on the same ports and data folder.</summary>
     public async Task StartStorageAgainAsync()
     {

@@ -178,6 +178,11 @@ public sealed class FaultTests(ITestOutputHelper output)
         // dotnet test shows a passing test's output only at detailed verbosity: eng/test.sh names a file and prints it.
         if (System.Environment.GetEnvironmentVariable("TONGBAN_FAULT_REPORT") is { Length: > 0 } report) File.AppendAllText(report, line + "\n");
         foreach (var problem in findings.Problems) rig.Log("PROBLEM: " + problem);
+        foreach (var planned in run.Cases.Where(c => c.CaseId is not null && c.Final is null))
+        {
+            rig.Log($"ENGINE {planned.CaseId}: {await rig.EngineTraceAsync(planned.CaseId!)}");
+        }
+
         Assert.Equal(0, lost);
         Assert.Equal(0, findings.Duplicates);
         Assert.Equal(0, findings.Stuck);
