@@ -59,7 +59,7 @@ public sealed class SlowWorkPoller(ProvinceRegistry provinces, TicketStore ticke
             await tickets.SettleAsync(ticket.Province, ticket.Ticket, ct);
             return true;
         }
-        catch (Exception e) when (e is ProvinceTransientException or ProvinceDefectException or HttpRequestException)
+        catch (Exception e) when (e is ProvinceTransientException or ProvinceDefectException or HttpRequestException or OrchestrationNotStartedException)
         {
             logger.LogWarning("Ticket poll at {Province} failed: {Error}; trying later", ticket.Province, e.Message);
             await tickets.PostponeAsync(ticket, NextDelay(ticket.Polls), ct);

@@ -68,7 +68,7 @@ public sealed class ProvinceWorkHandler(
             return;
         }
 
-        await CompleteAsync(item, result, (int)dequeueCount, ct);
+        if (!await CompleteAsync(item, result, (int)dequeueCount, ct)) await WaitForOrchestrationAsync(item, ct);
     }
 
     public async Task HandlePoisonAsync(string message, CancellationToken ct)
@@ -77,14 +77,18 @@ public sealed class ProvinceWorkHandler(
         logger.LogWarning("Case {CaseId} step {Step} at {Province}: retries exhausted", item.CaseId, item.StepKey, item.Province);
         var result = new StepResult(StepOutcome.Failed, $"{item.Province} kept failing; queue retries exhausted", Transient: true);
         // Every delivery the queue made before giving up was an attempt at the province.
-        await CompleteAsync(item, result, attemptsThisRound: options.Value.MaxDequeueCount, ct);
+        if (!await CompleteAsync(item, result, attemptsThisRound: options.Value.MaxDequeueCount, ct)) await WaitForOrchestrationAsync(item, ct);
     }
 
     /// <summary>Slow work has ended (a poll or a callback): complete the step it belongs to.</summary>
     public async Task CompleteSlowWorkAsync(ProvinceWorkItem item, SlowWorkResult result, CancellationToken ct)
     {
         logger.LogInformation("Case {CaseId} step {Step} at {Province}: slow work {State}", item.CaseId, item.StepKey, item.Province, result.State);
-        await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(result), attemptsThisRound: 0, ct);
+        if (!await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(result), attemptsThisRound: 0, ct))
+        {
+            // The poller polls the ticket again, the province sends its callback again (it got no 204).
+            throw new OrchestrationNotStartedException(item.CaseId);
+        }
     }
 
     private async Task WaitForSlowWorkAsync(ProvinceWorkItem item, string ticket, int attempts, CancellationToken ct)
@@ -107,7 +111,26 @@ public sealed class ProvinceWorkHandler(
         }
     }
 
-    private async Task CompleteAsync(ProvinceWorkItem item, StepResult result, int attemptsThisRound, CancellationToken ct)
+    /// <summary>
+    /// The step's message goes back on the queue for a few seconds, without counting as a delivery: its answer waits until
+    /// the orchestration has started. (Calling the province again is harmless: every call is repeat-safe.)
+    /// </summary>
+    private async Task WaitForOrchestrationAsync(ProvinceWorkItem item, CancellationToken ct)
+    {
+        logger.LogWarning("Case {CaseId} step {Step}: the orchestration has not started yet; the answer waits {Delay}", item.CaseId, item.StepKey, NotStartedDelay);
+        await queue.EnqueueAsync(item, ct, NotStartedDelay);
+    }
+
+    /// <summary>How long a step's answer waits for an orchestration that has not started (the engine redelivers a start within its queue visibility).</summary>
+    public static readonly TimeSpan NotStartedDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Records the step and raises its result; false, with nothing raised, when the orchestration has not started. The engine
+    /// (DTFx Azure Storage) discards an event for an instance with no history yet ("No such instance"): a hub killed after
+    /// an orchestration's first activity ran, but before the engine saved that first step, leaves its start message hidden
+    /// until the queue's visibility timeout, and the steps' answers raised meanwhile would be lost.
+    /// </summary>
+    private async Task<bool> CompleteAsync(ProvinceWorkItem item, StepResult result, int attemptsThisRound, CancellationToken ct)
     {
         var status = result.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Failed;
         try
@@ -123,9 +146,16 @@ public sealed class ProvinceWorkHandler(
         }
         catch (CaseNotFoundException)
         {
-            return;
+            return true;
         }
 
+        var instance = await durable.GetInstanceAsync(item.CaseId, getInputsAndOutputs: false, ct);
+        if (instance is null || instance.RuntimeStatus == OrchestrationRuntimeStatus.Pending) return false;
         await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), result, ct);
+        return true;
     }
 }
+
+/// <summary>A step's answer came before its orchestration started: try again later.</summary>
+public sealed class OrchestrationNotStartedException(string caseId)
+    : Exception($"The orchestration of case {caseId} has not started yet; its step's answer waits.");

@@ -52,6 +52,8 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
     {
         durable.Setup(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
             .Returns(Task.CompletedTask);
+        durable.Setup(d => d.GetInstanceAsync(It.IsAny<string>(), false, It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, bool _, CancellationToken _) => new OrchestrationMetadata("MarriageRegistration", id) { RuntimeStatus = OrchestrationRuntimeStatus.Running });
         await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([province], CancellationToken.None);
     }
 

@@ -15,8 +15,9 @@ using Tongban.Workflows.Steps;
 namespace Tongban.IntegrationTests.Storage;
 
 /// <summary>
-/// The ticket poller on Azurite, with a polling province and the orchestration client mocked: a hub that dies between taking a
-/// province's final answer and handing it to the orchestration must not lose the answer.
+/// Handing province answers to the orchestration, on Azurite with a polling province and the orchestration client mocked: a
+/// hub that dies between taking an answer and handing it over must not lose it, and an answer that comes before its
+/// orchestration has started waits instead of being raised into the engine's "No such instance" discard.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
@@ -30,8 +31,12 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
 
     public void Dispose() => http.Dispose();
 
-    private (SlowWorkPoller Poller, CaseStore Cases, TicketStore Tickets) Build()
+    private OrchestrationRuntimeStatus engineStatus = OrchestrationRuntimeStatus.Running;
+
+    private (SlowWorkPoller Poller, CaseStore Cases, TicketStore Tickets, ProvinceWorkHandler Handler) Build()
     {
+        durable.Setup(d => d.GetInstanceAsync(It.IsAny<string>(), false, It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, bool _, CancellationToken _) => new OrchestrationMetadata(WorkflowNames.OrchestratorFor(CaseTypeNames.Marriage), id) { RuntimeStatus = engineStatus });
         province.SetupGet(p => p.ProvinceCode).Returns(code);
         province.SetupGet(p => p.SlowWork).Returns(SlowWorkCompletion.Polling);
         var factory = new Mock<IProvinceAdapterFactory>();
@@ -48,7 +53,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         var handler = new ProvinceWorkHandler(cases, tickets, new ProvinceStepInvoker(registry), new ProvinceWorkQueue(azurite.Queues),
             new ProvinceHealthStore(azurite.Tables, TimeProvider.System, NullLogger<ProvinceHealthStore>.Instance), durable.Object, TimeProvider.System,
             Microsoft.Extensions.Options.Options.Create(new TongbanOptions()), NullLogger<ProvinceWorkHandler>.Instance);
-        return (new SlowWorkPoller(registry, tickets, handler, NullLogger<SlowWorkPoller>.Instance), cases, tickets);
+        return (new SlowWorkPoller(registry, tickets, handler, NullLogger<SlowWorkPoller>.Instance), cases, tickets, handler);
     }
 
     /// <summary>A case whose newborn registration waits on <paramref name="ticket"/> at the test's province.</summary>
@@ -76,7 +81,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task A_hub_dying_before_the_answer_reaches_the_orchestration_leaves_the_ticket_to_be_polled_again()
     {
-        var (poller, cases, tickets) = Build();
+        var (poller, cases, tickets, _) = Build();
         var item = await WaitingCaseAsync(cases, tickets, "T-" + Guid.NewGuid().ToString("N"));
         province.Setup(p => p.QueryTicketAsync(It.IsAny<SlowTicket>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(new SlowWorkResult(SlowWorkState.Approved, IdNumber: "330106202601010011", HouseholdNo: "H-1")));
@@ -99,7 +104,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task Work_still_processing_is_postponed_and_handed_over_once_final()
     {
-        var (poller, cases, tickets) = Build();
+        var (poller, cases, tickets, _) = Build();
         var ticket = "T-" + Guid.NewGuid().ToString("N");
         var item = await WaitingCaseAsync(cases, tickets, ticket);
         province.SetupSequence(p => p.QueryTicketAsync(It.IsAny<SlowTicket>(), It.IsAny<CancellationToken>()))
@@ -118,5 +123,58 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         VerifyRaised(item, Times.Once());
         var step = (await cases.GetAsync(item.CaseId, ct))!.Record.FindStep(item.StepKey)!;
         Assert.Equal(StepStatus.Succeeded, step.Status);
+    }
+
+    [Fact]
+    public async Task A_polled_answer_for_an_orchestration_not_yet_started_waits_with_its_ticket_pending()
+    {
+        var (poller, cases, tickets, _) = Build();
+        var ticket = "T-" + Guid.NewGuid().ToString("N");
+        var item = await WaitingCaseAsync(cases, tickets, ticket);
+        province.Setup(p => p.QueryTicketAsync(It.IsAny<SlowTicket>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(new SlowWorkResult(SlowWorkState.Approved, IdNumber: "330106202601010011", HouseholdNo: "H-1")));
+        durable.Setup(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        engineStatus = OrchestrationRuntimeStatus.Pending;
+
+        Assert.Equal(0, await poller.PollAsync(ct));
+        VerifyRaised(item, Times.Never());
+        Assert.Equal(1, (await tickets.GetAsync(code, ticket, ct))!.Polls);
+
+        engineStatus = OrchestrationRuntimeStatus.Running;
+        await Task.Delay(SlowWorkPoller.NextDelay(0) + TimeSpan.FromMilliseconds(200), ct);
+        Assert.Equal(1, await poller.PollAsync(ct));
+        VerifyRaised(item, Times.Once());
+    }
+
+    [Fact]
+    public async Task A_queued_answer_for_an_orchestration_not_yet_started_goes_back_on_the_queue_without_using_a_delivery()
+    {
+        var (_, cases, tickets, handler) = Build();
+        var waiting = await WaitingCaseAsync(cases, tickets, "T-" + Guid.NewGuid().ToString("N"));
+        var item = waiting with { StepName = StepNames.VerifyResident, Subject = "partyA", Operation = CanonicalOperations.ResidentVerify };
+        province.Setup(p => p.VerifyResidentAsync(It.IsAny<Person>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(ProvinceAnswer<ResidentVerification>.Ok(new ResidentVerification(true, code, ResidentStatus.Normal)));
+        durable.Setup(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        engineStatus = OrchestrationRuntimeStatus.Pending;
+        var message = TongbanJson.Serialize(item);
+        var sent = DateTimeOffset.UtcNow;
+
+        await handler.HandleAsync(message, dequeueCount: 1, ct);
+
+        durable.Verify(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Never());
+        Assert.Equal(StepStatus.Succeeded, (await cases.GetAsync(item.CaseId, ct))!.Record.FindStep(item.StepKey)!.Status);
+        var queue = azurite.Queues.GetQueueClient(StorageNames.ProvinceQueue(code));
+        Assert.Empty((await queue.PeekMessagesAsync(32, ct)).Value); // hidden for a while
+        Azure.Storage.Queues.Models.QueueMessage? back = null;
+        await Eventually.UntilAsync(async () => (back = (await queue.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(30), ct)).Value.SingleOrDefault()) is not null,
+            TimeSpan.FromSeconds(15), "the step's message to come back");
+        Assert.Equal(message, back!.Body.ToString());
+        Assert.Equal(1, back.DequeueCount);
+        Assert.True(DateTimeOffset.UtcNow - sent >= ProvinceWorkHandler.NotStartedDelay - TimeSpan.FromMilliseconds(500));
+
+        // Delivered again once the orchestration runs: the answer is raised.
+        engineStatus = OrchestrationRuntimeStatus.Running;
+        await handler.HandleAsync(back.Body.ToString(), back.DequeueCount, ct);
+        durable.Verify(d => d.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Once());
     }
 }
