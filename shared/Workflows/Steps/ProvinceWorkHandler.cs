@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -112,6 +113,23 @@ public sealed class ProvinceWorkHandler(
     }
 
     /// <summary>
+    /// Whether the case's orchestration has saved its start (its instance is past Pending). Once it has, it stays so: this
+    /// process remembers it (one read per case, not per step), forgetting all at <see cref="StartedMemory"/> cases.
+    /// </summary>
+    private async Task<bool> HasStartedAsync(string caseId, CancellationToken ct)
+    {
+        if (started.ContainsKey(caseId)) return true;
+        var instance = await durable.GetInstanceAsync(caseId, getInputsAndOutputs: false, ct);
+        if (instance is null || instance.RuntimeStatus == OrchestrationRuntimeStatus.Pending) return false;
+        if (started.Count >= StartedMemory) started.Clear();
+        started.TryAdd(caseId, 0);
+        return true;
+    }
+
+    private const int StartedMemory = 10_000;
+    private readonly ConcurrentDictionary<string, byte> started = new(StringComparer.Ordinal);
+
+    /// <summary>
     /// The step's message goes back on the queue for a few seconds, without counting as a delivery: its answer waits until
     /// the orchestration has started. (Calling the province again is harmless: every call is repeat-safe.)
     /// </summary>
@@ -149,8 +167,7 @@ public sealed class ProvinceWorkHandler(
             return true;
         }
 
-        var instance = await durable.GetInstanceAsync(item.CaseId, getInputsAndOutputs: false, ct);
-        if (instance is null || instance.RuntimeStatus == OrchestrationRuntimeStatus.Pending) return false;
+        if (!await HasStartedAsync(item.CaseId, ct)) return false;
         await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), result, ct);
         return true;
     }

@@ -176,5 +176,11 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         engineStatus = OrchestrationRuntimeStatus.Running;
         await handler.HandleAsync(back.Body.ToString(), back.DequeueCount, ct);
         durable.Verify(d => d.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Once());
+
+        // Started stays started: the case's next answers are raised without asking the engine again.
+        var partyB = item with { Subject = "partyB" };
+        await handler.HandleAsync(TongbanJson.Serialize(partyB), dequeueCount: 1, ct);
+        durable.Verify(d => d.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(partyB.StepKey, partyB.Round), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Once());
+        durable.Verify(d => d.GetInstanceAsync(item.CaseId, false, It.IsAny<CancellationToken>()), Times.Exactly(2));
     }
 }
