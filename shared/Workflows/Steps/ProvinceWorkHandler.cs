@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Azure;
+using Azure.Data.Tables;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,7 +19,7 @@ namespace Tongban.Workflows.Steps;
 /// ticket and leaves the step Waiting; the poller or the province's callback completes it.
 /// </summary>
 public sealed class ProvinceWorkHandler(
-    CaseStore cases, TicketStore tickets, ProvinceStepInvoker invoker, ProvinceWorkQueue queue, ProvinceHealthStore health, DurableTaskClient durable, TimeProvider time,
+    CaseStore cases, TicketStore tickets, TableServiceClient tables, ProvinceStepInvoker invoker, ProvinceWorkQueue queue, ProvinceHealthStore health, DurableTaskClient durable, TimeProvider time,
     IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger) : IQueueMessageHandler
 {
     public async Task HandleAsync(string message, long dequeueCount, CancellationToken ct)
@@ -113,17 +115,37 @@ public sealed class ProvinceWorkHandler(
     }
 
     /// <summary>
-    /// Whether the case's orchestration has saved its start (its instance is past Pending). Once it has, it stays so: this
-    /// process remembers it (one read per case, not per step), forgetting all at <see cref="StartedMemory"/> cases.
+    /// Whether the case's orchestration has saved its start. Once it has, it stays so: this process remembers it (one read
+    /// per case, not per step), forgetting all at <see cref="StartedMemory"/> cases.
     /// </summary>
     private async Task<bool> HasStartedAsync(string caseId, CancellationToken ct)
     {
         if (started.ContainsKey(caseId)) return true;
         var instance = await durable.GetInstanceAsync(caseId, getInputsAndOutputs: false, ct);
-        if (instance is null || instance.RuntimeStatus == OrchestrationRuntimeStatus.Pending) return false;
+        if (instance is null) return false;
+        // Pending: not started, or started by a hub that died between saving the start to the history and to the instance
+        // row, which then says Pending until the orchestration ends (DTFx Azure Storage sets Running only in the episode
+        // that saves the start). Only the history tells, and the client API does not read it: its table does.
+        if (instance.RuntimeStatus == OrchestrationRuntimeStatus.Pending && !await HistoryHasStartAsync(caseId, ct)) return false;
         if (started.Count >= StartedMemory) started.Clear();
         started.TryAdd(caseId, 0);
         return true;
+    }
+
+    /// <summary>Whether the engine's history table (<c>{TaskHub}History</c>, partition = instance) holds the instance's start.</summary>
+    private async Task<bool> HistoryHasStartAsync(string instanceId, CancellationToken ct)
+    {
+        var history = tables.GetTableClient(options.Value.TaskHub + "History");
+        try
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {instanceId} and EventType eq {"ExecutionStarted"}");
+            await foreach (var _ in history.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: ct)) return true;
+            return false;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false; // no history table yet: nothing has started
+        }
     }
 
     private const int StartedMemory = 10_000;

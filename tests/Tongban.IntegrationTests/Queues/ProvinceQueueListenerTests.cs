@@ -75,7 +75,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
             [$"Tongban:Provinces:{province}:appSecret"] = "test-secret",
         }).Build();
         var registry = new ProvinceRegistry(configuration, [new ZhejiangAdapterFactory()], http.GetRequiredService<IHttpClientFactory>());
-        return new ProvinceWorkHandler(Cases, new TicketStore(azurite.Tables, TimeProvider.System), new ProvinceStepInvoker(registry), new ProvinceWorkQueue(azurite.Queues),
+        return new ProvinceWorkHandler(Cases, new TicketStore(azurite.Tables, TimeProvider.System), azurite.Tables, new ProvinceStepInvoker(registry), new ProvinceWorkQueue(azurite.Queues),
             new ProvinceHealthStore(azurite.Tables, TimeProvider.System, NullLogger<ProvinceHealthStore>.Instance), durable.Object, TimeProvider.System,
             Microsoft.Extensions.Options.Options.Create(new Configuration.TongbanOptions { MaxDequeueCount = settings.MaxDequeueCount }), NullLogger<ProvinceWorkHandler>.Instance);
     }

@@ -50,7 +50,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         var registry = new ProvinceRegistry(configuration, [factory.Object], http.GetRequiredService<IHttpClientFactory>());
         var cases = new CaseStore(azurite.Tables, CaseData.NewProtector(), TimeProvider.System);
         var tickets = new TicketStore(azurite.Tables, TimeProvider.System);
-        var handler = new ProvinceWorkHandler(cases, tickets, new ProvinceStepInvoker(registry), new ProvinceWorkQueue(azurite.Queues),
+        var handler = new ProvinceWorkHandler(cases, tickets, azurite.Tables, new ProvinceStepInvoker(registry), new ProvinceWorkQueue(azurite.Queues),
             new ProvinceHealthStore(azurite.Tables, TimeProvider.System, NullLogger<ProvinceHealthStore>.Instance), durable.Object, TimeProvider.System,
             Microsoft.Extensions.Options.Options.Create(new TongbanOptions()), NullLogger<ProvinceWorkHandler>.Instance);
         return (new SlowWorkPoller(registry, tickets, handler, NullLogger<SlowWorkPoller>.Instance), cases, tickets, handler);
@@ -182,5 +182,28 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         await handler.HandleAsync(TongbanJson.Serialize(partyB), dequeueCount: 1, ct);
         durable.Verify(d => d.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(partyB.StepKey, partyB.Round), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Once());
         durable.Verify(d => d.GetInstanceAsync(item.CaseId, false, It.IsAny<CancellationToken>()), Times.Exactly(2));
+    }
+
+    [Fact]
+    public async Task An_instance_row_left_pending_by_a_killed_hub_counts_as_started_once_the_history_holds_the_start()
+    {
+        // A hub killed between saving an orchestration's first history and its instance row leaves the row Pending for good.
+        var (_, cases, tickets, handler) = Build();
+        var waiting = await WaitingCaseAsync(cases, tickets, "T-" + Guid.NewGuid().ToString("N"));
+        var item = waiting with { StepName = StepNames.VerifyResident, Subject = "partyA", Operation = CanonicalOperations.ResidentVerify };
+        province.Setup(p => p.VerifyResidentAsync(It.IsAny<Person>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(ProvinceAnswer<ResidentVerification>.Ok(new ResidentVerification(true, code, ResidentStatus.Normal)));
+        durable.Setup(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        engineStatus = OrchestrationRuntimeStatus.Pending;
+        var history = azurite.Tables.GetTableClient(new TongbanOptions().TaskHub + "History");
+        await history.CreateIfNotExistsAsync(ct);
+        await history.AddEntityAsync(new Azure.Data.Tables.TableEntity(item.CaseId, "0000000000000000") { ["EventType"] = "OrchestratorStarted" }, ct);
+
+        await handler.HandleAsync(TongbanJson.Serialize(item), dequeueCount: 1, ct);
+        durable.Verify(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Never());
+
+        await history.AddEntityAsync(new Azure.Data.Tables.TableEntity(item.CaseId, "0000000000000001") { ["EventType"] = "ExecutionStarted" }, ct);
+        await handler.HandleAsync(TongbanJson.Serialize(item), dequeueCount: 1, ct);
+        durable.Verify(d => d.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Once());
     }
 }
