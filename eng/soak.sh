@@ -34,7 +34,7 @@ for round in $(seq 1 "$rounds"); do
     echo "round $round failed: $logs/round-$round.log"
   fi
   echo "round $round: $(tail -n 1 "$logs/round-$round.log")"
-  grep -E '^(kill|storage|two-hubs): cases=' "$logs/round-$round.log"
+  grep -E '^(kill|storage|two-hubs|outage|duplicates): cases=' "$logs/round-$round.log"
 done
 
 echo "soak took $(( (SECONDS - start) / 60 )) min"

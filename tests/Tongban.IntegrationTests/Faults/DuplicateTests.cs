@@ -78,7 +78,7 @@ public sealed class DuplicateTests(ITestOutputHelper output)
         var cases = run.Cases.Count + slow.Length;
         var failed = run.Cases.Select(c => c.Final).Concat(slow.Select(c => c.Final)).Count(f => f is not null && FaultRig.Status(f) == "Failed");
         var (updates, enrolments) = (state.MaritalUpdates, state.Enrollments);
-        rig.Log($"duplicates: cases={cases} lost={lost + slow.Count(c => c.Final is null)} duplicate-effects={duplicates} failed={failed} " +
+        rig.Report($"duplicates: cases={cases} lost={lost + slow.Count(c => c.Final is null)} duplicate-effects={duplicates} failed={failed} " +
             $"messages-put-twice={copies} callbacks-taken-twice={callbacks} marital-updates={updates.Count} (deliveries {updates.Sum(u => u.Deliveries)}) " +
             $"enrolments={enrolments.Count} (deliveries {enrolments.Sum(e => e.Deliveries)}) {clock.Elapsed.TotalSeconds:0} s");
         foreach (var problem in problems) rig.Log("PROBLEM: " + problem);

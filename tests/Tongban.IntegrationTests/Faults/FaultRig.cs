@@ -75,6 +75,16 @@ public sealed class FaultRig : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A fault test's line of figures: in the test output, and in the file TONGBAN_FAULT_REPORT names, which eng/test.sh
+    /// prints before its summary (dotnet test shows a passing test's output only at detailed verbosity).
+    /// </summary>
+    public void Report(string line)
+    {
+        Log("RESULT " + line);
+        if (System.Environment.GetEnvironmentVariable("TONGBAN_FAULT_REPORT") is { Length: > 0 } report) File.AppendAllText(report, line + "\n");
+    }
+
     /// <summary>The devhost's configuration, all by environment variables.</summary>
     public Dictionary<string, string> Environment()
     {

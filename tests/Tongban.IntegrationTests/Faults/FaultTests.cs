@@ -174,9 +174,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         var line = string.Create(CultureInfo.InvariantCulture,
             $"{test}: {run.Figures()} {faults} lost={lost} duplicates={findings.Duplicates} stuck={findings.Stuck} wrong={findings.Wrong} " +
             $"final={run.TimeToFinal.TotalSeconds:0.0}s test={clock.Elapsed.TotalSeconds:0.0}s");
-        rig.Log("RESULT " + line);
-        // dotnet test shows a passing test's output only at detailed verbosity: eng/test.sh names a file and prints it.
-        if (System.Environment.GetEnvironmentVariable("TONGBAN_FAULT_REPORT") is { Length: > 0 } report) File.AppendAllText(report, line + "\n");
+        rig.Report(line);
         foreach (var problem in findings.Problems) rig.Log("PROBLEM: " + problem);
         foreach (var planned in run.Cases.Where(c => c.CaseId is not null && c.Final is null))
         {

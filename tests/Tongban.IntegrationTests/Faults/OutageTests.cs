@@ -62,7 +62,7 @@ public sealed class OutageTests(ITestOutputHelper output)
         var (duplicates, problems) = (findings.Duplicates, findings.Problems);
         var failed = run.Cases.Count(c => FaultRig.Status(c.Final ?? new JsonObject()) == "Failed");
         var updates = rig.Sandbox.State.MaritalUpdates;
-        rig.Log($"outage: cases={run.Cases.Count} lost={lost} duplicates={duplicates} failed={failed} drain={drain.TotalSeconds:0.0}s " +
+        rig.Report($"outage: cases={run.Cases.Count} lost={lost} duplicates={duplicates} failed={failed} drain={drain.TotalSeconds:0.0}s " +
             $"(involving {Down}: {involved}; waiting when it came back: {waiting}; marital updates: {updates.Count} with " +
             $"{updates.Sum(u => u.Deliveries)} deliveries; all final: {allFinal}; {clock.Elapsed.TotalSeconds:0} s in all)");
         foreach (var problem in problems) rig.Log("PROBLEM: " + problem);
