@@ -22,6 +22,14 @@ public sealed class ProvinceWorkHandler(
     CaseStore cases, TicketStore tickets, TableServiceClient tables, ProvinceStepInvoker invoker, ProvinceWorkQueue queue, ProvinceHealthStore health, DurableTaskClient durable, TimeProvider time,
     IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger) : IQueueMessageHandler
 {
+    /// <summary>How long a step's answer waits for an orchestration that has not started (the engine redelivers a start within its queue visibility).</summary>
+    public static readonly TimeSpan NotStartedDelay = TimeSpan.FromSeconds(5);
+
+    private const int StartedMemory = 10_000;
+
+    /// <summary>Cases whose orchestration this process has seen started (see <see cref="HasStartedAsync"/>).</summary>
+    private readonly ConcurrentDictionary<string, byte> started = new(StringComparer.Ordinal);
+
     public async Task HandleAsync(string message, long dequeueCount, CancellationToken ct)
     {
         var item = TongbanJson.Deserialize<ProvinceWorkItem>(message);
@@ -148,9 +156,6 @@ public sealed class ProvinceWorkHandler(
         }
     }
 
-    private const int StartedMemory = 10_000;
-    private readonly ConcurrentDictionary<string, byte> started = new(StringComparer.Ordinal);
-
     /// <summary>
     /// The step's message goes back on the queue for a few seconds, without counting as a delivery: its answer waits until
     /// the orchestration has started. (Calling the province again is harmless: every call is repeat-safe.)
@@ -160,9 +165,6 @@ public sealed class ProvinceWorkHandler(
         logger.LogWarning("Case {CaseId} step {Step}: the orchestration has not started yet; the answer waits {Delay}", item.CaseId, item.StepKey, NotStartedDelay);
         await queue.EnqueueAsync(item, ct, NotStartedDelay);
     }
-
-    /// <summary>How long a step's answer waits for an orchestration that has not started (the engine redelivers a start within its queue visibility).</summary>
-    public static readonly TimeSpan NotStartedDelay = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Records the step and raises its result; false, with nothing raised, when the orchestration has not started. The engine
