@@ -20,11 +20,15 @@ using Tongban.Security;
 
 namespace Tongban.Tests.Sandbox;
 
-/// <summary>A clock that can be moved forward, for expiry without waiting.</summary>
+/// <summary>A clock that can be moved forward, for expiry without waiting; <see cref="Frozen"/> stops it, for checks just inside a limit.</summary>
 internal sealed class ShiftableTime : TimeProvider
 {
     public TimeSpan Offset { get; set; }
-    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
+
+    /// <summary>When set, the clock stands at this instant (plus <see cref="Offset"/>) however long the test takes.</summary>
+    public DateTimeOffset? Frozen { get; init; }
+
+    public override DateTimeOffset GetUtcNow() => (Frozen ?? System.GetUtcNow()) + Offset;
 }
 
 /// <summary>Calls the simulated Zhejiang gateway exactly as zhejiang.md says: form posts, MD5 signs.</summary>

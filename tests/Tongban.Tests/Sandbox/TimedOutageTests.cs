@@ -9,7 +9,8 @@ namespace Tongban.Tests.Sandbox;
 /// <summary>The down-for-a-while knob: a province out until a time, then back by itself; on its own clock and on the control surface.</summary>
 public sealed class TimedOutageTests : IAsyncLifetime
 {
-    private readonly ShiftableTime _time = new();
+    // Frozen: "still down at 59 s of 60" must not depend on how long the test itself takes on a busy machine.
+    private readonly ShiftableTime _time = new() { Frozen = DateTimeOffset.UtcNow };
     private ProvinceSandbox _sandbox = null!;
     private HttpClient _http = null!;
 
