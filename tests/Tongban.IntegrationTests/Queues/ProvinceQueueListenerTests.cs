@@ -50,10 +50,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
 
     public async Task InitializeAsync()
     {
-        durable.Setup(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
-            .Returns(Task.CompletedTask);
-        durable.Setup(d => d.GetInstanceAsync(It.IsAny<string>(), false, It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string id, bool _, CancellationToken _) => new OrchestrationMetadata("MarriageRegistration", id) { RuntimeStatus = OrchestrationRuntimeStatus.Running });
+        durable.AcceptsEvents(() => OrchestrationRuntimeStatus.Running);
         await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([province], CancellationToken.None);
     }
 
@@ -75,9 +72,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
             [$"Tongban:Provinces:{province}:appSecret"] = "test-secret",
         }).Build();
         var registry = new ProvinceRegistry(configuration, [new ZhejiangAdapterFactory()], http.GetRequiredService<IHttpClientFactory>());
-        return new ProvinceWorkHandler(Cases, new TicketStore(azurite.Tables, TimeProvider.System), azurite.Tables, new ProvinceStepInvoker(registry), new ProvinceWorkQueue(azurite.Queues),
-            new ProvinceHealthStore(azurite.Tables, TimeProvider.System, NullLogger<ProvinceHealthStore>.Instance), durable.Object, TimeProvider.System,
-            Microsoft.Extensions.Options.Options.Create(new Configuration.TongbanOptions { MaxDequeueCount = settings.MaxDequeueCount }), NullLogger<ProvinceWorkHandler>.Instance);
+        return ProvinceWorkHandlers.OnAzurite(azurite, Cases, registry, durable.Object, new Configuration.TongbanOptions { MaxDequeueCount = settings.MaxDequeueCount });
     }
 
     private async Task StartAsync(bool poison)

@@ -31,12 +31,13 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
 
     public void Dispose() => http.Dispose();
 
+    private static readonly SlowWorkResult Approved = new(SlowWorkState.Approved, IdNumber: "330106202601010011", HouseholdNo: "H-1");
+
     private OrchestrationRuntimeStatus engineStatus = OrchestrationRuntimeStatus.Running;
 
     private (SlowWorkPoller Poller, CaseStore Cases, TicketStore Tickets, ProvinceWorkHandler Handler) Build()
     {
-        durable.Setup(d => d.GetInstanceAsync(It.IsAny<string>(), false, It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string id, bool _, CancellationToken _) => new OrchestrationMetadata(WorkflowNames.OrchestratorFor(CaseTypeNames.Marriage), id) { RuntimeStatus = engineStatus });
+        durable.AcceptsEvents(() => engineStatus);
         province.SetupGet(p => p.ProvinceCode).Returns(code);
         province.SetupGet(p => p.SlowWork).Returns(SlowWorkCompletion.Polling);
         var factory = new Mock<IProvinceAdapterFactory>();
@@ -50,9 +51,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         var registry = new ProvinceRegistry(configuration, [factory.Object], http.GetRequiredService<IHttpClientFactory>());
         var cases = new CaseStore(azurite.Tables, CaseData.NewProtector(), TimeProvider.System);
         var tickets = new TicketStore(azurite.Tables, TimeProvider.System);
-        var handler = new ProvinceWorkHandler(cases, tickets, azurite.Tables, new ProvinceStepInvoker(registry), new ProvinceWorkQueue(azurite.Queues),
-            new ProvinceHealthStore(azurite.Tables, TimeProvider.System, NullLogger<ProvinceHealthStore>.Instance), durable.Object, TimeProvider.System,
-            Microsoft.Extensions.Options.Options.Create(new TongbanOptions()), NullLogger<ProvinceWorkHandler>.Instance);
+        var handler = ProvinceWorkHandlers.OnAzurite(azurite, cases, registry, durable.Object);
         return (new SlowWorkPoller(registry, tickets, handler, NullLogger<SlowWorkPoller>.Instance), cases, tickets, handler);
     }
 
@@ -74,6 +73,17 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         return item;
     }
 
+    /// <summary>A case's resident verification at the test's province, which answers it; the engine says the orchestration is Pending.</summary>
+    private async Task<(CaseStore Cases, ProvinceWorkHandler Handler, ProvinceWorkItem Item)> VerificationWhileStartPendingAsync()
+    {
+        var (_, cases, tickets, handler) = Build();
+        var waiting = await WaitingCaseAsync(cases, tickets, "T-" + Guid.NewGuid().ToString("N"));
+        province.Setup(p => p.VerifyResidentAsync(It.IsAny<Person>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(ProvinceAnswer<ResidentVerification>.Ok(new ResidentVerification(true, code, ResidentStatus.Normal)));
+        engineStatus = OrchestrationRuntimeStatus.Pending;
+        return (cases, handler, waiting with { StepName = StepNames.VerifyResident, Subject = "partyA", Operation = CanonicalOperations.ResidentVerify });
+    }
+
     private void VerifyRaised(ProvinceWorkItem item, Times times) => durable.Verify(d => d.RaiseEventAsync(item.CaseId,
         CaseEvents.StepResult(item.StepKey, item.Round), It.Is<object?>(o => o is StepResult && ((StepResult)o).Outcome == StepOutcome.Succeeded),
         It.IsAny<CancellationToken>()), times);
@@ -84,7 +94,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         var (poller, cases, tickets, _) = Build();
         var item = await WaitingCaseAsync(cases, tickets, "T-" + Guid.NewGuid().ToString("N"));
         province.Setup(p => p.QueryTicketAsync(It.IsAny<SlowTicket>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(new SlowWorkResult(SlowWorkState.Approved, IdNumber: "330106202601010011", HouseholdNo: "H-1")));
+            .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(Approved));
         // The first hand-over dies with the process (here: throws); the next one goes through.
         durable.SetupSequence(d => d.RaiseEventAsync(item.CaseId, It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new IOException("the hub died"))
@@ -109,8 +119,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         var item = await WaitingCaseAsync(cases, tickets, ticket);
         province.SetupSequence(p => p.QueryTicketAsync(It.IsAny<SlowTicket>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(new SlowWorkResult(SlowWorkState.Processing)))
-            .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(new SlowWorkResult(SlowWorkState.Approved, IdNumber: "330106202601010011", HouseholdNo: "H-1")));
-        durable.Setup(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+            .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(Approved));
 
         Assert.Equal(0, await poller.PollAsync(ct));
         var postponed = (await tickets.GetAsync(code, ticket, ct))!;
@@ -132,8 +141,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         var ticket = "T-" + Guid.NewGuid().ToString("N");
         var item = await WaitingCaseAsync(cases, tickets, ticket);
         province.Setup(p => p.QueryTicketAsync(It.IsAny<SlowTicket>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(new SlowWorkResult(SlowWorkState.Approved, IdNumber: "330106202601010011", HouseholdNo: "H-1")));
-        durable.Setup(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+            .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(Approved));
         engineStatus = OrchestrationRuntimeStatus.Pending;
 
         Assert.Equal(0, await poller.PollAsync(ct));
@@ -149,13 +157,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task A_queued_answer_for_an_orchestration_not_yet_started_goes_back_on_the_queue_without_using_a_delivery()
     {
-        var (_, cases, tickets, handler) = Build();
-        var waiting = await WaitingCaseAsync(cases, tickets, "T-" + Guid.NewGuid().ToString("N"));
-        var item = waiting with { StepName = StepNames.VerifyResident, Subject = "partyA", Operation = CanonicalOperations.ResidentVerify };
-        province.Setup(p => p.VerifyResidentAsync(It.IsAny<Person>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(ProvinceAnswer<ResidentVerification>.Ok(new ResidentVerification(true, code, ResidentStatus.Normal)));
-        durable.Setup(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
-        engineStatus = OrchestrationRuntimeStatus.Pending;
+        var (cases, handler, item) = await VerificationWhileStartPendingAsync();
         var message = TongbanJson.Serialize(item);
         var sent = DateTimeOffset.UtcNow;
 
@@ -188,13 +190,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
     public async Task An_instance_row_left_pending_by_a_killed_hub_counts_as_started_once_the_history_holds_the_start()
     {
         // A hub killed between saving an orchestration's first history and its instance row leaves the row Pending for good.
-        var (_, cases, tickets, handler) = Build();
-        var waiting = await WaitingCaseAsync(cases, tickets, "T-" + Guid.NewGuid().ToString("N"));
-        var item = waiting with { StepName = StepNames.VerifyResident, Subject = "partyA", Operation = CanonicalOperations.ResidentVerify };
-        province.Setup(p => p.VerifyResidentAsync(It.IsAny<Person>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(ProvinceAnswer<ResidentVerification>.Ok(new ResidentVerification(true, code, ResidentStatus.Normal)));
-        durable.Setup(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
-        engineStatus = OrchestrationRuntimeStatus.Pending;
+        var (_, handler, item) = await VerificationWhileStartPendingAsync();
         var history = azurite.Tables.GetTableClient(new TongbanOptions().TaskHub + "History");
         await history.CreateIfNotExistsAsync(ct);
         await history.AddEntityAsync(new Azure.Data.Tables.TableEntity(item.CaseId, "0000000000000000") { ["EventType"] = "OrchestratorStarted" }, ct);
