@@ -32,7 +32,8 @@ public static class TongbanServiceCollectionExtensions
             clients.AddQueueServiceClient(storage);
         });
 
-        services.AddSingleton(sp => PiiProtector.FromBase64(sp.GetRequiredService<IOptions<TongbanOptions>>().Value.Pii.Key));
+        services.AddSingleton(sp => PiiKeyRing.From(sp.GetRequiredService<IOptions<TongbanOptions>>().Value.Pii));
+        services.AddSingleton<CaseDetailsCipher>();
         services.AddSingleton<CaseStore>();
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<NonceStore>();
@@ -64,6 +65,7 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<Operations.HousekeepingJob>();
         services.AddSingleton<Operations.SlowWorkPoller>();
         services.AddSingleton<Operations.RedriveJob>();
+        services.AddSingleton<Operations.CaseDetailsReencryption>();
         return services;
     }
 

@@ -25,7 +25,7 @@ public sealed class CaseApi(
     CaseStore cases,
     IdempotencyStore idempotency,
     DurableTaskClient durable,
-    PiiProtector keys,
+    PiiKeyRing keys,
     IOptions<TongbanOptions> options,
     TimeProvider time,
     ILogger<CaseApi> logger)
@@ -233,7 +233,7 @@ public sealed class CaseApi(
     private string SealContinuation(string partner, string token)
     {
         var payload = Convert.ToBase64String(Encoding.UTF8.GetBytes(token)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        return payload + "." + keys.KeyedHash("continuation", partner + "|" + payload)[..32];
+        return payload + "." + keys.KeyedHash(PiiPurpose.Continuation, partner + "|" + payload)[..32];
     }
 
     private bool TryOpenContinuation(string partner, string sealedToken, out string? token)
@@ -242,8 +242,11 @@ public sealed class CaseApi(
         var dot = sealedToken.LastIndexOf('.');
         if (dot <= 0) return false;
         var payload = sealedToken[..dot];
-        var expected = keys.KeyedHash("continuation", partner + "|" + payload)[..32];
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(sealedToken[(dot + 1)..]))) return false;
+        // Sealed under the active key, or under an older key of the ring before a rotation: both are still the caller's.
+        var mac = Encoding.ASCII.GetBytes(sealedToken[(dot + 1)..]);
+        var matches = keys.KeyedHashes(PiiPurpose.Continuation, partner + "|" + payload)
+            .Count(expected => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected[..32]), mac));
+        if (matches == 0) return false;
         var base64 = payload.Replace('-', '+').Replace('_', '/');
         base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
         token = Encoding.UTF8.GetString(Convert.FromBase64String(base64));

@@ -8,7 +8,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite) : IAsyncLifeti
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
     private readonly ManualClock clock = new(T0);
-    private readonly PiiProtector keys = CaseData.NewProtector();
+    private readonly PiiKeyRing keys = CaseData.NewKeyRing();
     private readonly string partner = "P" + Guid.NewGuid().ToString("N");
     private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token;
 
@@ -101,7 +101,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.NotEqual(key, row.RowKey);
         Assert.DoesNotContain("order", row.RowKey);
         Assert.Matches("^[0-9a-f]{64}$", row.RowKey);
-        Assert.Equal(keys.KeyedHash("idempotency", key), row.RowKey);
-        Assert.NotEqual(CaseData.NewProtector().KeyedHash("idempotency", key), row.RowKey);
+        Assert.Equal(keys.KeyedHash(PiiPurpose.Idempotency, key), row.RowKey);
+        Assert.NotEqual(CaseData.NewKeyRing().KeyedHash(PiiPurpose.Idempotency, key), row.RowKey);
     }
 }

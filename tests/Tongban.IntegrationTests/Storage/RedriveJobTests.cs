@@ -25,7 +25,7 @@ public sealed class RedriveJobTests(AzuriteFixture azurite) : IDisposable
 
     public void Dispose() => http.Dispose();
 
-    private CaseStore Cases => new(azurite.Tables, new PiiProtector(new byte[32]), clock);
+    private CaseStore Cases => new(azurite.Tables, CaseData.NewCipher(), clock);
 
     private ProvinceHealthStore Health => new(azurite.Tables, clock, NullLogger<ProvinceHealthStore>.Instance);
 

@@ -49,7 +49,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
             [$"Tongban:Provinces:{code}:BaseUrl"] = "http://127.0.0.1:9/",
         }).Build();
         var registry = new ProvinceRegistry(configuration, [factory.Object], http.GetRequiredService<IHttpClientFactory>());
-        var cases = new CaseStore(azurite.Tables, CaseData.NewProtector(), TimeProvider.System);
+        var cases = new CaseStore(azurite.Tables, CaseData.NewCipher(), TimeProvider.System);
         var tickets = new TicketStore(azurite.Tables, TimeProvider.System);
         var handler = ProvinceWorkHandlers.OnAzurite(azurite, cases, registry, durable.Object);
         return (new SlowWorkPoller(registry, tickets, handler, NullLogger<SlowWorkPoller>.Instance), cases, tickets, handler);
