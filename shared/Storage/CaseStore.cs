@@ -135,7 +135,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         var filter = TableClient.CreateQueryFilter(
             $"RowKey eq {CaseRow} and (Details lt {prefix} or Details ge {prefix[..^1] + "/"})");
         int rewritten = 0, conflicts = 0, unreadable = 0, pages = 0;
-        var query = cases.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 100), select: ["Details"], cancellationToken: ct);
+        var query = cases.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 100), select: ["PartitionKey", "RowKey", "Details"], cancellationToken: ct);
         await foreach (var page in query.AsPages())
         {
             foreach (var row in page.Values)
