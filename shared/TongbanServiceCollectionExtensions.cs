@@ -48,6 +48,7 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton(sp => new OpenCaseValidator(
             sp.GetRequiredService<DivisionCatalog>(), sp.GetRequiredService<ProvinceRegistry>().Codes.ToHashSet()));
         services.AddSingleton<PartnerAuthenticator>();
+        services.AddSingleton<ContinuationTokens>();
         services.AddSingleton<CaseApi>();
         services.AddSingleton<OperatorApi>();
         services.AddSingleton<HealthApi>();

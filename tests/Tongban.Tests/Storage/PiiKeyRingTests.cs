@@ -195,3 +195,35 @@ public class PiiKeyRingTests
     private static PiiOptions Options(string active, params (string Id, string Value)[] keys) =>
         new() { ActiveKeyId = active, Keys = keys.ToDictionary(k => k.Id, k => k.Value) };
 }
+
+/// <summary>Continuation tokens stay the caller's own, and a listing in progress survives a key rotation.</summary>
+public class ContinuationTokensTests
+{
+    private static readonly byte[] KeyA = RandomNumberGenerator.GetBytes(32);
+    private static readonly byte[] KeyB = RandomNumberGenerator.GetBytes(32);
+
+    private static Tongban.Api.ContinuationTokens Tokens(string active, params (string Id, byte[] Key)[] keys) =>
+        new(new PiiKeyRing(keys.ToDictionary(k => k.Id, k => k.Key), active));
+
+    [Fact]
+    public void A_token_opens_for_its_partner_only_and_not_once_changed()
+    {
+        var tokens = Tokens("a", ("a", KeyA));
+        var sealedToken = tokens.Seal("330000", "1!8!storage-token");
+
+        Assert.True(tokens.TryOpen("330000", sealedToken, out var token));
+        Assert.Equal("1!8!storage-token", token);
+        Assert.False(tokens.TryOpen("310000", sealedToken, out _));
+        Assert.False(tokens.TryOpen("330000", "x" + sealedToken, out _));
+    }
+
+    [Fact]
+    public void A_token_sealed_before_a_rotation_opens_while_its_key_is_in_the_ring_and_not_after()
+    {
+        var sealedToken = Tokens("a", ("a", KeyA)).Seal("330000", "storage-token");
+
+        Assert.True(Tokens("b", ("a", KeyA), ("b", KeyB)).TryOpen("330000", sealedToken, out var token));
+        Assert.Equal("storage-token", token);
+        Assert.False(Tokens("b", ("b", KeyB)).TryOpen("330000", sealedToken, out _));
+    }
+}
