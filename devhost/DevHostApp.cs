@@ -212,7 +212,7 @@ public sealed class DevHostApp : IAsyncDisposable
     }
 
     /// <summary>The ID of the local development key: stable, so a restarted devhost reads the cases it sealed.</summary>
-    private const string LocalPiiKeyId = "local-dev";
+    private const string LocalPiiKeyId = "local";
 
     /// <summary>A development PII key (a one-key ring) kept beside Azurite's data, so a restarted devhost can still read its cases.</summary>
     private static string LocalPiiKey(string azuriteLocation)

@@ -89,9 +89,16 @@ public sealed class TicketStore(TableServiceClient tables, TimeProvider time)
             }
 
             if (existing.Item is null) return null; // a repeat of an early result
-            await table.UpdateEntityAsync(new TableEntity(province, ticket) { ["Result"] = TongbanJson.Serialize(Kept(result)) },
-                ETag.All, TableUpdateMode.Merge, ct);
-            return existing.Item;
+            try
+            {
+                await table.UpdateEntityAsync(new TableEntity(province, ticket) { ["Result"] = TongbanJson.Serialize(Kept(result)) },
+                    ETag.All, TableUpdateMode.Merge, ct);
+                return existing.Item;
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                continue; // settled meanwhile by a repeat of this result (another hub, another delivery): read again
+            }
         }
 
         throw new InvalidOperationException($"Ticket {ticket} at {province} kept changing.");
@@ -163,13 +170,21 @@ public sealed class TicketStore(TableServiceClient tables, TimeProvider time)
         return due;
     }
 
-    /// <summary>Still processing: poll again later, with back-off per ticket.</summary>
-    public Task PostponeAsync(TicketRecord ticket, TimeSpan delay, CancellationToken ct) =>
-        table.UpdateEntityAsync(new TableEntity(ticket.Province, ticket.Ticket)
+    /// <summary>Still processing: poll again later, with back-off per ticket. A row settled meanwhile (another hub) stays gone.</summary>
+    public async Task PostponeAsync(TicketRecord ticket, TimeSpan delay, CancellationToken ct)
+    {
+        try
         {
-            ["NextPollAt"] = time.GetUtcNow() + delay,
-            ["Polls"] = ticket.Polls + 1,
-        }, ETag.All, TableUpdateMode.Merge, ct);
+            await table.UpdateEntityAsync(new TableEntity(ticket.Province, ticket.Ticket)
+            {
+                ["NextPollAt"] = time.GetUtcNow() + delay,
+                ["Polls"] = ticket.Polls + 1,
+            }, ETag.All, TableUpdateMode.Merge, ct);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+        }
+    }
 
     public async Task<TicketRecord?> GetAsync(string province, string ticket, CancellationToken ct)
     {
