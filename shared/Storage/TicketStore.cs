@@ -43,22 +43,28 @@ public sealed class TicketStore(TableServiceClient tables, TimeProvider time)
             ["NextPollAt"] = time.GetUtcNow(),
             ["Polls"] = 0,
         };
-        try
+        for (var attempt = 0; attempt < 5; attempt++)
         {
-            await table.AddEntityAsync(entity, ct);
-            return null;
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            var existing = await GetAsync(province, ticket, ct);
-            if (existing!.Item is null || existing.Item.Round < item.Round)
+            try
             {
-                // An early result is waiting, or the step was re-driven (same hubCaseId, same ticket): the row answers this round now.
-                await table.UpdateEntityAsync(new TableEntity(province, ticket) { ["Item"] = TongbanJson.Serialize(item) }, existing.ETag, TableUpdateMode.Merge, ct);
+                await table.AddEntityAsync(entity, ct);
+                return null;
             }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+                var existing = await GetAsync(province, ticket, ct);
+                if (existing is null) continue; // settled and deleted meanwhile: record it afresh
+                if (existing.Item is null || existing.Item.Round < item.Round)
+                {
+                    // An early result is waiting, or the step was re-driven (same hubCaseId, same ticket): the row answers this round now.
+                    await table.UpdateEntityAsync(new TableEntity(province, ticket) { ["Item"] = TongbanJson.Serialize(item) }, existing.ETag, TableUpdateMode.Merge, ct);
+                }
 
-            return existing.Result;
+                return existing.Result;
+            }
         }
+
+        throw new InvalidOperationException($"Ticket {ticket} at {province} kept changing.");
     }
 
     /// <summary>

@@ -115,11 +115,12 @@ public sealed class ProvinceWorkHandler(
             return true;
         }, ct);
 
-        if (succeeded)
+        if (succeeded && await tickets.GetAsync(item.Province, ticket, ct) is null)
         {
             // A repeated message for work already done and handed over: its ticket row was deleted when the step was settled,
-            // and recording it again would leave a row no callback comes for.
-            logger.LogInformation("Case {CaseId} step {Step}: already succeeded; ticket not recorded again", item.CaseId, item.StepKey);
+            // and recording it again would leave a row no callback comes for. (While the row is still there, the result has
+            // not been handed over for sure: it is taken from the row below and raised again.)
+            logger.LogInformation("Case {CaseId} step {Step}: already succeeded and settled; ticket not recorded again", item.CaseId, item.StepKey);
             return;
         }
 

@@ -136,15 +136,8 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task An_early_result_is_stored_without_the_id_number_and_still_completes_the_step_once()
     {
-        var (_, cases, tickets, handler) = Build();
-        var ticket = "T-" + Guid.NewGuid().ToString("N");
-        var item = await TransferCaseAsync(cases);
-        province.Setup(p => p.RequestTransferOutAsync(It.IsAny<TransferOutRequest>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(ProvinceAnswer<SlowTicket>.Ok(new SlowTicket(ticket)));
         var result = Approved with { Reason = $"approved for {ChildIdNumber}", TransferId = "TR-1" };
-
-        // The province's callback comes before the dispatcher has recorded the ticket.
-        Assert.Null(await tickets.DeliverAsync(code, ticket, result, ct));
+        var (cases, tickets, handler, item, ticket) = await EarlyResultAsync(result);
         var early = await RawTicketAsync(ticket);
         AssertNoIdNumber(early!);
         var kept = TongbanJson.Deserialize<SlowWorkResult>(early!.GetString("Result"));
@@ -166,6 +159,38 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         await handler.HandleAsync(TongbanJson.Serialize(item), dequeueCount: 2, ct);
         Assert.Null(await RawTicketAsync(ticket));
         VerifyRaised(item, Times.Once());
+    }
+
+    [Fact]
+    public async Task An_early_result_whose_orchestration_had_not_started_is_raised_when_the_message_comes_again()
+    {
+        var (cases, _, handler, item, ticket) = await EarlyResultAsync(Approved);
+        var message = TongbanJson.Serialize(item);
+        engineStatus = OrchestrationRuntimeStatus.Pending;
+
+        await Assert.ThrowsAsync<OrchestrationNotStartedException>(() => handler.HandleAsync(message, dequeueCount: 1, ct));
+        VerifyRaised(item, Times.Never());
+        Assert.Equal(StepStatus.Succeeded, await StepStatusAsync(cases, item));
+        Assert.NotNull(await RawTicketAsync(ticket)); // not settled: the result is still to be handed over
+
+        engineStatus = OrchestrationRuntimeStatus.Running;
+        await handler.HandleAsync(message, dequeueCount: 2, ct);
+        VerifyRaised(item, Times.Once());
+        Assert.Null(await RawTicketAsync(ticket));
+    }
+
+    /// <summary>A school transfer whose transfer-out the province answers with a ticket, and whose result came first.</summary>
+    private async Task<(CaseStore Cases, TicketStore Tickets, ProvinceWorkHandler Handler, ProvinceWorkItem Item, string Ticket)> EarlyResultAsync(SlowWorkResult result)
+    {
+        var (_, cases, tickets, handler) = Build();
+        var ticket = "T-" + Guid.NewGuid().ToString("N");
+        var item = await TransferCaseAsync(cases);
+        province.Setup(p => p.RequestTransferOutAsync(It.IsAny<TransferOutRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(ProvinceAnswer<SlowTicket>.Ok(new SlowTicket(ticket)));
+
+        // The province's callback comes before the dispatcher has recorded the ticket.
+        Assert.Null(await tickets.DeliverAsync(code, ticket, result, ct));
+        return (cases, tickets, handler, item, ticket);
     }
 
     [Fact]
