@@ -51,7 +51,8 @@ public sealed class HubProcess : IAsyncDisposable
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Tongban:TaskHub"] = "bench",
-            ["Tongban:Pii:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Tongban:Pii:Keys:bench"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Tongban:Pii:ActiveKeyId"] = "bench",
             ["Tongban:Sandbox:Port"] = sandboxPort.ToString(CultureInfo.InvariantCulture),
             ["Tongban:Sandbox:Population"] = population,
             ["Tongban:Bench:Probe"] = "true",

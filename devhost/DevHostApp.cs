@@ -77,9 +77,10 @@ public sealed class DevHostApp : IAsyncDisposable
             boot.LogInformation("Azurite {State} (data in {Location})", azurite.Started ? "started" : "already running", location);
             storage = azurite.ConnectionString;
             builder.Configuration["AzureWebJobsStorage"] = storage;
-            if (string.IsNullOrWhiteSpace(builder.Configuration["Tongban:Pii:Key"]))
+            if (!builder.Configuration.GetSection("Tongban:Pii:Keys").GetChildren().Any())
             {
-                defaults["Tongban:Pii:Key"] = LocalPiiKey(location);
+                defaults["Tongban:Pii:Keys:" + LocalPiiKeyId] = LocalPiiKey(location);
+                defaults["Tongban:Pii:ActiveKeyId"] = LocalPiiKeyId;
             }
         }
 
@@ -210,7 +211,10 @@ public sealed class DevHostApp : IAsyncDisposable
         if (Azurite is not null) await Azurite.DisposeAsync();
     }
 
-    /// <summary>A development PII key kept beside Azurite's data, so a restarted devhost can still read its cases.</summary>
+    /// <summary>The ID of the local development key: stable, so a restarted devhost reads the cases it sealed.</summary>
+    private const string LocalPiiKeyId = "local";
+
+    /// <summary>A development PII key (a one-key ring) kept beside Azurite's data, so a restarted devhost can still read its cases.</summary>
     private static string LocalPiiKey(string azuriteLocation)
     {
         Directory.CreateDirectory(azuriteLocation);

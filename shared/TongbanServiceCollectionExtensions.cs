@@ -32,7 +32,8 @@ public static class TongbanServiceCollectionExtensions
             clients.AddQueueServiceClient(storage);
         });
 
-        services.AddSingleton(sp => PiiProtector.FromBase64(sp.GetRequiredService<IOptions<TongbanOptions>>().Value.Pii.Key));
+        services.AddSingleton(sp => PiiKeyRing.From(sp.GetRequiredService<IOptions<TongbanOptions>>().Value.Pii));
+        services.AddSingleton<CaseDetailsCipher>();
         services.AddSingleton<CaseStore>();
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<NonceStore>();
@@ -47,6 +48,7 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton(sp => new OpenCaseValidator(
             sp.GetRequiredService<DivisionCatalog>(), sp.GetRequiredService<ProvinceRegistry>().Codes.ToHashSet()));
         services.AddSingleton<PartnerAuthenticator>();
+        services.AddSingleton<ContinuationTokens>();
         services.AddSingleton<CaseApi>();
         services.AddSingleton<OperatorApi>();
         services.AddSingleton<HealthApi>();
@@ -64,6 +66,7 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<Operations.HousekeepingJob>();
         services.AddSingleton<Operations.SlowWorkPoller>();
         services.AddSingleton<Operations.RedriveJob>();
+        services.AddSingleton<Operations.CaseDetailsReencryption>();
         return services;
     }
 

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask;
@@ -25,7 +24,7 @@ public sealed class CaseApi(
     CaseStore cases,
     IdempotencyStore idempotency,
     DurableTaskClient durable,
-    PiiProtector keys,
+    ContinuationTokens continuationTokens,
     IOptions<TongbanOptions> options,
     TimeProvider time,
     ILogger<CaseApi> logger)
@@ -110,7 +109,7 @@ public sealed class CaseApi(
         var validated = CaseQueryValidator.Validate(request.Query);
         var errors = validated.Errors;
         string? continuation = null;
-        if (validated.Value?.Continuation is { } token && !TryOpenContinuation(partner!, token, out continuation))
+        if (validated.Value?.Continuation is { } token && !continuationTokens.TryOpen(partner!, token, out continuation))
         {
             errors.Add("continuation", "This continuation token was not issued to this caller.");
         }
@@ -119,7 +118,7 @@ public sealed class CaseApi(
         var query = validated.Value;
         var page = await cases.ListAsync(partner!, query.Status is null ? null : Enum.Parse<CaseStatus>(query.Status),
             query.CaseType?.ToWire(), query.UpdatedSince, query.PageSize, continuation, request.HttpContext.RequestAborted);
-        var next = page.ContinuationToken is null ? null : SealContinuation(partner!, page.ContinuationToken);
+        var next = page.ContinuationToken is null ? null : continuationTokens.Seal(partner!, page.ContinuationToken);
         return Results.Json(new { items = page.Items, continuation = next }, TongbanJson.Options);
     }
 
@@ -227,27 +226,6 @@ public sealed class CaseApi(
     {
         var json = Results.Json(record, TongbanJson.Options, "application/json", status);
         return location ? new Located(json, $"/{ApiRoutes.Prefix}/v1/cases/{record.CaseId}") : json;
-    }
-
-    // Continuation tokens are the storage token, bound to the caller with an HMAC so no one can page through another's index.
-    private string SealContinuation(string partner, string token)
-    {
-        var payload = Convert.ToBase64String(Encoding.UTF8.GetBytes(token)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        return payload + "." + keys.KeyedHash("continuation", partner + "|" + payload)[..32];
-    }
-
-    private bool TryOpenContinuation(string partner, string sealedToken, out string? token)
-    {
-        token = null;
-        var dot = sealedToken.LastIndexOf('.');
-        if (dot <= 0) return false;
-        var payload = sealedToken[..dot];
-        var expected = keys.KeyedHash("continuation", partner + "|" + payload)[..32];
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(sealedToken[(dot + 1)..]))) return false;
-        var base64 = payload.Replace('-', '+').Replace('_', '/');
-        base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-        token = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
-        return true;
     }
 
     private sealed class Located(IResult inner, string location) : IResult

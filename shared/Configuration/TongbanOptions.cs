@@ -39,8 +39,7 @@ public sealed class TongbanOptions
             if (string.IsNullOrWhiteSpace(partner.Secret)) yield return $"Tongban:Partners:{code}:Secret";
         }
 
-        if (string.IsNullOrWhiteSpace(Pii.Key)) yield return "Tongban:Pii:Key";
-        else if (!IsKey(Pii.Key)) yield return "Tongban:Pii:Key (must be 32 bytes in Base64)";
+        foreach (var problem in Storage.PiiKeyRing.Problems(Pii)) yield return problem;
         if (Marriage.ReviewWindow <= TimeSpan.Zero) yield return "Tongban:Marriage:ReviewWindow (must be positive)";
         if (Workflow.ParkFor < TimeSpan.Zero) yield return "Tongban:Workflow:ParkFor (must not be negative)";
         if (Workflow.RedriveWindow < TimeSpan.Zero) yield return "Tongban:Workflow:RedriveWindow (must not be negative)";
@@ -50,11 +49,6 @@ public sealed class TongbanOptions
         }
     }
 
-    private static bool IsKey(string base64)
-    {
-        var buffer = new byte[64];
-        return Convert.TryFromBase64String(base64, buffer, out var written) && written == 32;
-    }
 }
 
 public sealed class PartnerOptions
@@ -111,6 +105,12 @@ public sealed class RedriveOptions
 
 public sealed class PiiOptions
 {
-    /// <summary>AES-256 key, Base64 (Key Vault in Azure).</summary>
+    /// <summary>The key ring by key ID: <c>Tongban:Pii:Keys:{id}</c>, each 32 bytes Base64 (Key Vault in Azure).</summary>
+    public Dictionary<string, string> Keys { get; set; } = [];
+
+    /// <summary>The key new ciphertext and keyed hashes are made under: <c>Tongban:Pii:ActiveKeyId</c>.</summary>
+    public string ActiveKeyId { get; set; } = "";
+
+    /// <summary>The single key before the ring: no longer read, bound only so that start-up names it when it is still set.</summary>
     public string Key { get; set; } = "";
 }

@@ -17,7 +17,7 @@ public sealed record CasePage(IReadOnlyList<CaseRecord> Items, string? Continuat
 /// partition runs hot) and the per-province index (partition = province, rows newest first) that
 /// serves the list endpoint with partition queries only.
 /// </summary>
-public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeProvider time)
+public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher details, TimeProvider time)
 {
     private const string CaseRow = "case";
     private readonly TableClient cases = tables.GetTableClient(StorageNames.CasesTable);
@@ -121,6 +121,55 @@ public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeP
         return new CasePage([], null);
     }
 
+    /// <summary>
+    /// Re-encrypts under the active key up to <paramref name="max"/> case rows whose details are under another key (after a
+    /// rotation), reading at most <paramref name="maxPages"/> pages. Only the Details column is rewritten, with a merge
+    /// conditional on the row's ETag: a case changed meanwhile (412) is left for the next run (its own update re-seals it
+    /// under the active key anyway). Rows already under the active key are filtered out by the service, so a run when none is
+    /// left reads one empty page. Untagged or unopenable details are counted, logged by the caller, and left as they are.
+    /// </summary>
+    public async Task<ReencryptionRun> ReencryptAsync(int max, int maxPages, CancellationToken ct)
+    {
+        // Tagged values sort by key ID: everything outside [v1.{active}., v1.{active}/) is under another key or untagged.
+        var prefix = CaseDetailsCipher.PrefixOf(details.Ring.ActiveKeyId);
+        var filter = TableClient.CreateQueryFilter(
+            $"RowKey eq {CaseRow} and (Details lt {prefix} or Details ge {prefix[..^1] + "/"})");
+        int rewritten = 0, conflicts = 0, unreadable = 0, pages = 0;
+        var query = cases.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 100), select: ["PartitionKey", "RowKey", "Details"], cancellationToken: ct);
+        await foreach (var page in query.AsPages())
+        {
+            foreach (var row in page.Values)
+            {
+                if (rewritten >= max) return new ReencryptionRun(rewritten, conflicts, unreadable, More: true);
+                string plain;
+                try
+                {
+                    plain = details.Open(row.PartitionKey, row.GetString("Details"));
+                }
+                catch (System.Security.Cryptography.CryptographicException)
+                {
+                    unreadable++;
+                    continue;
+                }
+
+                try
+                {
+                    await cases.UpdateEntityAsync(new TableEntity(row.PartitionKey, CaseRow) { ["Details"] = details.Seal(row.PartitionKey, plain) },
+                        row.ETag, TableUpdateMode.Merge, ct);
+                    rewritten++;
+                }
+                catch (RequestFailedException e) when (e.Status is 412 or 404)
+                {
+                    conflicts++; // changed (or gone) since read: the next run reads it again
+                }
+            }
+
+            if (++pages >= maxPages && page.ContinuationToken is not null) return new ReencryptionRun(rewritten, conflicts, unreadable, More: true);
+        }
+
+        return new ReencryptionRun(rewritten, conflicts, unreadable, More: conflicts > 0);
+    }
+
     private async Task WriteIndexAsync(CaseRecord record, CancellationToken ct)
     {
         var rowKey = IndexRowKey(record);
@@ -140,7 +189,7 @@ public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeP
     private TableEntity ToEntity(CaseRecord record, OpenCaseCommand command) => new(record.CaseId, CaseRow)
     {
         ["Record"] = TongbanJson.Serialize(record),
-        ["Details"] = pii.Protect(TongbanJson.Serialize(command)),
+        ["Details"] = details.Seal(record.CaseId, TongbanJson.Serialize(command)),
         ["Status"] = record.Status.ToString(),
         ["CallbackUrl"] = record.CallbackUrl?.ToString(),
         ["WithdrawalRequested"] = record.WithdrawalRequested,
@@ -158,10 +207,13 @@ public sealed class CaseStore(TableServiceClient tables, PiiProtector pii, TimeP
         record.IrreversibleStep = entity.GetString("IrreversibleStep");
         record.CallbackSequence = entity.GetInt32("CallbackSequence") ?? 0;
         record.Closed = entity.GetBoolean("Closed") ?? false;
-        var command = TongbanJson.Deserialize<OpenCaseCommand>(pii.Unprotect(entity.GetString("Details")));
+        var command = TongbanJson.Deserialize<OpenCaseCommand>(details.Open(entity.PartitionKey, entity.GetString("Details")));
         return new StoredCase(record, command, entity.ETag);
     }
 }
+
+/// <summary>What one re-encryption run did: rows rewritten, rows changed meanwhile (retried next run), rows it cannot open.</summary>
+public sealed record ReencryptionRun(int Rewritten, int Conflicts, int Unreadable, bool More);
 
 public sealed class CaseNotFoundException(string caseId) : Exception($"Case {caseId} does not exist.")
 {

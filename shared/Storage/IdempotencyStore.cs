@@ -5,21 +5,29 @@ namespace Tongban.Storage;
 
 public enum IdempotencyState { Pending, Created }
 
-/// <summary>What an Idempotency-Key already stands for.</summary>
-public sealed record IdempotencyRecord(string CaseId, string BodyHash, IdempotencyState State, DateTimeOffset CreatedAt, ETag ETag);
+/// <summary>What an Idempotency-Key already stands for, and the row that holds the claim (its key hashed under one key of the ring).</summary>
+public sealed record IdempotencyRecord(string CaseId, string BodyHash, IdempotencyState State, DateTimeOffset CreatedAt, ETag ETag, string RowKey = "");
 
 /// <summary>
 /// Idempotency keys, scoped to the caller: partition = partner code, row = keyed hash of the key (keys
 /// may hold characters a row key cannot). The row is claimed before anything else is written and
 /// names the case ID, so a retry after a crash completes the same case instead of making another.
+/// A new claim is hashed under the active PII key; a claim made before a key rotation is still found under the older keys
+/// of the ring (one point read per older key, only while the ring holds more than one key).
 /// </summary>
-public sealed class IdempotencyStore(TableServiceClient tables, PiiProtector keys, TimeProvider time)
+public sealed class IdempotencyStore(TableServiceClient tables, PiiKeyRing keys, TimeProvider time)
 {
     private readonly TableClient table = tables.GetTableClient(StorageNames.IdempotencyTable);
 
     /// <summary>Claims the key for a new case; returns null when claimed, or what the key already holds.</summary>
     public async Task<IdempotencyRecord?> TryClaimAsync(string partner, string key, string bodyHash, string caseId, CancellationToken ct)
     {
+        foreach (var older in RowKeys(key).Skip(1))
+        {
+            var before = await table.GetEntityIfExistsAsync<TableEntity>(partner, older, cancellationToken: ct);
+            if (before.HasValue) return From(before.Value!);
+        }
+
         var entity = new TableEntity(partner, RowKey(key))
         {
             ["CaseId"] = caseId,
@@ -35,24 +43,33 @@ public sealed class IdempotencyStore(TableServiceClient tables, PiiProtector key
         catch (RequestFailedException e) when (e.Status == 409)
         {
             var existing = await table.GetEntityAsync<TableEntity>(partner, RowKey(key), cancellationToken: ct);
-            var row = existing.Value;
-            return new IdempotencyRecord(
-                row.GetString("CaseId"), row.GetString("BodyHash"),
-                Enum.Parse<IdempotencyState>(row.GetString("State")),
-                row.GetDateTimeOffset("ClaimedAt") ?? DateTimeOffset.MinValue, row.ETag);
+            return From(existing.Value);
         }
     }
 
+    /// <summary>The case is created: marks the claim, wherever it was made (a claim taken over after a rotation stays in its row).</summary>
     public async Task MarkCreatedAsync(string partner, string key, CancellationToken ct)
     {
-        var entity = new TableEntity(partner, RowKey(key)) { ["State"] = nameof(IdempotencyState.Created) };
-        await table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, ct);
+        foreach (var rowKey in RowKeys(key))
+        {
+            try
+            {
+                await table.UpdateEntityAsync(new TableEntity(partner, rowKey) { ["State"] = nameof(IdempotencyState.Created) }, ETag.All, TableUpdateMode.Merge, ct);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                // Not claimed under this key of the ring: the next one.
+            }
+        }
+
+        throw new InvalidOperationException("The Idempotency-Key's claim vanished before its case was created.");
     }
 
     /// <summary>Takes over a stale pending claim (its request died mid-way); false when someone else did first.</summary>
     public async Task<bool> TryTakeOverAsync(string partner, string key, IdempotencyRecord stale, CancellationToken ct)
     {
-        var entity = new TableEntity(partner, RowKey(key)) { ["ClaimedAt"] = time.GetUtcNow() };
+        var entity = new TableEntity(partner, stale.RowKey.Length > 0 ? stale.RowKey : RowKey(key)) { ["ClaimedAt"] = time.GetUtcNow() };
         try
         {
             await table.UpdateEntityAsync(entity, stale.ETag, TableUpdateMode.Merge, ct);
@@ -64,5 +81,13 @@ public sealed class IdempotencyStore(TableServiceClient tables, PiiProtector key
         }
     }
 
-    private string RowKey(string key) => keys.KeyedHash("idempotency", key);
+    private static IdempotencyRecord From(TableEntity row) => new(
+        row.GetString("CaseId"), row.GetString("BodyHash"),
+        Enum.Parse<IdempotencyState>(row.GetString("State")),
+        row.GetDateTimeOffset("ClaimedAt") ?? DateTimeOffset.MinValue, row.ETag, row.RowKey);
+
+    private string RowKey(string key) => keys.KeyedHash(PiiPurpose.Idempotency, key);
+
+    /// <summary>The key's row under each key of the ring, the active key's first.</summary>
+    private IEnumerable<string> RowKeys(string key) => keys.KeyedHashes(PiiPurpose.Idempotency, key);
 }

@@ -104,14 +104,25 @@ public sealed class ProvinceWorkHandler(
 
     private async Task WaitForSlowWorkAsync(ProvinceWorkItem item, string ticket, int attempts, CancellationToken ct)
     {
+        var succeeded = false;
         await cases.UpdateAsync(item.CaseId, record =>
         {
             var step = record.Step(item.StepName, item.Subject, item.Province);
+            succeeded = step.Status == StepStatus.Succeeded;
             if (step.Status.IsFinal()) return false;
             CaseActivities.Apply(record, new StepChange(item.StepName, item.Subject, item.Province, StepStatus.Waiting, time.GetUtcNow(),
                 $"waiting on {item.Province} (ticket {ticket})", Attempts: step.Attempts + Math.Max(attempts, 1)));
             return true;
         }, ct);
+
+        if (succeeded && await tickets.GetAsync(item.Province, ticket, ct) is null)
+        {
+            // A repeated message for work already done and handed over: its ticket row was deleted when the step was settled,
+            // and recording it again would leave a row no callback comes for. (While the row is still there, the result has
+            // not been handed over for sure: it is taken from the row below and raised again.)
+            logger.LogInformation("Case {CaseId} step {Step}: already succeeded and settled; ticket not recorded again", item.CaseId, item.StepKey);
+            return;
+        }
 
         // A result that came before the ticket was recorded (an early callback) completes the step now.
         var early = await tickets.RegisterAsync(item.Province, ticket, item, ct);

@@ -30,7 +30,8 @@ public sealed class FifthProvinceTests : IAsyncLifetime
             ["urls"] = "http://127.0.0.1:0",
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Tongban:TaskHub"] = "fifth" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3)),
-            ["Tongban:Pii:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Tongban:Pii:Keys:fifth"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Tongban:Pii:ActiveKeyId"] = "fifth",
             ["Logging:LogLevel:Default"] = "Warning",
             // The whole of Jiangsu's membership, as configuration.
             [$"Tongban:Partners:{Jiangsu}:Secret"] = Secret,

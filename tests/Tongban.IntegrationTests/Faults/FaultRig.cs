@@ -92,7 +92,8 @@ public sealed class FaultRig : IAsyncDisposable
         {
             ["AzureWebJobsStorage"] = Azurite.ConnectionString,
             ["Tongban__TaskHub"] = TaskHub,
-            ["Tongban__Pii__Key"] = PiiKey,
+            ["Tongban__Pii__Keys__fault"] = PiiKey,
+            ["Tongban__Pii__ActiveKeyId"] = "fault",
             // A killed hub's province-queue messages come back after this, as the engine's do after 30 s (the devhost's
             // 2 minutes only made the run wait); above a province call's 20 s total time-out, so a live hub gets none twice.
             ["Tongban__Queues__VisibilityTimeout"] = "00:00:30",

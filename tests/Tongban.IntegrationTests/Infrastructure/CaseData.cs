@@ -12,7 +12,10 @@ public static class CaseData
     public const string PartyBIdNumber = "330106199205120024";
     public const string PartyBName = "李秀英";
 
-    public static PiiProtector NewProtector() => new(RandomNumberGenerator.GetBytes(32));
+    /// <summary>A one-key ring with a fresh random key named <paramref name="keyId"/>.</summary>
+    public static PiiKeyRing NewKeyRing(string keyId = "test") => new(new Dictionary<string, byte[]> { [keyId] = RandomNumberGenerator.GetBytes(32) }, keyId);
+
+    public static CaseDetailsCipher NewCipher() => new(NewKeyRing());
 
     public static string NewCaseId() => "TB-" + Guid.NewGuid().ToString("N");
 

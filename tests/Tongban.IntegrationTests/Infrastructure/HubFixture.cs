@@ -44,7 +44,8 @@ public class HubFixture : IAsyncLifetime
             ["urls"] = "http://127.0.0.1:0",
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Tongban:TaskHub"] = TaskHub,
-            ["Tongban:Pii:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Tongban:Pii:Keys:hub"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Tongban:Pii:ActiveKeyId"] = "hub",
             ["Tongban:Marriage:ReviewWindow"] = ReviewWindow.ToString(),
             // A step parked by an open circuit waits for the circuit, not for a time-out round.
             ["Tongban:Workflow:StepTimeout"] = "00:02:00",

@@ -26,7 +26,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     private readonly string province = CaseData.NewProvinceCode();
-    private readonly PiiProtector pii = CaseData.NewProtector();
+    private readonly CaseDetailsCipher pii = CaseData.NewCipher();
     private readonly Mock<DurableTaskClient> durable = new("test-hub");
     private readonly RecordingLogger<QueueListener> listenerLog = new();
     private readonly List<QueueListener> started = [];

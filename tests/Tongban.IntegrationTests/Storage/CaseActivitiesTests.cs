@@ -22,7 +22,7 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
     {
         var province = CaseData.NewProvinceCode();
         await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([province], ct);
-        var store = new CaseStore(azurite.Tables, CaseData.NewProtector(), TimeProvider.System);
+        var store = new CaseStore(azurite.Tables, CaseData.NewCipher(), TimeProvider.System);
         var command = CaseData.MarriageCommand(province, province, province);
         var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
         await store.CreateAsync(record, command, ct);

@@ -10,14 +10,14 @@ namespace Tongban.IntegrationTests.Storage;
 public sealed class CaseStoreTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
-    private readonly PiiProtector pii = CaseData.NewProtector();
+    private readonly CaseDetailsCipher pii = CaseData.NewCipher();
     private readonly ManualClock clock = new(T0);
 
     public Task InitializeAsync() => new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([], CancellationToken.None);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private CaseStore Store(PiiProtector? key = null) => new(azurite.Tables, key ?? pii, clock);
+    private CaseStore Store(CaseDetailsCipher? key = null) => new(azurite.Tables, key ?? pii, clock);
 
     // Bounds every storage call: a hung Azurite fails the test instead of stalling the run.
     private readonly CancellationToken Ct = new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token;
@@ -289,7 +289,7 @@ public sealed class CaseStoreTests(AzuriteFixture azurite) : IAsyncLifetime
         }
 
         // Not merely Base64 of the plaintext either.
-        var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(details));
+        var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(details[(details.LastIndexOf('.') + 1)..]));
         Assert.DoesNotContain(CaseData.PartyAIdNumber, decoded);
         Assert.DoesNotContain(CaseData.PartyAName, decoded);
     }
@@ -299,7 +299,7 @@ public sealed class CaseStoreTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var record = await CreateAsync(Store(), "330000", T0);
 
-        var otherKey = Store(CaseData.NewProtector());
+        var otherKey = Store(CaseData.NewCipher());
 
         await Assert.ThrowsAnyAsync<CryptographicException>(() => otherKey.GetAsync(record.CaseId, Ct));
     }

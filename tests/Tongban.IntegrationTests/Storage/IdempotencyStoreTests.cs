@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
 
@@ -8,7 +9,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite) : IAsyncLifeti
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
     private readonly ManualClock clock = new(T0);
-    private readonly PiiProtector keys = CaseData.NewProtector();
+    private readonly PiiKeyRing keys = CaseData.NewKeyRing();
     private readonly string partner = "P" + Guid.NewGuid().ToString("N");
     private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token;
 
@@ -101,7 +102,30 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.NotEqual(key, row.RowKey);
         Assert.DoesNotContain("order", row.RowKey);
         Assert.Matches("^[0-9a-f]{64}$", row.RowKey);
-        Assert.Equal(keys.KeyedHash("idempotency", key), row.RowKey);
-        Assert.NotEqual(CaseData.NewProtector().KeyedHash("idempotency", key), row.RowKey);
+        Assert.Equal(keys.KeyedHash(PiiPurpose.Idempotency, key), row.RowKey);
+        Assert.NotEqual(CaseData.NewKeyRing().KeyedHash(PiiPurpose.Idempotency, key), row.RowKey);
+    }
+
+    [Fact]
+    public async Task A_claim_made_before_a_key_rotation_is_still_found_marked_and_taken_over()
+    {
+        var keyA = RandomNumberGenerator.GetBytes(32);
+        var before = new IdempotencyStore(azurite.Tables, new PiiKeyRing(new Dictionary<string, byte[]> { ["a"] = keyA }, "a"), clock);
+        Assert.Null(await before.TryClaimAsync(partner, "key-rotated", "hash-1", "TB-before", ct));
+
+        var rotated = new PiiKeyRing(new Dictionary<string, byte[]> { ["a"] = keyA, ["b"] = RandomNumberGenerator.GetBytes(32) }, "b");
+        var after = new IdempotencyStore(azurite.Tables, rotated, clock);
+        clock.Advance(TimeSpan.FromMinutes(5));
+
+        // The retry after the rotation finds the claim (no second case), takes over the stale claim, and completes it.
+        var found = await after.TryClaimAsync(partner, "key-rotated", "hash-1", "TB-after", ct);
+        Assert.Equal(("TB-before", IdempotencyState.Pending), (found!.CaseId, found.State));
+        Assert.True(await after.TryTakeOverAsync(partner, "key-rotated", found, ct));
+        await after.MarkCreatedAsync(partner, "key-rotated", ct);
+        Assert.Equal(IdempotencyState.Created, (await after.TryClaimAsync(partner, "key-rotated", "hash-1", "TB-again", ct))!.State);
+
+        // No row under the new key was made for it.
+        var rows = await TableRows.InPartitionAsync(azurite.Tables, StorageNames.IdempotencyTable, partner, ct);
+        Assert.Equal(rotated.KeyedHash("a", PiiPurpose.Idempotency, "key-rotated"), Assert.Single(rows).RowKey);
     }
 }

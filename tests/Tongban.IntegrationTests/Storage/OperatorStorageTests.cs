@@ -49,7 +49,7 @@ public sealed class OperatorStorageTests(AzuriteFixture azurite)
     public async Task The_attention_index_follows_the_case_row_and_forgets_a_closed_case()
     {
         var code = await ProvinceAsync();
-        var store = new CaseStore(azurite.Tables, new PiiProtector(new byte[32]), TimeProvider.System);
+        var store = new CaseStore(azurite.Tables, CaseData.NewCipher(), TimeProvider.System);
         var command = CaseData.MarriageCommand(code, code, code);
         var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
         await store.CreateAsync(record, command, ct);

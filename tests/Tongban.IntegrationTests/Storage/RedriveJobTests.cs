@@ -25,7 +25,9 @@ public sealed class RedriveJobTests(AzuriteFixture azurite) : IDisposable
 
     public void Dispose() => http.Dispose();
 
-    private CaseStore Cases => new(azurite.Tables, new PiiProtector(new byte[32]), clock);
+    private readonly CaseDetailsCipher cipher = CaseData.NewCipher();
+
+    private CaseStore Cases => new(azurite.Tables, cipher, clock);
 
     private ProvinceHealthStore Health => new(azurite.Tables, clock, NullLogger<ProvinceHealthStore>.Instance);
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using Tongban.Cases;
+using Tongban.Cases.Identity;
 using Tongban.Configuration;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Operations;
@@ -31,7 +32,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
 
     public void Dispose() => http.Dispose();
 
-    private static readonly SlowWorkResult Approved = new(SlowWorkState.Approved, IdNumber: "330106202601010011", HouseholdNo: "H-1");
+    private static readonly SlowWorkResult Approved = new(SlowWorkState.Approved, IdNumber: ChildIdNumber, HouseholdNo: "H-1");
 
     private OrchestrationRuntimeStatus engineStatus = OrchestrationRuntimeStatus.Running;
 
@@ -49,7 +50,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
             [$"Tongban:Provinces:{code}:BaseUrl"] = "http://127.0.0.1:9/",
         }).Build();
         var registry = new ProvinceRegistry(configuration, [factory.Object], http.GetRequiredService<IHttpClientFactory>());
-        var cases = new CaseStore(azurite.Tables, CaseData.NewProtector(), TimeProvider.System);
+        var cases = new CaseStore(azurite.Tables, CaseData.NewCipher(), TimeProvider.System);
         var tickets = new TicketStore(azurite.Tables, TimeProvider.System);
         var handler = ProvinceWorkHandlers.OnAzurite(azurite, cases, registry, durable.Object);
         return (new SlowWorkPoller(registry, tickets, handler, NullLogger<SlowWorkPoller>.Instance), cases, tickets, handler);
@@ -88,27 +89,158 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         CaseEvents.StepResult(item.StepKey, item.Round), It.Is<object?>(o => o is StepResult && ((StepResult)o).Outcome == StepOutcome.Succeeded),
         It.IsAny<CancellationToken>()), times);
 
+    /// <summary>A case waiting on a ticket that the province answers Approved when polled.</summary>
+    private async Task<(SlowWorkPoller Poller, CaseStore Cases, ProvinceWorkItem Item, string Ticket)> ApprovedTicketAsync()
+    {
+        var (poller, cases, tickets, _) = Build();
+        var ticket = "T-" + Guid.NewGuid().ToString("N");
+        var item = await WaitingCaseAsync(cases, tickets, ticket);
+        province.Setup(p => p.QueryTicketAsync(It.IsAny<SlowTicket>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(Approved));
+        return (poller, cases, item, ticket);
+    }
+
     [Fact]
     public async Task A_hub_dying_before_the_answer_reaches_the_orchestration_leaves_the_ticket_to_be_polled_again()
     {
-        var (poller, cases, tickets, _) = Build();
-        var item = await WaitingCaseAsync(cases, tickets, "T-" + Guid.NewGuid().ToString("N"));
-        province.Setup(p => p.QueryTicketAsync(It.IsAny<SlowTicket>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(Approved));
+        var (poller, cases, item, ticket) = await ApprovedTicketAsync();
         // The first hand-over dies with the process (here: throws); the next one goes through.
         durable.SetupSequence(d => d.RaiseEventAsync(item.CaseId, It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new IOException("the hub died"))
             .Returns(Task.CompletedTask);
 
         await Assert.ThrowsAsync<IOException>(() => poller.PollAsync(ct));
-        Assert.Equal(StepStatus.Succeeded, (await cases.GetAsync(item.CaseId, ct))!.Record.FindStep(item.StepKey)!.Status);
+        Assert.Equal(StepStatus.Succeeded, await StepStatusAsync(cases, item));
+        AssertNoIdNumber(await RawTicketAsync(ticket) ?? throw new Xunit.Sdk.XunitException("the ticket's row went with the crash"));
 
         Assert.Equal(1, await poller.PollAsync(ct));
         VerifyRaised(item, Times.Exactly(2));
 
-        // Handed over: the ticket is settled and never asked about again.
+        // Handed over: the ticket is settled, its row deleted, and never asked about again.
+        Assert.Null(await RawTicketAsync(ticket));
         Assert.Equal(0, await poller.PollAsync(ct));
         province.Verify(p => p.QueryTicketAsync(It.IsAny<SlowTicket>(), It.IsAny<CancellationToken>()), Times.Exactly(2));
+    }
+
+    [Fact]
+    public async Task A_settled_ticket_leaves_no_row()
+    {
+        var (poller, cases, item, ticket) = await ApprovedTicketAsync();
+
+        Assert.Equal(1, await poller.PollAsync(ct));
+
+        Assert.Null(await RawTicketAsync(ticket));
+        Assert.Equal(StepStatus.Succeeded, await StepStatusAsync(cases, item));
+    }
+
+    [Fact]
+    public async Task An_early_result_is_stored_without_the_id_number_and_still_completes_the_step_once()
+    {
+        var result = Approved with { Reason = $"approved for {ChildIdNumber}", TransferId = "TR-1" };
+        var (cases, tickets, handler, item, ticket) = await EarlyResultAsync(result);
+        var early = await RawTicketAsync(ticket);
+        AssertNoIdNumber(early!);
+        var kept = TongbanJson.Deserialize<SlowWorkResult>(early!.GetString("Result"));
+        Assert.Equal((IdNumberMask.Mask(ChildIdNumber), "H-1", "TR-1", SlowWorkState.Approved), (kept.IdNumber, kept.HouseholdNo, kept.TransferId, kept.State));
+
+        await handler.HandleAsync(TongbanJson.Serialize(item), dequeueCount: 1, ct);
+
+        VerifyRaised(item, Times.Once());
+        Assert.Equal(StepStatus.Succeeded, await StepStatusAsync(cases, item));
+        Assert.Null(await RawTicketAsync(ticket));
+
+        // The province repeats its callback after the row is gone: answered (kept as unclaimed), nothing raised again.
+        Assert.Null(await tickets.DeliverAsync(code, ticket, result, ct));
+        VerifyRaised(item, Times.Once());
+        AssertNoIdNumber((await RawTicketAsync(ticket))!);
+
+        // The queue delivers the step's message again: the succeeded step records no new ticket and raises nothing.
+        await tickets.SettleAsync(code, ticket, ct);
+        await handler.HandleAsync(TongbanJson.Serialize(item), dequeueCount: 2, ct);
+        Assert.Null(await RawTicketAsync(ticket));
+        VerifyRaised(item, Times.Once());
+    }
+
+    [Fact]
+    public async Task An_early_result_whose_orchestration_had_not_started_is_raised_when_the_message_comes_again()
+    {
+        var (cases, _, handler, item, ticket) = await EarlyResultAsync(Approved);
+        var message = TongbanJson.Serialize(item);
+        engineStatus = OrchestrationRuntimeStatus.Pending;
+
+        await Assert.ThrowsAsync<OrchestrationNotStartedException>(() => handler.HandleAsync(message, dequeueCount: 1, ct));
+        VerifyRaised(item, Times.Never());
+        Assert.Equal(StepStatus.Succeeded, await StepStatusAsync(cases, item));
+        Assert.NotNull(await RawTicketAsync(ticket)); // not settled: the result is still to be handed over
+
+        engineStatus = OrchestrationRuntimeStatus.Running;
+        await handler.HandleAsync(message, dequeueCount: 2, ct);
+        VerifyRaised(item, Times.Once());
+        Assert.Null(await RawTicketAsync(ticket));
+    }
+
+    /// <summary>A school transfer whose transfer-out the province answers with a ticket, and whose result came first.</summary>
+    private async Task<(CaseStore Cases, TicketStore Tickets, ProvinceWorkHandler Handler, ProvinceWorkItem Item, string Ticket)> EarlyResultAsync(SlowWorkResult result)
+    {
+        var (_, cases, tickets, handler) = Build();
+        var ticket = "T-" + Guid.NewGuid().ToString("N");
+        var item = await TransferCaseAsync(cases);
+        province.Setup(p => p.RequestTransferOutAsync(It.IsAny<TransferOutRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(ProvinceAnswer<SlowTicket>.Ok(new SlowTicket(ticket)));
+
+        // The province's callback comes before the dispatcher has recorded the ticket.
+        Assert.Null(await tickets.DeliverAsync(code, ticket, result, ct));
+        return (cases, tickets, handler, item, ticket);
+    }
+
+    [Fact]
+    public async Task An_unclaimed_result_is_purged_after_its_keeping_time_and_a_recorded_ticket_is_not()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var tickets = new TicketStore(azurite.Tables, clock);
+        await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([code], ct);
+        string unclaimed = "T-" + Guid.NewGuid().ToString("N"), recorded = "T-" + Guid.NewGuid().ToString("N");
+        Assert.Null(await tickets.DeliverAsync(code, unclaimed, Approved, ct));
+        Assert.Null(await tickets.DeliverAsync(code, recorded, Approved, ct));
+        Assert.NotNull(await tickets.RegisterAsync(code, recorded, new ProvinceWorkItem(CaseData.NewCaseId(), StepNames.RegisterNewborn, null,
+            CanonicalOperations.NewbornRegister, code, 1), ct));
+
+        clock.Advance(TicketStore.UnclaimedResultKeptFor - TimeSpan.FromMinutes(1));
+        await tickets.PurgeUnclaimedAsync(1000, ct);
+        Assert.NotNull(await RawTicketAsync(unclaimed));
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.True(await tickets.PurgeUnclaimedAsync(1000, ct) >= 1);
+        Assert.Null(await RawTicketAsync(unclaimed));
+        Assert.NotNull(await RawTicketAsync(recorded));
+    }
+
+    private async Task<StepStatus> StepStatusAsync(CaseStore cases, ProvinceWorkItem item) =>
+        (await cases.GetAsync(item.CaseId, ct))!.Record.FindStep(item.StepKey)!.Status;
+
+    private const string ChildIdNumber = "330106202601010011";
+
+    private async Task<Azure.Data.Tables.TableEntity?> RawTicketAsync(string ticket)
+    {
+        var row = await azurite.Tables.GetTableClient(StorageNames.TicketsTable).GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(code, ticket, cancellationToken: ct);
+        return row.HasValue ? row.Value : null;
+    }
+
+    private static void AssertNoIdNumber(Azure.Data.Tables.TableEntity row)
+    {
+        Assert.NotEmpty(TableRows.StringValues(row));
+        Assert.All(TableRows.StringValues(row), value => Assert.DoesNotContain(ChildIdNumber, value, StringComparison.Ordinal));
+    }
+
+    /// <summary>A school transfer handled at the test's province, its transfer-out not yet requested.</summary>
+    private async Task<ProvinceWorkItem> TransferCaseAsync(CaseStore cases)
+    {
+        await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([code], ct);
+        var command = new OpenCaseCommand(CaseType.SchoolTransfer, "REF-T", code, null,
+            SchoolTransfer: new SchoolTransferDetails(new Student("S-1", CaseData.PartyAName, CaseData.PartyAIdNumber), code, "SRC-1", "TGT-1", 3, "moving"));
+        var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow, CaseTypeNames.SchoolTransfer);
+        await cases.CreateAsync(record, command, ct);
+        return new ProvinceWorkItem(record.CaseId, StepNames.RequestTransferOut, null, CanonicalOperations.TransferOutRequest, code, 1);
     }
 
     [Fact]
@@ -130,28 +262,24 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         await Task.Delay(SlowWorkPoller.NextDelay(0) + TimeSpan.FromMilliseconds(200), ct);
         Assert.Equal(1, await poller.PollAsync(ct));
         VerifyRaised(item, Times.Once());
-        var step = (await cases.GetAsync(item.CaseId, ct))!.Record.FindStep(item.StepKey)!;
-        Assert.Equal(StepStatus.Succeeded, step.Status);
+        Assert.Equal(StepStatus.Succeeded, await StepStatusAsync(cases, item));
     }
 
     [Fact]
     public async Task A_polled_answer_for_an_orchestration_not_yet_started_waits_with_its_ticket_pending()
     {
-        var (poller, cases, tickets, _) = Build();
-        var ticket = "T-" + Guid.NewGuid().ToString("N");
-        var item = await WaitingCaseAsync(cases, tickets, ticket);
-        province.Setup(p => p.QueryTicketAsync(It.IsAny<SlowTicket>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(ProvinceAnswer<SlowWorkResult>.Ok(Approved));
+        var (poller, cases, item, ticket) = await ApprovedTicketAsync();
         engineStatus = OrchestrationRuntimeStatus.Pending;
 
         Assert.Equal(0, await poller.PollAsync(ct));
         VerifyRaised(item, Times.Never());
-        Assert.Equal(1, (await tickets.GetAsync(code, ticket, ct))!.Polls);
+        Assert.Equal(1, (await RawTicketAsync(ticket))!.GetInt32("Polls"));
 
         engineStatus = OrchestrationRuntimeStatus.Running;
         await Task.Delay(SlowWorkPoller.NextDelay(0) + TimeSpan.FromMilliseconds(200), ct);
         Assert.Equal(1, await poller.PollAsync(ct));
         VerifyRaised(item, Times.Once());
+        Assert.Null(await RawTicketAsync(ticket));
     }
 
     [Fact]
@@ -164,7 +292,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         await handler.HandleAsync(message, dequeueCount: 1, ct);
 
         durable.Verify(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Never());
-        Assert.Equal(StepStatus.Succeeded, (await cases.GetAsync(item.CaseId, ct))!.Record.FindStep(item.StepKey)!.Status);
+        Assert.Equal(StepStatus.Succeeded, await StepStatusAsync(cases, item));
         var queue = azurite.Queues.GetQueueClient(StorageNames.ProvinceQueue(code));
         Assert.Empty((await queue.PeekMessagesAsync(32, ct)).Value); // hidden for a while
         Azure.Storage.Queues.Models.QueueMessage? back = null;
