@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Provinces;
 
 namespace Tongban.Functions.Tests;
@@ -56,7 +57,7 @@ public sealed class ProvinceCallLogTests : IAsyncLifetime
             ["Tongban:Provinces:310000:appKey"] = "tongban-hub",
             ["Tongban:Provinces:310000:appSecret"] = "sh-app-secret-0001",
         }).Build();
-        var capture = new CapturedLog();
+        var capture = new CapturedHubLog();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(logging => logging.AddConfiguration(configuration.GetSection("Logging")).SetMinimumLevel(LogLevel.Trace).AddProvider(capture));
@@ -71,37 +72,5 @@ public sealed class ProvinceCallLogTests : IAsyncLifetime
         Assert.Contains(lines, l => l.Contains("310115********1232", StringComparison.Ordinal)); // and the call was logged, masked
         Assert.DoesNotContain(lines, l => l.Contains(IdNumber, StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains(Name, StringComparison.Ordinal) || l.Contains(Uri.EscapeDataString(Name), StringComparison.OrdinalIgnoreCase));
-    }
-
-    /// <summary>Every line at every level, with its category, state values, scopes and exception.</summary>
-    private sealed class CapturedLog : ILoggerProvider, ISupportExternalScope
-    {
-        private readonly ConcurrentQueue<string> lines = new();
-        private IExternalScopeProvider scopes = new LoggerExternalScopeProvider();
-
-        public IReadOnlyList<string> Lines => [.. lines];
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => scopes = scopeProvider;
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(CapturedLog sink, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => sink.scopes.Push(state);
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
-                var scopeText = new List<string>();
-                sink.scopes.ForEachScope((scope, list) => list.Add(scope?.ToString() ?? ""), scopeText);
-                sink.lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} | {values} | {string.Join(" / ", scopeText)} | {exception}");
-            }
-        }
     }
 }

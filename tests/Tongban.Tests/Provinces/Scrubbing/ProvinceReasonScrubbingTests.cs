@@ -101,13 +101,39 @@ public sealed class ProvinceReasonScrubbingTests
         await AssertScrubbedAsync("340000", AnhuiAdapter.SchemeName, province.Url, AnhuiProvinceStub.Settings());
     }
 
+    [Theory]
+    [InlineData("98")] // a defect: the step fails with the province's words as its detail
+    [InlineData("99")] // transient: the fault is rethrown, and its message is logged by the queue's host and the poller
+    public async Task Fault_messages_reach_the_step_and_the_logs_without_id_number_or_name(string code)
+    {
+        await using var province = await LoopbackProvince.StartAsync(r => r.Path == "/zj/gateway/token"
+            ? StubReply.Json("""{"code":"00","msg":"ok","data":{"requestSecret":"rs-1","expiresInSeconds":900}}""")
+            : StubReply.Json("""{"code":""" + Quoted(code) + ""","msg":""" + Quoted(Reason) + ""","data":{}}"""));
+        var registry = Registry("330000", ZhejiangAdapter.SchemeName, province.BaseUrl, new() { ["appKey"] = "tongban-hub", ["appSecret"] = "zj-app-secret-0001" });
+        var invoker = new ProvinceStepInvoker(registry);
+        var item = new ProvinceWorkItem("case-1", "birth.mark-used", null, CanonicalOperations.BirthMarkUsed, "330000", 1);
+
+        string? text;
+        if (code == "99")
+        {
+            text = (await Assert.ThrowsAsync<ProvinceTransientException>(() => invoker.InvokeAsync(Stored("330000"), item, default))).ToString();
+        }
+        else
+        {
+            var step = await invoker.InvokeAsync(Stored("330000"), item, default);
+            Assert.Equal(StepOutcome.Failed, step.Outcome);
+            text = step.Reason;
+        }
+
+        AssertNoIdNumber(text);
+        AssertNoName(text);
+    }
+
     /// <summary>birth.mark-used refused with <see cref="Reason"/> as a step result, and (polling provinces) a ticket rejected with it.</summary>
     private async Task AssertScrubbedAsync(string code, string scheme, Uri baseUrl, Dictionary<string, string?> settings, bool slowWork = true)
     {
         var registry = Registry(code, scheme, baseUrl, settings);
-        var stored = new StoredCase(
-            new CaseRecord { CaseId = "case-1", CaseType = CaseTypeNames.Newborn, Reference = "r-1", HandlingProvince = code, InvolvedProvinces = [code] },
-            Command(), ETag.All);
+        var stored = Stored(code);
 
         var answer = await registry.Adapter(code).MarkBirthCertificateUsedAsync(new BirthCertificateUse("C-1", "case-1"), default);
         var step = await new ProvinceStepInvoker(registry).InvokeAsync(stored, new ProvinceWorkItem("case-1", "birth.mark-used", null, CanonicalOperations.BirthMarkUsed, code, 1), default);
@@ -137,6 +163,10 @@ public sealed class ProvinceReasonScrubbingTests
         IProvinceAdapterFactory[] factories = [new ZhejiangAdapterFactory(clock), new ShanghaiAdapterFactory(clock), new JiangxiAdapterFactory(clock), new AnhuiAdapterFactory(clock)];
         return new ProvinceRegistry(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build(), factories, new PlainHttpClients());
     }
+
+    private static StoredCase Stored(string code) => new(
+        new CaseRecord { CaseId = "case-1", CaseType = CaseTypeNames.Newborn, Reference = "r-1", HandlingProvince = code, InvolvedProvinces = [code] },
+        Command(), ETag.All);
 
     private static OpenCaseCommand Command() => new(CaseType.NewbornRegistration, "r-1", "330000", null,
         Newborn: new NewbornDetails(new NewbornChild(Child, Sex.Male, new DateOnly(2026, 1, 1)), "C-1", "330000", "mother",
