@@ -46,6 +46,17 @@ public sealed class ProvinceCallLogTests : IAsyncLifetime
     public async Task DisposeAsync() => await stub.DisposeAsync();
 
     [Fact]
+    public void The_Durable_extension_does_not_trace_inputs_and_outputs()
+    {
+        // In Azure the Durable extension runs in the Functions host and logs there; with this on, its traces would carry
+        // orchestration inputs, activity results and event payloads, whatever the worker's own logging does.
+        using var hostJson = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(DevHost.Hosting.RepoRoot.Find(), "host.json")));
+        var tracing = hostJson.RootElement.GetProperty("extensions").GetProperty("durableTask").GetProperty("tracing");
+
+        Assert.False(tracing.GetProperty("traceInputsAndOutputs").GetBoolean());
+    }
+
+    [Fact]
     public async Task A_province_call_with_an_id_number_in_its_url_logs_none_at_trace()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
