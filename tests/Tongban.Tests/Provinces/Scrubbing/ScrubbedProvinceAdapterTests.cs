@@ -36,6 +36,33 @@ public sealed class ScrubbedProvinceAdapterTests
     }
 
     [Fact]
+    public void No_code_builds_an_adapter_or_calls_a_factory_around_the_registry()
+    {
+        // The registry is the one way to an adapter, and it wraps: an adapter built or a factory called anywhere else
+        // (a host, a job, a new protocol's wiring) would reach the hub unscrubbed.
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Tongban.slnx"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Tongban.slnx not found above the test binaries.");
+        var adapters = typeof(IProvinceAdapter).Assembly.GetTypes()
+            .Where(t => typeof(IProvinceAdapter).IsAssignableFrom(t) && t is { IsClass: true, IsAbstract: false }).Select(t => t.Name).ToList();
+        Assert.Contains("AnhuiAdapter", adapters);
+
+        var offenders = new List<string>();
+        foreach (var folder in new[] { "shared", "devhost", "functions", "bench" })
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories))
+            {
+                var name = Path.GetFileName(file);
+                if (file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) || name == "ProvinceRegistry.cs") continue;
+                var text = File.ReadAllText(file);
+                offenders.AddRange(adapters.Where(a => text.Contains($"new {a}(", StringComparison.Ordinal) && name != $"{a}Factory.cs").Select(a => $"{file}: new {a}("));
+                if (System.Text.RegularExpressions.Regex.IsMatch(text, @"\.Create\(\s*\w*[Ee]ndpoint")) offenders.Add($"{file}: calls a factory");
+            }
+        }
+
+        Assert.Empty(offenders);
+    }
+
+    [Fact]
     public async Task Every_operation_of_the_decorator_scrubs_the_reason()
     {
         var adapter = new ScrubbedProvinceAdapter(new TalkativeAdapter("990000"));
