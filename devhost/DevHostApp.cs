@@ -114,14 +114,20 @@ public sealed class DevHostApp : IAsyncDisposable
         // The Durable engine, on the same storage.
         var taskHub = builder.Configuration["Tongban:TaskHub"] ?? "tongban";
         var engineSettings = builder.Configuration.GetSection("Tongban:Engine").Get<EngineSettings>() ?? new EngineSettings();
-        var engineLogs = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole(o => o.SingleLine = true)
-            .AddFilter("DurableTask", LogLevel.Warning).AddFilter("Microsoft.DurableTask", LogLevel.Warning)
-            .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
-        var engine = await DurableEngine.StartAsync(storage!, taskHub, engineSettings, engineLogs, ct);
-
         builder.Services.AddTongbanCore(builder.Configuration);
         builder.Services.AddTongbanProvinceAdapters();
         services?.Invoke(builder.Services);
+
+        // The engine logs through a factory of its own; a log sink the caller added as an instance (a test's capture) hears it too.
+        var addedSinks = builder.Services.Where(d => d.ServiceType == typeof(ILoggerProvider)).Select(d => d.ImplementationInstance).OfType<ILoggerProvider>().ToList();
+        var engineLogs = LoggerFactory.Create(l =>
+        {
+            l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole(o => o.SingleLine = true)
+                .AddFilter("DurableTask", LogLevel.Warning).AddFilter("Microsoft.DurableTask", LogLevel.Warning)
+                .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            foreach (var sink in addedSinks) l.AddProvider(sink);
+        });
+        var engine = await DurableEngine.StartAsync(storage!, taskHub, engineSettings, engineLogs, ct);
         builder.Services.AddDurableTaskWorker(worker =>
         {
             worker.UseGrpc(engine.Channel);
@@ -129,7 +135,6 @@ public sealed class DevHostApp : IAsyncDisposable
         });
         builder.Services.AddDurableTaskClient(client => client.UseGrpc(engine.Channel));
         builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
-            .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning)
             // A 412 on an ETag race is expected and retried; the SDK would log each as a warning.
             .AddFilter("Azure", LogLevel.Error);
 

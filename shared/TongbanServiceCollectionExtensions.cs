@@ -25,6 +25,11 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<TongbanOptions>, NamedKeyValidation>();
         services.AddSingleton(TimeProvider.System);
 
+        // IHttpClientFactory's default handlers log request URIs (Information) and headers (Trace), and Shanghai puts ID
+        // numbers in paths: gone for every client in both hosts, whatever the log levels; ours logs the path masked.
+        services.AddTransient<Hosting.OutboundRequestLogging>();
+        services.ConfigureHttpClientDefaults(http => http.RemoveAllLoggers().AddHttpMessageHandler<Hosting.OutboundRequestLogging>());
+
         services.AddAzureClients(clients =>
         {
             var storage = configuration.GetSection("AzureWebJobsStorage");

@@ -15,7 +15,9 @@ public sealed class ProvinceCallbackApi(
     ProvinceRegistry provinces, IEnumerable<IProvinceCallbackReader> readers, NonceStore nonces, TicketStore tickets,
     ProvinceWorkHandler handler, TimeProvider time, ILogger<ProvinceCallbackApi> logger)
 {
-    private readonly Dictionary<string, IProvinceCallbackReader> readersByScheme = readers.ToDictionary(r => r.Scheme, StringComparer.OrdinalIgnoreCase);
+    // Every reader's result is scrubbed of ID numbers before the ticket store, the step or a log sees it.
+    private readonly Dictionary<string, IProvinceCallbackReader> readersByScheme =
+        readers.ToDictionary(r => r.Scheme, IProvinceCallbackReader (r) => new ScrubbedCallbackReader(r), StringComparer.OrdinalIgnoreCase);
 
     public async Task<IResult> HandleAsync(HttpRequest request, string code)
     {

@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+
 namespace Tongban.Provinces;
 
 /// <summary>How a province answered, as a business matter. Faults are exceptions, not answers.</summary>
@@ -32,6 +34,13 @@ public class ProvinceTransientException(string province, string message, TimeSpa
     public string Province { get; } = province;
 
     public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    /// <summary>
+    /// The same fault in other words (its message scrubbed), keeping the province, the retry hint, the cause and this
+    /// throw's stack trace. The original is not kept as the cause: its message is what the rewording removes.
+    /// </summary>
+    public virtual ProvinceTransientException Reworded(string message) =>
+        ProvinceFaults.KeepTrace(new ProvinceTransientException(Province, message, RetryAfter, InnerException), this);
 }
 
 /// <summary>
@@ -42,4 +51,14 @@ public class ProvinceDefectException(string province, string message, Exception?
     : Exception(message, inner)
 {
     public string Province { get; } = province;
+
+    /// <inheritdoc cref="ProvinceTransientException.Reworded"/>
+    public ProvinceDefectException Reworded(string message) =>
+        ProvinceFaults.KeepTrace(new ProvinceDefectException(Province, message, InnerException), this);
+}
+
+internal static class ProvinceFaults
+{
+    public static T KeepTrace<T>(T copy, Exception original) where T : Exception =>
+        original.StackTrace is { } trace ? (T)ExceptionDispatchInfo.SetRemoteStackTrace(copy, trace) : copy;
 }

@@ -47,7 +47,9 @@ public sealed class ProvinceRegistry
     public IProvinceAdapter Adapter(string code) => adapters.GetOrAdd(code, c =>
     {
         var endpoint = Endpoint(c);
-        var adapter = factories[endpoint.Scheme].Create(endpoint, http.CreateClient(HttpClientName(c)));
+        // Scrubbing sits right around the adapter, inside the circuit: whatever the adapter returns or throws is scrubbed
+        // before the circuit logs it or a step records it. A factory cannot opt out.
+        var adapter = new ScrubbedProvinceAdapter(factories[endpoint.Scheme].Create(endpoint, http.CreateClient(HttpClientName(c))));
         return circuits is null ? adapter : new ProtectedProvinceAdapter(adapter, circuits.For(c));
     });
 

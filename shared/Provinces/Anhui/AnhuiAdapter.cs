@@ -3,7 +3,6 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Tongban.Crypto;
 
 namespace Tongban.Provinces.Anhui;
@@ -15,7 +14,7 @@ namespace Tongban.Provinces.Anhui;
 /// Settings: paasId, paasToken, appId, sm4KeyHex, hubSm2PrivateKeyPem, provinceSm2PublicKeyPem,
 /// optional sm2UserId.
 /// </summary>
-public sealed partial class AnhuiAdapter : IProvinceAdapter
+public sealed class AnhuiAdapter : IProvinceAdapter
 {
     public const string SchemeName = "ah-tif";
     public const string PathPrefix = "/ah/tif/";
@@ -25,6 +24,12 @@ public sealed partial class AnhuiAdapter : IProvinceAdapter
     {
         public const string TaskQuery = "task.query";
     }
+
+    /// <summary>
+    /// How far a reply's timestamp may be from our clock: the window Anhui applies to our requests (±300 s, as the sandbox
+    /// and the other provinces' contracts do). A signed reply outside it may be a replay of an old answer.
+    /// </summary>
+    public static readonly TimeSpan ReplyWindow = TimeSpan.FromSeconds(300);
 
     /// <summary>5003 says "slow down" without saying for how long.</summary>
     public static readonly TimeSpan RateLimitedRetryAfter = TimeSpan.FromSeconds(1);
@@ -176,7 +181,7 @@ public sealed partial class AnhuiAdapter : IProvinceAdapter
 
     private ProvinceAnswer<TOut> Interpret<TOut>(string api, AnhuiBody reply, Func<string?, TOut> read)
     {
-        var message = Redact(reply.Message ?? "");
+        var message = reply.Message ?? "";
         switch (reply.Code)
         {
             case 0:
@@ -191,7 +196,7 @@ public sealed partial class AnhuiAdapter : IProvinceAdapter
                 }
                 catch (JsonException e)
                 {
-                    throw new ProvinceDefectException(ProvinceCode, $"{api} answered outside the contract: {Redact(e.Message)}", e);
+                    throw new ProvinceDefectException(ProvinceCode, $"{api} answered outside the contract: {e.Message}", e);
                 }
 
             case 4004:
@@ -264,8 +269,25 @@ public sealed partial class AnhuiAdapter : IProvinceAdapter
             throw new ProvinceTransientException(ProvinceCode, $"{api}: the response signature does not verify with Anhui's public key.");
         }
 
+        // The signature covers appId and timestamp, but a signed answer to another app, or a stale one replayed, is not
+        // an answer to this call either: refused as a verification failure, like a bad signature.
+        if (!string.Equals(reply.AppId, appId, StringComparison.Ordinal))
+        {
+            throw new ProvinceTransientException(ProvinceCode, $"{api}: the response is addressed to another appId.");
+        }
+
+        if (!IsFresh(reply.Timestamp))
+        {
+            throw new ProvinceTransientException(ProvinceCode, $"{api}: the response timestamp is missing or more than {ReplyWindow.TotalSeconds:0} s off.");
+        }
+
         return reply;
     }
+
+    private bool IsFresh(string timestamp) =>
+        long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+        && seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+        && (time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() <= ReplyWindow;
 
     private Exception StatusFault(string api, HttpResponseMessage response)
     {
@@ -280,10 +302,4 @@ public sealed partial class AnhuiAdapter : IProvinceAdapter
 
         return new ProvinceDefectException(ProvinceCode, $"{api}: the gateway answered HTTP {status}.");
     }
-
-    /// <summary>Province messages may echo an ID number; never let one into a log or an exception.</summary>
-    internal static string Redact(string text) => IdNumberLike().Replace(text, "***");
-
-    [GeneratedRegex(@"\d{17}[\dXx]|\d{15}")]
-    private static partial Regex IdNumberLike();
 }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using static Tongban.Provinces.Jiangxi.JiangxiCodes;
 
 namespace Tongban.Provinces.Jiangxi;
@@ -12,7 +11,7 @@ namespace Tongban.Provinces.Jiangxi;
 /// <c>{BaseUrl}/jx/esb/service</c>; slow work answers with a ticket (slbh) the hub polls.
 /// Settings: <c>appId</c>, <c>appSecret</c>.
 /// </summary>
-public sealed partial class JiangxiAdapter : IProvinceAdapter
+public sealed class JiangxiAdapter : IProvinceAdapter
 {
     public const string SchemeName = "jx-esb";
     public const string ServicePath = "/jx/esb/service";
@@ -105,7 +104,7 @@ public sealed partial class JiangxiAdapter : IProvinceAdapter
         }
 
         var reply = await SendAsync(serviceCode, biz, ct);
-        var message = Redact(reply.RetMsg);
+        var message = reply.RetMsg;
         switch (reply.RetCode)
         {
             case "0000":
@@ -131,7 +130,7 @@ public sealed partial class JiangxiAdapter : IProvinceAdapter
             case "9999":
                 throw new ProvinceTransientException(ProvinceCode, $"{serviceCode}: system busy (9999).");
             default:
-                throw new ProvinceDefectException(ProvinceCode, $"{serviceCode} answered retCode '{Redact(reply.RetCode)}', which the contract does not define.");
+                throw new ProvinceDefectException(ProvinceCode, $"{serviceCode} answered retCode '{reply.RetCode}', which the contract does not define.");
         }
     }
 
@@ -204,10 +203,4 @@ public sealed partial class JiangxiAdapter : IProvinceAdapter
 
         return new ProvinceDefectException(ProvinceCode, $"{serviceCode}: the ESB answered HTTP {status}.");
     }
-
-    /// <summary>Province messages may echo an ID number; never let one into a log or an exception.</summary>
-    internal static string Redact(string text) => IdNumberLike().Replace(text, "***");
-
-    [GeneratedRegex(@"\d{17}[\dXx]|\d{15}")]
-    private static partial Regex IdNumberLike();
 }

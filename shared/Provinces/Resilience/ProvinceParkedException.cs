@@ -11,4 +11,7 @@ public sealed class ProvinceParkedException(string province, string message, Tim
 {
     /// <summary>Never null for a parked call.</summary>
     public new TimeSpan RetryAfter => base.RetryAfter!.Value;
+
+    public override ProvinceTransientException Reworded(string message) =>
+        ProvinceFaults.KeepTrace(new ProvinceParkedException(Province, message, RetryAfter, InnerException), this);
 }

@@ -224,7 +224,7 @@ public sealed class ShanghaiAdapter : IProvinceAdapter
             var error = JsonSerializer.Deserialize<ErrorReply>(reply, Json)?.Error;
             if (error is null) return null;
             var text = string.IsNullOrWhiteSpace(error.Code) ? error.Message : $"{error.Code}: {error.Message}";
-            return string.IsNullOrWhiteSpace(text) ? null : IdMask.Scrub(text);
+            return string.IsNullOrWhiteSpace(text) ? null : text;
         }
         catch (JsonException)
         {

@@ -127,7 +127,7 @@ public static class ShanghaiCallback
             return ShanghaiCallbackResult.Fail(ShanghaiCallbackFailure.MalformedBody, "type is not newborn-registration or transfer-out", nonce);
         }
 
-        var reason = string.IsNullOrWhiteSpace(parsed.Reason) ? null : IdMask.Scrub(parsed.Reason);
+        var reason = string.IsNullOrWhiteSpace(parsed.Reason) ? null : parsed.Reason;
         SlowWorkResult result;
         switch (parsed.Result)
         {

@@ -172,7 +172,7 @@ public sealed class ZhejiangAdapter : IProvinceAdapter, IDisposable
             {
                 var d = Read<TicketData>(data, ZhejiangServiceCodes.TicketQuery);
                 var state = Required(d.State, "state", ZhejiangServiceCodes.TicketQuery);
-                return new SlowWorkResult(state, NullIfEmpty(IdMask.Scrub(d.Reason)), d.IdNumber, d.HouseholdNo, d.TransferId);
+                return new SlowWorkResult(state, NullIfEmpty(d.Reason), d.IdNumber, d.HouseholdNo, d.TransferId);
             },
             ct);
 
@@ -203,15 +203,15 @@ public sealed class ZhejiangAdapter : IProvinceAdapter, IDisposable
             case "96":
                 // On birth.mark-used, 96 means another case holds the certificate: a refusal, not a missing record.
                 return serviceCode == ZhejiangServiceCodes.BirthMarkUsed
-                    ? ProvinceAnswer<T>.Refused(NullIfEmpty(IdMask.Scrub(reply.Message)) ?? "certificate held by another case")
-                    : ProvinceAnswer<T>.NoRecord(NullIfEmpty(IdMask.Scrub(reply.Message)));
+                    ? ProvinceAnswer<T>.Refused(NullIfEmpty(reply.Message) ?? "certificate held by another case")
+                    : ProvinceAnswer<T>.NoRecord(NullIfEmpty(reply.Message));
             case "97":
             case "98":
-                throw Defect($"{serviceCode} rejected the request (code {reply.Code}: {IdMask.Scrub(reply.Message)})");
+                throw Defect($"{serviceCode} rejected the request (code {reply.Code}: {reply.Message})");
             case "99":
-                throw Transient($"{serviceCode} is busy or rate limited (code 99: {IdMask.Scrub(reply.Message)})");
+                throw Transient($"{serviceCode} is busy or rate limited (code 99: {reply.Message})");
             default:
-                throw Defect($"{serviceCode} answered an unknown code '{IdMask.Scrub(reply.Code)}'");
+                throw Defect($"{serviceCode} answered an unknown code '{reply.Code}'");
         }
     }
 
@@ -269,10 +269,10 @@ public sealed class ZhejiangAdapter : IProvinceAdapter, IDisposable
             case "00":
                 break;
             case "99":
-                throw Transient($"token request is busy or rate limited (code 99: {IdMask.Scrub(reply.Message)})");
+                throw Transient($"token request is busy or rate limited (code 99: {reply.Message})");
             default:
                 // 98 here means our sign (appKey/appSecret) is wrong; nothing a retry can mend.
-                throw Defect($"token request refused (code {IdMask.Scrub(reply.Code)}: {IdMask.Scrub(reply.Message)})");
+                throw Defect($"token request refused (code {reply.Code}: {reply.Message})");
         }
 
         var data = Read<TokenData>(reply.Data, what);

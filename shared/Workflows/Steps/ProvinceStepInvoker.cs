@@ -8,57 +8,79 @@ namespace Tongban.Workflows.Steps;
 
 /// <summary>
 /// Turns a queued step into the canonical province call, built from the case's (decrypted) details,
-/// and the province's answer into a <see cref="StepResult"/> that carries no ID number in clear.
+/// and the province's answer into a <see cref="StepResult"/> that carries no ID number or name in clear.
 /// Transient faults propagate, so the queue retries the message.
+/// Province text is scrubbed in two layers: the registry's adapters (<see cref="ScrubbedProvinceAdapter"/>) mask ID
+/// numbers in everything a province says; this layer, the first that knows whose case it is, masks the case's people's
+/// names (<see cref="PersonNameMask"/>) in reasons, defect details and transient fault messages.
 /// </summary>
 public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
 {
     public async Task<StepResult> InvokeAsync(StoredCase stored, ProvinceWorkItem item, CancellationToken ct)
     {
-        var adapter = provinces.Adapter(item.Province);
-        var command = stored.Command;
-        var caseId = stored.Record.CaseId;
+        var names = PersonNameMask.For(stored.Command);
         try
         {
-            return item.Operation switch
-            {
-                CanonicalOperations.ResidentVerify => Map(await adapter.VerifyResidentAsync(PersonOf(command, item), ct), r => new()
-                {
-                    ["match"] = Flag(r.Match),
-                    ["residentStatus"] = Wire(r.ResidentStatus),
-                    ["hukouDivision"] = r.HukouDivision ?? "",
-                }),
-                CanonicalOperations.MaritalStatus => Map(await adapter.GetMaritalStatusAsync(PersonOf(command, item), ct), r => new()
-                {
-                    ["maritalStatus"] = Wire(r.MaritalStatus),
-                }),
-                CanonicalOperations.MarriageRegister => Map(await adapter.RegisterMarriageAsync(Registration(command, caseId), ct), r => new()
-                {
-                    ["certificateNo"] = r.CertificateNo,
-                }),
-                CanonicalOperations.MaritalUpdate => Ack(await adapter.UpdateMaritalStatusAsync(MaritalUpdateFor(stored, item), ct)),
-                CanonicalOperations.BirthVerify => await VerifyBirthAsync(adapter, Newborn(command), ct),
-                CanonicalOperations.BirthMarkUsed => Ack(await adapter.MarkBirthCertificateUsedAsync(new(Newborn(command).BirthCertificateNo, caseId), ct)),
-                CanonicalOperations.BirthRelease => Ack(await adapter.ReleaseBirthCertificateAsync(new(Newborn(command).BirthCertificateNo, caseId), ct)),
-                CanonicalOperations.NewbornRegister => Slow(await adapter.RegisterNewbornAsync(NewbornRegistration(command, caseId), ct)),
-                CanonicalOperations.StudentRecord => await CheckStudentAsync(adapter, Transfer(command), ct),
-                CanonicalOperations.TransferOutRequest => Slow(await adapter.RequestTransferOutAsync(new(Transfer(command).Student.StudentNo,
-                    Transfer(command).TargetSchoolCode, Transfer(command).Reason, caseId), ct)),
-                CanonicalOperations.StudentEnroll => Ack(await adapter.EnrollStudentAsync(new(Transfer(command).Student.StudentNo,
-                    Transfer(command).TargetSchoolCode, Transfer(command).TargetGrade, caseId), ct)),
-                CanonicalOperations.TransferOutConfirm => Ack(await adapter.ConfirmTransferOutAsync(TransferReference(stored), ct)),
-                CanonicalOperations.TransferOutCancel => Ack(await adapter.CancelTransferOutAsync(TransferReference(stored), ct)),
-                _ => throw new NotSupportedException($"Operation {item.Operation} is not known."),
-            };
+            var result = await CallAsync(stored, item, ct);
+            return result with { Reason = names.Apply(result.Reason) };
         }
         catch (ProvinceDefectException e)
         {
-            return new StepResult(StepOutcome.Failed, $"defect: {e.Message}");
+            return new StepResult(StepOutcome.Failed, names.Apply($"defect: {e.Message}"));
+        }
+        catch (ProvinceTransientException e) when (names.Apply(e.Message) != e.Message)
+        {
+            // Logged by the queue's host and the poller: the same fault, without the names.
+            throw e.Reworded(names.Apply(e.Message)!);
         }
     }
 
+    /// <summary>The result of slow work as a step result, its reason without the names of the case's people (when the case is known).</summary>
+    public static StepResult FromSlowWork(SlowWorkResult result, OpenCaseCommand? command)
+    {
+        var step = FromSlowWork(result);
+        return command is null ? step : step with { Reason = PersonNameMask.For(command).Apply(step.Reason) };
+    }
+
+    private async Task<StepResult> CallAsync(StoredCase stored, ProvinceWorkItem item, CancellationToken ct)
+    {
+        var adapter = provinces.Adapter(item.Province);
+        var command = stored.Command;
+        var caseId = stored.Record.CaseId;
+        return item.Operation switch
+        {
+            CanonicalOperations.ResidentVerify => Map(await adapter.VerifyResidentAsync(PersonOf(command, item), ct), r => new()
+            {
+                ["match"] = Flag(r.Match),
+                ["residentStatus"] = Wire(r.ResidentStatus),
+                ["hukouDivision"] = r.HukouDivision ?? "",
+            }),
+            CanonicalOperations.MaritalStatus => Map(await adapter.GetMaritalStatusAsync(PersonOf(command, item), ct), r => new()
+            {
+                ["maritalStatus"] = Wire(r.MaritalStatus),
+            }),
+            CanonicalOperations.MarriageRegister => Map(await adapter.RegisterMarriageAsync(Registration(command, caseId), ct), r => new()
+            {
+                ["certificateNo"] = r.CertificateNo,
+            }),
+            CanonicalOperations.MaritalUpdate => Ack(await adapter.UpdateMaritalStatusAsync(MaritalUpdateFor(stored, item), ct)),
+            CanonicalOperations.BirthVerify => await VerifyBirthAsync(adapter, Newborn(command), ct),
+            CanonicalOperations.BirthMarkUsed => Ack(await adapter.MarkBirthCertificateUsedAsync(new(Newborn(command).BirthCertificateNo, caseId), ct)),
+            CanonicalOperations.BirthRelease => Ack(await adapter.ReleaseBirthCertificateAsync(new(Newborn(command).BirthCertificateNo, caseId), ct)),
+            CanonicalOperations.NewbornRegister => Slow(await adapter.RegisterNewbornAsync(NewbornRegistration(command, caseId), ct)),
+            CanonicalOperations.StudentRecord => await CheckStudentAsync(adapter, Transfer(command), ct),
+            CanonicalOperations.TransferOutRequest => Slow(await adapter.RequestTransferOutAsync(new(Transfer(command).Student.StudentNo,
+                Transfer(command).TargetSchoolCode, Transfer(command).Reason, caseId), ct)),
+            CanonicalOperations.StudentEnroll => Ack(await adapter.EnrollStudentAsync(new(Transfer(command).Student.StudentNo,
+                Transfer(command).TargetSchoolCode, Transfer(command).TargetGrade, caseId), ct)),
+            CanonicalOperations.TransferOutConfirm => Ack(await adapter.ConfirmTransferOutAsync(TransferReference(stored), ct)),
+            CanonicalOperations.TransferOutCancel => Ack(await adapter.CancelTransferOutAsync(TransferReference(stored), ct)),
+            _ => throw new NotSupportedException($"Operation {item.Operation} is not known."),
+        };
+    }
+
     /// <summary>The result of slow work as a step result: approved carries the new records (the child's ID masked), rejected its reason.</summary>
-    public static StepResult FromSlowWork(SlowWorkResult result) => result.State switch
+    private static StepResult FromSlowWork(SlowWorkResult result) => result.State switch
     {
         SlowWorkState.Approved => new StepResult(StepOutcome.Succeeded, null, new Dictionary<string, string>
         {

@@ -95,7 +95,9 @@ public sealed class ProvinceWorkHandler(
     public async Task CompleteSlowWorkAsync(ProvinceWorkItem item, SlowWorkResult result, CancellationToken ct)
     {
         logger.LogInformation("Case {CaseId} step {Step} at {Province}: slow work {State}", item.CaseId, item.StepKey, item.Province, result.State);
-        if (!await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(result), attemptsThisRound: 0, ct))
+        // The case's people's names come out of the province's reason here, where the case is read.
+        var stored = result.Reason is null ? null : await cases.GetAsync(item.CaseId, ct);
+        if (!await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(result, stored?.Command), attemptsThisRound: 0, ct))
         {
             // The poller polls the ticket again, the province sends its callback again (it got no 204).
             throw new OrchestrationNotStartedException(item.CaseId);

@@ -65,12 +65,17 @@ public class HubFixture : IAsyncLifetime
         }
 
         Configure(settings);
-        hub = await DevHostApp.StartAsync([], config => config.AddInMemoryCollection(settings));
+        hub = await DevHostApp.StartAsync([], config => config.AddInMemoryCollection(settings), ConfigureServices);
         http = new HttpClient { BaseAddress = hub.Url, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     /// <summary>A fixture's own settings over the defaults above.</summary>
     protected virtual void Configure(Dictionary<string, string?> settings)
+    {
+    }
+
+    /// <summary>A fixture's own services (e.g. a log sink), added after the hub's.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
     {
     }
 

@@ -310,7 +310,8 @@ public sealed class AnhuiAdapterTests : IDisposable
     {
         Answer(code, message: "idNumber " + Person1 + " invalid");
 
-        var error = await Assert.ThrowsAsync<ProvinceDefectException>(() => adapter.VerifyResidentAsync(new Person(Person1, "张敏"), default));
+        // As the registry hands the adapter out: the scrubbing decorator masks the ID number the province echoed.
+        var error = await Assert.ThrowsAsync<ProvinceDefectException>(() => new ScrubbedProvinceAdapter(adapter).VerifyResidentAsync(new Person(Person1, "张敏"), default));
 
         Assert.Equal("340000", error.Province);
         Assert.DoesNotContain(Person1, error.Message, StringComparison.Ordinal);
@@ -391,6 +392,44 @@ public sealed class AnhuiAdapterTests : IDisposable
         var error = await Assert.ThrowsAsync<ProvinceTransientException>(() => adapter.GetMaritalStatusAsync(new Person(Person1, "张敏"), default));
 
         Assert.Contains("signature", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Throws_transient_when_a_signed_response_names_another_appId()
+    {
+        Answer(0, "{\"maritalStatus\":\"married\"}");
+        province.ReplyAppId = "ah-app-0002";
+
+        var error = await Assert.ThrowsAsync<ProvinceTransientException>(() => adapter.GetMaritalStatusAsync(new Person(Person1, "张敏"), default));
+
+        Assert.Contains("appId", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-301)]
+    [InlineData(301)]
+    [InlineData(-86_400)]
+    public async Task Throws_transient_when_a_signed_response_is_stale_or_from_the_future(int offsetSeconds)
+    {
+        Answer(0, "{\"maritalStatus\":\"married\"}");
+        province.ReplyClockOffset = TimeSpan.FromSeconds(offsetSeconds);
+
+        var error = await Assert.ThrowsAsync<ProvinceTransientException>(() => adapter.GetMaritalStatusAsync(new Person(Person1, "张敏"), default));
+
+        Assert.Contains("timestamp", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-300)]
+    [InlineData(300)]
+    public async Task Accepts_a_signed_response_at_the_edge_of_the_window(int offsetSeconds)
+    {
+        Answer(0, "{\"maritalStatus\":\"married\"}");
+        province.ReplyClockOffset = TimeSpan.FromSeconds(offsetSeconds);
+
+        var answer = await adapter.GetMaritalStatusAsync(new Person(Person1, "张敏"), default);
+
+        Assert.Equal(MaritalStatus.Married, answer.Value!.MaritalStatus);
     }
 
     [Fact]

@@ -59,6 +59,12 @@ internal sealed partial class AnhuiProvinceStub : IDisposable
     /// <summary>Sign answers with the hub's key instead of Anhui's (a forged or misrouted answer).</summary>
     public bool SignWithWrongKey { get; set; }
 
+    /// <summary>The appId answers carry (and sign); null: ours.</summary>
+    public string? ReplyAppId { get; set; }
+
+    /// <summary>How far the answers' timestamp is from <see cref="Now"/> (signed properly).</summary>
+    public TimeSpan ReplyClockOffset { get; set; }
+
     /// <summary>Encrypt answers with another SM4 key (signed properly).</summary>
     public bool EncryptWithWrongKey { get; set; }
 
@@ -134,17 +140,18 @@ internal sealed partial class AnhuiProvinceStub : IDisposable
 
     private ResponseMessage Reply(AnhuiReply reply)
     {
-        var ts = Now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var ts = (Now + ReplyClockOffset).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var appId = ReplyAppId ?? AppId;
         var signer = Sm2Signature.FromPrivateKeyPem(SignWithWrongKey ? SandboxKeys.HubPrivateKeyPem : SandboxKeys.ProvincePrivateKeyPem, UserId);
         AnhuiBody body;
         if (reply.PayloadJson is null)
         {
-            body = new AnhuiBody { AppId = AppId, Timestamp = ts, SignData = signer.SignBase64(AnhuiEnvelope.SignedText(AppId, null, ts)), Code = reply.Code, Message = reply.Message };
+            body = new AnhuiBody { AppId = appId, Timestamp = ts, SignData = signer.SignBase64(AnhuiEnvelope.SignedText(appId, null, ts)), Code = reply.Code, Message = reply.Message };
         }
         else
         {
             var sm4 = EncryptWithWrongKey ? new Sm4Ecb("00112233445566778899aabbccddeeff") : cipher;
-            body = AnhuiEnvelope.Seal(AppId, ts, reply.PayloadJson, sm4, signer, reply.Code, reply.Message);
+            body = AnhuiEnvelope.Seal(appId, ts, reply.PayloadJson, sm4, signer, reply.Code, reply.Message);
         }
 
         return Http(200, AnhuiEnvelope.Serialize(body));

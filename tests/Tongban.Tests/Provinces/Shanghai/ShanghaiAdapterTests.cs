@@ -289,18 +289,6 @@ public sealed class ShanghaiAdapterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Bad_request_is_a_defect_without_the_id_number()
-    {
-        reply = _ => Error(400, "BAD_ID", $"idNumber {IdA} malformed");
-
-        var ex = await Assert.ThrowsAsync<ProvinceDefectException>(() => adapter.VerifyResidentAsync(new Person(IdA, "Li"), default));
-
-        Assert.Equal("310000", ex.Province);
-        Assert.DoesNotContain(IdA, ex.Message, StringComparison.Ordinal);
-        Assert.Contains("310115********1232", ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Unauthorized_is_a_defect_because_our_signing_is_wrong()
     {
         reply = _ => Error(401, "SIGNATURE");
