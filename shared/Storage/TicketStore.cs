@@ -156,7 +156,7 @@ public sealed class TicketStore(TableServiceClient tables, TimeProvider time)
     public static SlowWorkResult Kept(SlowWorkResult result) => result with
     {
         IdNumber = string.IsNullOrEmpty(result.IdNumber) ? null : IdNumberMask.Mask(result.IdNumber),
-        Reason = result.Reason is null ? null : IdMask.Scrub(result.Reason),
+        Reason = result.Reason is null ? null : ProvinceText.Scrub(result.Reason),
     };
 
     /// <summary>Pending tickets of one province whose next poll is due.</summary>
