@@ -6,6 +6,13 @@ param operators = [
   'duty-operator'
 ]
 param taskHubName = 'TongbanDev'
+// Dev keeps public endpoints (still Entra ID only, no keys) so developers reach storage and the vault directly.
+param privateNetworking = false
+// PII key ring: the vault entry pii-key-k1 must hold 32 random bytes (Base64) before deploying; see infra/README.md.
+param piiKeyIds = [
+  'k1'
+]
+param piiActiveKeyId = 'k1'
 param alertEmails = [
   'tongban-dev@example.gov.cn'
 ]

@@ -8,6 +8,13 @@ param operators = [
 param taskHubName = 'TongbanProd'
 param storageSkuName = 'Standard_ZRS'
 param logRetentionInDays = 90
+// Storage and Key Vault only through private endpoints; the app's outbound traffic through the VNet and its NAT gateway.
+param privateNetworking = true
+// PII key ring: the vault entry pii-key-k1 must hold 32 random bytes (Base64) before deploying; see infra/README.md.
+param piiKeyIds = [
+  'k1'
+]
+param piiActiveKeyId = 'k1'
 param alertEmails = [
   'tongban-ops@example.gov.cn'
 ]
