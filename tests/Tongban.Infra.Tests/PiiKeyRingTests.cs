@@ -61,6 +61,31 @@ public sealed partial class PiiKeyRingTests(CompiledInfrastructure infra)
     }
 
     [Fact]
+    public void Deployment_refuses_an_active_key_id_outside_the_ring()
+    {
+        var folder = Directory.CreateTempSubdirectory("tongban-params-").FullName;
+        try
+        {
+            // The prod parameter file with an active ID the ring lacks; `using` must stay a relative path.
+            var prod = File.ReadAllText(Path.Combine(BicepCli.BicepRoot, "environments", "prod.bicepparam"));
+            var main = Path.GetRelativePath(folder, Path.Combine(BicepCli.BicepRoot, "main.bicep")).Replace('\\', '/');
+            var broken = ActiveKeyLine().Replace(prod.Replace("using '../main.bicep'", $"using '{main}'", StringComparison.Ordinal), "param piiActiveKeyId = 'k404'");
+            Assert.Contains("param piiActiveKeyId = 'k404'", broken, StringComparison.Ordinal);
+            var file = Path.Combine(folder, "prod.bicepparam");
+            File.WriteAllText(file, broken);
+
+            var run = BicepCli.Run("snapshot", file, "--subscription-id", DeploymentSnapshot.SubscriptionId, "--resource-group", "rg-tongban-prod", "--location", DeploymentSnapshot.Location);
+
+            Assert.NotEqual(0, run.ExitCode);
+            Assert.Contains("'activePiiKey' is not valid", run.Diagnostics, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Single_key_setting_of_the_current_code_is_the_active_key()
     {
         // Until the key-ring code is merged the app reads Tongban:Pii:Key; it must be the active ring entry.
@@ -74,6 +99,9 @@ public sealed partial class PiiKeyRingTests(CompiledInfrastructure infra)
 
     private System.Text.Json.Nodes.JsonObject Parameters(string environment) =>
         infra.ParameterFiles[Path.Combine("environments", environment + ".bicepparam")]["parameters"]!.AsObject();
+
+    [GeneratedRegex("param piiActiveKeyId = '[^']*'")]
+    private static partial Regex ActiveKeyLine();
 
     [GeneratedRegex("^[A-Za-z0-9]{1,16}$")]
     private static partial Regex KeyId();

@@ -132,19 +132,19 @@ var provinceSecretSettings = reduce(
     )
 )
 
+// An active ID that is not in the ring fails the deployment here (empty filter, index 0).
+var activePiiKey = filter(piiKeys, key => key.id == piiActiveKeyId)[0]
+
 // The PII key ring: which key encrypts, and every key that may still decrypt (old ones until re-encryption is done).
 var piiSettings = union(
   {
-    Tongban__Pii__ActiveKeyId: piiActiveKeyId
+    Tongban__Pii__ActiveKeyId: activePiiKey.id
   },
   toObject(piiKeys, key => 'Tongban__Pii__Keys__${key.id}', key => keyVaultSecretReference(key.secretUri))
 )
 
 // Until the key-ring code is merged the app reads the single key Tongban:Pii:Key: the active key ring entry.
-// An active ID that is not in the ring fails the deployment here (empty filter, index 0).
-var legacyPiiSettings = {
-  Tongban__Pii__Key: keyVaultSecretReference(filter(piiKeys, key => key.id == piiActiveKeyId)[0].secretUri)
-}
+var legacyPiiSettings = { Tongban__Pii__Key: keyVaultSecretReference(activePiiKey.secretUri) }
 
 var operatorSecretSettings = toObject(operators, id => 'Tongban__Operators__${id}__Secret', id => keyVaultReference(vaultUri, operatorVaultEntry(id)))
 
