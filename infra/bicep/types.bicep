@@ -21,6 +21,10 @@ type province = {
 
   @description('Credential fields that are secret; each one is read from the vault entry provinceVaultEntry(code, field).')
   secretFields: string[]
+
+  @description('Origins (scheme://host[:port]) the province\'s partner platform may register as callbackUrl; https only.')
+  @minLength(1)
+  callbackOrigins: string[]
 }
 
 @export()

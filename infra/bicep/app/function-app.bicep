@@ -115,6 +115,21 @@ var provincePlainSettings = reduce(
     )
 )
 
+// Tongban:Partners:{code}:CallbackOrigins as a configuration list: one setting per index.
+var partnerCallbackSettings = reduce(
+  provinces,
+  {},
+  (merged, p) =>
+    union(
+      merged,
+      toObject(
+        range(0, length(p.callbackOrigins)),
+        i => 'Tongban__Partners__${p.code}__CallbackOrigins__${i}',
+        i => p.callbackOrigins[i]
+      )
+    )
+)
+
 var provinceSecretSettings = reduce(
   provinces,
   {},
@@ -155,6 +170,7 @@ var appSettings = union(
   piiSettings,
   legacyPiiSettings,
   provincePlainSettings,
+  partnerCallbackSettings,
   provinceSecretSettings,
   operatorSecretSettings
 )

@@ -28,6 +28,9 @@ param provinces = [
     secretFields: [
       'appSecret'
     ]
+    callbackOrigins: [
+      'https://test-partner.zj.example.gov.cn'
+    ]
   }
   {
     code: '310000' // Shanghai
@@ -41,6 +44,9 @@ param provinces = [
       'appSecret'
       'callbackSecret'
     ]
+    callbackOrigins: [
+      'https://test-partner.sh.example.gov.cn'
+    ]
   }
   {
     code: '360000' // Jiangxi
@@ -51,6 +57,9 @@ param provinces = [
     }
     secretFields: [
       'appSecret'
+    ]
+    callbackOrigins: [
+      'https://test-partner.jx.example.gov.cn'
     ]
   }
   {
@@ -69,6 +78,9 @@ param provinces = [
       'hubSm2PrivateKeyPem'
       'hubSm2PublicKeyPem'
       'provinceSm2PublicKeyPem'
+    ]
+    callbackOrigins: [
+      'https://test-partner.ah.example.gov.cn'
     ]
   }
 ]

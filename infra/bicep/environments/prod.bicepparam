@@ -30,6 +30,9 @@ param provinces = [
     secretFields: [
       'appSecret'
     ]
+    callbackOrigins: [
+      'https://partner.zj.example.gov.cn'
+    ]
   }
   {
     code: '310000' // Shanghai
@@ -43,6 +46,9 @@ param provinces = [
       'appSecret'
       'callbackSecret'
     ]
+    callbackOrigins: [
+      'https://partner.sh.example.gov.cn'
+    ]
   }
   {
     code: '360000' // Jiangxi
@@ -53,6 +59,9 @@ param provinces = [
     }
     secretFields: [
       'appSecret'
+    ]
+    callbackOrigins: [
+      'https://partner.jx.example.gov.cn'
     ]
   }
   {
@@ -71,6 +80,9 @@ param provinces = [
       'hubSm2PrivateKeyPem'
       'hubSm2PublicKeyPem'
       'provinceSm2PublicKeyPem'
+    ]
+    callbackOrigins: [
+      'https://partner.ah.example.gov.cn'
     ]
   }
 ]
