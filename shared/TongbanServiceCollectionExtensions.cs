@@ -33,8 +33,8 @@ public static class TongbanServiceCollectionExtensions
         services.AddAzureClients(clients =>
         {
             var storage = configuration.GetSection("AzureWebJobsStorage");
-            clients.AddTableServiceClient(storage);
-            clients.AddQueueServiceClient(storage);
+            clients.AddTableServiceClient(StorageClientConfiguration(storage, "tableServiceUri"));
+            clients.AddQueueServiceClient(StorageClientConfiguration(storage, "queueServiceUri"));
         });
 
         services.AddSingleton(sp => PiiKeyRing.From(sp.GetRequiredService<IOptions<TongbanOptions>>().Value.Pii));
@@ -83,6 +83,20 @@ public static class TongbanServiceCollectionExtensions
             services.AddHttpClient(ProvinceRegistry.HttpClientName(province.Key), client => client.Timeout = TimeSpan.FromSeconds(30))
                 .AddProvinceResilience(province.Key, configuration);
         }
+    }
+
+    /// <summary>
+    /// AzureWebJobsStorage as the Azure client factory reads it. A connection string (Azurite) passes as it is; the
+    /// identity-based form the Bicep deploys (accountName, {service}ServiceUri, credential) names no constructor
+    /// argument, so the service's URI is given as both the table client's "endpoint" and the queue client's "serviceUri".
+    /// </summary>
+    private static IConfiguration StorageClientConfiguration(IConfigurationSection storage, string serviceUriKey)
+    {
+        if (storage.Value is not null || storage[serviceUriKey] is not { } serviceUri) return storage;
+        var settings = storage.AsEnumerable(makePathsRelative: true).Where(setting => setting.Value is not null).ToDictionary();
+        settings["endpoint"] = serviceUri;
+        settings["serviceUri"] = serviceUri;
+        return new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
     }
 
     /// <summary>Fails start-up with the names of the missing keys, not a generic message.</summary>

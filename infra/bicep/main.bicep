@@ -1,7 +1,8 @@
-// Tongban hub in one resource group: Function App (Flex Consumption), storage, Key Vault, monitoring, alerts.
+// Tongban hub in one resource group: Function App (Flex Consumption), storage, Key Vault, monitoring, alerts,
+// and (privateNetworking) the virtual network that keeps storage and Key Vault off the internet.
 // Deploy with: az deployment group create -g <rg> -f infra/bicep/main.bicep -p infra/bicep/environments/<env>.bicepparam
 
-import { province } from 'types.bicep'
+import { province, piiKeyVaultEntry } from 'types.bicep'
 
 @description('Environment name (dev, test, prod); part of the resource name token and tags.')
 @minLength(2)
@@ -17,6 +18,19 @@ param provinces province[]
 
 @description('Operator IDs for the operator API (redrive, attention list); each one\'s secret is the vault entry operator-{id}-secret.')
 param operators string[] = []
+
+@description('IDs of the PII key ring (letters and digits); each key is the vault entry pii-key-{id}, set before the app is deployed.')
+@minLength(1)
+param piiKeyIds string[]
+
+@description('The PII key ring ID new personal data is encrypted with; one of piiKeyIds.')
+param piiActiveKeyId string
+
+@description('True: storage and Key Vault are reachable only through private endpoints in the hub\'s virtual network, and the app sends all outbound traffic through it. False (dev only): public endpoints, Entra ID still required.')
+param privateNetworking bool = true
+
+@description('Address space of the virtual network when privateNetworking (a /23 or larger: the app subnet is its first /24, the endpoints the next /26).')
+param vnetAddressSpace string = '10.40.0.0/23'
 
 @description('Durable task hub name: letters and digits, starting with a letter.')
 @minLength(3)
@@ -85,6 +99,8 @@ var names = {
   functionApp: 'func-tongban-${token}'
   actionGroup: 'ag-tongban-${token}'
   alertPrefix: 'alert-tongban-${token}'
+  vnet: 'vnet-tongban-${token}'
+  endpointPrefix: 'pe-tongban-${token}'
 }
 var tags = {
   application: 'tongban'
@@ -105,6 +121,16 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+module network 'modules/network.bicep' = if (privateNetworking) {
+  name: 'tongban-network'
+  params: {
+    location: location
+    vnetName: names.vnet
+    tags: tags
+    addressSpace: vnetAddressSpace
+  }
+}
+
 module storage 'modules/storage.bicep' = {
   name: 'tongban-storage'
   params: {
@@ -113,6 +139,7 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: names.deploymentContainer
     tags: tags
     skuName: storageSkuName
+    privateNetworking: privateNetworking
     provinces: provinces
     taskHubName: taskHubName
     partitionCount: hostJson.extensions.durableTask.storageProvider.partitionCount
@@ -126,11 +153,56 @@ module vault 'modules/keyvault.bicep' = {
     vaultName: names.vault
     tags: tags
     softDeleteRetentionInDays: vaultSoftDeleteRetentionInDays
+    privateNetworking: privateNetworking
   }
 }
 
+// Storage (blob, queue, table) and the vault each get an endpoint in the endpoints subnet. Azure Files is not
+// among them: Flex Consumption keeps no content share, the package comes from the blob container.
+var privateLinkGroups = [
+  'blob'
+  'queue'
+  'table'
+  'vault'
+]
+
+module endpoints 'modules/private-endpoint.bicep' = [
+  for group in privateLinkGroups: if (privateNetworking) {
+    name: 'tongban-endpoint-${group}'
+    params: {
+      location: location
+      endpointNamePrefix: names.endpointPrefix
+      tags: tags
+      subnetId: network!.outputs.endpointSubnetId
+      targetId: group == 'vault' ? vault.outputs.vaultId : storage.outputs.accountId
+      groupId: group
+      zoneId: network!.outputs.zoneIds[group]
+    }
+  }
+]
+
+resource deployedVault 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
+  name: names.vault
+  dependsOn: [
+    vault
+  ]
+}
+
+// The deployment reads each PII key's vault entry (its metadata, never its value). If an operator has not set
+// the key yet, the deployment stops here, before the app is configured, instead of the app stopping at start-up.
+resource piiKeyEntries 'Microsoft.KeyVault/vaults/secrets@2025-05-01' existing = [
+  for id in piiKeyIds: {
+    parent: deployedVault
+    name: piiKeyVaultEntry(id)
+  }
+]
+
 module functionApp 'app/function-app.bicep' = {
   name: 'tongban-function-app'
+  // The app reaches storage and the vault through the endpoints: they exist before it starts.
+  dependsOn: [
+    endpoints
+  ]
   params: {
     location: location
     planName: names.plan
@@ -146,6 +218,14 @@ module functionApp 'app/function-app.bicep' = {
     tableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     vaultUri: vault.outputs.vaultUri
+    piiKeys: [
+      for (id, i) in piiKeyIds: {
+        id: id
+        secretUri: piiKeyEntries[i].properties.secretUri
+      }
+    ]
+    piiActiveKeyId: piiActiveKeyId
+    appSubnetId: privateNetworking ? network!.outputs.appSubnetId : ''
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
@@ -185,3 +265,5 @@ output storageAccountName string = storage.outputs.accountName
 output vaultName string = vault.outputs.vaultName
 output vaultUri string = vault.outputs.vaultUri
 output appInsightsName string = monitoring.outputs.appInsightsName
+@description('Static address the app calls provinces and partners from (privateNetworking); empty otherwise.')
+output egressIpAddress string = privateNetworking ? network!.outputs.egressIpAddress : ''

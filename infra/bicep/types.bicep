@@ -21,6 +21,10 @@ type province = {
 
   @description('Credential fields that are secret; each one is read from the vault entry provinceVaultEntry(code, field).')
   secretFields: string[]
+
+  @description('Origins (scheme://host[:port]) the province\'s partner platform may register as callbackUrl; https only.')
+  @minLength(1)
+  callbackOrigins: string[]
 }
 
 @export()
@@ -40,9 +44,27 @@ func provinceVaultEntry(code string, field string) string => 'province-${code}-$
 func keyVaultReference(vaultUri string, entry string) string => '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${entry}/)'
 
 @export()
+@description('App Service Key Vault reference to a versionless secret URI (the newest version).')
+func keyVaultSecretReference(secretUri string) string => '@Microsoft.KeyVault(SecretUri=${secretUri})'
+
+@export()
 @description('Work queue the hub dispatches a province step on.')
 func provinceQueue(code string) string => 'province-${code}'
 
 @export()
 @description('Where the Functions host moves a province message after maxDequeueCount attempts.')
 func provincePoisonQueue(code string) string => 'province-${code}-poison'
+
+@export()
+@description('Vault entry of one key of the PII key ring (32 random bytes, Base64).')
+func piiKeyVaultEntry(id string) string => 'pii-key-${id}'
+
+@export()
+@description('Private DNS zone of each private-link group the hub uses, in the cloud being deployed to (China clouds included).')
+func privateLinkZones() object => {
+  blob: 'privatelink.blob.${environment().suffixes.storage}'
+  queue: 'privatelink.queue.${environment().suffixes.storage}'
+  table: 'privatelink.table.${environment().suffixes.storage}'
+  // keyvaultDns is '.vault.azure.net' (or '.vault.azure.cn'); the private-link zone is 'privatelink.vaultcore.…'.
+  vault: 'privatelink${replace(environment().suffixes.keyvaultDns, '.vault.', '.vaultcore.')}'
+}

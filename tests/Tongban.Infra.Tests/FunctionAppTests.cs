@@ -78,7 +78,7 @@ public sealed class FunctionAppTests(CompiledInfrastructure infra)
             "[map(items(variables('appSettings')), lambda('setting', createObject('name', lambdaVariables('setting').key, 'value', lambdaVariables('setting').value)))]",
             ArmTemplate.Text(Site, "properties.siteConfig.appSettings"));
         var appSettings = Expressions.Variable(AppTemplate, "appSettings");
-        foreach (var part in new[] { "hostStorageSettings", "monitoringSettings", "hubSettings", "provincePlainSettings", "provinceSecretSettings", "operatorSecretSettings" })
+        foreach (var part in new[] { "hostStorageSettings", "monitoringSettings", "hubSettings", "piiSettings", "provincePlainSettings", "partnerCallbackSettings", "provinceSecretSettings", "operatorSecretSettings" })
         {
             Assert.Contains($"variables('{part}')", appSettings, StringComparison.Ordinal);
         }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Tongban.Infra.Tests.Bicep;
 
 namespace Tongban.Infra.Tests;
@@ -8,7 +9,7 @@ namespace Tongban.Infra.Tests;
 /// every credential field the hub reads is configured, secret ones only as vault entries.
 /// </summary>
 [Collection(CompiledInfrastructureCollection.Name)]
-public sealed class ParameterFileTests(CompiledInfrastructure infra)
+public sealed partial class ParameterFileTests(CompiledInfrastructure infra)
 {
     private static readonly Dictionary<string, (string Scheme, string[] Plain, string[] Secret)> Members = new()
     {
@@ -60,6 +61,27 @@ public sealed class ParameterFileTests(CompiledInfrastructure infra)
         Assert.DoesNotContain(infra.Main.Root["parameters"]!.AsObject(), p => ((string?)p.Value!["type"])!.StartsWith("secure", StringComparison.OrdinalIgnoreCase));
     }
 
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Each_partner_registers_https_callback_origins_and_the_app_gets_them_as_a_list(string file)
+    {
+        var settings = infra.Snapshots[file].AppSettings;
+
+        foreach (var province in Provinces(file))
+        {
+            var code = (string)province["code"]!;
+            var origins = province["callbackOrigins"]!.AsArray().Select(origin => (string)origin!).ToList();
+            Assert.NotEmpty(origins);
+            Assert.All(origins, origin => Assert.Matches(HttpsOrigin(), origin));
+            // Tongban:Partners:{code}:CallbackOrigins, index by index, and nothing beyond.
+            Assert.Equal(origins, origins.Select((_, i) => settings[$"Tongban__Partners__{code}__CallbackOrigins__{i}"]));
+            Assert.False(settings.ContainsKey($"Tongban__Partners__{code}__CallbackOrigins__{origins.Count}"));
+        }
+    }
+
     private List<JsonObject> Provinces(string file) =>
         infra.ParameterFiles[file]["parameters"]!["provinces"]!["value"]!.AsArray().Select(p => p!.AsObject()).ToList();
+
+    [GeneratedRegex(@"^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")]
+    private static partial Regex HttpsOrigin();
 }

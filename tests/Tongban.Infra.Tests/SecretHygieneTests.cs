@@ -69,7 +69,7 @@ public sealed class SecretHygieneTests(CompiledInfrastructure infra)
         var modules = infra.Main.Resources.Where(r => (string?)r["type"] == "Microsoft.Resources/deployments");
         var nameParameters = modules
             .SelectMany(m => m["properties"]!["parameters"]!.AsObject())
-            .Where(p => p.Key.EndsWith("Name", StringComparison.Ordinal) || p.Key == "alertNamePrefix")
+            .Where(p => p.Key.EndsWith("Name", StringComparison.Ordinal) || p.Key.EndsWith("NamePrefix", StringComparison.Ordinal))
             .Where(p => p.Key is not ("taskHubName" or "skuName"));
         Assert.All(nameParameters, p => Assert.StartsWith("[variables('names').", p.Value!["value"]!.ToString(), StringComparison.Ordinal));
     }

@@ -36,8 +36,8 @@ public sealed class StorageAccountTests(CompiledInfrastructure infra)
         var storage = infra.Main.TemplateDeclaring("Microsoft.Storage/storageAccounts");
         var queues = infra.Main.Sole("Microsoft.Storage/storageAccounts/queueServices/queues");
 
-        Assert.Equal("format('province-{0}', parameters('code'))", Unwrap(Expressions.Function(storage, "provinceQueue")));
-        Assert.Equal("format('province-{0}-poison', parameters('code'))", Unwrap(Expressions.Function(storage, "provincePoisonQueue")));
+        Assert.Equal("format('province-{0}', parameters('code'))", Expressions.Unwrap(Expressions.Function(storage, "provinceQueue")));
+        Assert.Equal("format('province-{0}-poison', parameters('code'))", Expressions.Unwrap(Expressions.Function(storage, "provincePoisonQueue")));
         var provinceQueues = Expressions.Variable(storage, "provinceQueues");
         Assert.StartsWith("[flatten(map(parameters('provinces')", provinceQueues, StringComparison.Ordinal);
         Assert.Contains("__bicep.provinceQueue(lambdaVariables('p').code)", provinceQueues, StringComparison.Ordinal);
@@ -67,6 +67,4 @@ public sealed class StorageAccountTests(CompiledInfrastructure infra)
         Assert.Contains("{0}History", tables, StringComparison.Ordinal);
         Assert.Contains("{0}Instances", tables, StringComparison.Ordinal);
     }
-
-    private static string Unwrap(string expression) => expression.TrimStart('[').TrimEnd(']');
 }

@@ -7,6 +7,7 @@ import {
   operatorVaultEntry
   provinceVaultEntry
   keyVaultReference
+  keyVaultSecretReference
 } from '../types.bicep'
 
 @description('Azure region.')
@@ -53,6 +54,19 @@ param vaultUri string
 
 @description('Application Insights connection string (endpoints and instrumentation key; not a credential once local auth is off).')
 param appInsightsConnectionString string
+
+@description('The PII key ring: each key\'s ID and the URI of its vault entry (read from the vault, so the entry exists).')
+@minLength(1)
+param piiKeys {
+  id: string
+  secretUri: string
+}[]
+
+@description('The key ring ID new personal data is encrypted with; one of piiKeys.')
+param piiActiveKeyId string
+
+@description('Subnet (delegated to Microsoft.App/environments) the app sends all outbound traffic through; empty: no VNet integration.')
+param appSubnetId string
 
 @description('Upper bound of Flex Consumption instances.')
 @minValue(1)
@@ -101,6 +115,21 @@ var provincePlainSettings = reduce(
     )
 )
 
+// Tongban:Partners:{code}:CallbackOrigins as a configuration list: one setting per index.
+var partnerCallbackSettings = reduce(
+  provinces,
+  {},
+  (merged, p) =>
+    union(
+      merged,
+      toObject(
+        range(0, length(p.callbackOrigins)),
+        i => 'Tongban__Partners__${p.code}__CallbackOrigins__${i}',
+        i => p.callbackOrigins[i]
+      )
+    )
+)
+
 var provinceSecretSettings = reduce(
   provinces,
   {},
@@ -118,9 +147,35 @@ var provinceSecretSettings = reduce(
     )
 )
 
+// An active ID that is not in the ring fails the deployment here (empty filter, index 0).
+var activePiiKey = filter(piiKeys, key => key.id == piiActiveKeyId)[0]
+
+// The PII key ring: which key encrypts, and every key that may still decrypt (old ones until re-encryption is done).
+var piiSettings = union(
+  {
+    Tongban__Pii__ActiveKeyId: activePiiKey.id
+  },
+  toObject(piiKeys, key => 'Tongban__Pii__Keys__${key.id}', key => keyVaultSecretReference(key.secretUri))
+)
+
+// Until the key-ring code is merged the app reads the single key Tongban:Pii:Key: the active key ring entry.
+var legacyPiiSettings = { Tongban__Pii__Key: keyVaultSecretReference(activePiiKey.secretUri) }
+
 var operatorSecretSettings = toObject(operators, id => 'Tongban__Operators__${id}__Secret', id => keyVaultReference(vaultUri, operatorVaultEntry(id)))
 
-var appSettings = union(hostStorageSettings, monitoringSettings, hubSettings, provincePlainSettings, provinceSecretSettings, operatorSecretSettings)
+var appSettings = union(
+  hostStorageSettings,
+  monitoringSettings,
+  hubSettings,
+  piiSettings,
+  legacyPiiSettings,
+  provincePlainSettings,
+  partnerCallbackSettings,
+  provinceSecretSettings,
+  operatorSecretSettings
+)
+
+var vnetIntegrated = !empty(appSubnetId)
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
@@ -148,6 +203,14 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: 'SystemAssigned'
+    // Outbound through the app subnet: storage and Key Vault (references included) by their private endpoints,
+    // the provinces and partners through the NAT gateway.
+    virtualNetworkSubnetId: vnetIntegrated ? appSubnetId : null
+    outboundVnetRouting: vnetIntegrated
+      ? {
+          applicationTraffic: true
+        }
+      : null
     functionAppConfig: {
       deployment: {
         storage: {

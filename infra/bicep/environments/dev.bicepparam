@@ -6,6 +6,13 @@ param operators = [
   'duty-operator'
 ]
 param taskHubName = 'TongbanDev'
+// Dev keeps public endpoints (still Entra ID only, no keys) so developers reach storage and the vault directly.
+param privateNetworking = false
+// PII key ring: the vault entry pii-key-k1 must hold 32 random bytes (Base64) before deploying; see infra/README.md.
+param piiKeyIds = [
+  'k1'
+]
+param piiActiveKeyId = 'k1'
 param alertEmails = [
   'tongban-dev@example.gov.cn'
 ]
@@ -21,6 +28,9 @@ param provinces = [
     secretFields: [
       'appSecret'
     ]
+    callbackOrigins: [
+      'https://test-partner.zj.example.gov.cn'
+    ]
   }
   {
     code: '310000' // Shanghai
@@ -34,6 +44,9 @@ param provinces = [
       'appSecret'
       'callbackSecret'
     ]
+    callbackOrigins: [
+      'https://test-partner.sh.example.gov.cn'
+    ]
   }
   {
     code: '360000' // Jiangxi
@@ -44,6 +57,9 @@ param provinces = [
     }
     secretFields: [
       'appSecret'
+    ]
+    callbackOrigins: [
+      'https://test-partner.jx.example.gov.cn'
     ]
   }
   {
@@ -62,6 +78,9 @@ param provinces = [
       'hubSm2PrivateKeyPem'
       'hubSm2PublicKeyPem'
       'provinceSm2PublicKeyPem'
+    ]
+    callbackOrigins: [
+      'https://test-partner.ah.example.gov.cn'
     ]
   }
 ]

@@ -8,6 +8,13 @@ param operators = [
 param taskHubName = 'TongbanProd'
 param storageSkuName = 'Standard_ZRS'
 param logRetentionInDays = 90
+// Storage and Key Vault only through private endpoints; the app's outbound traffic through the VNet and its NAT gateway.
+param privateNetworking = true
+// PII key ring: the vault entry pii-key-k1 must hold 32 random bytes (Base64) before deploying; see infra/README.md.
+param piiKeyIds = [
+  'k1'
+]
+param piiActiveKeyId = 'k1'
 param alertEmails = [
   'tongban-ops@example.gov.cn'
 ]
@@ -23,6 +30,9 @@ param provinces = [
     secretFields: [
       'appSecret'
     ]
+    callbackOrigins: [
+      'https://partner.zj.example.gov.cn'
+    ]
   }
   {
     code: '310000' // Shanghai
@@ -36,6 +46,9 @@ param provinces = [
       'appSecret'
       'callbackSecret'
     ]
+    callbackOrigins: [
+      'https://partner.sh.example.gov.cn'
+    ]
   }
   {
     code: '360000' // Jiangxi
@@ -46,6 +59,9 @@ param provinces = [
     }
     secretFields: [
       'appSecret'
+    ]
+    callbackOrigins: [
+      'https://partner.jx.example.gov.cn'
     ]
   }
   {
@@ -64,6 +80,9 @@ param provinces = [
       'hubSm2PrivateKeyPem'
       'hubSm2PublicKeyPem'
       'provinceSm2PublicKeyPem'
+    ]
+    callbackOrigins: [
+      'https://partner.ah.example.gov.cn'
     ]
   }
 ]

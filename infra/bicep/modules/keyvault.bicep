@@ -10,6 +10,9 @@ param vaultName string
 @description('Tags for every resource.')
 param tags object
 
+@description('True: reachable only through its private endpoint (public network access off, firewall default-deny).')
+param privateNetworking bool
+
 @description('Days a deleted vault or entry can be recovered.')
 @minValue(7)
 @maxValue(90)
@@ -33,7 +36,12 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
     enabledForDeployment: false
     enabledForTemplateDeployment: false
     enabledForDiskEncryption: false
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    networkAcls: {
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
+      // App Service resolves Key Vault references over the app's VNet integration, not as a trusted service.
+      bypass: 'None'
+    }
   }
 }
 

@@ -24,6 +24,9 @@ param tags object
 ])
 param skuName string
 
+@description('True: reachable only through private endpoints (public network access off, firewall default-deny).')
+param privateNetworking bool
+
 @description('Member provinces; each gets a work queue and its poison twin.')
 param provinces province[]
 
@@ -65,6 +68,12 @@ resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     accessTier: 'Hot'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    networkAcls: {
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
+      // No exception for "trusted Azure services": nothing but the app (through its endpoints) reads this account.
+      bypass: 'None'
+    }
   }
 }
 

@@ -16,7 +16,11 @@ public sealed class ArmTemplate
     /// <summary>The template itself and every module template inside it.</summary>
     public IReadOnlyList<JsonObject> Templates { get; }
 
-    public IEnumerable<JsonObject> Resources => Templates.SelectMany(OwnResources);
+    /// <summary>What the templates deploy; "existing" declarations (read, never written) are left out.</summary>
+    public IEnumerable<JsonObject> Resources => Templates.SelectMany(OwnResources).Where(resource => resource["existing"]?.GetValue<bool>() != true);
+
+    /// <summary>Resources a template only reads ("existing" declarations).</summary>
+    public IEnumerable<JsonObject> ExistingResources => Templates.SelectMany(OwnResources).Where(resource => resource["existing"]?.GetValue<bool>() == true);
 
     public IEnumerable<JsonObject> OfType(string type) =>
         Resources.Where(resource => string.Equals((string?)resource["type"], type, StringComparison.OrdinalIgnoreCase));

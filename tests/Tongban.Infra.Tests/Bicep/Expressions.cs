@@ -27,6 +27,9 @@ public static partial class Expressions
         return node;
     }
 
+    /// <summary>An expression without its surrounding brackets.</summary>
+    public static string Unwrap(string expression) => expression.TrimStart('[').TrimEnd(']');
+
     public static string Variable(JsonObject template, string name) =>
         template["variables"]?[name]?.ToString() ?? throw new KeyNotFoundException($"Variable '{name}' is not in the template.");
 
