@@ -85,15 +85,6 @@ public sealed partial class PiiKeyRingTests(CompiledInfrastructure infra)
         }
     }
 
-    [Fact]
-    public void Single_key_setting_of_the_current_code_is_the_active_key()
-    {
-        // Until the key-ring code is merged the app reads Tongban:Pii:Key; it must be the active ring entry.
-        var settings = infra.Snapshot("prod").AppSettings;
-
-        Assert.Equal(settings["Tongban__Pii__Keys__" + settings["Tongban__Pii__ActiveKeyId"]], settings["Tongban__Pii__Key"]);
-    }
-
     private List<string> Ids(string environment) =>
         Parameters(environment)["piiKeyIds"]!["value"]!.AsArray().Select(id => (string)id!).ToList();
 

@@ -158,9 +158,6 @@ var piiSettings = union(
   toObject(piiKeys, key => 'Tongban__Pii__Keys__${key.id}', key => keyVaultSecretReference(key.secretUri))
 )
 
-// Until the key-ring code is merged the app reads the single key Tongban:Pii:Key: the active key ring entry.
-var legacyPiiSettings = { Tongban__Pii__Key: keyVaultSecretReference(activePiiKey.secretUri) }
-
 var operatorSecretSettings = toObject(operators, id => 'Tongban__Operators__${id}__Secret', id => keyVaultReference(vaultUri, operatorVaultEntry(id)))
 
 var appSettings = union(
@@ -168,7 +165,6 @@ var appSettings = union(
   monitoringSettings,
   hubSettings,
   piiSettings,
-  legacyPiiSettings,
   provincePlainSettings,
   partnerCallbackSettings,
   provinceSecretSettings,
