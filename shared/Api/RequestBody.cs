@@ -26,15 +26,15 @@ public static class RequestBody
 
     /// <summary>
     /// Reads and authenticates a signed request: the caller (partner or operator, as <paramref name="authenticate"/> decides),
-    /// its body, or the problem to answer (413, 401, 415 in that order).
+    /// its body, or the problem to answer (413, 401 or 429, 415 in that order).
     /// </summary>
     public static async Task<(string? Caller, byte[]? Body, IResult? Problem)> ReadSignedAsync(HttpRequest request, bool requireJson,
-        Func<HttpRequest, byte[], CancellationToken, Task<(string? Caller, string? Problem)>> authenticate)
+        Func<HttpRequest, byte[], CancellationToken, Task<(string? Caller, IResult? Problem)>> authenticate)
     {
         var body = await ReadAsync(request, request.HttpContext.RequestAborted);
         if (body is null) return (null, null, Problems.PayloadTooLarge(Limit));
-        var (caller, reason) = await authenticate(request, body, request.HttpContext.RequestAborted);
-        if (caller is null) return (null, null, Problems.Unauthenticated(reason!));
+        var (caller, refused) = await authenticate(request, body, request.HttpContext.RequestAborted);
+        if (caller is null) return (null, null, refused);
         if (requireJson && !IsJson(request)) return (null, null, Problems.UnsupportedMediaType());
         return (caller, body, null);
     }
