@@ -55,7 +55,9 @@ public static class Problems
         StatusCodes.Status413PayloadTooLarge => PayloadTooLarge(RequestBody.Limit),
         StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType(),
         >= 400 and < 500 => Create(status, "bad-request", "Bad request", "The request could not be read."),
-        _ => Create(500, "internal", "Internal error", "The request could not be completed; quote traceId when reporting it."),
+        StatusCodes.Status503ServiceUnavailable => Unavailable("The hub is not answering; try again shortly."),
+        // Any other status is kept as the host set it (a 502 stays a 502); below 400 a defect is a 500.
+        _ => Create(status >= 500 ? status : 500, "internal", "Internal error", "The request could not be completed; quote traceId when reporting it."),
     };
 
     /// <summary>
