@@ -9,7 +9,7 @@ namespace Tongban.Cases.Validation;
 /// and repeated properties into field errors instead of exceptions. Unknown properties are ignored.
 /// Messages name the field, never its value.
 /// </summary>
-internal sealed class JsonFieldReader(ValidationErrors errors)
+internal sealed partial class JsonFieldReader(ValidationErrors errors)
 {
     public ValidationErrors Errors => errors;
 
@@ -143,6 +143,13 @@ internal sealed class JsonFieldReader(ValidationErrors errors)
             return null;
         }
 
+        // Free text is stored and shown in clear (the case record, step details, history): an ID number has no place in it.
+        if (ContainsIdNumber(text))
+        {
+            errors.Add(path, $"{name} must not contain a resident ID number.");
+            return null;
+        }
+
         return text;
     }
 
@@ -197,6 +204,13 @@ internal sealed class JsonFieldReader(ValidationErrors errors)
 
         return code;
     }
+
+    /// <summary>True when an 18-character run in <paramref name="text"/> is a GB 11643 ID number (checksum and birth date hold).</summary>
+    public static bool ContainsIdNumber(string text) =>
+        IdNumberRun().Matches(text).Any(m => Identity.ResidentIdNumber.TryParse(m.Value, DateOnly.MaxValue, out _));
+
+    [System.Text.RegularExpressions.GeneratedRegex("(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")]
+    private static partial System.Text.RegularExpressions.Regex IdNumberRun();
 
     public static int CountCharacters(string text)
     {

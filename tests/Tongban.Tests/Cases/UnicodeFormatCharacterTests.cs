@@ -107,3 +107,39 @@ public class UnicodeFormatCharacterTests
         AssertNoIdNumberIn(result.Errors);
     }
 }
+
+/// <summary>Issue 11: free text is stored and shown in clear, so a resident ID number in it is refused at its field.</summary>
+public class FreeTextIdNumberTests
+{
+    [Theory]
+    [InlineData("reference")]
+    [InlineData("details.partyA.name")]
+    public void An_ID_number_in_free_text_is_refused_at_its_field(string path)
+    {
+        var body = Marriage();
+        var parts = path.Split('.');
+        var parent = body;
+        foreach (var part in parts[..^1]) parent = parent[part]!.AsObject();
+        parent[parts[^1]] = "ref " + ZhejiangMan1991;
+
+        var result = Validate(body);
+
+        Assert.Contains(result.Errors.ToDictionary()[path], m => m.Contains("resident ID number", StringComparison.Ordinal));
+        AssertNoIdNumberIn(result.Errors);
+    }
+
+    [Fact]
+    public void Decisions_and_withdrawals_refuse_an_ID_number_in_the_reason_or_officer()
+    {
+        AssertErrorsAt(DecisionValidator.Validate(Parse($$"""{"step":"officer-review","decision":"reject","officer":"o-1","reason":"see {{ShanghaiWomanX1999}}"}""").ToElement()), "reason");
+        AssertErrorsAt(DecisionValidator.Validate(Parse($$"""{"step":"officer-review","decision":"approve","officer":"{{ShanghaiWomanX1999}}"}""").ToElement()), "officer");
+        AssertErrorsAt(WithdrawalValidator.Validate(Parse($$"""{"reason":"{{ZhejiangMan2000}} moved"}""").ToElement()), "reason");
+    }
+
+    [Fact]
+    public void Eighteen_digits_that_are_no_ID_number_pass()
+    {
+        // Wrong check character: an order number, not a person.
+        Assert.True(WithdrawalValidator.Validate(Parse("""{"reason":"order 330106200006179054 cancelled"}""").ToElement()).IsValid);
+    }
+}
