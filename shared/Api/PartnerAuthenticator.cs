@@ -68,7 +68,8 @@ public sealed partial class PartnerAuthenticator(
             return Refused(callerHeader, caller, "the signature does not match");
         if (rateLimit?.Invoke(caller) is { } retryAfter)
         {
-            logger.LogWarning("Partner {Partner} is over its rate limit; answered 429 with Retry-After {RetryAfter}", caller, retryAfter);
+            // Information, not Warning: a partner's burst must not flood the log it is read in.
+            logger.LogInformation("Partner {Partner} is over its rate limit; answered 429 with Retry-After {RetryAfter}", caller, retryAfter);
             return (null, Problems.RateLimited(retryAfter));
         }
 
