@@ -59,6 +59,9 @@ public sealed class HubProcess : IAsyncDisposable
             ["Tongban:Engine:Backend"] = backend,
             ["Logging:LogLevel:Default"] = "Warning",
             ["DOTNET_ENVIRONMENT"] = "Production",
+            // The bench measures what the hub can take, not the partner's rate limit (20/s by default).
+            ["Tongban:Partners:310000:RateLimit:RequestsPerSecond"] = "100000",
+            ["Tongban:Partners:310000:RateLimit:Burst"] = "100000",
         };
         foreach (var (key, value) in options.Settings) settings[key] = value;
         foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

@@ -96,6 +96,15 @@ public sealed class DevHostApp : IAsyncDisposable
             }
         }
 
+        // The contract's partner secrets are public and shorter than the 32 bytes required: accepted only as loaded here.
+        var sandboxSecrets = SandboxPartnerSecrets(defaults);
+        if (sandboxSecrets.Keys.Count > 0)
+        {
+            builder.Services.AddSingleton(sandboxSecrets);
+            boot.LogWarning("Accepting the sandbox partner secrets of {Credentials} though shorter than {Bytes} bytes: a devhost for testing only",
+                credentials, Configuration.TongbanOptions.MinSecretBytes);
+        }
+
         var provinceCodes = builder.Configuration.GetSection("Tongban:Provinces").GetChildren().Select(c => c.Key)
             .Union(defaults.Keys.Where(k => k.StartsWith("Tongban:provinces:", StringComparison.OrdinalIgnoreCase)).Select(k => k.Split(':')[2]))
             .Distinct().ToList();
@@ -179,6 +188,18 @@ public sealed class DevHostApp : IAsyncDisposable
         }
 
         var app = builder.Build();
+        // Every error the host itself answers is problem+json with a trace ID, as the handlers' own are: an unhandled
+        // exception (its status if it is a bad request Kestrel found while reading, else 500) and an empty 4xx/5xx
+        // (an unmatched route, a method not allowed). Requests Kestrel refuses before any middleware runs get its bare 400.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = context =>
+            {
+                var failure = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+                return Problems.Internal(failure is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError).ExecuteAsync(context);
+            },
+        });
+        app.UseStatusCodePages(context => Problems.Internal(context.HttpContext.Response.StatusCode).ExecuteAsync(context.HttpContext));
         if (probe is not null)
         {
             // Async, so the mark is undone when this request's flow returns.
@@ -215,6 +236,12 @@ public sealed class DevHostApp : IAsyncDisposable
         if (Sandbox is not null) await Sandbox.DisposeAsync();
         if (Azurite is not null) await Azurite.DisposeAsync();
     }
+
+    /// <summary>The partner secrets taken from the sandbox credentials file, by configuration key.</summary>
+    private static Configuration.SandboxSecrets SandboxPartnerSecrets(Dictionary<string, string?> defaults) =>
+        new(defaults.Where(d => d.Value is not null && d.Key.StartsWith("Tongban:partners:", StringComparison.OrdinalIgnoreCase)
+                && d.Key.EndsWith(":secret", StringComparison.OrdinalIgnoreCase))
+            .Select(d => KeyValuePair.Create(d.Key, d.Value!)));
 
     /// <summary>The ID of the local development key: stable, so a restarted devhost reads the cases it sealed.</summary>
     private const string LocalPiiKeyId = "local";

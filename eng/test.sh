@@ -16,7 +16,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build Tongban.slnx -c Release -nologo -v quiet -clp:ErrorsOnly || exit 1
 
 log=$(mktemp)
-# The fault tests append their one-line figures here (a passing test's output is not shown by dotnet test).
+# The fault tests and the fuzz test append their one-line figures here (a passing test's output is not shown by dotnet test).
 export TONGBAN_FAULT_REPORT=$(mktemp)
 dotnet test Tongban.slnx -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -11,6 +11,9 @@ namespace Tongban.Functions;
 /// </summary>
 public sealed class ExceptionMiddleware(ILogger<ExceptionMiddleware> logger) : IFunctionsWorkerMiddleware
 {
+    /// <summary>What an HTTP function that threw answers: 503 for an outage, else the devhost's own 500 (problem+json, trace ID, no stack).</summary>
+    public static IResult Answer(Exception error) => Tongban.Api.Problems.ForOutage(error) ?? Tongban.Api.Problems.Internal();
+
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
         try
@@ -20,9 +23,7 @@ public sealed class ExceptionMiddleware(ILogger<ExceptionMiddleware> logger) : I
         catch (Exception e) when (context.GetHttpContext() is not null)
         {
             logger.LogError(e, "Function {Function} failed (invocation {InvocationId})", context.FunctionDefinition.Name, context.InvocationId);
-            var problem = Tongban.Api.Problems.ForOutage(e) ?? Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "Internal error",
-                detail: $"The request could not be completed. Quote {context.InvocationId} when reporting it.");
-            context.GetInvocationResult().Value = new ResultActionResult(problem);
+            context.GetInvocationResult().Value = new ResultActionResult(Answer(e));
         }
         catch (Exception e)
         {

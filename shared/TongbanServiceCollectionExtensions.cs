@@ -20,7 +20,6 @@ public static class TongbanServiceCollectionExtensions
     {
         services.AddOptions<TongbanOptions>()
             .Bind(configuration.GetSection(TongbanOptions.Section))
-            .Validate(o => !o.Problems().Any(), "Tongban configuration is incomplete")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<TongbanOptions>, NamedKeyValidation>();
         services.AddSingleton(TimeProvider.System);
@@ -52,6 +51,7 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton(DivisionCatalog.Shared);
         services.AddSingleton(sp => new OpenCaseValidator(
             sp.GetRequiredService<DivisionCatalog>(), sp.GetRequiredService<ProvinceRegistry>().Codes.ToHashSet()));
+        services.AddSingleton<PartnerRateLimits>();
         services.AddSingleton<PartnerAuthenticator>();
         services.AddSingleton<ContinuationTokens>();
         services.AddSingleton<CaseApi>();
@@ -99,12 +99,12 @@ public static class TongbanServiceCollectionExtensions
         return new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
     }
 
-    /// <summary>Fails start-up with the names of the missing keys, not a generic message.</summary>
-    private sealed class NamedKeyValidation : IValidateOptions<TongbanOptions>
+    /// <summary>Fails start-up with the names of the missing keys, not a generic message. Only the devhost registers <see cref="SandboxSecrets"/>.</summary>
+    private sealed class NamedKeyValidation(IEnumerable<SandboxSecrets> sandbox) : IValidateOptions<TongbanOptions>
     {
         public ValidateOptionsResult Validate(string? name, TongbanOptions options)
         {
-            var problems = options.Problems().ToList();
+            var problems = options.Problems(sandbox.FirstOrDefault()).ToList();
             return problems.Count == 0 ? ValidateOptionsResult.Success
                 : ValidateOptionsResult.Fail(problems.Select(p => $"Missing or invalid configuration value '{p}'."));
         }

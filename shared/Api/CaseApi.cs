@@ -42,6 +42,7 @@ public sealed class CaseApi(
         var errors = new ValidationErrors();
         var key = request.Headers["Idempotency-Key"].ToString();
         if (key.Length is < 8 or > 128) errors.Add("Idempotency-Key", "Required: 8 to 128 characters.");
+        else if (JsonFieldReader.UnwantedCharacter(key) is { } unwanted) errors.Add("Idempotency-Key", $"Must not contain {unwanted}.");
         if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
 
         if (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("handlingProvince", out var handling)
@@ -58,7 +59,7 @@ public sealed class CaseApi(
 
         var command = validated.Value;
         var bodyHash = Convert.ToHexStringLower(SHA256.HashData(body!));
-        var caseId = "c-" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+        var caseId = CaseIds.New(time.GetUtcNow());
         var claim = await idempotency.TryClaimAsync(partner!, key, bodyHash, caseId, ct);
         if (claim is not null)
         {
@@ -98,6 +99,7 @@ public sealed class CaseApi(
     {
         var (partner, _, problem) = await ReadSignedAsync(request, requireJson: false);
         if (problem is not null) return problem;
+        if (!CaseIds.IsWellFormed(caseId)) return Problems.NotFound();
         var stored = await cases.GetAsync(caseId, request.HttpContext.RequestAborted);
         return stored is null || !stored.Record.Involves(partner!) ? Problems.NotFound() : CaseResult(stored.Record, StatusCodes.Status200OK);
     }
@@ -119,7 +121,7 @@ public sealed class CaseApi(
         var page = await cases.ListAsync(partner!, query.Status is null ? null : Enum.Parse<CaseStatus>(query.Status),
             query.CaseType?.ToWire(), query.UpdatedSince, query.PageSize, continuation, request.HttpContext.RequestAborted);
         var next = page.ContinuationToken is null ? null : continuationTokens.Seal(partner!, page.ContinuationToken);
-        return Results.Json(new { items = page.Items, continuation = next }, TongbanJson.Options);
+        return Results.Json(new { items = page.Items.Select(PartnerCaseView.Of), continuation = next }, TongbanJson.Options);
     }
 
     public async Task<IResult> DecideAsync(HttpRequest request, string caseId)
@@ -127,6 +129,7 @@ public sealed class CaseApi(
         var ct = request.HttpContext.RequestAborted;
         var (partner, body, problem) = await ReadSignedAsync(request, requireJson: true);
         if (problem is not null) return problem;
+        if (!CaseIds.IsWellFormed(caseId)) return Problems.NotFound();
         var stored = await cases.GetAsync(caseId, ct);
         if (stored is null || !stored.Record.Involves(partner!)) return Problems.NotFound();
         if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
@@ -174,6 +177,7 @@ public sealed class CaseApi(
         var ct = request.HttpContext.RequestAborted;
         var (partner, body, problem) = await ReadSignedAsync(request, requireJson: true);
         if (problem is not null) return problem;
+        if (!CaseIds.IsWellFormed(caseId)) return Problems.NotFound();
         var stored = await cases.GetAsync(caseId, ct);
         if (stored is null || !stored.Record.Involves(partner!)) return Problems.NotFound();
         if (stored.Record.HandlingProvince != partner) return Problems.Forbidden("Only the handling province may withdraw a case.");
@@ -224,7 +228,7 @@ public sealed class CaseApi(
 
     private static IResult CaseResult(CaseRecord record, int status, bool location = false)
     {
-        var json = Results.Json(record, TongbanJson.Options, "application/json", status);
+        var json = Results.Json(PartnerCaseView.Of(record), TongbanJson.Options, "application/json", status);
         return location ? new Located(json, $"/{ApiRoutes.Prefix}/v1/cases/{record.CaseId}") : json;
     }
 

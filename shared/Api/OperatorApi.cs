@@ -67,7 +67,7 @@ public sealed class OperatorApi(
         var (operatorId, body, problem) = await ReadSignedAsync(request, requireJson: true);
         if (problem is not null) return problem;
         var ct = request.HttpContext.RequestAborted;
-        if (await cases.GetAsync(caseId, ct) is null) return Problems.NotFound();
+        if (!Cases.CaseIds.IsWellFormed(caseId) || await cases.GetAsync(caseId, ct) is null) return Problems.NotFound();
         if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
         var validated = RedriveValidator.Validate(json);
         if (validated.Value is not { } redrive) return Problems.Validation(validated.Errors.ToDictionary());

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tongban.Configuration;
 using Tongban.Security;
@@ -11,53 +12,76 @@ namespace Tongban.Api;
 
 /// <summary>
 /// Checks a partner's signed request (partner-api.md): known partner, timestamp within 300 s, a fresh
-/// nonce, and the HMAC over method, path and query as sent, timestamp, nonce and body hash.
+/// nonce, and the HMAC over method, path and query as sent, timestamp, nonce and body hash. Every refusal
+/// answers the same 401 (<see cref="Problems.AuthenticationFailed"/>); the reason goes to the log.
 /// </summary>
-public sealed partial class PartnerAuthenticator(IOptions<TongbanOptions> options, NonceStore nonces, TimeProvider time)
+public sealed partial class PartnerAuthenticator(
+    IOptions<TongbanOptions> options, NonceStore nonces, PartnerRateLimits limits, TimeProvider time, ILogger<PartnerAuthenticator> logger)
 {
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(300);
 
     [GeneratedRegex("^[A-Za-z0-9-]{16,64}$")]
     private static partial Regex NonceShape();
 
+    public const string PartnerHeader = "X-Tongban-Partner";
+
     /// <summary>The header an operator names themself with, in place of <c>X-Tongban-Partner</c>; the rest of the scheme is the partners'.</summary>
     public const string OperatorHeader = "X-Tongban-Operator";
 
-    /// <summary>The caller's member code, or the reason it is not authenticated.</summary>
-    public Task<(string? Partner, string? Problem)> AuthenticateAsync(HttpRequest request, byte[] body, CancellationToken ct) =>
-        AuthenticateAsync(request, body, "X-Tongban-Partner", options.Value.Partners, "Unknown partner.", nonceScope: "", ct);
+    /// <summary>
+    /// The caller's member code, or the problem to answer: 401 for any authentication failure, 429 when the partner is
+    /// over its rate limit. The limit is taken after the signature holds (a stranger cannot spend a partner's budget)
+    /// and before the nonce is recorded: a refused request stores nothing and may be sent again as it was.
+    /// </summary>
+    public Task<(string? Partner, IResult? Problem)> AuthenticateAsync(HttpRequest request, byte[] body, CancellationToken ct) =>
+        AuthenticateAsync(request, body, PartnerHeader, options.Value.Partners, nonceScope: "", limits.TryAcquire, ct);
 
     /// <summary>
-    /// The operator's ID, or the reason they are not authenticated: signed as partners sign, with
-    /// <c>X-Tongban-Operator</c> naming one of <c>Tongban:Operators</c>. Nonces are kept apart from the partners'.
+    /// The operator's ID, or the 401 to answer: signed as partners sign, with <c>X-Tongban-Operator</c> naming one of
+    /// <c>Tongban:Operators</c>. Nonces are kept apart from the partners'. Operators have no rate limit: a handful of
+    /// people whose calls an incident must never wait on.
     /// </summary>
-    public Task<(string? Operator, string? Problem)> AuthenticateOperatorAsync(HttpRequest request, byte[] body, CancellationToken ct) =>
-        AuthenticateAsync(request, body, OperatorHeader, options.Value.Operators, "Unknown operator.", nonceScope: NonceScope, ct);
+    public Task<(string? Operator, IResult? Problem)> AuthenticateOperatorAsync(HttpRequest request, byte[] body, CancellationToken ct) =>
+        AuthenticateAsync(request, body, OperatorHeader, options.Value.Operators, nonceScope: NonceScope, rateLimit: null, ct);
 
     /// <summary>The prefix of an operator's nonce partition (a partner's is its bare code).</summary>
     public const string NonceScope = "operator-";
 
-    private async Task<(string? Caller, string? Problem)> AuthenticateAsync(HttpRequest request, byte[] body, string callerHeader,
-        Dictionary<string, PartnerOptions> callers, string unknown, string nonceScope, CancellationToken ct)
+    private async Task<(string? Caller, IResult? Problem)> AuthenticateAsync(HttpRequest request, byte[] body, string callerHeader,
+        Dictionary<string, PartnerOptions> callers, string nonceScope, Func<string, TimeSpan?>? rateLimit, CancellationToken ct)
     {
         var caller = request.Headers[callerHeader].ToString();
         var timestamp = request.Headers["X-Tongban-Timestamp"].ToString();
         var nonce = request.Headers["X-Tongban-Nonce"].ToString();
         var signature = request.Headers["X-Tongban-Signature"].ToString();
         if (caller.Length == 0 || timestamp.Length == 0 || nonce.Length == 0 || signature.Length == 0)
-            return (null, $"Signed requests carry {callerHeader}, X-Tongban-Timestamp, X-Tongban-Nonce and X-Tongban-Signature.");
+            return Refused(callerHeader, null, "a signature header is missing");
+        // The header's value is the caller's to choose: only a configured ID is ever logged.
         if (!callers.TryGetValue(caller, out var known) || string.IsNullOrEmpty(known.Secret))
-            return (null, unknown);
+            return Refused(callerHeader, null, "the caller is not configured");
         if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var millis)
             || Math.Abs(time.GetUtcNow().ToUnixTimeMilliseconds() - millis) > ClockSkew.TotalMilliseconds)
-            return (null, "The timestamp is missing or more than 300 s from the hub's clock.");
+            return Refused(callerHeader, caller, "the timestamp is unreadable or more than 300 s from the hub's clock");
         if (!NonceShape().IsMatch(nonce))
-            return (null, "The nonce must be 16-64 characters of [A-Za-z0-9-].");
+            return Refused(callerHeader, caller, "the nonce is not 16-64 characters of [A-Za-z0-9-]");
         if (!HmacRequestSignature.Verify(known.Secret, request.Method, PathAndQuery(request), timestamp, nonce, body, signature))
-            return (null, "The signature does not match.");
+            return Refused(callerHeader, caller, "the signature does not match");
+        if (rateLimit?.Invoke(caller) is { } retryAfter)
+        {
+            // Information, not Warning: a partner's burst must not flood the log it is read in.
+            logger.LogInformation("Partner {Partner} is over its rate limit; answered 429 with Retry-After {RetryAfter}", caller, retryAfter);
+            return (null, Problems.RateLimited(retryAfter));
+        }
+
         if (!await nonces.TryRecordAsync(nonceScope + caller, nonce, ct))
-            return (null, "The nonce was used before.");
+            return Refused(callerHeader, caller, "the nonce was used before");
         return (caller, null);
+    }
+
+    private (string?, IResult?) Refused(string callerHeader, string? knownCaller, string reason)
+    {
+        logger.LogWarning("Signed request refused ({CallerHeader} {Caller}): {Reason}", callerHeader, knownCaller ?? "unknown", reason);
+        return (null, Problems.Unauthenticated());
     }
 
     /// <summary>The request target exactly as sent (the raw target when the server keeps it).</summary>

@@ -1,8 +1,13 @@
+using System.Diagnostics;
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 
 namespace Tongban.Api;
 
-/// <summary>RFC 9457 problem details with the partner API's types (urn:tongban:problem:*).</summary>
+/// <summary>
+/// RFC 9457 problem details with the partner API's types (urn:tongban:problem:*). Every body carries a <c>traceId</c>
+/// (the request's trace, else the host's request ID) so a caller can quote it; none carries an exception.
+/// </summary>
 public static class Problems
 {
     public const string ContentType = "application/problem+json";
@@ -10,7 +15,19 @@ public static class Problems
     public static IResult Validation(IReadOnlyDictionary<string, string[]> errors) =>
         Create(400, "validation", "The request is not valid", "See errors for each field.", errors);
 
-    public static IResult Unauthenticated(string detail) => Create(401, "unauthenticated", "Not authenticated", detail);
+    /// <summary>
+    /// What every failed authentication answers, partner or operator, whatever the reason: a caller learns nothing about
+    /// which part was wrong (a known ID, a replayed nonce). The reason goes to the server log.
+    /// </summary>
+    public const string AuthenticationFailed =
+        "The request is not authenticated: check the caller header, timestamp, nonce and signature (partner-api.md).";
+
+    public static IResult Unauthenticated() => Create(401, "unauthenticated", "Not authenticated", AuthenticationFailed);
+
+    /// <summary>An authenticated caller over its rate limit; Retry-After is whole seconds, at least 1.</summary>
+    public static IResult RateLimited(TimeSpan retryAfter) =>
+        Create(429, "rate-limited", "Too many requests", "This caller's rate limit is used up; retry after the time in Retry-After.",
+            retryAfter: Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)));
 
     public static IResult Forbidden(string detail) => Create(403, "forbidden", "Forbidden", detail);
 
@@ -27,6 +44,23 @@ public static class Problems
         Create(503, "unavailable", "Unavailable", detail, retryAfter: retryAfterSeconds);
 
     /// <summary>
+    /// A defect (an unhandled exception, a status the host answers with no body): 500, or the given status for the
+    /// host's own refusals (unmatched route, method not allowed, a request Kestrel refuses). The contract's list has
+    /// no type for a 500: <c>urn:tongban:problem:internal</c> is added for it.
+    /// </summary>
+    public static IResult Internal(int status = StatusCodes.Status500InternalServerError) => status switch
+    {
+        StatusCodes.Status404NotFound => NotFound(),
+        StatusCodes.Status405MethodNotAllowed => Create(405, "method-not-allowed", "Method not allowed", "This resource does not answer this method."),
+        StatusCodes.Status413PayloadTooLarge => PayloadTooLarge(RequestBody.Limit),
+        StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType(),
+        >= 400 and < 500 => Create(status, "bad-request", "Bad request", "The request could not be read."),
+        StatusCodes.Status503ServiceUnavailable => Unavailable("The hub is not answering; try again shortly."),
+        // Any other status is kept as the host set it (a 502 stays a 502); below 400 a defect is a 500.
+        _ => Create(status >= 500 ? status : 500, "internal", "Internal error", "The request could not be completed; quote traceId when reporting it."),
+    };
+
+    /// <summary>
     /// The answer to a request that failed: 503 with Retry-After when storage or the engine did not answer (the caller
     /// retries, with the same Idempotency-Key for an open), else null (a defect, answered 500 by the host).
     /// </summary>
@@ -41,7 +75,7 @@ public static class Problems
         _ => null,
     };
 
-    private static IResult Create(int status, string type, string title, string detail,
+    private static Problem Create(int status, string type, string title, string detail,
         IReadOnlyDictionary<string, string[]>? errors = null, int? retryAfter = null)
     {
         var body = new Dictionary<string, object?>
@@ -52,16 +86,20 @@ public static class Problems
             ["detail"] = detail,
         };
         if (errors is not null) body["errors"] = errors;
-        var json = Results.Json(body, TongbanJson.Options, ContentType, status);
-        return retryAfter is null ? json : new WithHeader(json, "Retry-After", retryAfter.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new Problem(body, status, retryAfter);
     }
 
-    private sealed class WithHeader(IResult inner, string name, string value) : IResult
+    /// <summary>The request's trace ID: the W3C trace when there is an Activity, else the host's request identifier.</summary>
+    public static string TraceId(HttpContext context) =>
+        Activity.Current is { } activity && activity.TraceId != default ? activity.TraceId.ToHexString() : context.TraceIdentifier;
+
+    private sealed class Problem(Dictionary<string, object?> body, int status, int? retryAfter) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            httpContext.Response.Headers[name] = value;
-            return inner.ExecuteAsync(httpContext);
+            if (retryAfter is { } seconds) httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            var withTrace = new Dictionary<string, object?>(body) { ["traceId"] = TraceId(httpContext) };
+            return Results.Json(withTrace, TongbanJson.Options, ContentType, status).ExecuteAsync(httpContext);
         }
     }
 }

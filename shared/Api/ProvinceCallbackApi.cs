@@ -19,6 +19,9 @@ public sealed class ProvinceCallbackApi(
     private readonly Dictionary<string, IProvinceCallbackReader> readersByScheme =
         readers.ToDictionary(r => r.Scheme, IProvinceCallbackReader (r) => new ScrubbedCallbackReader(r), StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The nonce partition of a province's callbacks.</summary>
+    public static string NonceScope(string province) => "callback-" + province;
+
     public async Task<IResult> HandleAsync(HttpRequest request, string code)
     {
         var ct = request.HttpContext.RequestAborted;
@@ -33,13 +36,14 @@ public sealed class ProvinceCallbackApi(
         if (callback is null)
         {
             logger.LogWarning("Callback from {Province} refused: {Reason}", code, refusal!.Reason);
-            return refusal.Unauthenticated ? Problems.Unauthenticated(refusal.Reason)
+            return refusal.Unauthenticated ? Problems.Unauthenticated()
                 : Problems.Validation(new Dictionary<string, string[]> { ["body"] = [refusal.Reason] });
         }
 
-        if (!await nonces.TryRecordAsync($"callback-{code}", callback.Nonce, ct))
+        if (!await nonces.TryRecordAsync(NonceScope(code), callback.Nonce, ct))
         {
-            return Problems.Unauthenticated("The nonce was used before.");
+            logger.LogWarning("Callback from {Province} refused: the nonce was used before", code);
+            return Problems.Unauthenticated();
         }
 
         var item = await tickets.DeliverAsync(code, callback.Ticket, callback.Result, ct);

@@ -30,13 +30,19 @@ public sealed class TongbanOptions
     /// <summary>How long a queue message is retried before it goes to the poison queue (matches host.json).</summary>
     public int MaxDequeueCount { get; set; } = 5;
 
-    public IEnumerable<string> Problems()
+    /// <summary>The fewest UTF-8 bytes a partner's or operator's secret may have (an HMAC-SHA256 key of full strength).</summary>
+    public const int MinSecretBytes = 32;
+
+    /// <param name="sandbox">The contract's public sandbox secrets the devhost loaded itself, accepted though short; null everywhere else.</param>
+    public IEnumerable<string> Problems(SandboxSecrets? sandbox = null)
     {
         if (string.IsNullOrWhiteSpace(TaskHub)) yield return "Tongban:TaskHub";
         if (Partners.Count == 0) yield return "Tongban:Partners (no partner configured)";
         foreach (var (code, partner) in Partners)
         {
-            if (string.IsNullOrWhiteSpace(partner.Secret)) yield return $"Tongban:Partners:{code}:Secret";
+            if (SecretProblem($"Tongban:Partners:{code}:Secret", partner.Secret, sandbox) is { } problem) yield return problem;
+            if (partner.RateLimit.RequestsPerSecond < 1) yield return $"Tongban:Partners:{code}:RateLimit:RequestsPerSecond (must be at least 1)";
+            if (partner.RateLimit.Burst < 1) yield return $"Tongban:Partners:{code}:RateLimit:Burst (must be at least 1)";
         }
 
         foreach (var problem in Storage.PiiKeyRing.Problems(Pii)) yield return problem;
@@ -45,15 +51,33 @@ public sealed class TongbanOptions
         if (Workflow.RedriveWindow < TimeSpan.Zero) yield return "Tongban:Workflow:RedriveWindow (must not be negative)";
         foreach (var (id, op) in Operators)
         {
-            if (string.IsNullOrWhiteSpace(op.Secret)) yield return $"Tongban:Operators:{id}:Secret";
+            if (SecretProblem($"Tongban:Operators:{id}:Secret", op.Secret, sandbox) is { } problem) yield return problem;
         }
     }
 
+    private static string? SecretProblem(string key, string secret, SandboxSecrets? sandbox)
+    {
+        if (string.IsNullOrWhiteSpace(secret)) return key;
+        if (System.Text.Encoding.UTF8.GetByteCount(secret) >= MinSecretBytes || sandbox?.Allows(key, secret) == true) return null;
+        return $"{key} (must be at least {MinSecretBytes} bytes)";
+    }
 }
 
 public sealed class PartnerOptions
 {
     public string Secret { get; set; } = "";
+
+    /// <summary>The partner's inbound limit (<c>Tongban:Partners:{code}:RateLimit</c>); not read for operators, who have none.</summary>
+    public RateLimitOptions RateLimit { get; set; } = new();
+}
+
+public sealed class RateLimitOptions
+{
+    /// <summary>Tokens back per second (default 20).</summary>
+    public int RequestsPerSecond { get; set; } = 20;
+
+    /// <summary>The most requests taken at once after a quiet spell (default 40).</summary>
+    public int Burst { get; set; } = 40;
 }
 
 public sealed class MarriageOptions

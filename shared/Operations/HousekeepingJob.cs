@@ -1,27 +1,38 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Tongban.Api;
 using Tongban.Configuration;
+using Tongban.Provinces;
 using Tongban.Storage;
 
 namespace Tongban.Operations;
 
 /// <summary>
-/// What the timer trigger runs, on both hosts: purge the replay window's old nonces and slow-work results no ticket was
-/// recorded for, and after a PII key rotation re-encrypt a bounded batch of cases under the active key.
+/// What the timer trigger runs, on both hosts: purge the replay window's old nonces, partners', operators' and
+/// province callbacks' alike, at most <see cref="MaxNoncesPerRun"/> a run (a backlog goes over the next runs), and slow-work
+/// results no ticket was recorded for; after a PII key rotation, re-encrypt a bounded batch of cases under the active key.
 /// </summary>
-public sealed class HousekeepingJob(NonceStore nonces, IOptions<TongbanOptions> options, ILogger<HousekeepingJob> logger,
+public sealed class HousekeepingJob(NonceStore nonces, ProvinceRegistry provinces, IOptions<TongbanOptions> options, ILogger<HousekeepingJob> logger,
     CaseDetailsReencryption reencryption, TicketStore tickets)
 {
-    /// <summary>Nonces are refused for 10 minutes; older rows serve no purpose.</summary>
+    /// <summary>Nonces are refused for 10 minutes; older rows serve no purpose (a timestamp 300 s off either way is refused first).</summary>
     public static readonly TimeSpan NonceWindow = TimeSpan.FromMinutes(10);
 
     /// <summary>Unclaimed slow-work results deleted per run at most (<see cref="TicketStore.PurgeUnclaimedAsync"/>).</summary>
     public const int MaxUnclaimedTicketsPerRun = 100;
 
+    /// <summary>Keeps one run short whatever the backlog.</summary>
+    public const int MaxNoncesPerRun = 5000;
+
+    /// <summary>Every nonce partition the hub writes: one per partner, per operator, per province that calls back.</summary>
+    public IEnumerable<string> NonceCallers() =>
+        options.Value.Partners.Keys
+            .Concat(options.Value.Operators.Keys.Select(id => PartnerAuthenticator.NonceScope + id))
+            .Concat(provinces.Codes.Select(ProvinceCallbackApi.NonceScope));
+
     public async Task RunAsync(CancellationToken ct)
     {
-        var callers = options.Value.Partners.Keys.Concat(options.Value.Operators.Keys.Select(id => Api.PartnerAuthenticator.NonceScope + id));
-        var purged = await nonces.PurgeAsync(callers, NonceWindow, ct);
+        var purged = await nonces.PurgeAsync(NonceCallers(), NonceWindow, MaxNoncesPerRun, ct);
         if (purged > 0) logger.LogInformation("Purged {Count} expired nonces", purged);
         await reencryption.RunAsync(ct);
         var unclaimed = await tickets.PurgeUnclaimedAsync(MaxUnclaimedTicketsPerRun, ct);

@@ -73,7 +73,8 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
                         new(TableTransactionActionType.UpdateReplace, ToEntity(current.Record, current.Command), current.ETag),
                         new(TableTransactionActionType.Add, new TableEntity(caseId, PartnerCallbackOutbox.RowKey(current.Record.CallbackSequence))
                         {
-                            ["Snapshot"] = TongbanJson.Serialize(current.Record),
+                            // The partner's view, as GET answers it: no operator's identity leaves the hub in a callback.
+                            ["Snapshot"] = TongbanJson.Serialize(PartnerCaseView.Of(current.Record)),
                             ["Partner"] = current.Record.OpenedBy,
                         }),
                     };

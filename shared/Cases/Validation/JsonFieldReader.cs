@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace Tongban.Cases.Validation;
@@ -7,7 +9,7 @@ namespace Tongban.Cases.Validation;
 /// and repeated properties into field errors instead of exceptions. Unknown properties are ignored.
 /// Messages name the field, never its value.
 /// </summary>
-internal sealed class JsonFieldReader(ValidationErrors errors)
+internal sealed partial class JsonFieldReader(ValidationErrors errors)
 {
     public ValidationErrors Errors => errors;
 
@@ -51,7 +53,12 @@ internal sealed class JsonFieldReader(ValidationErrors errors)
         return value;
     }
 
-    public string? String(JsonElement parent, string name, string path, bool required = true)
+    /// <summary>
+    /// A string field, refused when it holds a control character (line breaks and tabs only where
+    /// <paramref name="multiline"/>), a Unicode format character (category Cf: bidi overrides, zero-width joiners and
+    /// spaces, the BOM) or a lone surrogate: text that displays other than it reads has no place in a case.
+    /// </summary>
+    public string? String(JsonElement parent, string name, string path, bool required = true, bool multiline = false)
     {
         var value = Find(parent, name, path);
         if (value is null)
@@ -66,16 +73,62 @@ internal sealed class JsonFieldReader(ValidationErrors errors)
             return null;
         }
 
-        return value.Value.GetString();
+        string text;
+        try
+        {
+            text = value.Value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // A \uD800 escape with no pair: valid JSON, but no text.
+            errors.Add(path, $"{name} must be valid Unicode text.");
+            return null;
+        }
+
+        if (UnwantedCharacter(text, multiline) is { } problem)
+        {
+            errors.Add(path, $"{name} must not contain {problem}.");
+            return null;
+        }
+
+        return text;
+    }
+
+    /// <summary>What kind of character makes <paramref name="text"/> unacceptable, or null when none does.</summary>
+    public static string? UnwantedCharacter(string text, bool multiline = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF') && !IsWellFormedUtf16(text)) return "unpaired surrogates";
+        foreach (var rune in text.EnumerateRunes())
+        {
+            switch (Rune.GetUnicodeCategory(rune))
+            {
+                case UnicodeCategory.Format: return "Unicode format characters (such as bidi overrides or zero-width characters)";
+                case UnicodeCategory.Control when !(multiline && rune.Value is '\n' or '\r' or '\t'): return "control characters";
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsWellFormedUtf16(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else if (char.IsSurrogate(text[i])) return false;
+        }
+
+        return true;
     }
 
     /// <summary>
-    /// Free text of <paramref name="min"/>–<paramref name="max"/> characters (Unicode scalar values),
-    /// not blank, and without control characters unless <paramref name="multiline"/> allows line breaks and tabs.
+    /// Free text of <paramref name="min"/>–<paramref name="max"/> characters (Unicode scalar values), not blank, and
+    /// clean as <see cref="String"/> requires (line breaks and tabs only where <paramref name="multiline"/>).
     /// </summary>
     public string? Text(JsonElement parent, string name, string path, int min, int max, bool required = true, bool multiline = false)
     {
-        var text = String(parent, name, path, required);
+        var text = String(parent, name, path, required, multiline);
         if (text is null) return null;
         var length = CountCharacters(text);
         if (length < min || length > max)
@@ -90,9 +143,10 @@ internal sealed class JsonFieldReader(ValidationErrors errors)
             return null;
         }
 
-        if (text.Any(c => char.IsControl(c) && !(multiline && c is '\n' or '\r' or '\t')))
+        // Free text is stored and shown in clear (the case record, step details, history): an ID number has no place in it.
+        if (ContainsIdNumber(text))
         {
-            errors.Add(path, $"{name} must not contain control characters.");
+            errors.Add(path, $"{name} must not contain a resident ID number.");
             return null;
         }
 
@@ -150,6 +204,13 @@ internal sealed class JsonFieldReader(ValidationErrors errors)
 
         return code;
     }
+
+    /// <summary>True when an 18-character run in <paramref name="text"/> is a GB 11643 ID number (checksum and birth date hold).</summary>
+    public static bool ContainsIdNumber(string text) =>
+        IdNumberRun().Matches(text).Any(m => Identity.ResidentIdNumber.TryParse(m.Value, DateOnly.MaxValue, out _));
+
+    [System.Text.RegularExpressions.GeneratedRegex("(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")]
+    private static partial System.Text.RegularExpressions.Regex IdNumberRun();
 
     public static int CountCharacters(string text)
     {

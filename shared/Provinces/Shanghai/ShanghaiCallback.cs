@@ -14,6 +14,8 @@ public enum ShanghaiCallbackFailure
     None,
     /// <summary>An X-Ca-* header is missing.</summary>
     MissingHeader,
+    /// <summary>X-Ca-Nonce is not a UUID (shanghai.md), so it is never used as a table key.</summary>
+    MalformedNonce,
     /// <summary>X-Ca-Key is not the configured callbackKey.</summary>
     UnknownKey,
     /// <summary>X-Ca-Signature does not match the request.</summary>
@@ -53,6 +55,22 @@ public static class ShanghaiCallback
 
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(300);
 
+    /// <summary>The longest ticket taken: Shanghai's are short (<c>TK310000-000001</c> in the sandbox); a table key allows 1 KiB.</summary>
+    public const int MaxTicketLength = 128;
+
+    /// <summary>
+    /// shanghai.md says only "a ticket"; the hub takes letters, digits, <c>.</c>, <c>_</c> and <c>-</c> up to
+    /// <see cref="MaxTicketLength"/>, which keeps out every character a table key refuses (<c># / \ ?</c>, controls).
+    /// </summary>
+    public static bool IsTicket(string? ticket) =>
+        ticket is { Length: > 0 and <= MaxTicketLength } && !ticket.AsSpan().ContainsAnyExcept(TicketCharacters);
+
+    /// <summary>shanghai.md: X-Ca-Nonce is a UUID (8-4-4-4-12 hex digits).</summary>
+    public static bool IsNonce(string? nonce) => nonce is { Length: 36 } && Guid.TryParseExact(nonce, "D", out _);
+
+    private static readonly System.Buffers.SearchValues<char> TicketCharacters =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
+
     /// <summary>Reads the X-Ca-* headers from an ASP.NET Core request's headers.</summary>
     /// <param name="pathAndQuery">The path and query exactly as received (raw target), which is what Shanghai signed.</param>
     public static ShanghaiCallbackResult Read(
@@ -77,6 +95,11 @@ public static class ShanghaiCallback
         if (string.IsNullOrEmpty(key) || string.IsNullOrEmpty(timestamp) || string.IsNullOrEmpty(nonce) || string.IsNullOrEmpty(signature))
         {
             return ShanghaiCallbackResult.Fail(ShanghaiCallbackFailure.MissingHeader, "X-Ca-Key, X-Ca-Timestamp, X-Ca-Nonce and X-Ca-Signature are required", nonce);
+        }
+
+        if (!IsNonce(nonce))
+        {
+            return ShanghaiCallbackResult.Fail(ShanghaiCallbackFailure.MalformedNonce, "X-Ca-Nonce is not a UUID");
         }
 
         if (!string.Equals(key, callbackKey, StringComparison.Ordinal))
@@ -114,6 +137,12 @@ public static class ShanghaiCallback
         if (parsed is null || string.IsNullOrWhiteSpace(parsed.Ticket))
         {
             return ShanghaiCallbackResult.Fail(ShanghaiCallbackFailure.MalformedBody, "ticket is missing", nonce);
+        }
+
+        if (!IsTicket(parsed.Ticket))
+        {
+            return ShanghaiCallbackResult.Fail(ShanghaiCallbackFailure.MalformedBody,
+                $"ticket must be 1-{MaxTicketLength} characters of letters, digits, '.', '_' and '-'", nonce);
         }
 
         ShanghaiSlowWorkType? type = parsed.Type switch

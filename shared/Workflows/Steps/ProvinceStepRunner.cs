@@ -205,8 +205,11 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     private StepChange Held(ProvinceWorkItem step, StepStatus status, string detail) =>
         Change(step.StepName, step.Subject, step.Province, status, detail, attention: true) with { AwaitingRedrive = true };
 
+    /// <summary>A re-driven step's detail, which partners read: who re-drove it and why are in the case's audit, for operators.</summary>
+    public const string ReDriven = "re-driven";
+
     private StepChange Resumed(ProvinceWorkItem step, RedriveNotice? notice, StepResult? answer) => notice is not null
-        ? Change(step.StepName, step.Subject, step.Province, StepStatus.Running, $"re-driven by {notice.By}: {notice.Reason}") with { AwaitingRedrive = false }
+        ? Change(step.StepName, step.Subject, step.Province, StepStatus.Running, ReDriven) with { AwaitingRedrive = false }
         : Change(step.StepName, step.Subject, step.Province, answer!.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Running,
             "answered after being held") with { AwaitingRedrive = false };
 

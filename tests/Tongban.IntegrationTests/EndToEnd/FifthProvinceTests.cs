@@ -18,7 +18,7 @@ namespace Tongban.IntegrationTests.EndToEnd;
 public sealed class FifthProvinceTests : IAsyncLifetime
 {
     private const string Jiangsu = "320000";
-    private const string Secret = "js-partner-secret-test";
+    private const string Secret = "js-partner-secret-for-tests-0001-32b";
     private AzuriteLauncher? azurite;
     private DevHostApp? hub;
 

@@ -104,6 +104,13 @@ public sealed class FaultRig : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var code in Provinces) env[$"Tongban__Provinces__{code}__BaseUrl"] = Sandbox.BaseUrl.ToString();
+        // These partners poll every case four times a second, far past the production rate limit: it is not what is tested here.
+        foreach (var code in Provinces)
+        {
+            env[$"Tongban__Partners__{code}__RateLimit__RequestsPerSecond"] = "100000";
+            env[$"Tongban__Partners__{code}__RateLimit__Burst"] = "100000";
+        }
+
         return env;
     }
 

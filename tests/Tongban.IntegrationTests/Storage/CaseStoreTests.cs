@@ -303,4 +303,28 @@ public sealed class CaseStoreTests(AzuriteFixture azurite) : IAsyncLifetime
 
         await Assert.ThrowsAnyAsync<CryptographicException>(() => otherKey.GetAsync(record.CaseId, Ct));
     }
+
+    [Fact]
+    public async Task A_callback_snapshot_is_the_partners_view_without_the_operator()
+    {
+        var store = Store();
+        var record = await CreateAsync(store, "330000", T0);
+
+        await store.UpdateAsync(record.CaseId, r =>
+        {
+            r.Audit.Add(new CaseAuditEntry(T0, "redrive", "operator ops-9", "verify-resident.partyA", "called Mr Wang back"));
+            r.Status = CaseStatus.InProgress;
+            return true;
+        }, Ct);
+
+        var outbox = await azurite.Tables.GetTableClient(StorageNames.CasesTable)
+            .GetEntityAsync<TableEntity>(record.CaseId, Tongban.Callbacks.PartnerCallbackOutbox.RowKey(1), cancellationToken: Ct);
+        var snapshot = System.Text.Json.Nodes.JsonNode.Parse(outbox.Value.GetString("Snapshot"))!;
+        var entry = Assert.Single(snapshot["audit"]!.AsArray())!;
+        Assert.Equal(["at", "action", "step"], entry.AsObject().Select(p => p.Key));
+        Assert.DoesNotContain("ops-9", snapshot.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Mr Wang", snapshot.ToJsonString(), StringComparison.Ordinal);
+        // The case row keeps who and why, for operators.
+        Assert.Equal("operator ops-9", (await store.GetAsync(record.CaseId, Ct))!.Record.Audit.Single().Actor);
+    }
 }

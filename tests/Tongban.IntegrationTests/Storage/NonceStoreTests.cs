@@ -52,7 +52,7 @@ public sealed class NonceStoreTests(AzuriteFixture azurite) : IAsyncLifetime
         await store.TryRecordAsync(caller, "fresh", ct);
         clock.Advance(TimeSpan.FromMinutes(1));
 
-        var deleted = await store.PurgeAsync([caller], TimeSpan.FromMinutes(5), ct);
+        var deleted = await store.PurgeAsync([caller], TimeSpan.FromMinutes(5), int.MaxValue, ct);
 
         Assert.Equal(2, deleted);
         var left = await TableRows.InPartitionAsync(azurite.Tables, StorageNames.NoncesTable, caller, ct);
@@ -69,7 +69,26 @@ public sealed class NonceStoreTests(AzuriteFixture azurite) : IAsyncLifetime
         await store.TryRecordAsync(caller, "edge", ct);
         clock.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
 
-        Assert.Equal(0, await store.PurgeAsync([caller], TimeSpan.FromMinutes(5), ct));
+        Assert.Equal(0, await store.PurgeAsync([caller], TimeSpan.FromMinutes(5), int.MaxValue, ct));
         Assert.False(await store.TryRecordAsync(caller, "edge", ct));
+    }
+
+    [Fact]
+    public async Task Purge_stops_at_its_limit_and_the_next_run_goes_on()
+    {
+        var store = Store();
+        var other = caller + "-other";
+        // More than one transaction's worth (100) in one partition, and a second partition behind it.
+        for (var i = 0; i < 130; i++) await store.TryRecordAsync(caller, $"old-{i:D3}", ct);
+        for (var i = 0; i < 20; i++) await store.TryRecordAsync(other, $"old-{i:D3}", ct);
+        clock.Advance(TimeSpan.FromMinutes(11));
+
+        Assert.Equal(120, await store.PurgeAsync([caller, other], TimeSpan.FromMinutes(10), 120, ct));
+        Assert.Equal(10, (await TableRows.InPartitionAsync(azurite.Tables, StorageNames.NoncesTable, caller, ct)).Count);
+        Assert.Equal(20, (await TableRows.InPartitionAsync(azurite.Tables, StorageNames.NoncesTable, other, ct)).Count);
+
+        Assert.Equal(30, await store.PurgeAsync([caller, other], TimeSpan.FromMinutes(10), 120, ct));
+        Assert.Empty(await TableRows.InPartitionAsync(azurite.Tables, StorageNames.NoncesTable, caller, ct));
+        Assert.Empty(await TableRows.InPartitionAsync(azurite.Tables, StorageNames.NoncesTable, other, ct));
     }
 }

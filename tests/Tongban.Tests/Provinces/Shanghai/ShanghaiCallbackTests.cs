@@ -164,4 +164,46 @@ public sealed class ShanghaiCallbackTests
 
         Assert.True(result.IsValid, result.FailureReason);
     }
+
+    [Theory]
+    [InlineData("n0nce-0000000001")]
+    [InlineData("9a9b0c1d-0000-4000-8000-00000000000a#")]
+    [InlineData("9a9b0c1d/0000/4000/8000/00000000000a")]
+    [InlineData("{9a9b0c1d-0000-4000-8000-00000000000a}")]
+    [InlineData("9a9b0c1d-0000-4000-8000-00000000000\u0001")]
+    public void A_nonce_that_is_not_a_UUID_is_refused_before_it_can_be_a_table_key(string nonce)
+    {
+        var (headers, body) = Signed("""{"ticket":"t","type":"transfer-out","result":"rejected","data":{}}""");
+        headers["X-Ca-Nonce"] = System.Text.RegularExpressions.Regex.Unescape(nonce);
+
+        var result = Read(headers, body);
+
+        Assert.Equal(ShanghaiCallbackFailure.MalformedNonce, result.Failure);
+        Assert.Null(result.Nonce);
+    }
+
+    [Theory]
+    [InlineData("TK310000-#1")]
+    [InlineData("TK/310000")]
+    [InlineData("TK\\\\310000")]
+    [InlineData("TK?310000")]
+    [InlineData("TK\\u0000")]
+    [InlineData("票据-1")]
+    public void A_ticket_of_another_shape_is_a_malformed_body(string ticket)
+    {
+        var (headers, body) = Signed($$$"""{"ticket":"{{{ticket}}}","type":"transfer-out","result":"rejected","data":{}}""");
+
+        Assert.Equal(ShanghaiCallbackFailure.MalformedBody, Read(headers, body).Failure);
+    }
+
+    [Fact]
+    public void A_ticket_at_the_length_limit_passes_and_one_past_it_does_not()
+    {
+        var at = new string('T', ShanghaiCallback.MaxTicketLength);
+        var (headers, body) = Signed($$$"""{"ticket":"{{{at}}}","type":"transfer-out","result":"rejected","data":{}}""");
+        Assert.True(Read(headers, body).IsValid);
+        (headers, body) = Signed($$$"""{"ticket":"{{{at}}}T","type":"transfer-out","result":"rejected","data":{}}""");
+        Assert.Equal(ShanghaiCallbackFailure.MalformedBody, Read(headers, body).Failure);
+        Assert.True(ShanghaiCallback.IsTicket("TK310000-000001"));
+    }
 }
