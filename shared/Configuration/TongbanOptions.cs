@@ -27,6 +27,8 @@ public sealed class TongbanOptions
 
     public RedriveOptions Redrive { get; set; } = new();
 
+    public CallbackOptions Callbacks { get; set; } = new();
+
     /// <summary>How long a queue message is retried before it goes to the poison queue (matches host.json).</summary>
     public int MaxDequeueCount { get; set; } = 5;
 
@@ -37,6 +39,11 @@ public sealed class TongbanOptions
         foreach (var (code, partner) in Partners)
         {
             if (string.IsNullOrWhiteSpace(partner.Secret)) yield return $"Tongban:Partners:{code}:Secret";
+            for (var i = 0; i < partner.CallbackOrigins.Count; i++)
+            {
+                if (!Tongban.Callbacks.CallbackOrigin.TryParse(partner.CallbackOrigins[i], out _, out var problem))
+                    yield return $"Tongban:Partners:{code}:CallbackOrigins:{i} ({problem})";
+            }
         }
 
         if (string.IsNullOrWhiteSpace(Pii.Key)) yield return "Tongban:Pii:Key";
@@ -44,6 +51,7 @@ public sealed class TongbanOptions
         if (Marriage.ReviewWindow <= TimeSpan.Zero) yield return "Tongban:Marriage:ReviewWindow (must be positive)";
         if (Workflow.ParkFor < TimeSpan.Zero) yield return "Tongban:Workflow:ParkFor (must not be negative)";
         if (Workflow.RedriveWindow < TimeSpan.Zero) yield return "Tongban:Workflow:RedriveWindow (must not be negative)";
+        foreach (var problem in Callbacks.Problems()) yield return problem;
         foreach (var (id, op) in Operators)
         {
             if (string.IsNullOrWhiteSpace(op.Secret)) yield return $"Tongban:Operators:{id}:Secret";
@@ -60,6 +68,37 @@ public sealed class TongbanOptions
 public sealed class PartnerOptions
 {
     public string Secret { get; set; } = "";
+
+    /// <summary>Where this partner's callbackUrl may point: <c>scheme://host[:port]</c> each (partners only; none: no callbacks).</summary>
+    public List<string> CallbackOrigins { get; set; } = [];
+}
+
+/// <summary>Status callbacks to partners: <c>Tongban:Callbacks</c>.</summary>
+public sealed class CallbackOptions
+{
+    /// <summary>How long one delivery may take, headers and the little of the reply that is read (default 10 s).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The most of a reply's body read; the rest is never received (default 4 KiB).</summary>
+    public int MaxResponseBytes { get; set; } = 4096;
+
+    /// <summary>How long a case's oldest pending callback is retried after its first failure before delivery stops (default 72 h).</summary>
+    public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(72);
+
+    /// <summary>The first back-off after a failure, doubling with each further failure (default 30 s).</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest back-off (default 1 h).</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+
+    public IEnumerable<string> Problems()
+    {
+        if (Timeout <= TimeSpan.Zero) yield return "Tongban:Callbacks:Timeout (must be positive)";
+        if (MaxResponseBytes is < 0 or > 1024 * 1024) yield return "Tongban:Callbacks:MaxResponseBytes (0 to 1048576)";
+        if (RetryFor < TimeSpan.Zero) yield return "Tongban:Callbacks:RetryFor (must not be negative)";
+        if (RetryDelay <= TimeSpan.Zero) yield return "Tongban:Callbacks:RetryDelay (must be positive)";
+        if (MaxRetryDelay < RetryDelay) yield return "Tongban:Callbacks:MaxRetryDelay (must not be less than RetryDelay)";
+    }
 }
 
 public sealed class MarriageOptions
