@@ -94,6 +94,7 @@ public sealed class CallbackDeliveryTests(CallbackHubFixture hub)
     [Theory]
     [InlineData(302)]
     [InlineData(307)] // followed, it would re-post the signed case elsewhere
+    [InlineData(308)]
     public async Task A_redirect_is_not_followed_and_counts_as_a_failed_delivery(int status)
     {
         var partner = hub.Callbacks;

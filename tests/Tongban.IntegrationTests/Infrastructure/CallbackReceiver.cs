@@ -70,9 +70,19 @@ public sealed class CallbackReceiver : IAsyncDisposable
         await context.Request.Body.CopyToAsync(buffer);
         var body = buffer.ToArray();
         var headers = context.Request.Headers;
-        var json = JsonNode.Parse(body)!;
-        var delivery = new CallbackDelivery(json["caseId"]!.ToString(), int.Parse(headers["X-Tongban-Sequence"].ToString(), CultureInfo.InvariantCulture),
-            json["status"]!.ToString(), headers["X-Tongban-Partner"].ToString(), context.Request.Path + context.Request.QueryString,
+        // Anything at all is recorded (a followed redirect arrives as a GET with no body): what is not a callback has no case.
+        JsonNode? json = null;
+        try
+        {
+            json = JsonNode.Parse(body);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+
+        _ = int.TryParse(headers["X-Tongban-Sequence"].ToString(), CultureInfo.InvariantCulture, out var sequence);
+        var delivery = new CallbackDelivery(json?["caseId"]?.ToString() ?? "", sequence,
+            json?["status"]?.ToString() ?? "", headers["X-Tongban-Partner"].ToString(), context.Request.Path + context.Request.QueryString,
             headers["X-Tongban-Timestamp"].ToString(), headers["X-Tongban-Nonce"].ToString(), headers["X-Tongban-Signature"].ToString(), body);
         Received.Enqueue(delivery);
         await Answer(delivery, context);
