@@ -73,7 +73,17 @@ public sealed class CallbackHubFixture : HubFixture
         settings["Tongban:Callbacks:RetryFor"] = RetryFor.ToString();
         settings["Tongban:Marriage:ReviewWindow"] = "00:02:00";
         settings[$"Tongban:Operators:{OperatorId}:Secret"] = "operator-secret-for-callback-tests-0001";
+        // Everything the callback path logs, at every level (the console stays at Warning for the rest).
+        settings["Logging:LogLevel:Tongban.Callbacks"] = "Trace";
+        settings["Logging:LogLevel:System.Net.Http.HttpClient.partner-callbacks"] = "Trace";
+        settings["Logging:LogLevel:Tongban.DevHost.Hosting.QueueListener"] = "Trace";
     }
+
+    /// <summary>Every line the hub logs at the levels configured above.</summary>
+    public RecordingLoggerProvider Logs { get; } = new();
+
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
 }
 
 [CollectionDefinition(Name)]
@@ -261,6 +271,29 @@ public sealed class CallbackDeliveryTests(CallbackHubFixture hub)
 
         Assert.Contains("public address", item["detail"]!.ToString(), StringComparison.Ordinal);
         Assert.Equal(0, hub.NamedConnections);
+    }
+
+    [Fact]
+    public async Task No_log_line_holds_the_callback_body_or_the_reply()
+    {
+        const string reply = "partner-reply-marker-7f3a";
+        var partner = hub.Callbacks;
+        var failures = 2;
+        partner.Answer = async (_, context) =>
+        {
+            context.Response.StatusCode = Interlocked.Decrement(ref failures) >= 0 ? 500 : 200;
+            await context.Response.WriteAsync(reply);
+        };
+        var reference = "LOGCHECK-" + Guid.NewGuid().ToString("N")[..12];
+        var zhejiang = hub.Partner("330000");
+        var caseId = await OpenAsync(zhejiang, Body("330000", "330106", ZjMan3, ShDeceasedWoman, reference), partner.Url);
+        await Until(() => partner.AcceptedFor(caseId).Select(d => d.Sequence).Distinct().Count() == 2, "both callbacks delivered");
+
+        var lines = hub.Logs.Lines;
+        Assert.Contains(lines, l => l.Message.Contains(caseId, StringComparison.Ordinal) && l.Message.Contains("answered 500", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Message.Contains(reference, StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Message.Contains(reply, StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Message.Contains("\"caseType\"", StringComparison.Ordinal));
     }
 
     private async Task<string> OpenRejectedCaseAsync(Uri receiver)

@@ -79,7 +79,7 @@ public class HubFixture : IAsyncLifetime
         settings["Tongban:Callbacks:MaxRetryDelay"] = "00:00:01";
 
         Configure(settings);
-        hub = await DevHostApp.StartAsync([], config => config.AddInMemoryCollection(settings));
+        hub = await DevHostApp.StartAsync([], config => config.AddInMemoryCollection(settings), ConfigureServices);
         http = new HttpClient { BaseAddress = hub.Url, Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -87,6 +87,11 @@ public class HubFixture : IAsyncLifetime
     protected virtual Task BeforeStartAsync() => Task.CompletedTask;
 
     protected virtual ValueTask AfterStopAsync() => ValueTask.CompletedTask;
+
+    /// <summary>A fixture's own services in the hub (a log recorder, say).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
 
     /// <summary>A fixture's own settings over the defaults above.</summary>
     protected virtual void Configure(Dictionary<string, string?> settings)
