@@ -49,8 +49,10 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<StorageInitializer>();
 
         services.AddSingleton(DivisionCatalog.Shared);
+        services.AddSingleton(sp => Callbacks.PartnerCallbackOrigins.From(sp.GetRequiredService<IOptions<TongbanOptions>>().Value));
         services.AddSingleton(sp => new OpenCaseValidator(
-            sp.GetRequiredService<DivisionCatalog>(), sp.GetRequiredService<ProvinceRegistry>().Codes.ToHashSet()));
+            sp.GetRequiredService<DivisionCatalog>(), sp.GetRequiredService<ProvinceRegistry>().Codes.ToHashSet(),
+            sp.GetRequiredService<Callbacks.PartnerCallbackOrigins>()));
         services.AddSingleton<PartnerRateLimits>();
         services.AddSingleton<PartnerAuthenticator>();
         services.AddSingleton<ContinuationTokens>();
@@ -67,7 +69,10 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<CaseRedriver>();
         services.AddSingleton<Callbacks.PartnerCallbackOutbox>();
         services.AddSingleton<Callbacks.PartnerCallbackSender>();
-        services.AddHttpClient(Callbacks.PartnerCallbackSender.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<Callbacks.CallbackConnector>();
+        services.AddHttpClient(Callbacks.PartnerCallbackSender.HttpClientName)
+            .ConfigureHttpClient((sp, client) => client.Timeout = sp.GetRequiredService<IOptions<TongbanOptions>>().Value.Callbacks.Timeout)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<Callbacks.CallbackConnector>().Handler());
         services.AddSingleton<Operations.HousekeepingJob>();
         services.AddSingleton<Operations.SlowWorkPoller>();
         services.AddSingleton<Operations.RedriveJob>();

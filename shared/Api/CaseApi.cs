@@ -52,7 +52,7 @@ public sealed class CaseApi(
         }
 
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), Beijing).DateTime);
-        var validated = validator.Validate(json, today);
+        var validated = validator.Validate(json, today, partner!);
         foreach (var (path, messages) in validated.Errors.ToDictionary())
             foreach (var message in messages) errors.Add(path, message);
         if (!errors.IsEmpty || validated.Value is null) return Problems.Validation(errors.ToDictionary());

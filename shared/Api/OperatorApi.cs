@@ -17,7 +17,7 @@ public sealed class OperatorApi(
     PartnerAuthenticator authenticator, AttentionIndex attention, ProvinceHealthStore health, ProvinceWorkQueue queue,
     ProvinceRegistry provinces, CaseStore cases, CaseRedriver redriver, ILogger<OperatorApi> logger)
 {
-    /// <summary><c>GET v1/operator/attention[?province=]</c>: steps flagged, parked or held failed, oldest first.</summary>
+    /// <summary><c>GET v1/operator/attention[?province=]</c>: steps flagged, parked or held failed, and cases whose callbacks stopped (under their partner), oldest first.</summary>
     public async Task<IResult> ListAttentionAsync(HttpRequest request)
     {
         var (_, _, problem) = await ReadSignedAsync(request, requireJson: false);
@@ -33,7 +33,7 @@ public sealed class OperatorApi(
         var items = lists.SelectMany(l => l).OrderBy(i => i.Since).Select(i => new
         {
             i.CaseId, i.CaseType, caseStatus = i.CaseStatus, step = i.Step, province = i.Province, status = i.Status,
-            i.AwaitingRedrive, parked = i.Parked, i.Detail, i.Since,
+            i.AwaitingRedrive, parked = i.Parked, reason = i.Reason, i.Detail, i.Since,
         });
         return Results.Json(new { items }, TongbanJson.Options);
     }
@@ -53,6 +53,7 @@ public sealed class OperatorApi(
             {
                 province = code, circuit = seen.Circuit, seen.CircuitChangedAt, seen.LastAnsweredAt, seen.LastFailedAt, answering = seen.Answering,
                 depth.Queued, depth.Poisoned, parked = waiting.Count(i => i.Parked), held = waiting.Count(i => i.AwaitingRedrive && !i.Parked),
+                callbacksStopped = waiting.Count(i => i.Reason == "callbacks"),
             };
         }));
         return Results.Json(new { items }, TongbanJson.Options);

@@ -6,8 +6,25 @@ using Tongban.Storage;
 
 namespace Tongban.Callbacks;
 
-/// <summary>One status change waiting to be told to the partner.</summary>
-public sealed record PendingCallback(string CaseId, int Sequence, string Snapshot, string Partner);
+/// <summary>
+/// One status change waiting to be told to the partner. Only the oldest pending one of a case (the head) carries
+/// delivery state: when it first failed, how many attempts failed, the token of the live retry poke, and whether
+/// delivery has stopped.
+/// </summary>
+public sealed record PendingCallback(string CaseId, int Sequence, string Snapshot, string Partner)
+{
+    public ETag ETag { get; init; } = ETag.All;
+
+    public DateTimeOffset? FirstFailedAt { get; init; }
+
+    public int FailedAttempts { get; init; }
+
+    public string? RetryToken { get; init; }
+
+    public string? LastFailure { get; init; }
+
+    public bool Stopped { get; init; }
+}
 
 /// <summary>
 /// Status changes to tell partners about, kept in the case's own partition of the cases table (rows
@@ -31,7 +48,15 @@ public sealed class PartnerCallbackOutbox(TableServiceClient tables, QueueServic
         await foreach (var row in rows)
         {
             pending.Add(new PendingCallback(caseId, int.Parse(row.RowKey[Prefix.Length..], CultureInfo.InvariantCulture),
-                row.GetString("Snapshot"), row.GetString("Partner")));
+                row.GetString("Snapshot"), row.GetString("Partner"))
+            {
+                ETag = row.ETag,
+                FirstFailedAt = row.GetDateTimeOffset(nameof(PendingCallback.FirstFailedAt)),
+                FailedAttempts = row.GetInt32(nameof(PendingCallback.FailedAttempts)) ?? 0,
+                RetryToken = row.GetString(nameof(PendingCallback.RetryToken)),
+                LastFailure = row.GetString(nameof(PendingCallback.LastFailure)),
+                Stopped = row.GetBoolean(nameof(PendingCallback.Stopped)) ?? false,
+            });
         }
 
         return pending.OrderBy(p => p.Sequence).ToList();
@@ -40,9 +65,41 @@ public sealed class PartnerCallbackOutbox(TableServiceClient tables, QueueServic
     public async Task DeliveredAsync(PendingCallback callback, CancellationToken ct) =>
         await table.DeleteEntityAsync(callback.CaseId, RowKey(callback.Sequence), ETag.All, ct);
 
-    /// <summary>Asks the sender to deliver a case's pending callbacks (now, or after a back-off).</summary>
-    public async Task PokeAsync(string caseId, CancellationToken ct, TimeSpan? delay = null) =>
-        await queues.GetQueueClient(QueueName).SendMessageAsync(TongbanJson.Serialize(new CallbackPoke(caseId)), delay, cancellationToken: ct);
+    /// <summary>
+    /// Saves the head's delivery state if no one else changed it since it was read; false when someone did (a
+    /// concurrent attempt won, and its retry is the one that goes on).
+    /// </summary>
+    public async Task<bool> TrySaveStateAsync(PendingCallback head, CancellationToken ct)
+    {
+        var entity = new TableEntity(head.CaseId, RowKey(head.Sequence))
+        {
+            [nameof(PendingCallback.FirstFailedAt)] = head.FirstFailedAt,
+            [nameof(PendingCallback.FailedAttempts)] = head.FailedAttempts,
+            [nameof(PendingCallback.RetryToken)] = head.RetryToken,
+            [nameof(PendingCallback.LastFailure)] = head.LastFailure,
+            [nameof(PendingCallback.Stopped)] = head.Stopped,
+        };
+        try
+        {
+            await table.UpdateEntityAsync(entity, head.ETag, TableUpdateMode.Merge, ct);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Asks the sender to deliver a case's pending callbacks, after a status change.</summary>
+    public Task PokeAsync(string caseId, CancellationToken ct) => PokeAsync(new CallbackPoke(caseId), null, ct);
+
+    /// <summary>Asks the sender to deliver a case's pending callbacks, now or after a back-off.</summary>
+    public async Task PokeAsync(CallbackPoke poke, TimeSpan? delay, CancellationToken ct) =>
+        await queues.GetQueueClient(QueueName).SendMessageAsync(TongbanJson.Serialize(poke), delay, cancellationToken: ct);
 }
 
-public sealed record CallbackPoke(string CaseId);
+/// <summary>
+/// A request to deliver a case's pending callbacks: after a status change (no token), or the retry of a failed attempt
+/// of callback <see cref="Sequence"/>, named by <see cref="RetryToken"/>, which replaces the head's <see cref="Replaces"/>.
+/// </summary>
+public sealed record CallbackPoke(string CaseId, string? RetryToken = null, int Sequence = 0, string? Replaces = null);

@@ -27,6 +27,8 @@ public sealed class TongbanOptions
 
     public RedriveOptions Redrive { get; set; } = new();
 
+    public CallbackOptions Callbacks { get; set; } = new();
+
     /// <summary>How long a queue message is retried before it goes to the poison queue (matches host.json).</summary>
     public int MaxDequeueCount { get; set; } = 5;
 
@@ -43,12 +45,18 @@ public sealed class TongbanOptions
             if (SecretProblem($"Tongban:Partners:{code}:Secret", partner.Secret, sandbox) is { } problem) yield return problem;
             if (partner.RateLimit.RequestsPerSecond < 1) yield return $"Tongban:Partners:{code}:RateLimit:RequestsPerSecond (must be at least 1)";
             if (partner.RateLimit.Burst < 1) yield return $"Tongban:Partners:{code}:RateLimit:Burst (must be at least 1)";
+            for (var i = 0; i < partner.CallbackOrigins.Count; i++)
+            {
+                if (!Tongban.Callbacks.CallbackOrigin.TryParse(partner.CallbackOrigins[i], out _, out var why))
+                    yield return $"Tongban:Partners:{code}:CallbackOrigins:{i} ({why})";
+            }
         }
 
         foreach (var problem in Storage.PiiKeyRing.Problems(Pii)) yield return problem;
         if (Marriage.ReviewWindow <= TimeSpan.Zero) yield return "Tongban:Marriage:ReviewWindow (must be positive)";
         if (Workflow.ParkFor < TimeSpan.Zero) yield return "Tongban:Workflow:ParkFor (must not be negative)";
         if (Workflow.RedriveWindow < TimeSpan.Zero) yield return "Tongban:Workflow:RedriveWindow (must not be negative)";
+        foreach (var problem in Callbacks.Problems()) yield return problem;
         foreach (var (id, op) in Operators)
         {
             if (SecretProblem($"Tongban:Operators:{id}:Secret", op.Secret, sandbox) is { } problem) yield return problem;
@@ -69,6 +77,9 @@ public sealed class PartnerOptions
 
     /// <summary>The partner's inbound limit (<c>Tongban:Partners:{code}:RateLimit</c>); not read for operators, who have none.</summary>
     public RateLimitOptions RateLimit { get; set; } = new();
+
+    /// <summary>Where this partner's callbackUrl may point: <c>scheme://host[:port]</c> each (partners only; none: no callbacks).</summary>
+    public List<string> CallbackOrigins { get; set; } = [];
 }
 
 public sealed class RateLimitOptions
@@ -78,6 +89,34 @@ public sealed class RateLimitOptions
 
     /// <summary>The most requests taken at once after a quiet spell (default 40).</summary>
     public int Burst { get; set; } = 40;
+}
+
+/// <summary>Status callbacks to partners: <c>Tongban:Callbacks</c>.</summary>
+public sealed class CallbackOptions
+{
+    /// <summary>How long one delivery may take, headers and the little of the reply that is read (default 10 s).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The most of a reply's body read; the rest is never received (default 4 KiB).</summary>
+    public int MaxResponseBytes { get; set; } = 4096;
+
+    /// <summary>How long a case's oldest pending callback is retried after its first failure before delivery stops (default 72 h).</summary>
+    public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(72);
+
+    /// <summary>The first back-off after a failure, doubling with each further failure (default 30 s).</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest back-off (default 1 h).</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+
+    public IEnumerable<string> Problems()
+    {
+        if (Timeout <= TimeSpan.Zero) yield return "Tongban:Callbacks:Timeout (must be positive)";
+        if (MaxResponseBytes is < 0 or > 1024 * 1024) yield return "Tongban:Callbacks:MaxResponseBytes (0 to 1048576)";
+        if (RetryFor < TimeSpan.Zero) yield return "Tongban:Callbacks:RetryFor (must not be negative)";
+        if (RetryDelay <= TimeSpan.Zero) yield return "Tongban:Callbacks:RetryDelay (must be positive)";
+        if (MaxRetryDelay < RetryDelay) yield return "Tongban:Callbacks:MaxRetryDelay (must not be less than RetryDelay)";
+    }
 }
 
 public sealed class MarriageOptions

@@ -11,6 +11,9 @@ public sealed record AttentionItem(
 {
     /// <summary>Parked: waiting for its province to answer again (the redrive timer's work), not held failed.</summary>
     public bool Parked => AwaitingRedrive && Status == StepStatus.Waiting;
+
+    /// <summary>Why it is listed: a step (<c>step</c>), or the case's status callbacks, whose delivery has stopped (<c>callbacks</c>).</summary>
+    public string Reason => Step == AttentionIndex.CallbacksStep ? "callbacks" : "step";
 }
 
 /// <summary>
@@ -20,6 +23,9 @@ public sealed record AttentionItem(
 /// </summary>
 public sealed class AttentionIndex(TableServiceClient tables)
 {
+    /// <summary>The step name of a case whose callbacks stopped, in the partner's partition; no province step has this name.</summary>
+    public const string CallbacksStep = "callbacks";
+
     private readonly TableClient table = tables.GetTableClient(StorageNames.AttentionTable);
 
     /// <summary>What of a case the index holds, to compare before and after a write.</summary>
@@ -38,6 +44,18 @@ public sealed class AttentionIndex(TableServiceClient tables)
             after.Except(before).Select(item => (Task)table.UpsertEntityAsync(ToEntity(item), TableUpdateMode.Replace, ct))
                 .Concat(gone.Select(item => DeleteAsync(item, ct))));
     }
+
+    /// <summary>
+    /// Lists a case whose callbacks stopped, under its partner, until a delivery succeeds. Case writes leave it alone
+    /// (it is not a step), so it stays after the case closes: the partner has not heard the end.
+    /// </summary>
+    public async Task FlagCallbacksAsync(CaseRecord record, Callbacks.PendingCallback head, CancellationToken ct) =>
+        await table.UpsertEntityAsync(ToEntity(new AttentionItem(record.CaseId, record.CaseType, record.Status, CallbacksStep, head.Partner,
+            StepStatus.Failed, false, $"Callback {head.Sequence} not delivered after {head.FailedAttempts} attempts (last: {head.LastFailure}); delivery stopped.",
+            head.FirstFailedAt ?? record.UpdatedAt)), TableUpdateMode.Replace, ct);
+
+    public Task ClearCallbacksAsync(string partner, string caseId, CancellationToken ct) =>
+        DeleteAsync(new AttentionItem(caseId, "", CaseStatus.InProgress, CallbacksStep, partner, StepStatus.Failed, false, null, default), ct);
 
     private async Task DeleteAsync(AttentionItem item, CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Tongban.Callbacks;
 using Tongban.Cases.Divisions;
 using Tongban.Cases.Identity;
 using Tongban.Provinces;
@@ -29,18 +30,22 @@ public sealed class OpenCaseValidator
 
     private readonly DivisionCatalog divisions;
     private readonly IReadOnlySet<string> members;
+    private readonly PartnerCallbackOrigins callbackOrigins;
 
-    public OpenCaseValidator(DivisionCatalog divisions, IReadOnlySet<string> memberProvinces)
+    /// <param name="callbackOrigins">Where each partner's callbackUrl may point; none given: no callbackUrl is accepted.</param>
+    public OpenCaseValidator(DivisionCatalog divisions, IReadOnlySet<string> memberProvinces, PartnerCallbackOrigins? callbackOrigins = null)
     {
         ArgumentNullException.ThrowIfNull(divisions);
         ArgumentNullException.ThrowIfNull(memberProvinces);
         this.divisions = divisions;
         members = memberProvinces;
+        this.callbackOrigins = callbackOrigins ?? PartnerCallbackOrigins.None;
     }
 
     /// <param name="body">The parsed request body.</param>
     /// <param name="today">The day the case opens (Beijing date): ages and birth dates are judged on it.</param>
-    public Validated<OpenCaseCommand> Validate(JsonElement body, DateOnly today)
+    /// <param name="caller">The signed caller's member code: callbackUrl must lie in one of its registered origins.</param>
+    public Validated<OpenCaseCommand> Validate(JsonElement body, DateOnly today, string caller)
     {
         var errors = new ValidationErrors();
         if (body.ValueKind != JsonValueKind.Object)
@@ -54,7 +59,7 @@ public sealed class OpenCaseValidator
         CaseType? caseType = CaseTypeNames.TryParse(caseTypeText, out var parsedType) ? parsedType : null;
         var reference = read.Text(body, "reference", "reference", 1, ReferenceMaxLength);
         var handling = read.MemberProvince(body, "handlingProvince", "handlingProvince", members);
-        var callbackUrl = ReadCallbackUrl(read, body);
+        var callbackUrl = ReadCallbackUrl(read, body, caller);
         var details = read.Object(body, "details", "details");
 
         MarriageDetails? marriage = null;
@@ -80,38 +85,25 @@ public sealed class OpenCaseValidator
             new OpenCaseCommand(caseType.Value, reference, handling, callbackUrl, marriage, newborn, transfer), errors);
     }
 
-    private static Uri? ReadCallbackUrl(JsonFieldReader read, JsonElement body)
+    private Uri? ReadCallbackUrl(JsonFieldReader read, JsonElement body, string caller)
     {
         const string path = "callbackUrl";
         var text = read.String(body, "callbackUrl", path, required: false);
         if (text is null) return null;
-        if (text.Length > CallbackUrlMaxLength
-            || !Uri.TryCreate(text, UriKind.Absolute, out var uri)
-            || uri.Scheme is not ("https" or "http")
-            || string.IsNullOrEmpty(uri.Host))
-        {
-            read.Errors.Add(path, "callbackUrl must be an absolute https URL.");
-            return null;
-        }
-
-        // Plain http only for a partner testing on its own machine; anything that leaves the host is https.
-        if (uri.Scheme == "http" && !IsLoopbackHost(uri))
-        {
-            read.Errors.Add(path, "callbackUrl must use https (http is allowed only for localhost and 127.0.0.1).");
-            return null;
-        }
-
-        if (uri.UserInfo.Length > 0)
-        {
-            read.Errors.Add(path, "callbackUrl must not carry a user name or password.");
-            return null;
-        }
-
-        return uri;
+        var uri = Uri.TryCreate(text, UriKind.Absolute, out var parsed) ? parsed : null;
+        var problem = text.Length > CallbackUrlMaxLength || uri is null
+            || uri.Scheme is not ("https" or "http") || string.IsNullOrEmpty(uri.Host) ? "callbackUrl must be an absolute https URL."
+            : uri.UserInfo.Length > 0 ? "callbackUrl must not carry a user name or password."
+            : text.Contains('#', StringComparison.Ordinal) ? "callbackUrl must not carry a fragment."
+            // Registered origins are https, or http on a literal loopback address (checked at start-up), so this also refuses plain http elsewhere.
+            : !callbackOrigins.Allows(caller, uri) ? uri.Scheme == "http"
+                ? "callbackUrl must use https (http only on a literal loopback address registered as a callback origin)."
+                : "callbackUrl's origin (scheme, host and port) is not one registered for this partner."
+            : null;
+        if (problem is null) return uri;
+        read.Errors.Add(path, problem);
+        return null;
     }
-
-    private static bool IsLoopbackHost(Uri uri) =>
-        string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase) || uri.Host == "127.0.0.1";
 
     private MarriageDetails? ReadMarriage(JsonFieldReader read, JsonElement details, string? handling, DateOnly today)
     {

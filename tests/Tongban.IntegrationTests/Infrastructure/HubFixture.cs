@@ -30,6 +30,14 @@ public class HubFixture : IAsyncLifetime
 
     public string TaskHub { get; } = "e2e" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
+    /// <summary>
+    /// The partners' webhook, listening for the fixture's lifetime (so no other process takes its port); every partner
+    /// registers its origin, <c>http://127.0.0.1:{port}</c>. Tests set its answer.
+    /// </summary>
+    public CallbackReceiver Callbacks => callbacks ?? throw new InvalidOperationException("Not started.");
+
+    private CallbackReceiver? callbacks;
+
     public PartnerClient Partner(string code) => new(http!, code, Hub.Services.GetRequiredService<IConfiguration>()[$"Tongban:Partners:{code}:Secret"]!);
 
     /// <summary>A client signing as an operator configured under Tongban:Operators (see RedriveHubFixture), or with any secret.</summary>
@@ -38,6 +46,8 @@ public class HubFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        callbacks = await CallbackReceiver.StartAsync();
+        await BeforeStartAsync();
         azurite = await AzuriteLauncher.StartAsync(AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), null, CancellationToken.None);
         var settings = new Dictionary<string, string?>
         {
@@ -62,20 +72,30 @@ public class HubFixture : IAsyncLifetime
         {
             // A circuit opened by an outage test half-opens within seconds, not the production 30 s.
             settings[$"Tongban:Provinces:{code}:Resilience:CircuitBreaker:BreakDuration"] = "00:00:02";
+            settings[$"Tongban:Partners:{code}:CallbackOrigins:0"] = $"http://127.0.0.1:{Callbacks.Url.Port}";
         }
+
+        // A failed callback is tried again within a second, not the production 30 s.
+        settings["Tongban:Callbacks:RetryDelay"] = "00:00:00.200";
+        settings["Tongban:Callbacks:MaxRetryDelay"] = "00:00:01";
 
         Configure(settings);
         hub = await DevHostApp.StartAsync([], config => config.AddInMemoryCollection(settings), ConfigureServices);
         http = new HttpClient { BaseAddress = hub.Url, Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    /// <summary>A fixture's own settings over the defaults above.</summary>
-    protected virtual void Configure(Dictionary<string, string?> settings)
+    /// <summary>A fixture's own servers, started before the hub (their ports go into its settings).</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
+
+    protected virtual ValueTask AfterStopAsync() => ValueTask.CompletedTask;
+
+    /// <summary>A fixture's own services in the hub (a log recorder or sink, say), added after the hub's.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
     {
     }
 
-    /// <summary>A fixture's own services (e.g. a log sink), added after the hub's.</summary>
-    protected virtual void ConfigureServices(IServiceCollection services)
+    /// <summary>A fixture's own settings over the defaults above.</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
     {
     }
 
@@ -84,6 +104,8 @@ public class HubFixture : IAsyncLifetime
         http?.Dispose();
         if (hub is not null) await hub.DisposeAsync();
         if (azurite is not null) await azurite.DisposeAsync();
+        if (callbacks is not null) await callbacks.DisposeAsync();
+        await AfterStopAsync();
     }
 
     /// <summary>Polls the case as <paramref name="partner"/> until <paramref name="until"/> holds or the time is up.</summary>

@@ -28,3 +28,27 @@ public sealed class RecordingLogger<T> : ILogger<T>
         entries.Enqueue(new LoggedEntry(logLevel, formatter(state, exception), values, DateTimeOffset.UtcNow));
     }
 }
+
+/// <summary>Keeps every log line of a host, whatever its category, at the levels the host's configuration lets through.</summary>
+public sealed class RecordingLoggerProvider : ILoggerProvider
+{
+    private readonly ConcurrentQueue<(string Category, string Message)> lines = new();
+
+    public IReadOnlyList<(string Category, string Message)> Lines => lines.ToArray();
+
+    public ILogger CreateLogger(string categoryName) => new CategoryLogger(categoryName, lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class CategoryLogger(string category, ConcurrentQueue<(string, string)> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue((category, formatter(state, exception) + (exception is null ? "" : " " + exception)));
+    }
+}

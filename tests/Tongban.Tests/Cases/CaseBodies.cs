@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tongban.Callbacks;
 using Tongban.Cases;
 using Tongban.Cases.Divisions;
 using Tongban.Cases.Validation;
+using Tongban.Configuration;
 
 namespace Tongban.Tests.Cases;
 
@@ -23,7 +25,22 @@ internal static class CaseBodies
     public const string AnhuiBoy2015 = "340102201501186913";         // male, 2015-01-18, hukou 340000
     public const string ShanghaiMan1999 = "310104199901117076";      // male, 1999-01-11, hukou 310000
 
-    public static OpenCaseValidator Validator() => new(DivisionCatalog.Shared, Members);
+    /// <summary>Every member registers the same callback origins here; <see cref="CallbackUrlValidationTests"/> gives partners different ones.</summary>
+    public static readonly string[] CallbackOrigins = ["https://partner.example", "https://partner.example:8443", "http://127.0.0.1:5000", "http://[::1]:5000"];
+
+    public static PartnerCallbackOrigins Origins(IEnumerable<string> partners, params string[] origins) =>
+        Origins(partners.Select(p => (p, origins)).ToArray());
+
+    public static PartnerCallbackOrigins Origins(params (string Partner, string[] Origins)[] partners) => PartnerCallbackOrigins.From(new TongbanOptions
+    {
+        Partners = partners.ToDictionary(p => p.Partner, p => new PartnerOptions { CallbackOrigins = [.. p.Origins] }),
+    });
+
+    public static OpenCaseValidator Validator() => new(DivisionCatalog.Shared, Members, Origins(Members, CallbackOrigins));
+
+    /// <summary>The caller is the body's handlingProvince, as the API makes sure before validating (403 otherwise).</summary>
+    private static string Caller(JsonNode body) =>
+        body["handlingProvince"] is JsonValue v && v.TryGetValue<string>(out var code) && Members.Contains(code) ? code : "310000";
 
     public static JsonObject Marriage() => Parse($$"""
         {
@@ -80,10 +97,10 @@ internal static class CaseBodies
     public static JsonObject Details(this JsonObject body) => body["details"]!.AsObject();
 
     public static Validated<OpenCaseCommand> Validate(JsonNode body, DateOnly? today = null) =>
-        Validator().Validate(body.ToElement(), today ?? Today);
+        Validator().Validate(body.ToElement(), today ?? Today, Caller(body));
 
     public static Validated<OpenCaseCommand> ValidateRaw(string json, DateOnly? today = null) =>
-        Validator().Validate(JsonDocument.Parse(json).RootElement.Clone(), today ?? Today);
+        Validator().Validate(JsonDocument.Parse(json).RootElement.Clone(), today ?? Today, "310000");
 
     public static OpenCaseCommand AssertValid<T>(Validated<T> result) where T : class
     {

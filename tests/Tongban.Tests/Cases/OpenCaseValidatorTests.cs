@@ -96,16 +96,17 @@ public class OpenCaseValidatorTests
         var body = Marriage();
         body["handlingProvince"] = "320000";
         body.Details()["registryCode"] = "320102";
-        var result = new OpenCaseValidator(DivisionCatalog.Shared, fifth).Validate(body.ToElement(), Today);
+        var result = new OpenCaseValidator(DivisionCatalog.Shared, fifth, Origins(fifth, CallbackOrigins)).Validate(body.ToElement(), Today, "320000");
         Assert.True(result.IsValid, Describe(result.Errors));
     }
 
     [Theory]
     [InlineData("https://partner.example/hooks")]
+    [InlineData("https://PARTNER.example:443/hooks")]
     [InlineData("https://partner.example:8443/hooks?x=1")]
-    [InlineData("http://localhost:7071/hooks")]
     [InlineData("http://127.0.0.1:5000/hooks")]
-    public void Accepts_https_callbacks_and_http_on_loopback(string url)
+    [InlineData("http://[::1]:5000/hooks")]
+    public void Accepts_callbacks_in_a_registered_origin(string url)
     {
         var body = Marriage();
         body["callbackUrl"] = url;
