@@ -86,7 +86,8 @@ public sealed class CallbackHubFixture : HubFixture
         services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
 }
 
-[CollectionDefinition(Name)]
+// Alone, after the parallel collections: the huge-reply test measures the process's allocations, which other tests' would swell.
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class CallbackHubCollection : ICollectionFixture<CallbackHubFixture>
 {
     public const string Name = "callback-hub";

@@ -8,7 +8,8 @@ namespace Tongban.IntegrationTests.PersonalData;
 /// <summary>
 /// Rule: no ID number or name in clear in any table, queue message or blob the hub (or its Durable engine) writes.
 /// After the shared end-to-end run, reads every entity of every table, peeks every queue (poison queues included),
-/// decoding Base64 and gzip, and reads every blob of every container in that Azurite.
+/// decoding Base64 and gzip, and reads every blob of every container in that Azurite, and every status callback the
+/// partner's receiver got.
 /// </summary>
 [Collection(PersonalDataCollection.Name)]
 public sealed class PersonalDataAtRestTests(PersonalDataRun run, ITestOutputHelper output)
@@ -74,9 +75,17 @@ public sealed class PersonalDataAtRestTests(PersonalDataRun run, ITestOutputHelp
             }
         }
 
+        // Status callbacks leave the hub for the partner: the case JSON they carry shows ID numbers masked and no name.
+        foreach (var callback in run.Callbacks.Received)
+        {
+            read["callbacks"] = read.GetValueOrDefault("callbacks") + 1;
+            findings.AddRange(scan.FindInBytes($"callback {callback.Sequence} of case {callback.CaseId}", callback.Body));
+        }
+
         output.WriteLine($"read: {string.Join(", ", read.Select(r => $"{r.Key}={r.Value}"))}; names sent {run.Names.Count}, ID numbers sent {run.IdNumbers.Count}");
         foreach (var finding in findings) output.WriteLine(finding);
         Assert.True(read["entities"] > 0 && read["tables"] > 0, "nothing was read: the scan saw no storage");
+        Assert.True(read.GetValueOrDefault("callbacks") >= run.Outcomes.Count, "the run's status callbacks were not all seen");
         Assert.True(findings.Count == 0, $"{findings.Count} place(s) hold personal data in clear:\n{string.Join("\n", findings)}");
     }
 }

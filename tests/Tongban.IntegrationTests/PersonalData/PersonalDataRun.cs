@@ -11,7 +11,8 @@ namespace Tongban.IntegrationTests.PersonalData;
 /// One end-to-end run of all three services on the devhost, shared by the at-rest scan and the log scan: a marriage
 /// (Shanghai, ID numbers in its URL paths), newborn registrations completed through a Shanghai callback and an Anhui
 /// poll, one rejected (certificate already used), a school transfer completed out of Shanghai (student numbers, which
-/// hold ID numbers, in its paths) and one refused by the source school (a province's reason). Every logger writes to
+/// hold ID numbers, in its paths) and one refused by the source school (a province's reason). Every case has a
+/// callbackUrl at the fixture's receiver, so status callbacks (outbox rows, their queue, the bodies sent) are covered too. Every logger writes to
 /// <see cref="Logs"/> at Trace. The police cannot be made to refuse a newborn registration with the sandbox's data: the hub
 /// refuses each case they would refuse earlier (see NewbornEndToEndTests).
 /// </summary>
@@ -144,9 +145,12 @@ public sealed class PersonalDataRun : HubFixture, IAsyncLifetime
         }
     }
 
-    private static async Task<string> OpenAsync(DevHost.Demo.PartnerClient partner, object body)
+    /// <summary>Opens a case with a callbackUrl at the fixture's receiver, so the outbox rows, its queue and the callbacks are scanned too.</summary>
+    private async Task<string> OpenAsync(DevHost.Demo.PartnerClient partner, object body)
     {
-        var opened = await partner.PostAsync("/api/v1/cases", body, Marriages.Key());
+        var json = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(body))!;
+        json["callbackUrl"] = Callbacks.Url + "hooks/tongban";
+        var opened = await partner.PostAsync("/api/v1/cases", json.ToJsonString(), Marriages.Key());
         Assert.True(opened.Status == 202, $"open: {opened.Status} {opened.Body}");
         return opened["caseId"]!;
     }
@@ -155,6 +159,9 @@ public sealed class PersonalDataRun : HubFixture, IAsyncLifetime
     {
         var done = await WaitForStatusAsync(partner, caseId, "Completed", "Rejected", "Failed", "Expired");
         Outcomes[caseId] = done;
+        // The final status's callback is delivered, so what the scans read includes the whole outbox's life.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!Callbacks.AcceptedFor(caseId).Any(c => c.Status == expected) && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.True(done["status"]!.ToString() == expected, $"case {caseId}: expected {expected}, got {done.ToJsonString()}");
     }
 }

@@ -24,7 +24,8 @@ public sealed class HousekeepingJobTests(AzuriteFixture azurite)
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["Tongban:Pii:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Tongban:Pii:Keys:k1"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Tongban:Pii:ActiveKeyId"] = "k1",
             [$"Tongban:Partners:{partner}:Secret"] = new string('p', 32),
             [$"Tongban:Operators:{operatorId}:Secret"] = new string('o', 32),
             ["Tongban:Provinces:310000:Scheme"] = "sh-hmac",

@@ -14,7 +14,7 @@ public class SecretLengthTests
     {
         Partners = { ["310000"] = new PartnerOptions { Secret = partnerSecret } },
         Operators = { ["ops-1"] = new PartnerOptions { Secret = operatorSecret } },
-        Pii = { Key = Convert.ToBase64String(new byte[32]) },
+        Pii = { Keys = { ["k1"] = Convert.ToBase64String(new byte[32]) }, ActiveKeyId = "k1" },
     };
 
     [Fact]
@@ -51,7 +51,8 @@ public class SecretLengthTests
         var settings = new Dictionary<string, string?>
         {
             ["Tongban:Partners:310000:Secret"] = "sh-partner-secret-0001",
-            ["Tongban:Pii:Key"] = Convert.ToBase64String(new byte[32]),
+            ["Tongban:Pii:Keys:k1"] = Convert.ToBase64String(new byte[32]),
+            ["Tongban:Pii:ActiveKeyId"] = "k1",
         };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 
