@@ -230,6 +230,9 @@ public sealed class DevHostApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The engine first gives up its partitions while this process's worker is still connected to finish the
+        // sessions in flight (see DurableEngine.ReleasePartitionsAsync).
+        await engine.ReleasePartitionsAsync();
         await app.StopAsync();
         await app.DisposeAsync();
         await engine.DisposeAsync();

@@ -93,6 +93,22 @@ public sealed class DurableEngine : IAsyncDisposable
         return (raised, raised);
     }
 
+    /// <summary>How long a stopping devhost waits for the engine to give up its partitions.</summary>
+    public static readonly TimeSpan ReleaseWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Stops the engine's storage work: DTFx Azure Storage drains the sessions it handed out, then releases its partition
+    /// leases. Called while the worker is still connected, so those sessions can finish. Stopped the other way round (worker
+    /// first, as the sidecar's own stop does), a session in flight is never completed, the drain waits out DTFx's 10-minute
+    /// limit, and the TimeoutException it then throws on a thread-pool thread (the sidecar stops the service from an
+    /// ApplicationStopping callback) ends the process. A second stop, the sidecar's, then finds the partitions released.
+    /// </summary>
+    public async Task ReleasePartitionsAsync()
+    {
+        var release = Service.StopAsync();
+        if (await Task.WhenAny(release, Task.Delay(ReleaseWait)) == release) await release;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await sidecar.StopAsync();
