@@ -45,7 +45,11 @@ public sealed class DurableEngine : IAsyncDisposable
         builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http2));
         builder.Services.AddEmbeddedHostLifetime();
-        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = 16 * 1024 * 1024;
+            o.Interceptors.Add<WorkItemStreamHealthPings>(tuning.HealthPingInterval);
+        });
         builder.Services.AddSingleton(service);
         builder.Services.AddSingleton(client);
         builder.Services.AddSingleton<TaskHubGrpcServer>();
@@ -76,7 +80,7 @@ public sealed class DurableEngine : IAsyncDisposable
             // activities must finish well within them (ours are a few storage calls).
             ControlQueueVisibilityTimeout = tuning.QueueVisibilityTimeout,
             WorkItemQueueVisibilityTimeout = tuning.QueueVisibilityTimeout,
-            LoggerFactory = loggerFactory,
+            LoggerFactory = new EngineLogLevels(loggerFactory),
         };
         var service = new AzureStorageOrchestrationService(settings);
         return (service, service);
@@ -133,6 +137,9 @@ public sealed class EngineSettings
 
     /// <summary>How long a dequeued engine message stays hidden: what a crashed hub's cases wait before another takes them (DTFx default 5 min).</summary>
     public TimeSpan QueueVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the sidecar pings the worker's work-item stream; well inside the worker's 120 s silent-disconnect timeout (zero: never).</summary>
+    public TimeSpan HealthPingInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public enum EngineBackend
