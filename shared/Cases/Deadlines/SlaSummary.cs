@@ -5,7 +5,7 @@ public sealed record SlaLine(string Province, string Deadline, string Step, int 
 
 /// <summary>An open deadline an operator should look at: at risk or overdue.</summary>
 public sealed record SlaOpenCase(string CaseId, string CaseType, string Province, string Deadline, DateTimeOffset StartedAt, DateTimeOffset Due,
-    DeadlineState State, TimeSpan? MissedBy);
+    [property: System.Text.Json.Serialization.JsonConverter(typeof(DeadlineStateConverter))] DeadlineState State, TimeSpan? MissedBy);
 
 /// <summary>
 /// The operator's SLA view over a set of cases (issue 16): per province and limit, and the open deadlines at risk or
