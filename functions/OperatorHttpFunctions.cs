@@ -17,6 +17,10 @@ public sealed class OperatorHttpFunctions(OperatorApi operators)
     public Task<IActionResult> ListProvinces([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorProvinces)] HttpRequest req) =>
         ResultActionResult.From(operators.ListProvincesAsync(req));
 
+    [Function(nameof(OperatorSla))]
+    public Task<IActionResult> OperatorSla([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorSla)] HttpRequest req) =>
+        ResultActionResult.From(operators.SlaAsync(req));
+
     [Function(nameof(RedriveCase))]
     public Task<IActionResult> RedriveCase([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.OperatorRedrive)] HttpRequest req, string caseId,
         [DurableClient] DurableTaskClient durable) =>

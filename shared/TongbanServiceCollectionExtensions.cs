@@ -49,6 +49,8 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<StorageInitializer>();
 
         services.AddSingleton(DivisionCatalog.Shared);
+        services.AddSingleton(sp => Cases.Deadlines.WorkingCalendar.From(sp.GetRequiredService<IOptions<TongbanOptions>>().Value.Calendar));
+        services.AddSingleton<Cases.Deadlines.CaseDeadlineClock>();
         services.AddSingleton(sp => Callbacks.PartnerCallbackOrigins.From(sp.GetRequiredService<IOptions<TongbanOptions>>().Value));
         services.AddSingleton(sp => new OpenCaseValidator(
             sp.GetRequiredService<DivisionCatalog>(), sp.GetRequiredService<ProvinceRegistry>().Codes.ToHashSet(),

@@ -38,6 +38,7 @@ public static class ApiDispatch
         "ListProvinces" => c => Operators(c).ListProvincesAsync(c.Request),
         "RedriveCase" => c => Operators(c).RedriveAsync(c.Request, Route(c, "caseId")),
         "RequeuePoison" => c => Operators(c).RequeuePoisonAsync(c.Request, Route(c, "code")),
+        "OperatorSla" => c => Operators(c).SlaAsync(c.Request),
         _ => throw new ArgumentOutOfRangeException(nameof(routeName), routeName, "Unknown route."),
     };
 

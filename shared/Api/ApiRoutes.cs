@@ -21,6 +21,7 @@ public static class ApiRoutes
     public const string OperatorProvinces = "v1/operator/provinces";
     public const string OperatorRedrive = "v1/operator/cases/{caseId}/redrive";
     public const string OperatorRequeuePoison = "v1/operator/provinces/{code}/poison/requeue";
+    public const string OperatorSla = "v1/operator/sla";
 
     public static readonly IReadOnlyList<ApiRoute> All =
     [
@@ -35,5 +36,6 @@ public static class ApiRoutes
         new("ListProvinces", "GET", OperatorProvinces),
         new("RedriveCase", "POST", OperatorRedrive),
         new("RequeuePoison", "POST", OperatorRequeuePoison),
+        new("OperatorSla", "GET", OperatorSla),
     ];
 }

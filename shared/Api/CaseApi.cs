@@ -27,6 +27,7 @@ public sealed class CaseApi(
     ContinuationTokens continuationTokens,
     IOptions<TongbanOptions> options,
     TimeProvider time,
+    Cases.Deadlines.CaseDeadlineClock deadlines,
     ILogger<CaseApi> logger)
 {
     /// <summary>A pending idempotency claim older than this is taken to be from a request that died.</summary>
@@ -121,7 +122,7 @@ public sealed class CaseApi(
         var page = await cases.ListAsync(partner!, query.Status is null ? null : Enum.Parse<CaseStatus>(query.Status),
             query.CaseType?.ToWire(), query.UpdatedSince, query.PageSize, continuation, request.HttpContext.RequestAborted);
         var next = page.ContinuationToken is null ? null : continuationTokens.Seal(partner!, page.ContinuationToken);
-        return Results.Json(new { items = page.Items.Select(PartnerCaseView.Of), continuation = next }, TongbanJson.Options);
+        return Results.Json(new { items = page.Items.Select(View), continuation = next }, TongbanJson.Options);
     }
 
     public async Task<IResult> DecideAsync(HttpRequest request, string caseId)
@@ -226,9 +227,11 @@ public sealed class CaseApi(
         RequestBody.ReadSignedAsync(request, requireJson, authenticator.AuthenticateAsync);
 
 
-    private static IResult CaseResult(CaseRecord record, int status, bool location = false)
+    private PartnerCaseView View(CaseRecord record) => PartnerCaseView.Of(record, deadlines.Of(record));
+
+    private IResult CaseResult(CaseRecord record, int status, bool location = false)
     {
-        var json = Results.Json(PartnerCaseView.Of(record), TongbanJson.Options, "application/json", status);
+        var json = Results.Json(View(record), TongbanJson.Options, "application/json", status);
         return location ? new Located(json, $"/{ApiRoutes.Prefix}/v1/cases/{record.CaseId}") : json;
     }
 

@@ -2,14 +2,23 @@ using Azure.Data.Tables;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using Tongban.Cases.Deadlines;
 using Tongban.Storage;
 
 namespace Tongban.Api;
 
-/// <summary><c>GET /api/v1/health</c>: 200 when storage and the orchestration engine answer, else 503.</summary>
-public sealed class HealthApi(TableServiceClient tables, DurableTaskClient durable, ILogger<HealthApi> logger)
+/// <summary>
+/// <c>GET /api/v1/health</c>: 200 when storage and the orchestration engine answer, else 503. It also shows the working
+/// calendar's covered years, with a warning (which leaves the hub healthy) when the coming 30 days reach a year it lacks.
+/// </summary>
+public sealed class HealthApi(TableServiceClient tables, DurableTaskClient durable, WorkingCalendar calendar, TimeProvider time, ILogger<HealthApi> logger)
 {
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(5);
+
+    /// <summary>How far ahead a missing calendar year is reported: deadlines of cases opened now reach that far.</summary>
+    public static readonly TimeSpan CalendarLookAhead = TimeSpan.FromDays(30);
+
+    private int calendarWarned;
 
     public async Task<IResult> CheckAsync(HttpRequest request)
     {
@@ -24,12 +33,28 @@ public sealed class HealthApi(TableServiceClient tables, DurableTaskClient durab
             }
 
             await durable.GetInstanceAsync("health-probe", getInputsAndOutputs: false, cts.Token);
-            return Results.Json(new { status = "ok" }, TongbanJson.Options);
+            return Results.Json(new { status = "ok", calendar = CalendarDetail() }, TongbanJson.Options);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             logger.LogWarning(e, "Health check failed");
             return Problems.Unavailable("Storage or the orchestration engine does not answer.");
         }
+    }
+
+    private object CalendarDetail()
+    {
+        var today = CaseDeadlines.BeijingDate(time.GetUtcNow());
+        var horizon = CaseDeadlines.BeijingDate(time.GetUtcNow() + CalendarLookAhead);
+        if (calendar.Covers(today, horizon)) return new { coveredYears = calendar.CoveredYears };
+        var missing = Enumerable.Range(today.Year, horizon.Year - today.Year + 1).Where(y => !calendar.CoveredYears.Contains(y)).ToList();
+        // Once per process: the probe runs every few seconds.
+        if (Interlocked.Exchange(ref calendarWarned, 1) == 0)
+            logger.LogWarning("The working calendar lacks {MissingYears}: deadlines there count weekends only; add Tongban:Calendar:Days", missing);
+        return new
+        {
+            coveredYears = calendar.CoveredYears,
+            warning = $"No official calendar for {string.Join(", ", missing)}: deadlines there count weekends only (calendarCovered: false). Add Tongban:Calendar:Days.",
+        };
     }
 }

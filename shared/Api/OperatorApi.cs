@@ -15,8 +15,40 @@ namespace Tongban.Api;
 /// </summary>
 public sealed class OperatorApi(
     PartnerAuthenticator authenticator, AttentionIndex attention, ProvinceHealthStore health, ProvinceWorkQueue queue,
-    ProvinceRegistry provinces, CaseStore cases, CaseRedriver redriver, ILogger<OperatorApi> logger)
+    ProvinceRegistry provinces, CaseStore cases, CaseRedriver redriver, Cases.Deadlines.WorkingCalendar calendar, TimeProvider time,
+    ILogger<OperatorApi> logger)
 {
+    /// <summary>How far back the SLA view reads cases (by last update): it reads every such case row.</summary>
+    public static readonly TimeSpan SlaWindow = TimeSpan.FromDays(90);
+
+    /// <summary>
+    /// <c>GET v1/operator/sla</c>: per province and limit, the on-time share and p50/p95 working days; open deadlines at risk
+    /// or overdue, oldest first; over the cases updated in the last <see cref="SlaWindow"/>.
+    /// </summary>
+    public async Task<IResult> SlaAsync(HttpRequest request)
+    {
+        var (_, _, problem) = await ReadSignedAsync(request, requireJson: false);
+        if (problem is not null) return problem;
+        var ct = request.HttpContext.RequestAborted;
+        var now = time.GetUtcNow();
+        var found = new Dictionary<string, Cases.CaseRecord>(StringComparer.Ordinal);
+        foreach (var code in provinces.Codes.Order(StringComparer.Ordinal))
+        {
+            string? continuation = null;
+            do
+            {
+                var page = await cases.ListAsync(code, null, null, now - SlaWindow, 100, continuation, ct);
+                // A case shows under each province it involves: counted once.
+                foreach (var record in page.Items) found.TryAdd(record.CaseId, record);
+                continuation = page.ContinuationToken;
+            }
+            while (continuation is not null);
+        }
+
+        var summary = Cases.Deadlines.SlaSummary.Of(found.Values, now, calendar);
+        return Results.Json(new { since = now - SlaWindow, lines = summary.Lines, open = summary.Open }, TongbanJson.Options);
+    }
+
     /// <summary><c>GET v1/operator/attention[?province=]</c>: steps flagged, parked or held failed, and cases whose callbacks stopped (under their partner), oldest first.</summary>
     public async Task<IResult> ListAttentionAsync(HttpRequest request)
     {

@@ -29,6 +29,8 @@ public sealed class TongbanOptions
 
     public CallbackOptions Callbacks { get; set; } = new();
 
+    public CalendarOptions Calendar { get; set; } = new();
+
     /// <summary>How long a queue message is retried before it goes to the poison queue (matches host.json).</summary>
     public int MaxDequeueCount { get; set; } = 5;
 
@@ -57,6 +59,7 @@ public sealed class TongbanOptions
         if (Workflow.ParkFor < TimeSpan.Zero) yield return "Tongban:Workflow:ParkFor (must not be negative)";
         if (Workflow.RedriveWindow < TimeSpan.Zero) yield return "Tongban:Workflow:RedriveWindow (must not be negative)";
         foreach (var problem in Callbacks.Problems()) yield return problem;
+        foreach (var problem in Calendar.Problems()) yield return problem;
         foreach (var (id, op) in Operators)
         {
             if (SecretProblem($"Tongban:Operators:{id}:Secret", op.Secret, sandbox) is { } problem) yield return problem;
@@ -116,6 +119,21 @@ public sealed class CallbackOptions
         if (RetryFor < TimeSpan.Zero) yield return "Tongban:Callbacks:RetryFor (must not be negative)";
         if (RetryDelay <= TimeSpan.Zero) yield return "Tongban:Callbacks:RetryDelay (must be positive)";
         if (MaxRetryDelay < RetryDelay) yield return "Tongban:Callbacks:MaxRetryDelay (must not be less than RetryDelay)";
+    }
+}
+
+/// <summary>Official days added to the embedded calendar: <c>Tongban:Calendar:Days:{yyyy-MM-dd}</c> = <c>holiday</c> | <c>workday</c>.</summary>
+public sealed class CalendarOptions
+{
+    public Dictionary<string, string> Days { get; set; } = [];
+
+    public IEnumerable<string> Problems()
+    {
+        foreach (var (date, kind) in Days)
+        {
+            if (!Cases.Deadlines.WorkingCalendar.TryParseDate(date, out _)) yield return $"Tongban:Calendar:Days:{date} (the key must be a date, yyyy-MM-dd)";
+            else if (!Cases.Deadlines.WorkingCalendar.TryParseKind(kind, out _)) yield return $"Tongban:Calendar:Days:{date} (must be holiday or workday)";
+        }
     }
 }
 

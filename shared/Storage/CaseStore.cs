@@ -17,7 +17,7 @@ public sealed record CasePage(IReadOnlyList<CaseRecord> Items, string? Continuat
 /// partition runs hot) and the per-province index (partition = province, rows newest first) that
 /// serves the list endpoint with partition queries only.
 /// </summary>
-public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher details, TimeProvider time)
+public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher details, TimeProvider time, Cases.Deadlines.WorkingCalendar? calendar = null)
 {
     private const string CaseRow = "case";
     private readonly TableClient cases = tables.GetTableClient(StorageNames.CasesTable);
@@ -74,7 +74,8 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
                         new(TableTransactionActionType.Add, new TableEntity(caseId, PartnerCallbackOutbox.RowKey(current.Record.CallbackSequence))
                         {
                             // The partner's view, as GET answers it: no operator's identity leaves the hub in a callback.
-                            ["Snapshot"] = TongbanJson.Serialize(PartnerCaseView.Of(current.Record)),
+                            ["Snapshot"] = TongbanJson.Serialize(PartnerCaseView.Of(current.Record,
+                                Cases.Deadlines.CaseDeadlines.Of(current.Record, current.Record.UpdatedAt, calendar ?? Cases.Deadlines.WorkingCalendar.Official))),
                             ["Partner"] = current.Record.OpenedBy,
                         }),
                     };

@@ -45,6 +45,16 @@ public sealed class MarriageEndToEndTests(HubFixture hub)
         ], steps);
         Assert.All(done["steps"]!.AsArray(), s => Assert.NotNull(s!["completedAt"]));
 
+        // Issue 16: the legal limit, computed as the case is read: registered the same Beijing day as the approval.
+        var deadline = Assert.Single(done["deadlines"]!.AsArray())!;
+        var approvedAt = DateTimeOffset.Parse(done["steps"]!.AsArray().Single(s => s!["name"]!.ToString() == "officer-review")!["completedAt"]!.ToString(),
+            System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(("marriage-registered-same-day-as-review", "register-marriage", "met", true),
+            (deadline["name"]!.ToString(), deadline["step"]!.ToString(), deadline["state"]!.ToString(), (bool)deadline["calendarCovered"]!));
+        Assert.Equal(Tongban.Cases.Deadlines.CaseDeadlines.EndOfBeijingDay(Tongban.Cases.Deadlines.CaseDeadlines.BeijingDate(approvedAt)),
+            DateTimeOffset.Parse(deadline["due"]!.ToString(), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Null(deadline["missedBy"]);
+
         // The provinces' side: one marriage at Shanghai under this case, and each party's record updated exactly once.
         var state = hub.Sandbox.State;
         Assert.Equal(certificate, state.MarriageForCase("310000", caseId)?.CertificateNo);

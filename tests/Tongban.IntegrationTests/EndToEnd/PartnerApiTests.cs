@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Tongban.DevHost.Demo;
@@ -230,7 +231,13 @@ public sealed class PartnerApiTests(HubFixture hub)
     {
         using var response = await Http.GetAsync("/api/v1/health");
         Assert.Equal(200, (int)response.StatusCode);
-        Assert.Contains("\"ok\"", await response.Content.ReadAsStringAsync());
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("ok", body["status"]!.ToString());
+
+        // Issue 16: the calendar's years, and a warning (still 200) when the next 30 days reach a year it lacks.
+        Assert.Equal([2024, 2025, 2026], body["calendar"]!["coveredYears"]!.AsArray().Select(y => (int)y!));
+        var horizon = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)) + Tongban.Api.HealthApi.CalendarLookAhead;
+        Assert.Equal(horizon.Year > 2026, body["calendar"]!["warning"]?.ToString().Contains("2027", StringComparison.Ordinal) == true);
     }
 
     private HttpClient Http { get; } = new() { BaseAddress = hub.Hub.Url };

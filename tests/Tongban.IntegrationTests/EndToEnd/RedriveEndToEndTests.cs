@@ -176,6 +176,38 @@ public sealed class RedriveEndToEndTests(RedriveHubFixture hub)
     }
 
     [Fact]
+    public async Task The_sla_view_shows_operators_an_overdue_marriage_registration()
+    {
+        // A case row as the workflow leaves it: approved two days ago, registration never answered (no orchestration runs it).
+        var now = DateTimeOffset.UtcNow;
+        var command = CaseData.MarriageCommand("310000", "310000", "330000");
+        var record = CaseData.RecordFor(CaseData.NewCaseId(), command, now - TimeSpan.FromDays(3));
+        record.CallbackUrl = null;
+        record.Status = Tongban.Cases.CaseStatus.InProgress;
+        record.Steps.Add(new Tongban.Cases.CaseStep
+        {
+            Name = "officer-review", Province = "310000", Status = Tongban.Cases.StepStatus.Succeeded,
+            StartedAt = now - TimeSpan.FromDays(3), CompletedAt = now - TimeSpan.FromDays(2),
+        });
+        record.Steps.Add(new Tongban.Cases.CaseStep
+        {
+            Name = "register-marriage", Province = "310000", Status = Tongban.Cases.StepStatus.Running, StartedAt = now - TimeSpan.FromDays(2),
+        });
+        var store = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Tongban.Storage.CaseStore>(hub.Hub.Services);
+        await store.CreateAsync(record, command, CancellationToken.None);
+
+        Assert.Equal(401, (await hub.Partner("310000").GetAsync("/api/v1/operator/sla")).Status);
+        var sla = await hub.Operator(RedriveHubFixture.OperatorId).GetAsync("/api/v1/operator/sla");
+        Assert.Equal(200, sla.Status);
+        var open = Assert.Single(sla.Json!["open"]!.AsArray(), o => o!["caseId"]!.ToString() == record.CaseId)!;
+        Assert.Equal(("marriage-registered-same-day-as-review", "310000", "missed"),
+            (open["deadline"]!.ToString(), open["province"]!.ToString(), open["state"]!.ToString()));
+        Assert.NotNull(open["missedBy"]);
+        Assert.Contains(sla.Json!["lines"]!.AsArray(),
+            l => l!["province"]!.ToString() == "310000" && l["deadline"]!.ToString() == "marriage-registered-same-day-as-review");
+    }
+
+    [Fact]
     public async Task The_operator_api_refuses_partners_and_bad_input_field_by_field()
     {
         var op = hub.Operator(RedriveHubFixture.OperatorId);

@@ -23,7 +23,7 @@ public class PartnerCaseViewTests
     public void The_partner_view_keeps_action_step_and_time_only()
     {
         var record = Redriven();
-        var json = JsonNode.Parse(TongbanJson.Serialize(PartnerCaseView.Of(record)))!;
+        var json = JsonNode.Parse(TongbanJson.Serialize(PartnerCaseView.Of(record, [])))!;
 
         var entry = Assert.Single(json["audit"]!.AsArray())!;
         Assert.Equal(["at", "action", "step"], entry.AsObject().Select(p => p.Key));
@@ -37,9 +37,9 @@ public class PartnerCaseViewTests
     {
         var record = Redriven();
         var full = JsonNode.Parse(TongbanJson.Serialize(record))!.AsObject();
-        var view = JsonNode.Parse(TongbanJson.Serialize(PartnerCaseView.Of(record)))!.AsObject();
+        var view = JsonNode.Parse(TongbanJson.Serialize(PartnerCaseView.Of(record, [])))!.AsObject();
 
-        Assert.Equal(full.Select(p => p.Key), view.Select(p => p.Key));
+        Assert.Equal([.. full.Select(p => p.Key), "deadlines"], view.Select(p => p.Key));
         foreach (var (name, value) in full.Where(p => p.Key != "audit")) Assert.True(JsonNode.DeepEquals(value, view[name]), name);
         // The stored record still has who and why, for operators.
         Assert.Equal("operator ops-7", record.Audit[0].Actor);

@@ -1,0 +1,50 @@
+namespace Tongban.Cases.Deadlines;
+
+/// <summary>One province's record on one limit: how many steps answered, the share on time, and p50/p95 durations in working days.</summary>
+public sealed record SlaLine(string Province, string Deadline, string Step, int Answered, double? OnTimeShare, int? P50WorkingDays, int? P95WorkingDays);
+
+/// <summary>An open deadline an operator should look at: at risk or overdue.</summary>
+public sealed record SlaOpenCase(string CaseId, string CaseType, string Province, string Deadline, DateTimeOffset StartedAt, DateTimeOffset Due,
+    [property: System.Text.Json.Serialization.JsonConverter(typeof(DeadlineStateConverter))] DeadlineState State, TimeSpan? MissedBy);
+
+/// <summary>
+/// The operator's SLA view over a set of cases (issue 16): per province and limit, and the open deadlines at risk or
+/// overdue, oldest first. A pure function of the cases and <c>now</c>, like <see cref="CaseDeadlines"/>.
+/// </summary>
+public sealed record SlaSummary(IReadOnlyList<SlaLine> Lines, IReadOnlyList<SlaOpenCase> Open)
+{
+    public static SlaSummary Of(IEnumerable<CaseRecord> cases, DateTimeOffset now, WorkingCalendar calendar)
+    {
+        ArgumentNullException.ThrowIfNull(cases);
+        var all = cases
+            .SelectMany(record => CaseDeadlines.Of(record, now, calendar).Select(d =>
+                (Record: record, Deadline: d, Province: record.Steps.Find(s => s.Name == d.Step)?.Province ?? record.HandlingProvince)))
+            .ToList();
+
+        var lines = all
+            .GroupBy(x => (x.Province, x.Deadline.Name, x.Deadline.Step))
+            .OrderBy(g => g.Key.Province, StringComparer.Ordinal).ThenBy(g => g.Key.Name, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var answered = g.Where(x => x.Deadline.CompletedAt is not null).ToList();
+                var days = answered
+                    .Select(x => calendar.WorkingDaysBetween(CaseDeadlines.BeijingDate(x.Deadline.StartedAt), CaseDeadlines.BeijingDate(x.Deadline.CompletedAt!.Value)))
+                    .Order().ToList();
+                double? onTime = answered.Count == 0 ? null : answered.Count(x => x.Deadline.State == DeadlineState.Met) / (double)answered.Count;
+                return new SlaLine(g.Key.Province, g.Key.Name, g.Key.Step, answered.Count, onTime, Percentile(days, 0.50), Percentile(days, 0.95));
+            })
+            .ToList();
+
+        var open = all
+            .Where(x => x.Deadline.CompletedAt is null && x.Deadline.State is DeadlineState.AtRisk or DeadlineState.Missed)
+            .OrderBy(x => x.Deadline.StartedAt)
+            .Select(x => new SlaOpenCase(x.Record.CaseId, x.Record.CaseType, x.Province, x.Deadline.Name, x.Deadline.StartedAt, x.Deadline.Due,
+                x.Deadline.State, x.Deadline.MissedBy))
+            .ToList();
+        return new SlaSummary(lines, open);
+    }
+
+    /// <summary>Nearest-rank percentile of sorted values; null when there are none.</summary>
+    private static int? Percentile(List<int> sorted, double p) =>
+        sorted.Count == 0 ? null : sorted[Math.Max(0, (int)Math.Ceiling(p * sorted.Count) - 1)];
+}
