@@ -56,6 +56,22 @@ public sealed class DevHostApp : IAsyncDisposable
     public static async Task<DevHostApp> StartAsync(string[] args, Action<ConfigurationManager>? configure = null,
         Action<IServiceCollection>? services = null, CancellationToken ct = default)
     {
+        // What started before a failure (Azurite, the sandbox, the engine, the app) stops again, so a failed start leaves no process behind.
+        var started = new Stack<IAsyncDisposable>();
+        try
+        {
+            return await StartAsync(args, configure, services, started, ct);
+        }
+        catch
+        {
+            while (started.TryPop(out var part)) await part.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<DevHostApp> StartAsync(string[] args, Action<ConfigurationManager>? configure,
+        Action<IServiceCollection>? services, Stack<IAsyncDisposable> started, CancellationToken ct)
+    {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder.Configuration);
         if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
@@ -74,6 +90,7 @@ public sealed class DevHostApp : IAsyncDisposable
         {
             var location = builder.Configuration["Tongban:Azurite:Location"] ?? Path.Combine(RepoRoot.Find(), ".azurite");
             azurite = await AzuriteLauncher.EnsureAsync(10000, 10001, 10002, location, ct);
+            started.Push(azurite);
             boot.LogInformation("Azurite {State} (data in {Location})", azurite.Started ? "started" : "already running", location);
             storage = azurite.ConnectionString;
             builder.Configuration["AzureWebJobsStorage"] = storage;
@@ -89,7 +106,17 @@ public sealed class DevHostApp : IAsyncDisposable
         var credentials = builder.Configuration["Tongban:Sandbox:Credentials"] ?? RepoRoot.SandboxCredentials();
         if (credentials is not null)
         {
-            var sandboxConfig = new ConfigurationBuilder().AddJsonFile(credentials, optional: false).Build();
+            IConfigurationRoot sandboxConfig;
+            try
+            {
+                sandboxConfig = new ConfigurationBuilder().AddJsonFile(credentials, optional: false).Build();
+            }
+            catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+            {
+                throw new ConfigurationProblemException("Tongban:Sandbox:Credentials", e is FileNotFoundException
+                    ? $"no such file: {credentials}" : $"not a JSON file: {credentials}", e);
+            }
+
             foreach (var (key, value) in sandboxConfig.AsEnumerable())
             {
                 if (value is not null && !key.StartsWith('_')) defaults[$"Tongban:{key}"] = value;
@@ -113,7 +140,16 @@ public sealed class DevHostApp : IAsyncDisposable
         {
             var sandboxPort = builder.Configuration.GetValue("Tongban:Sandbox:Port", 0);
             var population = builder.Configuration["Tongban:Sandbox:Population"];
-            sandbox = await ProvinceSandbox.StartAsync(new SandboxOptions { Port = sandboxPort, PopulationPath = population }, ct);
+            try
+            {
+                sandbox = await ProvinceSandbox.StartAsync(new SandboxOptions { Port = sandboxPort, PopulationPath = population }, ct);
+            }
+            catch (IOException e) when (StartupFailure.Describe(e).Count > 0)
+            {
+                throw new ConfigurationProblemException("Tongban:Sandbox:Port", e.Message, e);
+            }
+
+            started.Push(sandbox);
             foreach (var code in needSandbox) defaults[$"Tongban:Provinces:{code}:BaseUrl"] = sandbox.BaseUrl.ToString();
             boot.LogInformation("Province sandbox on {Url} for {Provinces}", sandbox.BaseUrl, string.Join(", ", needSandbox));
         }
@@ -126,6 +162,8 @@ public sealed class DevHostApp : IAsyncDisposable
         builder.Services.AddTongbanCore(builder.Configuration);
         builder.Services.AddTongbanProvinceAdapters();
         services?.Invoke(builder.Services);
+        ValidateOptions(builder.Services);
+        EnsureFree(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? DefaultUrl);
 
         // The engine logs through a factory of its own; a log sink the caller added as an instance (a test's capture) hears it too.
         var addedSinks = builder.Services.Where(d => d.ServiceType == typeof(ILoggerProvider)).Select(d => d.ImplementationInstance).OfType<ILoggerProvider>().ToList();
@@ -137,6 +175,7 @@ public sealed class DevHostApp : IAsyncDisposable
             foreach (var sink in addedSinks) l.AddProvider(sink);
         });
         var engine = await DurableEngine.StartAsync(storage!, taskHub, engineSettings, engineLogs, ct);
+        started.Push(engine);
         builder.Services.AddDurableTaskWorker(worker =>
         {
             worker.UseGrpc(engine.Channel);
@@ -145,7 +184,9 @@ public sealed class DevHostApp : IAsyncDisposable
         builder.Services.AddDurableTaskClient(client => client.UseGrpc(engine.Channel));
         builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
             // A 412 on an ETag race is expected and retried; the SDK would log each as a warning.
-            .AddFilter("Azure", LogLevel.Error);
+            .AddFilter("Azure", LogLevel.Error)
+            // A failed start (a port in use) is told by Program.cs as one line; the host would log it again with its stack.
+            .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
         var queueSettings = builder.Configuration.GetSection("Tongban:Queues").Get<QueueListenerSettings>() ?? new QueueListenerSettings();
         // One setting decides when a message is poisoned and how many attempts the poison path records: Tongban:MaxDequeueCount
@@ -188,6 +229,7 @@ public sealed class DevHostApp : IAsyncDisposable
         }
 
         var app = builder.Build();
+        started.Push(app);
         // Every error the host itself answers is problem+json with a trace ID, as the handlers' own are: an unhandled
         // exception (its status if it is a bad request Kestrel found while reading, else 500) and an empty 4xx/5xx
         // (an unmatched route, a method not allowed). Requests Kestrel refuses before any middleware runs get its bare 400.
@@ -238,6 +280,40 @@ public sealed class DevHostApp : IAsyncDisposable
         await engine.DisposeAsync();
         if (Sandbox is not null) await Sandbox.DisposeAsync();
         if (Azurite is not null) await Azurite.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Binds and validates the options as the app will, before the engine opens storage: a configuration mistake stops the
+    /// start here, naming its key (<see cref="Microsoft.Extensions.Options.OptionsValidationException"/> or the binder's error).
+    /// </summary>
+    private static void ValidateOptions(IServiceCollection registered)
+    {
+        IServiceCollection copy = new ServiceCollection();
+        foreach (var service in registered) copy.Add(service);
+        using var provider = copy.BuildServiceProvider();
+        _ = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Configuration.TongbanOptions>>().Value;
+    }
+
+    /// <summary>
+    /// Fails, naming <c>urls</c>, when another process listens on one of the hub's addresses: found before the engine starts,
+    /// since an engine stopped just after its start can crash the process.
+    /// </summary>
+    private static void EnsureFree(string urls)
+    {
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Port == 0 || !System.Net.IPAddress.TryParse(uri.Host, out var address)) continue;
+            try
+            {
+                var listener = new System.Net.Sockets.TcpListener(address, uri.Port);
+                listener.Start();
+                listener.Stop();
+            }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+            {
+                throw new ConfigurationProblemException("urls", $"{url}: address already in use", e);
+            }
+        }
     }
 
     /// <summary>The partner secrets taken from the sandbox credentials file, by configuration key.</summary>

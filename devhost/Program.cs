@@ -2,10 +2,23 @@ using Microsoft.Extensions.Options;
 using Tongban.Configuration;
 using Tongban.DevHost;
 using Tongban.DevHost.Demo;
+using Tongban.DevHost.Hosting;
 
 // `--demo` plays a few cases through the running hub, then keeps serving until Ctrl-C.
 var demo = args.Contains("--demo");
-await using var hub = await DevHostApp.StartAsync(args.Where(a => a != "--demo").ToArray());
+DevHostApp started;
+try
+{
+    started = await DevHostApp.StartAsync(args.Where(a => a != "--demo").ToArray());
+}
+catch (Exception e) when (StartupFailure.Describe(e) is { Count: > 0 } problems)
+{
+    // A configuration mistake: one line per problem naming its key, and EX_CONFIG, never a stack trace.
+    foreach (var problem in problems) Console.Error.WriteLine(StartupFailure.Prefix + problem);
+    return StartupFailure.ExitCode;
+}
+
+await using var hub = started;
 if (demo)
 {
     var options = hub.Services.GetRequiredService<IOptions<TongbanOptions>>().Value;
@@ -14,3 +27,4 @@ if (demo)
 }
 
 await hub.WaitForShutdownAsync();
+return 0;
