@@ -103,7 +103,7 @@ public sealed class ProvinceWorkHandler(
         var childId = ChildIdNumber(result);
         var stored = result.Reason is null && childId is null ? null : await cases.GetAsync(item.CaseId, ct);
         // The newborn's new ID number finds the case too, indexed before the step completes (a repeated result indexes it again, harmlessly).
-        if (childId is not null && stored is not null) await citizens.IndexChildAsync(stored.Record, childId, ct);
+        if (childId is not null && stored?.Record.CaseType == CaseTypeNames.Newborn) await citizens.IndexChildAsync(stored.Record, childId, ct);
         if (!await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(result, stored?.Command), attemptsThisRound: 0, ct))
         {
             // The poller polls the ticket again, the province sends its callback again (it got no 204).
