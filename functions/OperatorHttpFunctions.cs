@@ -29,4 +29,12 @@ public sealed class OperatorHttpFunctions(OperatorApi operators)
     [Function(nameof(RequeuePoison))]
     public Task<IActionResult> RequeuePoison([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.OperatorRequeuePoison)] HttpRequest req, string code) =>
         ResultActionResult.From(operators.RequeuePoisonAsync(req, code));
+
+    [Function(nameof(SearchCitizenCases))]
+    public Task<IActionResult> SearchCitizenCases([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.OperatorCaseSearch)] HttpRequest req) =>
+        ResultActionResult.From(operators.SearchCasesAsync(req));
+
+    [Function(nameof(ListOperatorAudit))]
+    public Task<IActionResult> ListOperatorAudit([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorAuditLog)] HttpRequest req) =>
+        ResultActionResult.From(operators.ListOperatorAuditAsync(req));
 }

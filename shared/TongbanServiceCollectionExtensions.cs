@@ -47,6 +47,8 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<ProvinceHealthStore>();
         services.AddSingleton<Provinces.Resilience.IProvinceCircuitObserver>(sp => sp.GetRequiredService<ProvinceHealthStore>());
         services.AddSingleton<StorageInitializer>();
+        services.AddSingleton<CitizenIndex>();
+        services.AddSingleton<OperatorAuditLog>();
 
         services.AddSingleton(DivisionCatalog.Shared);
         services.AddSingleton(sp => Cases.Deadlines.WorkingCalendar.From(sp.GetRequiredService<IOptions<TongbanOptions>>().Value.Calendar));

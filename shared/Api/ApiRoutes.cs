@@ -22,6 +22,8 @@ public static class ApiRoutes
     public const string OperatorRedrive = "v1/operator/cases/{caseId}/redrive";
     public const string OperatorRequeuePoison = "v1/operator/provinces/{code}/poison/requeue";
     public const string OperatorSla = "v1/operator/sla";
+    public const string OperatorCaseSearch = "v1/operator/case-search";
+    public const string OperatorAuditLog = "v1/operator/operator-audit";
 
     public static readonly IReadOnlyList<ApiRoute> All =
     [
@@ -37,5 +39,7 @@ public static class ApiRoutes
         new("RedriveCase", "POST", OperatorRedrive),
         new("RequeuePoison", "POST", OperatorRequeuePoison),
         new("OperatorSla", "GET", OperatorSla),
+        new("SearchCitizenCases", "POST", OperatorCaseSearch),
+        new("ListOperatorAudit", "GET", OperatorAuditLog),
     ];
 }

@@ -28,7 +28,8 @@ public sealed class CaseApi(
     IOptions<TongbanOptions> options,
     TimeProvider time,
     Cases.Deadlines.CaseDeadlineClock deadlines,
-    ILogger<CaseApi> logger)
+    ILogger<CaseApi> logger,
+    CitizenIndex citizens)
 {
     /// <summary>A pending idempotency claim older than this is taken to be from a request that died.</summary>
     private static readonly TimeSpan StaleClaim = TimeSpan.FromSeconds(30);
@@ -89,7 +90,10 @@ public sealed class CaseApi(
             UpdatedAt = now,
             CallbackUrl = command.CallbackUrl,
         };
+        // The citizen index first: a case row never exists without the rows that find it (a retry writes them again, harmlessly).
+        await citizens.IndexCaseAsync(record, command, ct);
         var stored = await cases.CreateAsync(record, command, ct);
+        if (stored.Record.CreatedAt != record.CreatedAt) await citizens.IndexCaseAsync(stored.Record, command, ct); // a dead request's case, as it was made
         await StartWorkflowAsync(stored, ct);
         await idempotency.MarkCreatedAsync(partner!, key, ct);
         logger.LogInformation("Case {CaseId} opened by {Partner} ({CaseType})", caseId, partner, record.CaseType);
@@ -158,6 +162,9 @@ public sealed class CaseApi(
             }
 
             if (step.Status != StepStatus.Waiting) return false;
+            // The officer's time ends here, not when the orchestration acts on the decision (that is the hub's).
+            var decidedAt = time.GetUtcNow();
+            record.Waits.Add(new Cases.Deadlines.CaseWait(step.Key, Cases.Deadlines.CaseWait.Officer, step.StartedAt ?? decidedAt, decidedAt));
             step.Status = StepStatus.Running;
             step.Detail = received;
             accepted = true;
@@ -227,7 +234,7 @@ public sealed class CaseApi(
         RequestBody.ReadSignedAsync(request, requireJson, authenticator.AuthenticateAsync);
 
 
-    private PartnerCaseView View(CaseRecord record) => PartnerCaseView.Of(record, deadlines.Of(record));
+    private PartnerCaseView View(CaseRecord record) => PartnerCaseView.Of(record, deadlines.Of(record), deadlines.HubShareOf(record));
 
     private IResult CaseResult(CaseRecord record, int status, bool location = false)
     {

@@ -16,7 +16,7 @@ namespace Tongban.Api;
 public sealed class OperatorApi(
     PartnerAuthenticator authenticator, AttentionIndex attention, ProvinceHealthStore health, ProvinceWorkQueue queue,
     ProvinceRegistry provinces, CaseStore cases, CaseRedriver redriver, Cases.Deadlines.WorkingCalendar calendar, TimeProvider time,
-    ILogger<OperatorApi> logger)
+    ILogger<OperatorApi> logger, CitizenIndex citizens, OperatorAuditLog operatorAudit, ContinuationTokens continuationTokens)
 {
     /// <summary>How far back the SLA view reads cases (by last update): it reads every such case row.</summary>
     public static readonly TimeSpan SlaWindow = TimeSpan.FromDays(90);
@@ -46,7 +46,7 @@ public sealed class OperatorApi(
         }
 
         var summary = Cases.Deadlines.SlaSummary.Of(found.Values, now, calendar);
-        return Results.Json(new { since = now - SlaWindow, lines = summary.Lines, open = summary.Open }, TongbanJson.Options);
+        return Results.Json(new { since = now - SlaWindow, lines = summary.Lines, open = summary.Open, hubShare = summary.HubShare }, TongbanJson.Options);
     }
 
     /// <summary><c>GET v1/operator/attention[?province=]</c>: steps flagged, parked or held failed, and cases whose callbacks stopped (under their partner), oldest first.</summary>
@@ -118,15 +118,77 @@ public sealed class OperatorApi(
         return Results.Json(done.Case, TongbanJson.Options, "application/json", StatusCodes.Status202Accepted);
     }
 
-    /// <summary><c>POST v1/operator/provinces/{code}/poison/requeue</c>: moves the province's poison messages back onto its queue.</summary>
+    /// <summary>
+    /// <c>POST v1/operator/provinces/{code}/poison/requeue</c> <c>{"reason": "..."}</c>: moves the province's poison messages
+    /// back onto its queue, recorded in the operators' audit log (before the move; how many moved, after).
+    /// </summary>
     public async Task<IResult> RequeuePoisonAsync(HttpRequest request, string code)
+    {
+        var (operatorId, body, problem) = await ReadSignedAsync(request, requireJson: true);
+        if (problem is not null) return problem;
+        if (!provinces.Codes.Contains(code)) return Problems.NotFound($"Province {code} is not configured.");
+        if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
+        var validated = OperatorActionValidator.ValidateReason(json);
+        if (validated.Value is not { } reason) return Problems.Validation(validated.Errors.ToDictionary());
+
+        var ct = request.HttpContext.RequestAborted;
+        var entry = await operatorAudit.AppendAsync(operatorId!, OperatorActions.PoisonRequeue, code, null, reason, null, ct);
+        var moved = await queue.RequeuePoisonAsync(code, int.MaxValue, ct);
+        await operatorAudit.SetResultsAsync(entry.Id, moved, ct);
+        logger.LogInformation("Operator {Operator} moved {Moved} poison message(s) of province {Province} back (operator audit {AuditId})",
+            operatorId, moved, code, entry.Id);
+        return Results.Json(new { province = code, moved }, TongbanJson.Options);
+    }
+
+    /// <summary>
+    /// <c>POST v1/operator/case-search</c> <c>{"idNumber": "...", "reason": "..."}</c>: every case that names the ID number
+    /// (party, parent, child or student), found by its keyed hash under each key of the ring. The search is appended to the
+    /// operators' audit log (masked number, keyed hash, reason) before it runs, and its result count after; the number is in
+    /// the body only, never in a URL or a log line.
+    /// </summary>
+    public async Task<IResult> SearchCasesAsync(HttpRequest request)
+    {
+        var (operatorId, body, problem) = await ReadSignedAsync(request, requireJson: true);
+        if (problem is not null) return problem;
+        if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
+        var ct = request.HttpContext.RequestAborted;
+        var validated = OperatorActionValidator.ValidateSearch(json, Cases.Deadlines.CaseDeadlines.BeijingDate(time.GetUtcNow()));
+        if (validated.Value is not { } search) return Problems.Validation(validated.Errors.ToDictionary());
+
+        var idNumber = search.IdNumber.Value;
+        var entry = await operatorAudit.AppendAsync(operatorId!, OperatorActions.CaseSearch, Cases.Identity.IdNumberMask.Mask(idNumber),
+            citizens.HashOf(idNumber), search.Reason, null, ct);
+        var found = await citizens.FindAsync(idNumber, ct);
+        var rows = await Task.WhenAll(found.Select(async f => (Found: f, Stored: await cases.GetAsync(f.CaseId, ct))));
+        // An index row whose case row never came (the open died in between) names no case: it is left out.
+        var items = rows.Where(r => r.Stored is not null).Select(r => new
+        {
+            r.Found.CaseId, r.Found.CaseType, status = r.Stored!.Record.Status, roles = r.Found.Roles, r.Found.HandlingProvince, r.Found.CreatedAt,
+        }).ToList();
+        await operatorAudit.SetResultsAsync(entry.Id, items.Count, ct);
+        logger.LogInformation("Operator {Operator} searched a citizen's cases: {Found} found (operator audit {AuditId})", operatorId, items.Count, entry.Id);
+        return Results.Json(new { items }, TongbanJson.Options);
+    }
+
+    /// <summary><c>GET v1/operator/operator-audit[?pageSize=&amp;continuation=]</c>: the operators' audit log, newest first, paged.</summary>
+    public async Task<IResult> ListOperatorAuditAsync(HttpRequest request)
     {
         var (operatorId, _, problem) = await ReadSignedAsync(request, requireJson: false);
         if (problem is not null) return problem;
-        if (!provinces.Codes.Contains(code)) return Problems.NotFound($"Province {code} is not configured.");
-        var moved = await queue.RequeuePoisonAsync(code, int.MaxValue, request.HttpContext.RequestAborted);
-        logger.LogInformation("Operator {Operator} moved {Moved} poison message(s) of province {Province} back", operatorId, moved, code);
-        return Results.Json(new { province = code, moved }, TongbanJson.Options);
+        var validated = CaseQueryValidator.Validate(request.Query.Where(q => q.Key is "pageSize" or "continuation"));
+        var errors = validated.Errors;
+        string? continuation = null;
+        // Sealed to the operator who was given it (in a namespace of its own, apart from the partners' tokens).
+        var caller = "operator:" + operatorId;
+        if (validated.Value?.Continuation is { } token && !continuationTokens.TryOpen(caller, token, out continuation))
+        {
+            errors.Add("continuation", "This continuation token was not issued to this caller.");
+        }
+
+        if (!errors.IsEmpty || validated.Value is null) return Problems.Validation(errors.ToDictionary());
+        var page = await operatorAudit.ListAsync(validated.Value.PageSize, continuation, request.HttpContext.RequestAborted);
+        var next = page.ContinuationToken is null ? null : continuationTokens.Seal(caller, page.ContinuationToken);
+        return Results.Json(new { items = page.Items, continuation = next }, TongbanJson.Options);
     }
 
     private Task<(string? Operator, byte[]? Body, IResult? Problem)> ReadSignedAsync(HttpRequest request, bool requireJson) =>

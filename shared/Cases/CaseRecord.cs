@@ -107,6 +107,16 @@ public sealed class CaseRecord
     /// <summary>Operator actions on the case (redrives), oldest first: who, when, why.</summary>
     public List<CaseAuditEntry> Audit { get; init; } = [];
 
+    /// <summary>Spans the case waited on a province or an officer; the rest of its time is the hub's own (<see cref="Deadlines.HubShare"/>).</summary>
+    public List<Deadlines.CaseWait> Waits { get; init; } = [];
+
+    /// <summary>
+    /// A newborn's birth date, for the one-month registration limit: read from the sealed details each time the case is read,
+    /// never written to the read model.
+    /// </summary>
+    [JsonIgnore]
+    public DateOnly? NewbornBirthDate { get; set; }
+
     /// <summary>
     /// The workflow has ended the case: work still queued for it is dropped. A failed case held for redrive is
     /// Failed but not closed.

@@ -27,6 +27,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     /// <summary>Creates the case row and its index rows; an existing row (a retried request) is left as it is.</summary>
     public async Task<StoredCase> CreateAsync(CaseRecord record, OpenCaseCommand command, CancellationToken ct)
     {
+        record.NewbornBirthDate ??= command.Newborn?.Child.BirthDate;
         var entity = ToEntity(record, command);
         try
         {
@@ -75,7 +76,8 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
                         {
                             // The partner's view, as GET answers it: no operator's identity leaves the hub in a callback.
                             ["Snapshot"] = TongbanJson.Serialize(PartnerCaseView.Of(current.Record,
-                                Cases.Deadlines.CaseDeadlines.Of(current.Record, current.Record.UpdatedAt, calendar ?? Cases.Deadlines.WorkingCalendar.Official))),
+                                Cases.Deadlines.CaseDeadlines.Of(current.Record, current.Record.UpdatedAt, calendar ?? Cases.Deadlines.WorkingCalendar.Official),
+                                Cases.Deadlines.HubShare.Of(current.Record, current.Record.UpdatedAt))),
                             ["Partner"] = current.Record.OpenedBy,
                         }),
                     };
@@ -210,6 +212,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         record.CallbackSequence = entity.GetInt32("CallbackSequence") ?? 0;
         record.Closed = entity.GetBoolean("Closed") ?? false;
         var command = TongbanJson.Deserialize<OpenCaseCommand>(details.Open(entity.PartitionKey, entity.GetString("Details")));
+        record.NewbornBirthDate = command.Newborn?.Child.BirthDate;
         return new StoredCase(record, command, entity.ETag);
     }
 }

@@ -10,9 +10,12 @@ public static class StorageNames
     public const string TicketsTable = "TongbanTickets";
     public const string AttentionTable = "TongbanAttention";
     public const string ProvinceHealthTable = "TongbanProvinceHealth";
+    public const string CitizenIndexTable = "TongbanCitizenIndex";
+    public const string OperatorAuditTable = "TongbanOperatorAudit";
 
     public static readonly IReadOnlyList<string> Tables =
-        [CasesTable, CaseIndexTable, IdempotencyTable, NoncesTable, TicketsTable, AttentionTable, ProvinceHealthTable];
+        [CasesTable, CaseIndexTable, IdempotencyTable, NoncesTable, TicketsTable, AttentionTable, ProvinceHealthTable,
+         CitizenIndexTable, OperatorAuditTable];
 
     public const string PoisonSuffix = "-poison";
 

@@ -37,6 +37,7 @@ public static class CaseDeadlines
 {
     public const string MarriageRegisteredSameDay = "marriage-registered-same-day-as-review";
     public const string NewbornDecided = "newborn-registration-decided";
+    public const string NewbornWithinMonthOfBirth = "newborn-registered-within-month-of-birth";
     public const string TransferOutReviewed = "transfer-out-reviewed";
     public const string StudentEnrolled = "enrolment-reviewed";
 
@@ -66,6 +67,14 @@ public static class CaseDeadlines
 
                 break;
             case CaseTypeNames.Newborn:
+                // Tracked, never enforced (a late registration is accepted): from the day of birth to the end of the same day a
+                // month later (the last day of a shorter month when it has no such day), Beijing time; calendar days, not working days.
+                if (record.NewbornBirthDate is { } born)
+                {
+                    deadlines.Add(Evaluate(NewbornWithinMonthOfBirth, record, StepNames.RegisterNewborn, StartOfBeijingDay(born),
+                        EndOfBeijingDay(born.AddMonths(1)), now, covered: true));
+                }
+
                 AddWorkingDayLimit(deadlines, NewbornDecided, record, StepNames.RegisterNewborn, NewbornDecisionWorkingDays, now, calendar);
                 break;
             case CaseTypeNames.SchoolTransfer:
@@ -111,6 +120,9 @@ public static class CaseDeadlines
 
     public static DateOnly BeijingDate(DateTimeOffset instant) => DateOnly.FromDateTime(instant.ToOffset(BeijingOffset).DateTime);
 
+    /// <summary>Midnight at the start of <paramref name="day"/> in Beijing.</summary>
+    public static DateTimeOffset StartOfBeijingDay(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), BeijingOffset);
+
     /// <summary>Midnight at the end of <paramref name="day"/> in Beijing (UTC+8, no daylight saving).</summary>
     public static DateTimeOffset EndOfBeijingDay(DateOnly day) =>
         new(day.AddDays(1).ToDateTime(TimeOnly.MinValue), BeijingOffset);
@@ -120,4 +132,6 @@ public static class CaseDeadlines
 public sealed class CaseDeadlineClock(WorkingCalendar calendar, TimeProvider time)
 {
     public IReadOnlyList<CaseDeadline> Of(CaseRecord record) => CaseDeadlines.Of(record, time.GetUtcNow(), calendar);
+
+    public HubShare HubShareOf(CaseRecord record) => HubShare.Of(record, time.GetUtcNow());
 }

@@ -334,7 +334,7 @@ public sealed class OpenCaseValidator
         return new PartyReading(id, personName, hukou);
     }
 
-    private static ResidentIdNumber? ReadIdNumber(JsonFieldReader read, JsonElement parent, string path, DateOnly today)
+    internal static ResidentIdNumber? ReadIdNumber(JsonFieldReader read, JsonElement parent, string path, DateOnly today)
     {
         var text = read.String(parent, "idNumber", path);
         if (text is null) return null;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tongban.Configuration;
 using Tongban.Cases;
+using Tongban.Cases.Deadlines;
 using Tongban.Provinces;
 using Tongban.Provinces.Resilience;
 using Tongban.Storage;
@@ -20,7 +21,7 @@ namespace Tongban.Workflows.Steps;
 /// </summary>
 public sealed class ProvinceWorkHandler(
     CaseStore cases, TicketStore tickets, TableServiceClient tables, ProvinceStepInvoker invoker, ProvinceWorkQueue queue, ProvinceHealthStore health, DurableTaskClient durable, TimeProvider time,
-    IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger) : IQueueMessageHandler
+    IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger, CitizenIndex citizens) : IQueueMessageHandler
 {
     /// <summary>How long a step's answer waits for an orchestration that has not started (the engine redelivers a start within its queue visibility).</summary>
     public static readonly TimeSpan NotStartedDelay = TimeSpan.FromSeconds(5);
@@ -50,6 +51,8 @@ public sealed class ProvinceWorkHandler(
         }
 
         StepResult result;
+        // The province's time, for the hub's share of the case's (a call that failed is retried as the hub's time).
+        var callFrom = time.GetUtcNow();
         try
         {
             result = await invoker.InvokeAsync(stored, item, ct);
@@ -70,16 +73,17 @@ public sealed class ProvinceWorkHandler(
             throw;
         }
 
+        var call = new CaseWait(item.StepKey, item.Province, callFrom, time.GetUtcNow());
         await health.RecordCallAsync(item.Province, answered: true, ct);
 
         logger.LogInformation("Case {CaseId} step {Step} at {Province}: {Outcome}", item.CaseId, item.StepKey, item.Province, result.Outcome);
         if (result.Outcome == StepOutcome.Waiting)
         {
-            await WaitForSlowWorkAsync(item, result.Get("ticket")!, (int)dequeueCount, ct);
+            await WaitForSlowWorkAsync(item, result.Get("ticket")!, (int)dequeueCount, callFrom, ct);
             return;
         }
 
-        if (!await CompleteAsync(item, result, (int)dequeueCount, ct)) await WaitForOrchestrationAsync(item, ct);
+        if (!await CompleteAsync(item, result, (int)dequeueCount, ct, call)) await WaitForOrchestrationAsync(item, ct);
     }
 
     public async Task HandlePoisonAsync(string message, CancellationToken ct)
@@ -96,7 +100,10 @@ public sealed class ProvinceWorkHandler(
     {
         logger.LogInformation("Case {CaseId} step {Step} at {Province}: slow work {State}", item.CaseId, item.StepKey, item.Province, result.State);
         // The case's people's names come out of the province's reason here, where the case is read.
-        var stored = result.Reason is null ? null : await cases.GetAsync(item.CaseId, ct);
+        var childId = ChildIdNumber(result);
+        var stored = result.Reason is null && childId is null ? null : await cases.GetAsync(item.CaseId, ct);
+        // The newborn's new ID number finds the case too, indexed before the step completes (a repeated result indexes it again, harmlessly).
+        if (childId is not null && stored?.Record.CaseType == CaseTypeNames.Newborn) await citizens.IndexChildAsync(stored.Record, childId, ct);
         if (!await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(result, stored?.Command), attemptsThisRound: 0, ct))
         {
             // The poller polls the ticket again, the province sends its callback again (it got no 204).
@@ -104,7 +111,12 @@ public sealed class ProvinceWorkHandler(
         }
     }
 
-    private async Task WaitForSlowWorkAsync(ProvinceWorkItem item, string ticket, int attempts, CancellationToken ct)
+    /// <summary>The newborn's ID number in an approved registration, when it came in full (a result kept from an early callback has it masked).</summary>
+    private static string? ChildIdNumber(SlowWorkResult result) =>
+        result.State == SlowWorkState.Approved && Cases.Identity.ResidentIdNumber.Check(result.IdNumber, DateOnly.MaxValue, out var id) == Cases.Identity.ResidentIdProblem.None
+            ? id!.Value : null;
+
+    private async Task WaitForSlowWorkAsync(ProvinceWorkItem item, string ticket, int attempts, DateTimeOffset callFrom, CancellationToken ct)
     {
         var succeeded = false;
         await cases.UpdateAsync(item.CaseId, record =>
@@ -114,6 +126,8 @@ public sealed class ProvinceWorkHandler(
             if (step.Status.IsFinal()) return false;
             CaseActivities.Apply(record, new StepChange(item.StepName, item.Subject, item.Province, StepStatus.Waiting, time.GetUtcNow(),
                 $"waiting on {item.Province} (ticket {ticket})", Attempts: step.Attempts + Math.Max(attempts, 1)));
+            // The province's from the call until the slow work's result (a repeated message leaves the open wait as it is).
+            if (!record.Waits.Any(w => w.Step == item.StepKey && w.To is null)) record.Waits.Add(new CaseWait(item.StepKey, item.Province, callFrom, null));
             return true;
         }, ct);
 
@@ -185,7 +199,7 @@ public sealed class ProvinceWorkHandler(
     /// an orchestration's first activity ran, but before the engine saved that first step, leaves its start message hidden
     /// until the queue's visibility timeout, and the steps' answers raised meanwhile would be lost.
     /// </summary>
-    private async Task<bool> CompleteAsync(ProvinceWorkItem item, StepResult result, int attemptsThisRound, CancellationToken ct)
+    private async Task<bool> CompleteAsync(ProvinceWorkItem item, StepResult result, int attemptsThisRound, CancellationToken ct, CaseWait? call = null)
     {
         var status = result.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Failed;
         try
@@ -194,8 +208,13 @@ public sealed class ProvinceWorkHandler(
             {
                 var step = record.Step(item.StepName, item.Subject, item.Province);
                 if (step.Status == StepStatus.Succeeded) return false;
-                CaseActivities.Apply(record, new StepChange(item.StepName, item.Subject, item.Province, status, time.GetUtcNow(),
+                var at = time.GetUtcNow();
+                CaseActivities.Apply(record, new StepChange(item.StepName, item.Subject, item.Province, status, at,
                     result.Reason, Attempts: step.Attempts + attemptsThisRound));
+                // Slow work ends: its open wait closes now. A call answered now is the province's time too.
+                var open = record.Waits.FindIndex(w => w.Step == item.StepKey && w.To is null);
+                if (open >= 0) record.Waits[open] = record.Waits[open] with { To = at };
+                if (call is not null) record.Waits.Add(call);
                 return true;
             }, ct);
         }

@@ -220,8 +220,8 @@ public sealed class RedriveEndToEndTests(RedriveHubFixture hub)
         Assert.NotNull(badFilter.Json!["errors"]!["province"]);
 
         Assert.Equal(404, (await op.PostAsync("/api/v1/operator/cases/c-none/redrive", new { reason = "x" })).Status);
-        Assert.Equal(404, (await op.PostAsync("/api/v1/operator/provinces/999999/poison/requeue", new { })).Status);
-        var requeued = await op.PostAsync("/api/v1/operator/provinces/330000/poison/requeue", new { });
+        Assert.Equal(404, (await op.PostAsync("/api/v1/operator/provinces/999999/poison/requeue", new { reason = "x" })).Status);
+        var requeued = await op.PostAsync("/api/v1/operator/provinces/330000/poison/requeue", new { reason = "Zhejiang answers again" });
         Assert.Equal(200, requeued.Status);
         Assert.True(requeued.Json!["moved"]!.GetValue<int>() >= 0);
 

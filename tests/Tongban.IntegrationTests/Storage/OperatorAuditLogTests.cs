@@ -1,0 +1,45 @@
+using Tongban.IntegrationTests.Infrastructure;
+using Tongban.Storage;
+
+namespace Tongban.IntegrationTests.Storage;
+
+/// <summary>The operators' audit log on Azurite: appended, results set after, listed newest first in pages.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class OperatorAuditLogTests(AzuriteFixture azurite)
+{
+    private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+
+    [Fact]
+    public async Task Entries_list_newest_first_across_pages_with_their_results()
+    {
+        await azurite.Tables.CreateTableIfNotExistsAsync(StorageNames.OperatorAuditTable, ct);
+        var clock = new ManualClock(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+        var log = new OperatorAuditLog(azurite.Tables, clock);
+        var operatorId = "ops-" + Guid.NewGuid().ToString("N")[..8];
+        var search = await log.AppendAsync(operatorId, OperatorActions.CaseSearch, "330106********5898", new string('a', 64), "hotline ticket 1", null, ct);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var requeue = await log.AppendAsync(operatorId, OperatorActions.PoisonRequeue, "360000", null, "province back", null, ct);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        // Two actions in the same tick both stay.
+        var twin1 = await log.AppendAsync(operatorId, OperatorActions.CaseSearch, "s", null, "twin", 0, ct);
+        var twin2 = await log.AppendAsync(operatorId, OperatorActions.CaseSearch, "s", null, "twin", 0, ct);
+        await log.SetResultsAsync(search.Id, 3, ct);
+        await log.SetResultsAsync(requeue.Id, 7, ct);
+
+        var mine = new List<OperatorAuditEntry>();
+        string? continuation = null;
+        do
+        {
+            var page = await log.ListAsync(2, continuation, ct);
+            Assert.True(page.Items.Count <= 2);
+            mine.AddRange(page.Items.Where(e => e.Operator == operatorId));
+            continuation = page.ContinuationToken;
+        }
+        while (continuation is not null);
+
+        Assert.Equal(4, mine.Count);
+        Assert.Equal(new[] { twin1.Id, twin2.Id }.Order(StringComparer.Ordinal), mine.Take(2).Select(e => e.Id).Order(StringComparer.Ordinal));
+        Assert.Equal((requeue.Id, 7, "province back"), (mine[2].Id, mine[2].Results!.Value, mine[2].Reason));
+        Assert.Equal(search with { Results = 3 }, mine[3]);
+    }
+}
