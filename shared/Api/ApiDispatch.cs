@@ -39,6 +39,9 @@ public static class ApiDispatch
         "RedriveCase" => c => Operators(c).RedriveAsync(c.Request, Route(c, "caseId")),
         "RequeuePoison" => c => Operators(c).RequeuePoisonAsync(c.Request, Route(c, "code")),
         "OperatorSla" => c => Operators(c).SlaAsync(c.Request),
+        "GetCaseAudit" => c => Cases(c).GetCaseAuditAsync(c.Request, Route(c, "caseId")),
+        "OperatorCaseAudit" => c => Operators(c).CaseAuditAsync(c.Request, Route(c, "caseId")),
+        "VerifyAudit" => c => Operators(c).VerifyAuditAsync(c.Request),
         _ => throw new ArgumentOutOfRangeException(nameof(routeName), routeName, "Unknown route."),
     };
 

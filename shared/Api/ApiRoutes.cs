@@ -22,6 +22,9 @@ public static class ApiRoutes
     public const string OperatorRedrive = "v1/operator/cases/{caseId}/redrive";
     public const string OperatorRequeuePoison = "v1/operator/provinces/{code}/poison/requeue";
     public const string OperatorSla = "v1/operator/sla";
+    public const string CaseAudit = "v1/cases/{caseId}/audit";
+    public const string OperatorCaseAudit = "v1/operator/cases/{caseId}/audit";
+    public const string OperatorAuditVerification = "v1/operator/audit/verification";
 
     public static readonly IReadOnlyList<ApiRoute> All =
     [
@@ -37,5 +40,8 @@ public static class ApiRoutes
         new("RedriveCase", "POST", OperatorRedrive),
         new("RequeuePoison", "POST", OperatorRequeuePoison),
         new("OperatorSla", "GET", OperatorSla),
+        new("GetCaseAudit", "GET", CaseAudit),
+        new("OperatorCaseAudit", "GET", OperatorCaseAudit),
+        new("VerifyAudit", "GET", OperatorAuditVerification),
     ];
 }

@@ -10,9 +10,10 @@ public static class StorageNames
     public const string TicketsTable = "TongbanTickets";
     public const string AttentionTable = "TongbanAttention";
     public const string ProvinceHealthTable = "TongbanProvinceHealth";
+    public const string AuditTable = "TongbanAudit";
 
     public static readonly IReadOnlyList<string> Tables =
-        [CasesTable, CaseIndexTable, IdempotencyTable, NoncesTable, TicketsTable, AttentionTable, ProvinceHealthTable];
+        [CasesTable, CaseIndexTable, IdempotencyTable, NoncesTable, TicketsTable, AttentionTable, ProvinceHealthTable, AuditTable];
 
     public const string PoisonSuffix = "-poison";
 

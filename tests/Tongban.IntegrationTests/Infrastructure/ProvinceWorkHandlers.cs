@@ -15,7 +15,7 @@ public static class ProvinceWorkHandlers
         TongbanOptions? options = null) =>
         new(cases, new TicketStore(azurite.Tables, TimeProvider.System), azurite.Tables, new ProvinceStepInvoker(provinces), new ProvinceWorkQueue(azurite.Queues),
             new ProvinceHealthStore(azurite.Tables, TimeProvider.System, NullLogger<ProvinceHealthStore>.Instance), durable, TimeProvider.System,
-            Microsoft.Extensions.Options.Options.Create(options ?? new TongbanOptions()), NullLogger<ProvinceWorkHandler>.Instance);
+            Microsoft.Extensions.Options.Options.Create(options ?? new TongbanOptions()), NullLogger<ProvinceWorkHandler>.Instance, AuditTrails.OnAzurite(azurite));
 
     /// <summary>Every raise succeeds, and the engine reports each instance with the status <paramref name="status"/> gives at the time.</summary>
     public static void AcceptsEvents(this Mock<DurableTaskClient> durable, Func<OrchestrationRuntimeStatus> status)
