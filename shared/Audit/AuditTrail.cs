@@ -245,7 +245,8 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
     /// <summary>The identity's row key: SM3 of it (identities hold characters row keys refuse).</summary>
     private static string IdentityRowKey(string id) => IdentityPrefix + Sm3.HashHex(id).ToLowerInvariant()[..40];
 
-    private static TableEntity ToEntity(string caseId, AuditEntry e) => new(caseId, EntryRowKey(e.Seq))
+    /// <summary>An entry's row.</summary>
+    public static TableEntity ToEntity(string caseId, AuditEntry e) => new(caseId, EntryRowKey(e.Seq))
     {
         ["Seq"] = e.Seq, ["At"] = e.At, ["Action"] = e.Action, ["Step"] = e.Step, ["Province"] = e.Province, ["Outcome"] = e.Outcome,
         ["Actor"] = e.Actor, ["Detail"] = e.Detail, ["AnswerHash"] = e.AnswerHash, ["PrevHash"] = e.PrevHash, ["Hash"] = e.Hash,
