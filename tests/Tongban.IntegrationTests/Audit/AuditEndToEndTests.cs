@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Operations;
@@ -15,8 +16,34 @@ public sealed class AuditHubFixture : HubFixture
 {
     public const string OperatorId = "auditor-1";
 
+    /// <summary>Storage requests to the audit table, transactions included (their body names the table).</summary>
+    public AuditRequestCounter Requests { get; } = new();
+
     protected override void Configure(Dictionary<string, string?> settings) =>
         settings[$"Tongban:Operators:{OperatorId}:Secret"] = "operator-secret-for-audit-tests-at-least-32-bytes";
+
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(Requests, Azure.Core.HttpPipelinePosition.PerRetry)));
+}
+
+public sealed class AuditRequestCounter : Azure.Core.Pipeline.HttpPipelineSynchronousPolicy
+{
+    private int count;
+
+    public int Count => count;
+
+    public override void OnSendingRequest(Azure.Core.HttpMessage message)
+    {
+        var about = message.Request.Uri.Path.Contains(StorageNames.AuditTable, StringComparison.Ordinal);
+        if (!about && message.Request.Content is { } content && message.Request.Uri.Path.EndsWith("$batch", StringComparison.Ordinal))
+        {
+            using var body = new MemoryStream();
+            content.WriteTo(body, CancellationToken.None);
+            about = System.Text.Encoding.UTF8.GetString(body.ToArray()).Contains(StorageNames.AuditTable, StringComparison.Ordinal);
+        }
+
+        if (about) Interlocked.Increment(ref count);
+    }
 }
 
 [CollectionDefinition(Name)]
@@ -35,6 +62,7 @@ public sealed class AuditEndToEndTests(AuditHubFixture hub, ITestOutputHelper ou
         var zhejiang = hub.Partner("330000");
         var body = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Body("330000", "330106", ZjMan1, ShWoman1)))!;
         body["callbackUrl"] = hub.Callbacks.Url + "hooks/audit";
+        var requestsBefore = hub.Requests.Count;
         var opened = await zhejiang.PostAsync("/api/v1/cases", body.ToJsonString(), Key());
         Assert.Equal(202, opened.Status);
         var caseId = opened["caseId"]!;
@@ -72,6 +100,9 @@ public sealed class AuditEndToEndTests(AuditHubFixture hub, ITestOutputHelper ou
         Assert.Equal("Completed", closed["outcome"]!.ToString());
         Assert.Contains("status", actions);
         for (var i = 1; i < entries.Count; i++) Assert.Equal(entries[i - 1]["hash"]!.ToString(), entries[i]["prevHash"]!.ToString());
+
+        var requests = hub.Requests.Count - requestsBefore;
+        Assert.True(requests >= 2 * entries.Count, $"{requests} requests for {entries.Count} entries"); // each append reads the head and commits
 
         // Signed at the end (and again once the callbacks after the end were recorded, by the housekeeping pass).
         await hub.Hub.Services.GetRequiredService<AuditHousekeeping>().SignDueHeadsAsync(CancellationToken.None);
@@ -115,8 +146,11 @@ public sealed class AuditEndToEndTests(AuditHubFixture hub, ITestOutputHelper ou
         var tables = new TableServiceClient(hub.StorageConnectionString);
         var rows = new List<TableEntity>();
         await foreach (var row in tables.GetTableClient(StorageNames.AuditTable).QueryAsync<TableEntity>($"PartitionKey eq '{caseId}'")) rows.Add(row);
-        var bytes = rows.Sum(r => r.Sum(p => p.Key.Length * 2 + (p.Value is string s ? s.Length * 2 : 8)));
-        output.WriteLine($"audit cost (marriage, completed, {callbacks} callbacks): entries={entries.Count} rows={rows.Count} bytes≈{bytes}");
+        // Azure's size formula: 4 + 2 × (PK + RK) + for each property 8 + 2 × name + the value (string 4 + 2 × length; others 8, bool 1).
+        var bytes = rows.Sum(r => 4 + 2 * (r.PartitionKey.Length + r.RowKey.Length)
+            + r.Where(p => p.Key is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag"))
+                .Sum(p => 8 + 2 * p.Key.Length + p.Value switch { string s => 4 + 2 * s.Length, bool => 1, _ => 8 }));
+        output.WriteLine($"audit cost (marriage, completed, {callbacks} callbacks): entries={entries.Count} rows={rows.Count} bytes≈{bytes} storage-requests={requests}");
 
         // Retention: the ended case's orchestration history goes; the case row and the trail stay.
         var durable = hub.Hub.Services.GetRequiredService<DurableTaskClient>();
