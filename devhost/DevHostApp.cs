@@ -85,6 +85,7 @@ public sealed class DevHostApp : IAsyncDisposable
 
         // Storage: development storage means Azurite; start it when it does not answer.
         AzuriteLauncher? azurite = null;
+        string? azuriteLocation = null;
         var storage = builder.Configuration["AzureWebJobsStorage"];
         if (string.IsNullOrWhiteSpace(storage) || storage.Equals(DevelopmentStorage, StringComparison.OrdinalIgnoreCase))
         {
@@ -94,11 +95,19 @@ public sealed class DevHostApp : IAsyncDisposable
             boot.LogInformation("Azurite {State} (data in {Location})", azurite.Started ? "started" : "already running", location);
             storage = azurite.ConnectionString;
             builder.Configuration["AzureWebJobsStorage"] = storage;
+            azuriteLocation = location;
             if (!builder.Configuration.GetSection("Tongban:Pii:Keys").GetChildren().Any())
             {
                 defaults["Tongban:Pii:Keys:" + LocalPiiKeyId] = LocalPiiKey(location);
                 defaults["Tongban:Pii:ActiveKeyId"] = LocalPiiKeyId;
             }
+        }
+
+        // The audit heads' signing key: a development key out of the box (beside Azurite's data, else for this run only).
+        if (string.IsNullOrWhiteSpace(builder.Configuration["Tongban:Audit:SigningKey"]))
+        {
+            defaults["Tongban:Audit:SigningKey"] = DevAuditKey.For(azuriteLocation);
+            defaults["Tongban:Audit:KeyId"] = builder.Configuration["Tongban:Audit:KeyId"] ?? "devhost";
         }
 
         // Sandbox: every configured or known province without a BaseUrl is served by the simulator, with the contract's sandbox credentials.
@@ -332,6 +341,19 @@ public sealed class DevHostApp : IAsyncDisposable
         var path = Path.Combine(azuriteLocation, "tongban-dev-pii.key");
         if (!File.Exists(path)) File.WriteAllText(path, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         return File.ReadAllText(path).Trim();
+    }
+}
+
+/// <summary>The devhost's development SM2 key for audit heads, kept beside Azurite's data (so heads it signed still verify after a restart), or made for one run.</summary>
+internal static class DevAuditKey
+{
+    public static string For(string? azuriteLocation)
+    {
+        if (azuriteLocation is null) return Audit.AuditSigner.NewKeyPair().PrivatePem;
+        Directory.CreateDirectory(azuriteLocation);
+        var path = Path.Combine(azuriteLocation, "tongban-dev-audit.pem");
+        if (!File.Exists(path)) File.WriteAllText(path, Audit.AuditSigner.NewKeyPair().PrivatePem);
+        return File.ReadAllText(path);
     }
 }
 

@@ -26,6 +26,10 @@ public sealed class CaseHttpFunctions(CaseApi cases, ProvinceCallbackApi callbac
     public Task<IActionResult> GetCase([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.Case)] HttpRequest req, string caseId) =>
         ResultActionResult.From(cases.GetCaseAsync(req, caseId));
 
+    [Function(nameof(GetCaseAudit))]
+    public Task<IActionResult> GetCaseAudit([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.CaseAudit)] HttpRequest req, string caseId) =>
+        ResultActionResult.From(cases.GetCaseAuditAsync(req, caseId));
+
     [Function(nameof(DecideCase))]
     public Task<IActionResult> DecideCase([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.Decisions)] HttpRequest req, string caseId,
         [DurableClient] DurableTaskClient durable) =>

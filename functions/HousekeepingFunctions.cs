@@ -19,5 +19,5 @@ public sealed class HousekeepingFunctions(HousekeepingJob job, SlowWorkPoller po
         redrive.RunAsync(ct);
 
     [Function(TimerNames.Housekeeping)]
-    public Task Housekeeping([TimerTrigger("0 */1 * * * *")] TimerInfo timer, CancellationToken ct) => job.RunAsync(ct);
+    public Task Housekeeping([TimerTrigger("0 */1 * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient durable, CancellationToken ct) => job.RunAsync(ct);
 }

@@ -21,6 +21,14 @@ public sealed class OperatorHttpFunctions(OperatorApi operators)
     public Task<IActionResult> OperatorSla([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorSla)] HttpRequest req) =>
         ResultActionResult.From(operators.SlaAsync(req));
 
+    [Function(nameof(OperatorCaseAudit))]
+    public Task<IActionResult> OperatorCaseAudit([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorCaseAudit)] HttpRequest req, string caseId) =>
+        ResultActionResult.From(operators.CaseAuditAsync(req, caseId));
+
+    [Function(nameof(VerifyAudit))]
+    public Task<IActionResult> VerifyAudit([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorAuditVerification)] HttpRequest req) =>
+        ResultActionResult.From(operators.VerifyAuditAsync(req));
+
     [Function(nameof(RedriveCase))]
     public Task<IActionResult> RedriveCase([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.OperatorRedrive)] HttpRequest req, string caseId,
         [DurableClient] DurableTaskClient durable) =>

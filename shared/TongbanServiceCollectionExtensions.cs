@@ -81,6 +81,10 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<Operations.SlowWorkPoller>();
         services.AddSingleton<Operations.RedriveJob>();
         services.AddSingleton<Operations.CaseDetailsReencryption>();
+        services.AddSingleton(sp => Audit.AuditSigner.From(sp.GetRequiredService<IOptions<TongbanOptions>>().Value.Audit));
+        services.AddSingleton<Audit.AuditTrail>();
+        services.AddSingleton<Audit.AuditVerifier>();
+        services.AddSingleton<Operations.AuditHousekeeping>();
         return services;
     }
 

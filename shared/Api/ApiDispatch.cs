@@ -41,6 +41,9 @@ public static class ApiDispatch
         "OperatorSla" => c => Operators(c).SlaAsync(c.Request),
         "SearchCitizenCases" => c => Operators(c).SearchCasesAsync(c.Request),
         "ListOperatorAudit" => c => Operators(c).ListOperatorAuditAsync(c.Request),
+        "GetCaseAudit" => c => Cases(c).GetCaseAuditAsync(c.Request, Route(c, "caseId")),
+        "OperatorCaseAudit" => c => Operators(c).CaseAuditAsync(c.Request, Route(c, "caseId")),
+        "VerifyAudit" => c => Operators(c).VerifyAuditAsync(c.Request),
         _ => throw new ArgumentOutOfRangeException(nameof(routeName), routeName, "Unknown route."),
     };
 

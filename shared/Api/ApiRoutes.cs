@@ -24,6 +24,9 @@ public static class ApiRoutes
     public const string OperatorSla = "v1/operator/sla";
     public const string OperatorCaseSearch = "v1/operator/case-search";
     public const string OperatorAuditLog = "v1/operator/operator-audit";
+    public const string CaseAudit = "v1/cases/{caseId}/audit";
+    public const string OperatorCaseAudit = "v1/operator/cases/{caseId}/audit";
+    public const string OperatorAuditVerification = "v1/operator/audit/verification";
 
     public static readonly IReadOnlyList<ApiRoute> All =
     [
@@ -41,5 +44,8 @@ public static class ApiRoutes
         new("OperatorSla", "GET", OperatorSla),
         new("SearchCitizenCases", "POST", OperatorCaseSearch),
         new("ListOperatorAudit", "GET", OperatorAuditLog),
+        new("GetCaseAudit", "GET", CaseAudit),
+        new("OperatorCaseAudit", "GET", OperatorCaseAudit),
+        new("VerifyAudit", "GET", OperatorAuditVerification),
     ];
 }

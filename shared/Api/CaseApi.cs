@@ -29,7 +29,8 @@ public sealed class CaseApi(
     TimeProvider time,
     Cases.Deadlines.CaseDeadlineClock deadlines,
     ILogger<CaseApi> logger,
-    CitizenIndex citizens)
+    CitizenIndex citizens,
+    Audit.AuditTrail audit)
 {
     /// <summary>A pending idempotency claim older than this is taken to be from a request that died.</summary>
     private static readonly TimeSpan StaleClaim = TimeSpan.FromSeconds(30);
@@ -94,6 +95,7 @@ public sealed class CaseApi(
         await citizens.IndexCaseAsync(record, command, ct);
         var stored = await cases.CreateAsync(record, command, ct);
         if (stored.Record.CreatedAt != record.CreatedAt) await citizens.IndexCaseAsync(stored.Record, command, ct); // a dead request's case, as it was made
+        await audit.AppendAsync(caseId, Audit.AuditFacts.Opened(partner!, command.HandlingProvince, Audit.AuditChain.BodyHash(body!)), ct);
         await StartWorkflowAsync(stored, ct);
         await idempotency.MarkCreatedAsync(partner!, key, ct);
         logger.LogInformation("Case {CaseId} opened by {Partner} ({CaseType})", caseId, partner, record.CaseType);
@@ -172,9 +174,22 @@ public sealed class CaseApi(
         }, ct);
         if (!accepted) return Problems.Conflict($"Step {decision.Step} is not waiting for a decision.");
 
+        await audit.AppendAsync(caseId, Audit.AuditFacts.Decision(decision.Step, partner!, wire, decision.Officer), ct);
         await durable.RaiseEventAsync(caseId, CaseEvents.Decision(decision.Step), new OfficerDecisionEvent(wire, decision.Officer, decision.Reason), ct);
         logger.LogInformation("Case {CaseId} step {Step} decided {Decision}", caseId, decision.Step, wire);
         return CaseResult(updated.Record, StatusCodes.Status202Accepted);
+    }
+
+    /// <summary><c>GET v1/cases/{caseId}/audit</c>: the case's audit trail, without operators' or officers' identities and free text.</summary>
+    public async Task<IResult> GetCaseAuditAsync(HttpRequest request, string caseId)
+    {
+        var (partner, _, problem) = await ReadSignedAsync(request, requireJson: false);
+        if (problem is not null) return problem;
+        var ct = request.HttpContext.RequestAborted;
+        if (!CaseIds.IsWellFormed(caseId)) return Problems.NotFound();
+        var stored = await cases.GetAsync(caseId, ct);
+        if (stored is null || !stored.Record.Involves(partner!)) return Problems.NotFound();
+        return Results.Json(Audit.AuditView.Of(await audit.ReadAsync(caseId, ct), forOperator: false), TongbanJson.Options);
     }
 
     /// <summary>What a review step shows between taking a decision and the orchestration acting on it.</summary>
@@ -205,6 +220,7 @@ public sealed class CaseApi(
         }, ct);
         if (refusal is not null) return Problems.Conflict(refusal);
 
+        await audit.AppendAsync(caseId, Audit.AuditFacts.Withdrawal(partner!), ct);
         await durable.RaiseEventAsync(caseId, CaseEvents.Withdrawal, new WithdrawalNotice(validated.Value.Reason), ct);
         logger.LogInformation("Case {CaseId} withdrawal requested", caseId);
         return CaseResult(updated.Record, StatusCodes.Status202Accepted);

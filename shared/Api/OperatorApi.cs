@@ -16,7 +16,7 @@ namespace Tongban.Api;
 public sealed class OperatorApi(
     PartnerAuthenticator authenticator, AttentionIndex attention, ProvinceHealthStore health, ProvinceWorkQueue queue,
     ProvinceRegistry provinces, CaseStore cases, CaseRedriver redriver, Cases.Deadlines.WorkingCalendar calendar, TimeProvider time,
-    ILogger<OperatorApi> logger, CitizenIndex citizens, OperatorAuditLog operatorAudit, ContinuationTokens continuationTokens)
+    ILogger<OperatorApi> logger, CitizenIndex citizens, OperatorAuditLog operatorAudit, ContinuationTokens continuationTokens, Audit.AuditTrail audit, Audit.AuditVerifier verifier)
 {
     /// <summary>How far back the SLA view reads cases (by last update): it reads every such case row.</summary>
     public static readonly TimeSpan SlaWindow = TimeSpan.FromDays(90);
@@ -189,6 +189,40 @@ public sealed class OperatorApi(
         var page = await operatorAudit.ListAsync(validated.Value.PageSize, continuation, request.HttpContext.RequestAborted);
         var next = page.ContinuationToken is null ? null : continuationTokens.Seal(caller, page.ContinuationToken);
         return Results.Json(new { items = page.Items, continuation = next }, TongbanJson.Options);
+    }
+
+    /// <summary><c>GET v1/operator/cases/{caseId}/audit</c>: the case's whole audit trail, actors and details included.</summary>
+    public async Task<IResult> CaseAuditAsync(HttpRequest request, string caseId)
+    {
+        var (_, _, problem) = await ReadSignedAsync(request, requireJson: false);
+        if (problem is not null) return problem;
+        var ct = request.HttpContext.RequestAborted;
+        if (!Cases.CaseIds.IsWellFormed(caseId) || await cases.GetAsync(caseId, ct) is null) return Problems.NotFound();
+        return Results.Json(Audit.AuditView.Of(await audit.ReadAsync(caseId, ct), forOperator: true), TongbanJson.Options);
+    }
+
+    /// <summary>
+    /// <c>GET v1/operator/audit/verification[?caseId=]</c>: checks one case's trail or every case's (chain and signed head, with
+    /// the public key alone) and reports the first fault of each.
+    /// </summary>
+    public async Task<IResult> VerifyAuditAsync(HttpRequest request)
+    {
+        var (operatorId, _, problem) = await ReadSignedAsync(request, requireJson: false);
+        if (problem is not null) return problem;
+        var caseId = request.Query["caseId"].ToString();
+        if (request.Query.ContainsKey("caseId") && !Cases.CaseIds.IsWellFormed(caseId))
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["caseId"] = ["Not a case ID (c- and 32 lower-case hex digits)."] });
+        }
+
+        var result = await verifier.VerifyAsync(caseId.Length > 0 ? caseId : null, request.HttpContext.RequestAborted);
+        logger.LogInformation("Operator {Operator} verified {Cases} audit trail(s), {Entries} entries: {Failures} failure(s)",
+            operatorId, result.CheckedCases, result.CheckedEntries, result.Failures.Count);
+        return Results.Json(new
+        {
+            checkedCases = result.CheckedCases, checkedEntries = result.CheckedEntries, elapsedMs = result.ElapsedMs,
+            failures = result.Failures.Select(f => new { caseId = f.CaseId, seq = f.Seq, problem = f.Problem }),
+        }, TongbanJson.Options);
     }
 
     private Task<(string? Operator, byte[]? Body, IResult? Problem)> ReadSignedAsync(HttpRequest request, bool requireJson) =>

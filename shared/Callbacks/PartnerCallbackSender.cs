@@ -24,7 +24,7 @@ namespace Tongban.Callbacks;
 /// </summary>
 public sealed class PartnerCallbackSender(
     PartnerCallbackOutbox outbox, CaseStore cases, AttentionIndex attention, PartnerCallbackOrigins origins, IHttpClientFactory http,
-    IOptions<TongbanOptions> options, TimeProvider time, ILogger<PartnerCallbackSender> logger) : IQueueMessageHandler
+    IOptions<TongbanOptions> options, TimeProvider time, ILogger<PartnerCallbackSender> logger, Audit.AuditTrail audit) : IQueueMessageHandler
 {
     public const string HttpClientName = "partner-callbacks";
 
@@ -57,6 +57,7 @@ public sealed class PartnerCallbackSender(
             }
 
             await outbox.DeliveredAsync(callback, ct);
+            await audit.AppendAsync(callback.CaseId, Audit.AuditFacts.CallbackDelivered(callback.Sequence, callback.Partner), ct);
             if (callback.Stopped)
             {
                 await attention.ClearCallbacksAsync(callback.Partner, callback.CaseId, ct);

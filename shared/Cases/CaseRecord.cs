@@ -139,6 +139,10 @@ public sealed class CaseRecord
     [JsonIgnore]
     public string? IrreversibleStep { get; set; }
 
+    /// <summary>How many times the status changed: the audit trail's identity of each change.</summary>
+    [JsonIgnore]
+    public int StatusChanges { get; set; }
+
     /// <summary>How many status changes were queued for the partner's callback URL.</summary>
     [JsonIgnore]
     public int CallbackSequence { get; set; }

@@ -31,6 +31,10 @@ public sealed class TongbanOptions
 
     public CalendarOptions Calendar { get; set; } = new();
 
+    public AuditOptions Audit { get; set; } = new();
+
+    public RetentionOptions Retention { get; set; } = new();
+
     /// <summary>How long a queue message is retried before it goes to the poison queue (matches host.json).</summary>
     public int MaxDequeueCount { get; set; } = 5;
 
@@ -60,6 +64,8 @@ public sealed class TongbanOptions
         if (Workflow.RedriveWindow < TimeSpan.Zero) yield return "Tongban:Workflow:RedriveWindow (must not be negative)";
         foreach (var problem in Callbacks.Problems()) yield return problem;
         foreach (var problem in Calendar.Problems()) yield return problem;
+        foreach (var problem in Tongban.Audit.AuditSigner.Problems(Audit)) yield return problem;
+        if (Retention.OrchestrationHistory < TimeSpan.Zero) yield return "Tongban:Retention:OrchestrationHistory (must not be negative)";
         foreach (var (id, op) in Operators)
         {
             if (SecretProblem($"Tongban:Operators:{id}:Secret", op.Secret, sandbox) is { } problem) yield return problem;
@@ -194,4 +200,27 @@ public sealed class PiiOptions
 
     /// <summary>The single key before the ring: no longer read, bound only so that start-up names it when it is still set.</summary>
     public string Key { get; set; } = "";
+}
+
+/// <summary>The audit trail: <c>Tongban:Audit</c>.</summary>
+public sealed class AuditOptions
+{
+    /// <summary>The hub's SM2 private key (PKCS#8 PEM; Key Vault in Azure) that signs case heads.</summary>
+    public string SigningKey { get; set; } = "";
+
+    /// <summary>The signing key's name, written beside each signature.</summary>
+    public string KeyId { get; set; } = "hub-1";
+
+    /// <summary>Former keys' public halves (PEM) by key ID, so heads they signed still verify after a rotation.</summary>
+    public Dictionary<string, string> PublicKeys { get; set; } = [];
+
+    /// <summary>How often an open case's head is signed again (default and longest 1 day).</summary>
+    public TimeSpan SignEvery { get; set; } = TimeSpan.FromDays(1);
+}
+
+/// <summary>How long things are kept: <c>Tongban:Retention</c>.</summary>
+public sealed class RetentionOptions
+{
+    /// <summary>How long an ended case's Durable orchestration history is kept (default 90 days); the case row and its audit trail stay.</summary>
+    public TimeSpan OrchestrationHistory { get; set; } = TimeSpan.FromDays(90);
 }

@@ -10,10 +10,11 @@ namespace Tongban.Operations;
 /// <summary>
 /// What the timer trigger runs, on both hosts: purge the replay window's old nonces, partners', operators' and
 /// province callbacks' alike, at most <see cref="MaxNoncesPerRun"/> a run (a backlog goes over the next runs), and slow-work
-/// results no ticket was recorded for; after a PII key rotation, re-encrypt a bounded batch of cases under the active key.
+/// results no ticket was recorded for; after a PII key rotation, re-encrypt a bounded batch of cases under the active key; and the
+/// audit trail's signing and history retention (<see cref="AuditHousekeeping"/>).
 /// </summary>
 public sealed class HousekeepingJob(NonceStore nonces, ProvinceRegistry provinces, IOptions<TongbanOptions> options, ILogger<HousekeepingJob> logger,
-    CaseDetailsReencryption reencryption, TicketStore tickets)
+    CaseDetailsReencryption reencryption, TicketStore tickets, AuditHousekeeping audit)
 {
     /// <summary>Nonces are refused for 10 minutes; older rows serve no purpose (a timestamp 300 s off either way is refused first).</summary>
     public static readonly TimeSpan NonceWindow = TimeSpan.FromMinutes(10);
@@ -37,5 +38,6 @@ public sealed class HousekeepingJob(NonceStore nonces, ProvinceRegistry province
         await reencryption.RunAsync(ct);
         var unclaimed = await tickets.PurgeUnclaimedAsync(MaxUnclaimedTicketsPerRun, ct);
         if (unclaimed > 0) logger.LogInformation("Purged {Count} slow-work results no ticket was recorded for", unclaimed);
+        await audit.RunIfDueAsync(ct);
     }
 }

@@ -62,6 +62,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
             var attentionBefore = AttentionIndex.Of(current.Record, current.Record.UpdatedAt);
             if (!mutate(current.Record)) return current;
             current.Record.UpdatedAt = time.GetUtcNow();
+            if (current.Record.Status != statusBefore) current.Record.StatusChanges++;
             try
             {
                 ETag etag;
@@ -199,6 +200,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         ["WithdrawalRequested"] = record.WithdrawalRequested,
         ["IrreversibleStep"] = record.IrreversibleStep,
         ["CallbackSequence"] = record.CallbackSequence,
+        ["StatusChanges"] = record.StatusChanges,
         ["Closed"] = record.Closed,
     };
 
@@ -210,6 +212,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         record.WithdrawalRequested = entity.GetBoolean("WithdrawalRequested") ?? false;
         record.IrreversibleStep = entity.GetString("IrreversibleStep");
         record.CallbackSequence = entity.GetInt32("CallbackSequence") ?? 0;
+        record.StatusChanges = entity.GetInt32("StatusChanges") ?? 0;
         record.Closed = entity.GetBoolean("Closed") ?? false;
         var command = TongbanJson.Deserialize<OpenCaseCommand>(details.Open(entity.PartitionKey, entity.GetString("Details")));
         record.NewbornBirthDate = command.Newborn?.Child.BirthDate;

@@ -12,10 +12,11 @@ public static class StorageNames
     public const string ProvinceHealthTable = "TongbanProvinceHealth";
     public const string CitizenIndexTable = "TongbanCitizenIndex";
     public const string OperatorAuditTable = "TongbanOperatorAudit";
+    public const string AuditTable = "TongbanAudit";
 
     public static readonly IReadOnlyList<string> Tables =
         [CasesTable, CaseIndexTable, IdempotencyTable, NoncesTable, TicketsTable, AttentionTable, ProvinceHealthTable,
-         CitizenIndexTable, OperatorAuditTable];
+         CitizenIndexTable, OperatorAuditTable, AuditTable];
 
     public const string PoisonSuffix = "-poison";
 

@@ -37,8 +37,9 @@ public sealed class BoundDurableTaskClientTests
             .Select(f => f.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToList();
 
         // CaseApi.OpenCase/Decide/Withdraw, HealthApi, ProvinceWorkHandler (also behind the Shanghai callback and the ticket
-        // poller) and CaseRedriver (the operator's redrive and the redrive timer) call DurableTaskClient.
-        string[] expected = ["OpenCase", "DecideCase", "WithdrawCase", "Health", "ProvinceCallback", "PollSlowWork", "RedriveCase", "RedriveParked",
+        // poller), CaseRedriver (the operator's redrive and the redrive timer) and AuditHousekeeping (the housekeeping timer purges
+        // ended cases' orchestration history) call DurableTaskClient.
+        string[] expected = ["OpenCase", "DecideCase", "WithdrawCase", "Health", "ProvinceCallback", "PollSlowWork", "RedriveCase", "RedriveParked", "Housekeeping",
             "ZhejiangWork", "ZhejiangPoison", "ShanghaiWork", "ShanghaiPoison", "JiangxiWork", "JiangxiPoison", "AnhuiWork", "AnhuiPoison"];
         Assert.Equal(expected.Order(StringComparer.Ordinal), declaring);
     }

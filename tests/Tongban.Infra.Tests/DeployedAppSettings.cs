@@ -51,6 +51,7 @@ public static partial class DeployedAppSettings
     private static string VaultEntryStandIn(string entry, JsonObject provinces)
     {
         if (entry.StartsWith("pii-key-", StringComparison.Ordinal)) return Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        if (entry == "audit-signing-key") return Tongban.Audit.AuditSigner.NewKeyPair().PrivatePem;
         if (PartyEntry().IsMatch(entry)) return Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
 
         var province = ProvinceEntry().Match(entry);

@@ -68,6 +68,9 @@ param piiActiveKeyId string
 @description('Subnet (delegated to Microsoft.App/environments) the app sends all outbound traffic through; empty: no VNet integration.')
 param appSubnetId string
 
+@description('Name of the audit heads\' SM2 signing key, written beside each signature; its PKCS#8 PEM is the vault entry audit-signing-key.')
+param auditKeyId string = 'hub-1'
+
 @description('Upper bound of Flex Consumption instances.')
 @minValue(1)
 @maxValue(1000)
@@ -160,6 +163,12 @@ var piiSettings = union(
 
 var operatorSecretSettings = toObject(operators, id => 'Tongban__Operators__${id}__Secret', id => keyVaultReference(vaultUri, operatorVaultEntry(id)))
 
+// The audit trail's SM2 signing key (PKCS#8 PEM), set in the vault before the app is deployed, as the PII keys are.
+var auditSettings = {
+  Tongban__Audit__SigningKey: keyVaultReference(vaultUri, 'audit-signing-key')
+  Tongban__Audit__KeyId: auditKeyId
+}
+
 var appSettings = union(
   hostStorageSettings,
   monitoringSettings,
@@ -168,7 +177,8 @@ var appSettings = union(
   provincePlainSettings,
   partnerCallbackSettings,
   provinceSecretSettings,
-  operatorSecretSettings
+  operatorSecretSettings,
+  auditSettings
 )
 
 var vnetIntegrated = !empty(appSubnetId)

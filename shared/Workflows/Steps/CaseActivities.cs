@@ -9,7 +9,8 @@ namespace Tongban.Workflows.Steps;
 /// The activities every workflow uses. Each is idempotent: run twice, it leaves the same row and at most
 /// a duplicate queue message, which province keys make harmless.
 /// </summary>
-public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Callbacks.PartnerCallbackOutbox callbacks, ILogger<CaseActivities> logger)
+public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Callbacks.PartnerCallbackOutbox callbacks, ILogger<CaseActivities> logger,
+    Audit.AuditTrail audit)
 {
     public async Task<bool> RecordCaseProgressAsync(CaseProgress progress, CancellationToken ct)
     {
@@ -44,6 +45,7 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Cal
 
             return true;
         }, ct);
+        if (progress.Status is not null) await RecordStatusAsync(stored.Record, ct);
         if (progress.Status is not null && stored.Record.CallbackUrl is not null)
         {
             // Also on a repeated run of this activity: a poke with nothing pending costs one read.
@@ -82,9 +84,22 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Cal
             return true;
         }
 
+        if (dispatch.Status is not null) await RecordStatusAsync(stored.Record, ct);
         await Task.WhenAll(dispatch.Items.Select(item => queue.EnqueueAsync(item, ct)));
         if (dispatch.Status is not null && stored.Record.CallbackUrl is not null) await callbacks.PokeAsync(dispatch.CaseId, ct);
         return true;
+    }
+
+    /// <summary>
+    /// The case's latest status change into its trail; also on a repeated run of the activity (the identity, the change's
+    /// number, makes that append nothing), so a crash between the case's write and its entry loses no entry. The change that
+    /// closes the case ends the trail, and its head is signed.
+    /// </summary>
+    private async Task RecordStatusAsync(CaseRecord record, CancellationToken ct)
+    {
+        if (record.StatusChanges == 0 && !record.Closed) return;
+        await audit.AppendAsync(record.CaseId, Audit.AuditFacts.Status(record.StatusChanges, record.Status, record.Outcome?.Reason, record.Closed), ct, ends: record.Closed);
+        if (record.Closed) await audit.SignHeadAsync(record.CaseId, ct);
     }
 
     /// <summary>Marks the irreversible step as begun unless a withdrawal got there first (ETag-guarded, so exactly one wins).</summary>

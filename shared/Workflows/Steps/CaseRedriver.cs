@@ -13,7 +13,7 @@ public sealed record RedriveResult(CaseRecord Case, IReadOnlyList<string> Steps)
 /// case's audit trail, then raises the redrive event the orchestration waits on. Repeat-safe: a redrive the
 /// orchestration no longer waits for re-drives nothing (at most one extra round of a later hold).
 /// </summary>
-public sealed class CaseRedriver(CaseStore cases, DurableTaskClient durable, TimeProvider time, ILogger<CaseRedriver> logger)
+public sealed class CaseRedriver(CaseStore cases, DurableTaskClient durable, TimeProvider time, ILogger<CaseRedriver> logger, Audit.AuditTrail audit)
 {
     public const string Action = "redrive";
 
@@ -21,6 +21,7 @@ public sealed class CaseRedriver(CaseStore cases, DurableTaskClient durable, Tim
     public async Task<RedriveResult?> RedriveAsync(string caseId, string actor, string reason, Func<CaseStep, bool> which, CancellationToken ct)
     {
         var steps = new List<string>();
+        var at = time.GetUtcNow();
         StoredCase stored;
         try
         {
@@ -28,8 +29,7 @@ public sealed class CaseRedriver(CaseStore cases, DurableTaskClient durable, Tim
             {
                 steps = record.Closed ? [] : record.Steps.Where(s => s.AwaitingRedrive && which(s)).Select(s => s.Key).ToList();
                 if (steps.Count == 0) return false;
-                var now = time.GetUtcNow();
-                foreach (var step in steps) record.Audit.Add(new CaseAuditEntry(now, Action, actor, step, reason));
+                foreach (var step in steps) record.Audit.Add(new CaseAuditEntry(at, Action, actor, step, reason));
                 return true;
             }, ct);
         }
@@ -40,6 +40,8 @@ public sealed class CaseRedriver(CaseStore cases, DurableTaskClient durable, Tim
 
         foreach (var step in steps)
         {
+            // The trail is the record that counts (chained, signed); the case row keeps its copy for the case's own view.
+            await audit.AppendAsync(caseId, Audit.AuditFacts.Redrive(step, actor, reason, at), ct);
             await durable.RaiseEventAsync(caseId, CaseEvents.Redrive(step), new RedriveNotice(actor, reason), ct);
             logger.LogInformation("Case {CaseId} step {Step} re-driven by {Actor}", caseId, step, actor);
         }

@@ -21,7 +21,7 @@ namespace Tongban.Workflows.Steps;
 /// </summary>
 public sealed class ProvinceWorkHandler(
     CaseStore cases, TicketStore tickets, TableServiceClient tables, ProvinceStepInvoker invoker, ProvinceWorkQueue queue, ProvinceHealthStore health, DurableTaskClient durable, TimeProvider time,
-    IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger, CitizenIndex citizens) : IQueueMessageHandler
+    IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger, CitizenIndex citizens, Audit.AuditTrail audit) : IQueueMessageHandler
 {
     /// <summary>How long a step's answer waits for an orchestration that has not started (the engine redelivers a start within its queue visibility).</summary>
     public static readonly TimeSpan NotStartedDelay = TimeSpan.FromSeconds(5);
@@ -75,6 +75,7 @@ public sealed class ProvinceWorkHandler(
 
         var call = new CaseWait(item.StepKey, item.Province, callFrom, time.GetUtcNow());
         await health.RecordCallAsync(item.Province, answered: true, ct);
+        await audit.AppendAsync(item.CaseId, Audit.AuditFacts.ProvinceCall(item, result), ct);
 
         logger.LogInformation("Case {CaseId} step {Step} at {Province}: {Outcome}", item.CaseId, item.StepKey, item.Province, result.Outcome);
         if (result.Outcome == StepOutcome.Waiting)
@@ -91,6 +92,7 @@ public sealed class ProvinceWorkHandler(
         var item = TongbanJson.Deserialize<ProvinceWorkItem>(message);
         logger.LogWarning("Case {CaseId} step {Step} at {Province}: retries exhausted", item.CaseId, item.StepKey, item.Province);
         var result = new StepResult(StepOutcome.Failed, $"{item.Province} kept failing; queue retries exhausted", Transient: true);
+        await audit.AppendAsync(item.CaseId, Audit.AuditFacts.ProvinceCallGaveUp(item), ct);
         // Every delivery the queue made before giving up was an attempt at the province.
         if (!await CompleteAsync(item, result, attemptsThisRound: options.Value.MaxDequeueCount, ct)) await WaitForOrchestrationAsync(item, ct);
     }
@@ -99,6 +101,7 @@ public sealed class ProvinceWorkHandler(
     public async Task CompleteSlowWorkAsync(ProvinceWorkItem item, SlowWorkResult result, CancellationToken ct)
     {
         logger.LogInformation("Case {CaseId} step {Step} at {Province}: slow work {State}", item.CaseId, item.StepKey, item.Province, result.State);
+        await audit.AppendAsync(item.CaseId, Audit.AuditFacts.SlowWork(item, result), ct);
         // The case's people's names come out of the province's reason here, where the case is read.
         var childId = ChildIdNumber(result);
         var stored = result.Reason is null && childId is null ? null : await cases.GetAsync(item.CaseId, ct);

@@ -16,7 +16,7 @@ public static class ProvinceWorkHandlers
         new(cases, new TicketStore(azurite.Tables, TimeProvider.System), azurite.Tables, new ProvinceStepInvoker(provinces), new ProvinceWorkQueue(azurite.Queues),
             new ProvinceHealthStore(azurite.Tables, TimeProvider.System, NullLogger<ProvinceHealthStore>.Instance), durable, TimeProvider.System,
             Microsoft.Extensions.Options.Options.Create(options ?? new TongbanOptions()), NullLogger<ProvinceWorkHandler>.Instance,
-            new CitizenIndex(azurite.Tables, CaseData.NewCipher().Ring));
+            new CitizenIndex(azurite.Tables, CaseData.NewCipher().Ring), AuditTrails.OnAzurite(azurite));
 
     /// <summary>Every raise succeeds, and the engine reports each instance with the status <paramref name="status"/> gives at the time.</summary>
     public static void AcceptsEvents(this Mock<DurableTaskClient> durable, Func<OrchestrationRuntimeStatus> status)

@@ -27,7 +27,7 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
         var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
         await store.CreateAsync(record, command, ct);
         var activities = new CaseActivities(store, new ProvinceWorkQueue(azurite.Queues),
-            new PartnerCallbackOutbox(azurite.Tables, azurite.Queues), NullLogger<CaseActivities>.Instance);
+            new PartnerCallbackOutbox(azurite.Tables, azurite.Queues), NullLogger<CaseActivities>.Instance, AuditTrails.OnAzurite(azurite));
         return (province, store, record, activities, new ProvinceWorkItem(record.CaseId, StepNames.VerifyResident, "partyA", "resident.verify", province, 1));
     }
 

@@ -37,7 +37,7 @@ public sealed class RedriveJobTests(AzuriteFixture azurite) : IDisposable
         var registry = new ProvinceRegistry(new ConfigurationBuilder().Build(), [], http.GetRequiredService<IHttpClientFactory>());
         var options = Microsoft.Extensions.Options.Options.Create(new TongbanOptions { Redrive = { ProbeInterval = TimeSpan.FromMinutes(5) } });
         return new RedriveJob(registry, new AttentionIndex(azurite.Tables), Health, new ProvinceWorkQueue(azurite.Queues),
-            new CaseRedriver(Cases, durable.Object, clock, NullLogger<CaseRedriver>.Instance), options, clock, NullLogger<RedriveJob>.Instance);
+            new CaseRedriver(Cases, durable.Object, clock, NullLogger<CaseRedriver>.Instance, AuditTrails.OnAzurite(azurite, clock)), options, clock, NullLogger<RedriveJob>.Instance);
     }
 
     /// <summary>A case with one step parked at <paramref name="province"/>.</summary>

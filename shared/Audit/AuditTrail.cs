@@ -1,0 +1,268 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using Tongban.Crypto;
+using Tongban.Storage;
+
+namespace Tongban.Audit;
+
+/// <summary>A case's chain head as stored: how far the chain runs, and the last point the hub signed.</summary>
+public sealed record AuditHead(
+    string CaseId, long Seq, string Hash, bool Open, DateTimeOffset? EndedAt, long SignedSeq, string? SignedHash, DateTimeOffset? SignedAt,
+    string? Signature, string? KeyId, bool HistoryPurged, ETag ETag);
+
+/// <summary>
+/// A case's trail as read: its entries in row order, the place each row's key names (which the verifier compares with the
+/// sequence the entry's hash covers), and its head (null: nothing recorded).
+/// </summary>
+public sealed record AuditTrailRead(string CaseId, IReadOnlyList<AuditEntry> Entries, IReadOnlyList<long> Places, AuditHead? Head);
+
+/// <summary>
+/// The tamper-evident audit trail, table <c>TongbanAudit</c>: one partition per case; rows <c>{seq:D10}</c> (the entries),
+/// <c>head</c> (where the chain stands, and its last signature) and <c>i-{SM3 of the entry's identity}</c> (which causes
+/// were recorded). An append reads the head and commits head, entry and identity in one transaction, conditional on the
+/// head's ETag: a racing append retries on the new head, and a cause recorded before (a replayed activity, a redelivered
+/// message) fails the transaction on its identity row and appends nothing.
+/// </summary>
+public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, TimeProvider time)
+{
+    public const string HeadRow = "head";
+    private const string IdentityPrefix = "i-";
+    private readonly TableClient table = tables.GetTableClient(StorageNames.AuditTable);
+
+    public static string EntryRowKey(long seq) => seq.ToString("D10", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Appends <paramref name="fact"/> unless its identity was recorded already; <paramref name="ends"/> marks the case ended
+    /// (its head is then signed). Returns the entry appended, or null for a cause recorded before.
+    /// </summary>
+    public async Task<AuditEntry?> AppendAsync(string caseId, AuditFact fact, CancellationToken ct, bool ends = false)
+    {
+        var identity = IdentityRowKey(fact.Id);
+        for (var attempt = 0; ; attempt++)
+        {
+            var head = await GetHeadAsync(caseId, ct);
+            if (head?.LastId == fact.Id) return null; // the latest cause again: one read, no transaction
+            var seq = (head?.Head.Seq ?? 0) + 1;
+            var prev = head?.Head.Hash ?? AuditChain.Genesis(caseId);
+            var at = time.GetUtcNow();
+            var hash = AuditChain.HashOf(seq, at, fact.Action, fact.Step, fact.Province, fact.Outcome, fact.Actor, fact.Detail, fact.AnswerHash, prev);
+            var entry = new AuditEntry(seq, at, fact.Action, fact.Step, fact.Province, fact.Outcome, fact.Actor, fact.Detail, fact.AnswerHash, prev, hash);
+            var headRow = new TableEntity(caseId, HeadRow) { ["Seq"] = seq, ["Hash"] = hash, ["LastId"] = fact.Id };
+            if (ends && head?.Head.Open != false)
+            {
+                headRow["Open"] = false;
+                headRow["EndedAt"] = at;
+            }
+            else if (head is null)
+            {
+                headRow["Open"] = true;
+            }
+
+            var batch = new List<TableTransactionAction>
+            {
+                head is null
+                    ? new(TableTransactionActionType.Add, headRow)
+                    : new(TableTransactionActionType.UpdateMerge, headRow, head.Value.Head.ETag),
+                new(TableTransactionActionType.Add, ToEntity(caseId, entry)),
+                new(TableTransactionActionType.Add, new TableEntity(caseId, identity) { ["Seq"] = seq }),
+            };
+            try
+            {
+                await table.SubmitTransactionAsync(batch, ct);
+                return entry;
+            }
+            catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex == 2 && e.Status == 409)
+            {
+                return null; // recorded before
+            }
+            catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex is 0 or null && e.Status is 409 or 412 && attempt < 50)
+            {
+                // Another append moved the head first: take the new one.
+            }
+            catch (RequestFailedException e) when (e.Status == 404 && e.ErrorCode == "TableNotFound" && attempt == 0)
+            {
+                await table.CreateIfNotExistsAsync(ct);
+            }
+        }
+    }
+
+    /// <summary>Reads the case's whole trail: one partition query.</summary>
+    public async Task<AuditTrailRead> ReadAsync(string caseId, CancellationToken ct)
+    {
+        var rows = new List<TableEntity>();
+        try
+        {
+            await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {caseId}"), cancellationToken: ct))
+                rows.Add(row);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // no table yet: nothing recorded
+        }
+
+        return Read(caseId, rows);
+    }
+
+    /// <summary>Every case's trail, one partition after another (the table's order): the verifier's pass over everything.</summary>
+    public async IAsyncEnumerable<AuditTrailRead> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var rows = new List<TableEntity>();
+        string? partition = null;
+        await foreach (var row in table.QueryAsync<TableEntity>(cancellationToken: ct))
+        {
+            if (partition is not null && row.PartitionKey != partition)
+            {
+                yield return Read(partition, rows);
+                rows = [];
+            }
+
+            partition = row.PartitionKey;
+            rows.Add(row);
+        }
+
+        if (partition is not null) yield return Read(partition, rows);
+    }
+
+    /// <summary>
+    /// Signs where the case's chain stands now (SM2 over <see cref="AuditChain.HeadText"/>). Conditional on the head's ETag:
+    /// an append meanwhile makes it sign again over the newer head. False when there is nothing to sign or no key.
+    /// </summary>
+    public async Task<bool> SignHeadAsync(string caseId, CancellationToken ct)
+    {
+        if (!signer.CanSign) return false;
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var head = (await GetHeadAsync(caseId, ct))?.Head;
+            if (head is null) return false;
+            var at = time.GetUtcNow();
+            var text = AuditChain.HeadText(caseId, head.Seq, head.Hash, at, signer.KeyId);
+            var signed = new TableEntity(caseId, HeadRow)
+            {
+                ["SignedSeq"] = head.Seq, ["SignedHash"] = head.Hash, ["SignedAt"] = at, ["Signature"] = signer.Sign(text), ["KeyId"] = signer.KeyId,
+            };
+            try
+            {
+                await table.UpdateEntityAsync(signed, head.ETag, TableUpdateMode.Merge, ct);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                // appended meanwhile: sign the newer head
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Signs the heads of open cases last signed before <paramref name="signedBefore"/> (or never), at most
+    /// <paramref name="max"/>; and of ended cases whose last signature stops short of their end. One filtered scan of heads.
+    /// </summary>
+    public async Task<int> SignDueHeadsAsync(DateTimeOffset signedBefore, int max, CancellationToken ct)
+    {
+        if (!signer.CanSign) return 0;
+        var filter = TableClient.CreateQueryFilter($"RowKey eq {HeadRow}");
+        var signedCount = 0;
+        try
+        {
+            await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "Open", "Seq", "SignedSeq", "SignedAt"], cancellationToken: ct))
+            {
+                var open = row.GetBoolean("Open") ?? true;
+                var signedAt = row.GetDateTimeOffset("SignedAt");
+                var due = open ? signedAt is null || signedAt < signedBefore : (row.GetInt64("SignedSeq") ?? 0) < (row.GetInt64("Seq") ?? 0);
+                if (!due) continue;
+                if (await SignHeadAsync(row.PartitionKey, ct)) signedCount++;
+                if (signedCount >= max) break;
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return 0;
+        }
+
+        return signedCount;
+    }
+
+    /// <summary>Ended cases whose orchestration history is not yet purged and ended before <paramref name="endedBefore"/>.</summary>
+    public async Task<IReadOnlyList<string>> EndedBeforeAsync(DateTimeOffset endedBefore, int max, CancellationToken ct)
+    {
+        var filter = TableClient.CreateQueryFilter($"RowKey eq {HeadRow} and Open eq {false} and EndedAt lt {endedBefore}");
+        var found = new List<string>();
+        try
+        {
+            await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "HistoryPurged"], cancellationToken: ct))
+            {
+                if (row.GetBoolean("HistoryPurged") == true) continue;
+                found.Add(row.PartitionKey);
+                if (found.Count >= max) break;
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // no table yet
+        }
+
+        return found;
+    }
+
+    /// <summary>Marks the case's orchestration history purged (the trail and the case row stay).</summary>
+    public Task MarkHistoryPurgedAsync(string caseId, CancellationToken ct) =>
+        table.UpdateEntityAsync(new TableEntity(caseId, HeadRow) { ["HistoryPurged"] = true }, ETag.All, TableUpdateMode.Merge, ct);
+
+    private async Task<(AuditHead Head, string? LastId)?> GetHeadAsync(string caseId, CancellationToken ct)
+    {
+        try
+        {
+            var response = await table.GetEntityIfExistsAsync<TableEntity>(caseId, HeadRow, cancellationToken: ct);
+            return response.HasValue ? (ToHead(response.Value!), response.Value!.GetString("LastId")) : null;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            await table.CreateIfNotExistsAsync(ct);
+            return null;
+        }
+    }
+
+    private static AuditTrailRead Read(string caseId, List<TableEntity> rows)
+    {
+        AuditHead? head = null;
+        var entries = new List<AuditEntry>();
+        var places = new List<long>();
+        foreach (var row in rows)
+        {
+            if (row.RowKey == HeadRow) head = ToHead(row);
+            else if (!row.RowKey.StartsWith(IdentityPrefix, StringComparison.Ordinal))
+            {
+                entries.Add(FromEntity(row));
+                places.Add(SeqOfRowKey(row.RowKey));
+            }
+        }
+
+        return new AuditTrailRead(caseId, entries, places, head);
+    }
+
+    /// <summary>The identity's row key: SM3 of it (identities hold characters row keys refuse).</summary>
+    private static string IdentityRowKey(string id) => IdentityPrefix + Sm3.HashHex(id).ToLowerInvariant()[..40];
+
+    /// <summary>An entry's row.</summary>
+    public static TableEntity ToEntity(string caseId, AuditEntry e) => new(caseId, EntryRowKey(e.Seq))
+    {
+        ["Seq"] = e.Seq, ["At"] = e.At, ["Action"] = e.Action, ["Step"] = e.Step, ["Province"] = e.Province, ["Outcome"] = e.Outcome,
+        ["Actor"] = e.Actor, ["Detail"] = e.Detail, ["AnswerHash"] = e.AnswerHash, ["PrevHash"] = e.PrevHash, ["Hash"] = e.Hash,
+    };
+
+    /// <summary>An entry as its row holds it. A row edited into nonsense still reads (its hash then fails); the row key gives the place.</summary>
+    private static AuditEntry FromEntity(TableEntity row) => new(
+        row.GetInt64("Seq") ?? -1, row.GetDateTimeOffset("At") ?? DateTimeOffset.MinValue, row.GetString("Action") ?? "", row.GetString("Step"),
+        row.GetString("Province"), row.GetString("Outcome"), row.GetString("Actor"), row.GetString("Detail"), row.GetString("AnswerHash"),
+        row.GetString("PrevHash") ?? "", row.GetString("Hash") ?? "");
+
+    private static AuditHead ToHead(TableEntity row) => new(
+        row.PartitionKey, row.GetInt64("Seq") ?? 0, row.GetString("Hash") ?? "", row.GetBoolean("Open") ?? true, row.GetDateTimeOffset("EndedAt"),
+        row.GetInt64("SignedSeq") ?? 0, row.GetString("SignedHash"), row.GetDateTimeOffset("SignedAt"), row.GetString("Signature"),
+        row.GetString("KeyId"), row.GetBoolean("HistoryPurged") ?? false, row.ETag);
+
+    /// <summary>The seq a row key names (-1 for anything else).</summary>
+    public static long SeqOfRowKey(string rowKey) => long.TryParse(rowKey, NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq : -1;
+}
