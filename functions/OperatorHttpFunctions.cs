@@ -29,4 +29,12 @@ public sealed class OperatorHttpFunctions(OperatorApi operators)
     [Function(nameof(RequeuePoison))]
     public Task<IActionResult> RequeuePoison([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.OperatorRequeuePoison)] HttpRequest req, string code) =>
         ResultActionResult.From(operators.RequeuePoisonAsync(req, code));
+
+    [Function(nameof(ListOperatorCases))]
+    public Task<IActionResult> ListOperatorCases([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorCases)] HttpRequest req) =>
+        ResultActionResult.From(operators.ListCasesAsync(req));
+
+    [Function(nameof(GetOperatorCase))]
+    public Task<IActionResult> GetOperatorCase([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorCase)] HttpRequest req, string caseId) =>
+        ResultActionResult.From(operators.GetCaseAsync(req, caseId));
 }

@@ -39,12 +39,20 @@ public static class ApiDispatch
         "RedriveCase" => c => Operators(c).RedriveAsync(c.Request, Route(c, "caseId")),
         "RequeuePoison" => c => Operators(c).RequeuePoisonAsync(c.Request, Route(c, "code")),
         "OperatorSla" => c => Operators(c).SlaAsync(c.Request),
+        "ListOperatorCases" => c => Operators(c).ListCasesAsync(c.Request),
+        "GetOperatorCase" => c => Operators(c).GetCaseAsync(c.Request, Route(c, "caseId")),
+        "SignIn" => c => ConsolePages(c).SignInAsync(c.Request),
+        "CurrentSession" => c => Task.FromResult(ConsolePages(c).Current(c.Request)),
+        "SignOut" => c => Task.FromResult(ConsolePages(c).SignOut(c.Request)),
+        "Console" => c => Task.FromResult(ConsolePages(c).Page(c.Request, Route(c, "path"))),
         _ => throw new ArgumentOutOfRangeException(nameof(routeName), routeName, "Unknown route."),
     };
 
     private static CaseApi Cases(HttpContext context) => context.RequestServices.GetRequiredService<CaseApi>();
 
     private static OperatorApi Operators(HttpContext context) => context.RequestServices.GetRequiredService<OperatorApi>();
+
+    private static OperatorConsole.ConsoleApi ConsolePages(HttpContext context) => context.RequestServices.GetRequiredService<OperatorConsole.ConsoleApi>();
 
     private static string Route(HttpContext context, string name) => context.Request.RouteValues[name]?.ToString() ?? "";
 }

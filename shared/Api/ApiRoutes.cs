@@ -22,6 +22,10 @@ public static class ApiRoutes
     public const string OperatorRedrive = "v1/operator/cases/{caseId}/redrive";
     public const string OperatorRequeuePoison = "v1/operator/provinces/{code}/poison/requeue";
     public const string OperatorSla = "v1/operator/sla";
+    public const string OperatorCases = "v1/operator/cases";
+    public const string OperatorCase = "v1/operator/cases/{caseId}";
+    public const string OperatorSession = "v1/operator/session";
+    public const string Console = "console/{*path}";
 
     public static readonly IReadOnlyList<ApiRoute> All =
     [
@@ -37,5 +41,11 @@ public static class ApiRoutes
         new("RedriveCase", "POST", OperatorRedrive),
         new("RequeuePoison", "POST", OperatorRequeuePoison),
         new("OperatorSla", "GET", OperatorSla),
+        new("ListOperatorCases", "GET", OperatorCases),
+        new("GetOperatorCase", "GET", OperatorCase),
+        new("SignIn", "POST", OperatorSession),
+        new("CurrentSession", "GET", OperatorSession),
+        new("SignOut", "DELETE", OperatorSession),
+        new("Console", "GET", Console),
     ];
 }
