@@ -24,6 +24,7 @@ if (demo)
     var options = hub.Services.GetRequiredService<IOptions<TongbanOptions>>().Value;
     await new MarriageDemo(hub.Url, options, Console.Out).RunAsync(CancellationToken.None);
     Console.WriteLine("Demo done; the hub keeps serving on " + hub.Url + " (Ctrl-C stops everything).");
+    Console.WriteLine("Operator console: " + hub.ConsoleUrl + " (operator " + DevHostApp.DevOperatorId + ", secret in the file the start line names)");
 }
 
 await hub.WaitForShutdownAsync();
