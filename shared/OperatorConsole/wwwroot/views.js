@@ -143,7 +143,7 @@ export async function attention(view) {
     table(['Since', 'Case', 'Type', 'Case status', 'Step', 'Province', 'State', 'Detail'], items.map(i => h('tr', {},
       h('td', {}, when(i.since)), h('td', {}, caseLink(i.caseId)), h('td', {}, i.caseType), h('td', {}, badge(i.caseStatus)), h('td', {}, i.step ?? ''),
       h('td', {}, i.province), h('td', {}, i.reason === 'callbacks' ? badge('callbacks stopped', 'Failed') : i.parked ? badge('parked', 'Waiting') : i.awaitingRedrive ? badge('held', 'Failed') : badge('flagged', 'Waiting')),
-      h('td', {}, i.detail ?? '')))), 'Nothing needs attention.'));
+      h('td', {}, i.detail ?? ''))), 'Nothing needs attention.'));
 }
 
 export async function provinces(view) {
@@ -181,10 +181,10 @@ export async function sla(view) {
     h('h2', {}, 'Per province and limit'),
     table(['Province', 'Limit', 'Step', 'Answered#', 'On time#', 'p50#', 'p95#'], s.lines.map(l => h('tr', {}, h('td', {}, l.province), h('td', {}, l.deadline), h('td', {}, l.step),
       h('td', { class: 'num' }, l.answered), h('td', { class: 'num' }, l.onTimeShare === null ? '—' : `${(l.onTimeShare * 100).toFixed(0)}%`),
-      h('td', { class: 'num' }, days(l.p50WorkingDays)), h('td', { class: 'num' }, days(l.p95WorkingDays))))), 'No limit has been measured yet.'),
+      h('td', { class: 'num' }, days(l.p50WorkingDays)), h('td', { class: 'num' }, days(l.p95WorkingDays)))), 'No limit has been measured yet.'),
     h('h2', {}, 'Open deadlines at risk or overdue, oldest first'),
     table(['Case', 'Type', 'Province', 'Limit', 'Started', 'Due', 'State', 'Overdue by'], s.open.map(o => h('tr', {}, h('td', {}, caseLink(o.caseId)), h('td', {}, o.caseType),
-      h('td', {}, o.province), h('td', {}, o.deadline), h('td', {}, when(o.startedAt)), h('td', {}, when(o.due)), h('td', {}, badge(o.state)), h('td', {}, o.missedBy ?? '')))), 'None at risk.'));
+      h('td', {}, o.province), h('td', {}, o.deadline), h('td', {}, when(o.startedAt)), h('td', {}, when(o.due)), h('td', {}, badge(o.state)), h('td', {}, o.missedBy ?? ''))), 'None at risk.'));
 }
 
 export async function search(view) {
@@ -202,7 +202,7 @@ export async function search(view) {
     try {
       const { items } = await post('v1/operator/case-search', { idNumber, reason });
       results.replaceChildren(table(['Case', 'Type', 'Status', 'Roles', 'Handling', 'Opened'], items.map(i => h('tr', {}, h('td', {}, caseLink(i.caseId)), h('td', {}, i.caseType),
-        h('td', {}, badge(i.status)), h('td', {}, i.roles.join(', ')), h('td', {}, i.handlingProvince), h('td', {}, when(i.createdAt))))), 'No case names this person.'));
+        h('td', {}, badge(i.status)), h('td', {}, i.roles.join(', ')), h('td', {}, i.handlingProvince), h('td', {}, when(i.createdAt)))), 'No case names this person.'));
     } catch (failure) {
       error.textContent = failure instanceof Missing ? 'Citizen search is not available on this hub.' : failure.message;
     }
