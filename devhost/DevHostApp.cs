@@ -163,6 +163,22 @@ public sealed class DevHostApp : IAsyncDisposable
             boot.LogInformation("Province sandbox on {Url} for {Provinces}", sandbox.BaseUrl, string.Join(", ", needSandbox));
         }
 
+        // A development operator for the console, out of the box, on loopback only: its secret is made once beside Azurite's data.
+        var listensOn = builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? DefaultUrl;
+        string? devOperatorSecretFile = null;
+        if (azurite is not null && !builder.Configuration.GetSection("Tongban:Operators").GetChildren().Any())
+        {
+            if (ListensOnLoopbackOnly(listensOn))
+            {
+                devOperatorSecretFile = DevOperatorSecretFile(azurite.Location ?? Path.Combine(RepoRoot.Find(), ".azurite"));
+                defaults[$"Tongban:Operators:{DevOperatorId}:Secret"] = File.ReadAllText(devOperatorSecretFile).Trim();
+            }
+            else
+            {
+                boot.LogWarning("No development operator: the hub listens beyond loopback ({Urls}); configure Tongban:Operators for the console", listensOn);
+            }
+        }
+
         builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
 
         // The Durable engine, on the same storage.
@@ -275,7 +291,9 @@ public sealed class DevHostApp : IAsyncDisposable
         var url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
         if (sandbox is not null) sandbox.Knobs.Shanghai.CallbackBaseUrl = url;
         var inventory = DevHostInventory.For(provinces.Codes);
-        app.Logger.LogInformation("Tongban hub listening on {Url} (task hub {TaskHub})", url, taskHub);
+        app.Logger.LogInformation("Tongban hub listening on {Url} (task hub {TaskHub}); operator console on {ConsoleUrl}", url, taskHub, ConsoleUrlOf(url));
+        if (devOperatorSecretFile is not null)
+            app.Logger.LogInformation("Console development operator {Operator} (loopback only), its secret in {SecretFile}", DevOperatorId, devOperatorSecretFile);
         return new DevHostApp(app, engine, azurite, sandbox, url, inventory);
     }
 
@@ -330,6 +348,30 @@ public sealed class DevHostApp : IAsyncDisposable
         new(defaults.Where(d => d.Value is not null && d.Key.StartsWith("Tongban:partners:", StringComparison.OrdinalIgnoreCase)
                 && d.Key.EndsWith(":secret", StringComparison.OrdinalIgnoreCase))
             .Select(d => KeyValuePair.Create(d.Key, d.Value!)));
+
+    /// <summary>The console's address on a hub at <paramref name="hub"/>.</summary>
+    public static Uri ConsoleUrlOf(Uri hub) => new(hub, $"/{ApiRoutes.Prefix}/console/");
+
+    /// <summary>The console's address.</summary>
+    public Uri ConsoleUrl => ConsoleUrlOf(Url);
+
+    /// <summary>The devhost's own operator, configured when no operator is and the hub listens on loopback alone.</summary>
+    public const string DevOperatorId = "dev";
+
+    /// <summary>True when every address the hub listens on is a loopback address (or <c>localhost</c>).</summary>
+    public static bool ListensOnLoopbackOnly(string urls) =>
+        urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).All(url =>
+            Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+            && (uri.Host == "localhost" || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address))));
+
+    /// <summary>The development operator's secret (32 random bytes, Base64), kept beside Azurite's data so it survives a restart; never logged.</summary>
+    private static string DevOperatorSecretFile(string azuriteLocation)
+    {
+        Directory.CreateDirectory(azuriteLocation);
+        var path = Path.Combine(azuriteLocation, "tongban-dev-operator.secret");
+        if (!File.Exists(path)) File.WriteAllText(path, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        return path;
+    }
 
     /// <summary>The ID of the local development key: stable, so a restarted devhost reads the cases it sealed.</summary>
     private const string LocalPiiKeyId = "local";

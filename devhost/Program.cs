@@ -26,6 +26,7 @@ if (demo)
     await played.RunAsync(CancellationToken.None);
     played.PrintNextSteps();
     Console.WriteLine("Demo done; the hub keeps serving on " + hub.Url + " (Ctrl-C stops everything).");
+    Console.WriteLine("Operator console: " + hub.ConsoleUrl + " (operator " + DevHostApp.DevOperatorId + ", secret in the file the start line names)");
 }
 
 await hub.WaitForShutdownAsync();

@@ -10,6 +10,17 @@ if [ ! -x node_modules/.bin/azurite ]; then
   npm ci --no-audit --no-fund --loglevel=error || exit 1
 fi
 
+# The console's browser tests drive the Debian chromium (Playwright's own browser download cannot work here).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 || { echo "could not install chromium" >&2; exit 1; }
+  else
+    sudo -n sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium' >/dev/null 2>&1 || { echo "chromium is missing: apt-get install chromium" >&2; exit 1; }
+  fi
+fi
+# The console tests' screenshots are kept here (a test artifact).
+export TONGBAN_CONSOLE_SCREENSHOTS=${TONGBAN_CONSOLE_SCREENSHOTS:-$PWD/TestResults/console}
+
 export Logging__LogLevel__Default=Warning
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
@@ -21,6 +32,7 @@ export TONGBAN_FAULT_REPORT=$(mktemp)
 dotnet test Tongban.slnx -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 cat "$TONGBAN_FAULT_REPORT"
+echo "console screenshots: $TONGBAN_CONSOLE_SCREENSHOTS"
 rm -f "$TONGBAN_FAULT_REPORT"
 
 # Each test assembly prints "Passed!  - Failed: F, Passed: P, Skipped: S, Total: T" (or "Failed!  - ...").

@@ -45,4 +45,11 @@ public sealed class OperatorHttpFunctions(OperatorApi operators)
     [Function(nameof(ListOperatorAudit))]
     public Task<IActionResult> ListOperatorAudit([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorAuditLog)] HttpRequest req) =>
         ResultActionResult.From(operators.ListOperatorAuditAsync(req));
+    [Function(nameof(ListOperatorCases))]
+    public Task<IActionResult> ListOperatorCases([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorCases)] HttpRequest req) =>
+        ResultActionResult.From(operators.ListCasesAsync(req));
+
+    [Function(nameof(GetOperatorCase))]
+    public Task<IActionResult> GetOperatorCase([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorCase)] HttpRequest req, string caseId) =>
+        ResultActionResult.From(operators.GetCaseAsync(req, caseId));
 }

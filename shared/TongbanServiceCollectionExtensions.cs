@@ -59,6 +59,9 @@ public static class TongbanServiceCollectionExtensions
             sp.GetRequiredService<Callbacks.PartnerCallbackOrigins>()));
         services.AddSingleton<PartnerRateLimits>();
         services.AddSingleton<PartnerAuthenticator>();
+        services.AddSingleton<OperatorConsole.ConsoleSessions>();
+        services.AddSingleton<OperatorConsole.SignInThrottle>();
+        services.AddSingleton<OperatorConsole.ConsoleApi>();
         services.AddSingleton<ContinuationTokens>();
         services.AddSingleton<CaseApi>();
         services.AddSingleton<OperatorApi>();

@@ -44,12 +44,20 @@ public static class ApiDispatch
         "GetCaseAudit" => c => Cases(c).GetCaseAuditAsync(c.Request, Route(c, "caseId")),
         "OperatorCaseAudit" => c => Operators(c).CaseAuditAsync(c.Request, Route(c, "caseId")),
         "VerifyAudit" => c => Operators(c).VerifyAuditAsync(c.Request),
+        "ListOperatorCases" => c => Operators(c).ListCasesAsync(c.Request),
+        "GetOperatorCase" => c => Operators(c).GetCaseAsync(c.Request, Route(c, "caseId")),
+        "SignIn" => c => ConsolePages(c).SignInAsync(c.Request),
+        "CurrentSession" => c => Task.FromResult(ConsolePages(c).Current(c.Request)),
+        "SignOut" => c => Task.FromResult(ConsolePages(c).SignOut(c.Request)),
+        "Console" => c => Task.FromResult(ConsolePages(c).Page(c.Request, Route(c, "path"))),
         _ => throw new ArgumentOutOfRangeException(nameof(routeName), routeName, "Unknown route."),
     };
 
     private static CaseApi Cases(HttpContext context) => context.RequestServices.GetRequiredService<CaseApi>();
 
     private static OperatorApi Operators(HttpContext context) => context.RequestServices.GetRequiredService<OperatorApi>();
+
+    private static OperatorConsole.ConsoleApi ConsolePages(HttpContext context) => context.RequestServices.GetRequiredService<OperatorConsole.ConsoleApi>();
 
     private static string Route(HttpContext context, string name) => context.Request.RouteValues[name]?.ToString() ?? "";
 }

@@ -27,6 +27,10 @@ public static class ApiRoutes
     public const string CaseAudit = "v1/cases/{caseId}/audit";
     public const string OperatorCaseAudit = "v1/operator/cases/{caseId}/audit";
     public const string OperatorAuditVerification = "v1/operator/audit/verification";
+    public const string OperatorCases = "v1/operator/cases";
+    public const string OperatorCase = "v1/operator/cases/{caseId}";
+    public const string OperatorSession = "v1/operator/session";
+    public const string Console = "console/{*path}";
 
     public static readonly IReadOnlyList<ApiRoute> All =
     [
@@ -47,5 +51,11 @@ public static class ApiRoutes
         new("GetCaseAudit", "GET", CaseAudit),
         new("OperatorCaseAudit", "GET", OperatorCaseAudit),
         new("VerifyAudit", "GET", OperatorAuditVerification),
+        new("ListOperatorCases", "GET", OperatorCases),
+        new("GetOperatorCase", "GET", OperatorCase),
+        new("SignIn", "POST", OperatorSession),
+        new("CurrentSession", "GET", OperatorSession),
+        new("SignOut", "DELETE", OperatorSession),
+        new("Console", "GET", Console),
     ];
 }

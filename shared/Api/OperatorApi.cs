@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tongban.Cases;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Tongban.Cases.Validation;
@@ -16,7 +17,8 @@ namespace Tongban.Api;
 public sealed class OperatorApi(
     PartnerAuthenticator authenticator, AttentionIndex attention, ProvinceHealthStore health, ProvinceWorkQueue queue,
     ProvinceRegistry provinces, CaseStore cases, CaseRedriver redriver, Cases.Deadlines.WorkingCalendar calendar, TimeProvider time,
-    ILogger<OperatorApi> logger, CitizenIndex citizens, OperatorAuditLog operatorAudit, ContinuationTokens continuationTokens, Audit.AuditTrail audit, Audit.AuditVerifier verifier)
+    ILogger<OperatorApi> logger, CitizenIndex citizens, OperatorAuditLog operatorAudit, ContinuationTokens continuationTokens, Audit.AuditTrail audit, Audit.AuditVerifier verifier,
+    Cases.Deadlines.CaseDeadlineClock deadlines, Callbacks.PartnerCallbackOutbox callbacks)
 {
     /// <summary>How far back the SLA view reads cases (by last update): it reads every such case row.</summary>
     public static readonly TimeSpan SlaWindow = TimeSpan.FromDays(90);
@@ -224,6 +226,66 @@ public sealed class OperatorApi(
             failures = result.Failures.Select(f => new { caseId = f.CaseId, seq = f.Seq, problem = f.Problem }),
         }, TongbanJson.Options);
     }
+
+    /// <summary>
+    /// <c>GET v1/operator/cases?status=&amp;type=&amp;province=&amp;from=&amp;to=&amp;pageSize=&amp;continuation=</c>: cases of every
+    /// province (or one), newest first, as the case list shows them, paged; the token is bound to the operator.
+    /// </summary>
+    public async Task<IResult> ListCasesAsync(HttpRequest request)
+    {
+        var (operatorId, _, problem) = await ReadSignedAsync(request, requireJson: false);
+        if (problem is not null) return problem;
+        var validated = OperatorCaseQueryValidator.Validate(request.Query, provinces.Codes.ToHashSet(StringComparer.Ordinal));
+        var errors = validated.Errors;
+        string? after = null;
+        var scope = ContinuationScope(operatorId!);
+        if (validated.Value?.Continuation is { } token && !continuationTokens.TryOpen(scope, token, out after))
+            errors.Add("continuation", "This continuation token was not issued to this caller.");
+        if (!errors.IsEmpty || validated.Value is not { } query) return Problems.Validation(errors.ToDictionary());
+
+        var codes = query.Province is { } one ? [one] : provinces.Codes.Order(StringComparer.Ordinal).ToList();
+        var (items, next) = await cases.ListNewestAsync(codes, query.Status is null ? null : Enum.Parse<Cases.CaseStatus>(query.Status),
+            query.CaseType?.ToWire(), query.From, query.To, after, query.PageSize, request.HttpContext.RequestAborted);
+        return Results.Json(new
+        {
+            items = items.Select(r => new
+            {
+                r.CaseId, r.CaseType, r.Reference, r.Status, r.HandlingProvince, r.InvolvedProvinces, r.CreatedAt, r.UpdatedAt,
+                needsAttention = r.Steps.Any(s => s.NeedsAttention), awaitingRedrive = r.Steps.Any(s => s.AwaitingRedrive),
+            }),
+            continuation = next is null ? null : continuationTokens.Seal(scope, next),
+        }, TongbanJson.Options);
+    }
+
+    /// <summary>
+    /// <c>GET v1/operator/cases/{caseId}</c>: the whole case as operators see it (masked as the API masks): every step with its
+    /// attempts, what it waits for and on whom, its deadlines, the audit entries with who and why, and its callbacks (sent,
+    /// delivered, pending with their last failure).
+    /// </summary>
+    public async Task<IResult> GetCaseAsync(HttpRequest request, string caseId)
+    {
+        var (_, _, problem) = await ReadSignedAsync(request, requireJson: false);
+        if (problem is not null) return problem;
+        var ct = request.HttpContext.RequestAborted;
+        if (!Cases.CaseIds.IsWellFormed(caseId) || await cases.GetAsync(caseId, ct) is not { } stored) return Problems.NotFound();
+        var record = stored.Record;
+        var pending = await callbacks.PendingAsync(caseId, ct);
+        return Results.Json(new
+        {
+            record.CaseId, record.CaseType, record.Reference, record.Status, record.HandlingProvince, record.InvolvedProvinces,
+            record.CreatedAt, record.UpdatedAt, record.Steps, record.Outcome, record.Audit, closed = record.Closed,
+            deadlines = deadlines.Of(record),
+            waitingFor = Cases.CaseWaits.Of(record),
+            callbacks = new
+            {
+                sent = record.CallbackSequence,
+                delivered = record.CallbackSequence - pending.Count,
+                pending = pending.Select(p => new { p.Sequence, p.FailedAttempts, p.FirstFailedAt, p.LastFailure, p.Stopped }),
+            },
+        }, TongbanJson.Options);
+    }
+
+    private static string ContinuationScope(string operatorId) => "operator:" + operatorId;
 
     private Task<(string? Operator, byte[]? Body, IResult? Problem)> ReadSignedAsync(HttpRequest request, bool requireJson) =>
         RequestBody.ReadSignedAsync(request, requireJson, authenticator.AuthenticateOperatorAsync);

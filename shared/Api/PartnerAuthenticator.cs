@@ -16,7 +16,8 @@ namespace Tongban.Api;
 /// answers the same 401 (<see cref="Problems.AuthenticationFailed"/>); the reason goes to the log.
 /// </summary>
 public sealed partial class PartnerAuthenticator(
-    IOptions<TongbanOptions> options, NonceStore nonces, PartnerRateLimits limits, TimeProvider time, ILogger<PartnerAuthenticator> logger)
+    IOptions<TongbanOptions> options, NonceStore nonces, PartnerRateLimits limits, TimeProvider time, ILogger<PartnerAuthenticator> logger,
+    OperatorConsole.ConsoleSessions sessions)
 {
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(300);
 
@@ -41,8 +42,25 @@ public sealed partial class PartnerAuthenticator(
     /// <c>Tongban:Operators</c>. Nonces are kept apart from the partners'. Operators have no rate limit: a handful of
     /// people whose calls an incident must never wait on.
     /// </summary>
+    /// <remarks>
+    /// A request that names no operator but carries a console session cookie is authenticated by the session instead (the
+    /// console's pages): valid, not lapsed, and for any unsafe method carrying the session's CSRF token; its expiry slides.
+    /// </remarks>
     public Task<(string? Operator, IResult? Problem)> AuthenticateOperatorAsync(HttpRequest request, byte[] body, CancellationToken ct) =>
-        AuthenticateAsync(request, body, OperatorHeader, options.Value.Operators, nonceScope: NonceScope, rateLimit: null, ct);
+        request.Headers.ContainsKey(OperatorHeader) || !request.Cookies.ContainsKey(OperatorConsole.ConsoleSessions.CookieName)
+            ? AuthenticateAsync(request, body, OperatorHeader, options.Value.Operators, nonceScope: NonceScope, rateLimit: null, ct)
+            : Task.FromResult(AuthenticateSession(request));
+
+    private (string? Operator, IResult? Problem) AuthenticateSession(HttpRequest request)
+    {
+        const string label = "cookie " + OperatorConsole.ConsoleSessions.CookieName;
+        if (sessions.Read(request) is not { } session) return Refused(label, null, "the console session is malformed, forged, lapsed or its operator's secret changed");
+        var safe = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
+        if (!safe && !sessions.CsrfHolds(request, session))
+            return Refused(label, session.OperatorId, $"an unsafe request lacks its session's CSRF token ({OperatorConsole.ConsoleSessions.CsrfHeader})");
+        sessions.Write(request.HttpContext.Response, sessions.Slide(session));
+        return (session.OperatorId, null);
+    }
 
     /// <summary>The prefix of an operator's nonce partition (a partner's is its bare code).</summary>
     public const string NonceScope = "operator-";

@@ -34,6 +34,8 @@ public sealed class TongbanOptions
     public AuditOptions Audit { get; set; } = new();
 
     public RetentionOptions Retention { get; set; } = new();
+    /// <summary>The operator console's sessions and sign-in limits: <c>Tongban:Console</c>.</summary>
+    public ConsoleOptions Console { get; set; } = new();
 
     /// <summary>How long a queue message is retried before it goes to the poison queue (matches host.json).</summary>
     public int MaxDequeueCount { get; set; } = 5;
@@ -66,6 +68,7 @@ public sealed class TongbanOptions
         foreach (var problem in Calendar.Problems()) yield return problem;
         foreach (var problem in Tongban.Audit.AuditSigner.Problems(Audit)) yield return problem;
         if (Retention.OrchestrationHistory < TimeSpan.Zero) yield return "Tongban:Retention:OrchestrationHistory (must not be negative)";
+        foreach (var problem in Console.Problems()) yield return problem;
         foreach (var (id, op) in Operators)
         {
             if (SecretProblem($"Tongban:Operators:{id}:Secret", op.Secret, sandbox) is { } problem) yield return problem;
@@ -223,4 +226,26 @@ public sealed class RetentionOptions
 {
     /// <summary>How long an ended case's Durable orchestration history is kept (default 90 days); the case row and its audit trail stay.</summary>
     public TimeSpan OrchestrationHistory { get; set; } = TimeSpan.FromDays(90);
+/// <summary>The operator console: <c>Tongban:Console</c>.</summary>
+public sealed class ConsoleOptions
+{
+    /// <summary>A session lapses after this long without a request (sliding; default 20 min).</summary>
+    public TimeSpan SessionIdle { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>A session lapses this long after sign-in, however busy (default 8 h).</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>Failed sign-ins from one address, or against one operator, within the window before further tries are refused (default 5).</summary>
+    public int MaxFailedSignIns { get; set; } = 5;
+
+    /// <summary>How long a failed sign-in counts (default 15 min).</summary>
+    public TimeSpan FailedSignInWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    public IEnumerable<string> Problems()
+    {
+        if (SessionIdle <= TimeSpan.Zero) yield return "Tongban:Console:SessionIdle (must be positive)";
+        if (SessionLifetime < SessionIdle) yield return "Tongban:Console:SessionLifetime (must not be less than SessionIdle)";
+        if (MaxFailedSignIns < 1) yield return "Tongban:Console:MaxFailedSignIns (must be at least 1)";
+        if (FailedSignInWindow <= TimeSpan.Zero) yield return "Tongban:Console:FailedSignInWindow (must be positive)";
+    }
 }

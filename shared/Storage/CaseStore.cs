@@ -127,6 +127,50 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     }
 
     /// <summary>
+    /// The operators' listing: cases in any of <paramref name="provinces"/>' index partitions, newest first, created within
+    /// [<paramref name="createdFrom"/>, <paramref name="createdTo"/>], after the index row key <paramref name="after"/> (keyset
+    /// paging: a case's row key is the same in every partition it is in, so one key continues every partition at once). One range
+    /// query per partition, no scan; the case rows decide status and type, as in <see cref="ListAsync"/>. Returns the page and the
+    /// row key to continue after, or null at the end.
+    /// </summary>
+    public async Task<(IReadOnlyList<CaseRecord> Items, string? After)> ListNewestAsync(IReadOnlyCollection<string> provinces, CaseStatus? status,
+        string? caseType, DateTimeOffset? createdFrom, DateTimeOffset? createdTo, string? after, int pageSize, CancellationToken ct)
+    {
+        var bounds = new List<string>();
+        if (status is not null) bounds.Add(TableClient.CreateQueryFilter($"Status eq {status.Value.ToString()}"));
+        if (caseType is not null) bounds.Add(TableClient.CreateQueryFilter($"CaseType eq {caseType}"));
+        // Newer is smaller: created <= to is RowKey >= its inverted ticks; created >= from is RowKey below the next character after '_'.
+        if (createdTo is not null) bounds.Add(TableClient.CreateQueryFilter($"RowKey ge {InvertedTicks(createdTo.Value)}"));
+        if (createdFrom is not null) bounds.Add(TableClient.CreateQueryFilter($"RowKey lt {InvertedTicks(createdFrom.Value) + "`"}"));
+        if (after is not null) bounds.Add(TableClient.CreateQueryFilter($"RowKey gt {after}"));
+        var perProvince = await Task.WhenAll(provinces.Select(async province =>
+        {
+            var filter = string.Join(" and ", bounds.Prepend(TableClient.CreateQueryFilter($"PartitionKey eq {province}")));
+            var rows = new List<(string RowKey, string CaseId)>();
+            var more = false;
+            await foreach (var row in index.QueryAsync<TableEntity>(filter, pageSize, ["RowKey", "CaseId"], ct))
+            {
+                if (rows.Count == pageSize)
+                {
+                    more = true;
+                    break;
+                }
+
+                rows.Add((row.RowKey, row.GetString("CaseId")));
+            }
+
+            return (Rows: rows, More: more);
+        }));
+        var merged = perProvince.SelectMany(p => p.Rows).DistinctBy(r => r.RowKey).OrderBy(r => r.RowKey, StringComparer.Ordinal).ToList();
+        var page = merged.Take(pageSize).ToList();
+        var next = merged.Count > pageSize || perProvince.Any(p => p.More) ? page[^1].RowKey : null;
+        var found = await Task.WhenAll(page.Select(r => GetAsync(r.CaseId, ct)));
+        var items = found.Where(c => c is not null).Select(c => c!.Record)
+            .Where(r => (status is null || r.Status == status) && (caseType is null || r.CaseType == caseType)).ToList();
+        return (items, next);
+    }
+
+    /// <summary>
     /// Re-encrypts under the active key up to <paramref name="max"/> case rows whose details are under another key (after a
     /// rotation), reading at most <paramref name="maxPages"/> pages. Only the Details column is rewritten, with a merge
     /// conditional on the row's ETag: a case changed meanwhile (412) is left for the next run (its own update re-seals it
@@ -188,8 +232,9 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     }
 
     // Inverted creation ticks: a partition scan returns the newest cases first.
-    private static string IndexRowKey(CaseRecord record) =>
-        (DateTimeOffset.MaxValue.UtcTicks - record.CreatedAt.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "_" + record.CaseId;
+    private static string IndexRowKey(CaseRecord record) => InvertedTicks(record.CreatedAt) + "_" + record.CaseId;
+
+    private static string InvertedTicks(DateTimeOffset at) => (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
 
     private TableEntity ToEntity(CaseRecord record, OpenCaseCommand command) => new(record.CaseId, CaseRow)
     {

@@ -39,10 +39,10 @@ public sealed class SurfaceTests
     }
 
     [Fact]
-    public void Health_alone_is_anonymous()
+    public void Health_and_the_console_pages_alone_are_anonymous()
     {
         var functions = FunctionsSurface.Read(MetadataPath());
-        Assert.Equal(["Health"], functions.AnonymousHttpFunctionNames);
+        Assert.Equal(["Console", "Health"], Sorted(functions.AnonymousHttpFunctionNames));
     }
 
     /// <summary>

@@ -87,7 +87,8 @@ public static class CaseQueryValidator
             : new Validated<CaseQuery>(null, errors);
     }
 
-    private static DateTimeOffset? ParseIsoInstant(string text)
+    /// <summary>An ISO 8601 date (midnight UTC) or date and time with Z or an offset, or null.</summary>
+    public static DateTimeOffset? ParseIsoInstant(string text)
     {
         // An unencoded '+' in a query string arrives as a space: "…T10:00:00 08:00" meant "+08:00".
         var candidate = text.Replace(' ', '+');
