@@ -21,6 +21,10 @@ public sealed class OperatorHttpFunctions(OperatorApi operators)
     public Task<IActionResult> OperatorSla([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorSla)] HttpRequest req) =>
         ResultActionResult.From(operators.SlaAsync(req));
 
+    [Function(nameof(OperatorMetrics))]
+    public Task<IActionResult> OperatorMetrics([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorMetrics)] HttpRequest req) =>
+        ResultActionResult.From(operators.MetricsAsync(req));
+
     [Function(nameof(RedriveCase))]
     public Task<IActionResult> RedriveCase([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.OperatorRedrive)] HttpRequest req, string caseId,
         [DurableClient] DurableTaskClient durable) =>

@@ -9,6 +9,7 @@ using Tongban.Configuration;
 using Tongban.Provinces;
 using Tongban.Provinces.Resilience;
 using Tongban.Storage;
+using Tongban.Telemetry;
 using Tongban.Workflows.Steps;
 
 namespace Tongban;
@@ -79,6 +80,7 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<Operations.SlowWorkPoller>();
         services.AddSingleton<Operations.RedriveJob>();
         services.AddSingleton<Operations.CaseDetailsReencryption>();
+        services.AddTongbanMetrics();
         return services;
     }
 

@@ -20,7 +20,7 @@ namespace Tongban.Workflows.Steps;
 /// </summary>
 public sealed class ProvinceWorkHandler(
     CaseStore cases, TicketStore tickets, TableServiceClient tables, ProvinceStepInvoker invoker, ProvinceWorkQueue queue, ProvinceHealthStore health, DurableTaskClient durable, TimeProvider time,
-    IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger) : IQueueMessageHandler
+    IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger, Telemetry.TongbanMetrics? metrics = null) : IQueueMessageHandler
 {
     /// <summary>How long a step's answer waits for an orchestration that has not started (the engine redelivers a start within its queue visibility).</summary>
     public static readonly TimeSpan NotStartedDelay = TimeSpan.FromSeconds(5);
@@ -188,16 +188,21 @@ public sealed class ProvinceWorkHandler(
     private async Task<bool> CompleteAsync(ProvinceWorkItem item, StepResult result, int attemptsThisRound, CancellationToken ct)
     {
         var status = result.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Failed;
+        TimeSpan? took = null;
         try
         {
             await cases.UpdateAsync(item.CaseId, record =>
             {
                 var step = record.Step(item.StepName, item.Subject, item.Province);
+                took = null;
                 if (step.Status == StepStatus.Succeeded) return false;
-                CaseActivities.Apply(record, new StepChange(item.StepName, item.Subject, item.Province, status, time.GetUtcNow(),
+                var now = time.GetUtcNow();
+                took = step.StartedAt is { } started ? now - started : TimeSpan.Zero;
+                CaseActivities.Apply(record, new StepChange(item.StepName, item.Subject, item.Province, status, now,
                     result.Reason, Attempts: step.Attempts + attemptsThisRound));
                 return true;
             }, ct);
+            if (took is { } duration) metrics?.StepAnswered(item.Province, item.Operation, Telemetry.MetricWords.Of(result.Outcome), duration);
         }
         catch (CaseNotFoundException)
         {
