@@ -55,6 +55,7 @@ public sealed class ProvinceCircuit
         Province = province;
         this.time = time;
         this.metrics = metrics;
+        metrics?.CircuitChanged(province, "closed");
         var cb = options.CircuitBreaker;
         breakDuration = cb.BreakDuration;
         pipeline = new ResiliencePipelineBuilder { Name = $"province-{province}-circuit", TimeProvider = time }
