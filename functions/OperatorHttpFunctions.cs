@@ -28,6 +28,9 @@ public sealed class OperatorHttpFunctions(OperatorApi operators)
     [Function(nameof(VerifyAudit))]
     public Task<IActionResult> VerifyAudit([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorAuditVerification)] HttpRequest req) =>
         ResultActionResult.From(operators.VerifyAuditAsync(req));
+    [Function(nameof(OperatorMetrics))]
+    public Task<IActionResult> OperatorMetrics([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.OperatorMetrics)] HttpRequest req) =>
+        ResultActionResult.From(operators.MetricsAsync(req));
 
     [Function(nameof(RedriveCase))]
     public Task<IActionResult> RedriveCase([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.OperatorRedrive)] HttpRequest req, string caseId,

@@ -9,6 +9,7 @@ using Tongban.Configuration;
 using Tongban.Provinces;
 using Tongban.Provinces.Resilience;
 using Tongban.Storage;
+using Tongban.Telemetry;
 using Tongban.Workflows.Steps;
 
 namespace Tongban;
@@ -88,6 +89,7 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<Audit.AuditTrail>();
         services.AddSingleton<Audit.AuditVerifier>();
         services.AddSingleton<Operations.AuditHousekeeping>();
+        services.AddTongbanMetrics();
         return services;
     }
 

@@ -72,7 +72,7 @@ param logRetentionInDays int = 30
 @maxValue(90)
 param vaultSoftDeleteRetentionInDays int = 90
 
-@description('Addresses the poison-queue and failed-case alerts go to.')
+@description('Addresses the alerts go to.')
 @minLength(1)
 param alertEmails string[]
 

@@ -50,6 +50,7 @@ public static class ApiDispatch
         "CurrentSession" => c => Task.FromResult(ConsolePages(c).Current(c.Request)),
         "SignOut" => c => Task.FromResult(ConsolePages(c).SignOut(c.Request)),
         "Console" => c => Task.FromResult(ConsolePages(c).Page(c.Request, Route(c, "path"))),
+        "OperatorMetrics" => c => Operators(c).MetricsAsync(c.Request),
         _ => throw new ArgumentOutOfRangeException(nameof(routeName), routeName, "Unknown route."),
     };
 

@@ -31,6 +31,7 @@ public static class ApiRoutes
     public const string OperatorCase = "v1/operator/cases/{caseId}";
     public const string OperatorSession = "v1/operator/session";
     public const string Console = "console/{*path}";
+    public const string OperatorMetrics = "v1/operator/metrics";
 
     public static readonly IReadOnlyList<ApiRoute> All =
     [
@@ -57,5 +58,6 @@ public static class ApiRoutes
         new("CurrentSession", "GET", OperatorSession),
         new("SignOut", "DELETE", OperatorSession),
         new("Console", "GET", Console),
+        new("OperatorMetrics", "GET", OperatorMetrics),
     ];
 }

@@ -18,7 +18,7 @@ public sealed class OperatorApi(
     PartnerAuthenticator authenticator, AttentionIndex attention, ProvinceHealthStore health, ProvinceWorkQueue queue,
     ProvinceRegistry provinces, CaseStore cases, CaseRedriver redriver, Cases.Deadlines.WorkingCalendar calendar, TimeProvider time,
     ILogger<OperatorApi> logger, CitizenIndex citizens, OperatorAuditLog operatorAudit, ContinuationTokens continuationTokens, Audit.AuditTrail audit, Audit.AuditVerifier verifier,
-    Cases.Deadlines.CaseDeadlineClock deadlines, Callbacks.PartnerCallbackOutbox callbacks)
+    Cases.Deadlines.CaseDeadlineClock deadlines, Callbacks.PartnerCallbackOutbox callbacks, Telemetry.MetricWindow metricWindow)
 {
     /// <summary>How far back the SLA view reads cases (by last update): it reads every such case row.</summary>
     public static readonly TimeSpan SlaWindow = TimeSpan.FromDays(90);
@@ -286,6 +286,20 @@ public sealed class OperatorApi(
     }
 
     private static string ContinuationScope(string operatorId) => "operator:" + operatorId;
+
+    /// <summary>
+    /// <c>GET v1/operator/metrics[?province=&amp;windowMinutes=]</c>: per province over the window (default the last hour) calls, errors,
+    /// error rate, latency p50/p95, circuit and each minute; and every instrument's points, from this process's own window.
+    /// </summary>
+    public async Task<IResult> MetricsAsync(HttpRequest request)
+    {
+        var (_, _, problem) = await ReadSignedAsync(request, requireJson: false);
+        if (problem is not null) return problem;
+        var validated = Telemetry.MetricsQuery.Validate(request.Query, provinces.Codes);
+        if (validated.Value is not { } query) return Problems.Validation(validated.Errors.ToDictionary());
+        var codes = query.Province is { } one ? [one] : provinces.Codes.Order(StringComparer.Ordinal).ToList();
+        return Results.Json(metricWindow.Snapshot(codes, query.WindowMinutes), TongbanJson.Options);
+    }
 
     private Task<(string? Operator, byte[]? Body, IResult? Problem)> ReadSignedAsync(HttpRequest request, bool requireJson) =>
         RequestBody.ReadSignedAsync(request, requireJson, authenticator.AuthenticateOperatorAsync);

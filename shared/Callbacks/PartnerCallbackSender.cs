@@ -24,7 +24,7 @@ namespace Tongban.Callbacks;
 /// </summary>
 public sealed class PartnerCallbackSender(
     PartnerCallbackOutbox outbox, CaseStore cases, AttentionIndex attention, PartnerCallbackOrigins origins, IHttpClientFactory http,
-    IOptions<TongbanOptions> options, TimeProvider time, ILogger<PartnerCallbackSender> logger, Audit.AuditTrail audit) : IQueueMessageHandler
+    IOptions<TongbanOptions> options, TimeProvider time, ILogger<PartnerCallbackSender> logger, Audit.AuditTrail audit, Telemetry.TongbanMetrics? metrics = null) : IQueueMessageHandler
 {
     public const string HttpClientName = "partner-callbacks";
 
@@ -50,7 +50,9 @@ public sealed class PartnerCallbackSender(
         foreach (var callback in pending)
         {
             // In order: a failure stops here, and the retry starts again from the oldest pending change.
-            if (await SendAsync(url, callback, ct) is { } failure)
+            var failure = await SendAsync(url, callback, ct);
+            metrics?.CallbackAttempted(callback.Partner, failure is null, time.GetUtcNow() - ChangedAt(callback));
+            if (failure is not null)
             {
                 await FailedAsync(stored.Record, callback, failure, ct);
                 return;
@@ -139,6 +141,13 @@ public sealed class PartnerCallbackSender(
         await attention.FlagCallbacksAsync(record, stopped, ct);
         logger.LogWarning("Callbacks of case {CaseId} stopped: callback {Sequence} not delivered since {Since} after {Attempts} attempts ({Failure})",
             head.CaseId, head.Sequence, head.FirstFailedAt, head.FailedAttempts, head.LastFailure);
+    }
+
+    /// <summary>When the status change a callback tells of was made: the snapshot's <c>updatedAt</c>, written with it.</summary>
+    private DateTimeOffset ChangedAt(PendingCallback callback)
+    {
+        using var snapshot = System.Text.Json.JsonDocument.Parse(callback.Snapshot);
+        return snapshot.RootElement.TryGetProperty("updatedAt", out var at) && at.TryGetDateTimeOffset(out var changed) ? changed : time.GetUtcNow();
     }
 
     /// <summary>One attempt; null when the partner answered 2xx, else what went wrong (never the body sent or received).</summary>

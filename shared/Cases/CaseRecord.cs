@@ -147,6 +147,10 @@ public sealed class CaseRecord
     [JsonIgnore]
     public int CallbackSequence { get; set; }
 
+    /// <summary>The deadlines already counted as missed (<c>tongban.deadlines.missed</c>), by name: each is counted once.</summary>
+    [JsonIgnore]
+    public List<string> DeadlinesMissed { get; init; } = [];
+
     public CaseStep? FindStep(string key) => Steps.Find(s => s.Key == key);
 
     public CaseStep Step(string name, string? subject, string? province)

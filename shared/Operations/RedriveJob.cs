@@ -15,7 +15,7 @@ namespace Tongban.Operations;
 /// </summary>
 public sealed class RedriveJob(
     ProvinceRegistry provinces, AttentionIndex attention, ProvinceHealthStore health, ProvinceWorkQueue queue, CaseRedriver redriver,
-    IOptions<TongbanOptions> options, TimeProvider time, ILogger<RedriveJob> logger)
+    IOptions<TongbanOptions> options, TimeProvider time, ILogger<RedriveJob> logger, Telemetry.TongbanMetrics? metrics = null)
 {
     public const string Actor = "redrive-timer";
 
@@ -30,8 +30,12 @@ public sealed class RedriveJob(
     /// <summary>One province's pass; returns what it did.</summary>
     public async Task<RedrivePass> RunAsync(string province, CancellationToken ct)
     {
-        var parked = (await attention.ListAsync(province, ct)).Where(i => i.Parked).ToList();
+        var listed = await attention.ListAsync(province, ct);
+        var parked = listed.Where(i => i.Parked).ToList();
         var depth = await queue.DepthAsync(province, ct);
+        // What this pass reads anyway is what the gauges report: no storage request of their own.
+        metrics?.ProvinceSampled(province, depth.Queued, depth.Poisoned, parked.Count,
+            listed.Count(i => i.AwaitingRedrive && !i.Parked), listed.Count(i => i.Reason == "callbacks"));
         if (parked.Count == 0 && depth.Poisoned == 0) return new RedrivePass(province, 0, 0, Probe: false);
 
         var seen = await health.GetAsync(province, ct);

@@ -17,6 +17,9 @@ public static class CanonicalOperations
     public const string TransferOutConfirm = "transfer-out.confirm";
     public const string TransferOutCancel = "transfer-out.cancel";
 
+    /// <summary>A poll of slow work's ticket (not a step's operation: the ticket poller's call).</summary>
+    public const string TicketQuery = "ticket.query";
+
     /// <summary>Operations whose work is slow: they answer with a ticket, and the result comes later.</summary>
     public static bool IsSlow(string operation) => operation is NewbornRegister or TransferOutRequest;
 }

@@ -13,7 +13,13 @@ public enum AnswerKind
     Refused,
 }
 
-public sealed record ProvinceAnswer<T>(AnswerKind Kind, T? Value, string? Reason)
+/// <summary>An answer of any result type, by its kind (what the call metrics read).</summary>
+public interface IProvinceAnswer
+{
+    AnswerKind Kind { get; }
+}
+
+public sealed record ProvinceAnswer<T>(AnswerKind Kind, T? Value, string? Reason) : IProvinceAnswer
 {
     public bool IsOk => Kind == AnswerKind.Ok;
 

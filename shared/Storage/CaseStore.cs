@@ -17,7 +17,8 @@ public sealed record CasePage(IReadOnlyList<CaseRecord> Items, string? Continuat
 /// partition runs hot) and the per-province index (partition = province, rows newest first) that
 /// serves the list endpoint with partition queries only.
 /// </summary>
-public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher details, TimeProvider time, Cases.Deadlines.WorkingCalendar? calendar = null)
+public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher details, TimeProvider time, Cases.Deadlines.WorkingCalendar? calendar = null,
+    Telemetry.TongbanMetrics? metrics = null)
 {
     private const string CaseRow = "case";
     private readonly TableClient cases = tables.GetTableClient(StorageNames.CasesTable);
@@ -32,6 +33,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         try
         {
             var response = await cases.AddEntityAsync(entity, ct);
+            metrics?.CaseOpened(record.CaseType, record.HandlingProvince);
             await WriteIndexAsync(record, ct);
             return new StoredCase(record, command, response.Headers.ETag ?? ETag.All);
         }
@@ -63,6 +65,8 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
             if (!mutate(current.Record)) return current;
             current.Record.UpdatedAt = time.GetUtcNow();
             if (current.Record.Status != statusBefore) current.Record.StatusChanges++;
+            // A deadline found missed is marked in this very write, so of racing writers only the one that wins counts it.
+            var missed = NewlyMissed(current.Record);
             try
             {
                 ETag etag;
@@ -91,6 +95,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
                 }
 
                 // Every write moves UpdatedAt, which the list's updatedSince filter reads from the index.
+                Measure(current.Record, statusBefore, missed);
                 await WriteIndexAsync(current.Record, ct);
                 await attention.SyncAsync(attentionBefore, AttentionIndex.Of(current.Record, current.Record.UpdatedAt), ct);
                 return current with { ETag = etag };
@@ -219,6 +224,33 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         return new ReencryptionRun(rewritten, conflicts, unreadable, More: conflicts > 0);
     }
 
+    /// <summary>The case's deadlines missed as of its write and not counted before: added to the record, to count once written.</summary>
+    private List<Cases.Deadlines.CaseDeadline> NewlyMissed(CaseRecord record)
+    {
+        if (metrics is null) return [];
+        var missed = Cases.Deadlines.CaseDeadlines.Of(record, record.UpdatedAt, calendar ?? Cases.Deadlines.WorkingCalendar.Official)
+            .Where(d => d.State == Cases.Deadlines.DeadlineState.Missed && !record.DeadlinesMissed.Contains(d.Name))
+            .ToList();
+        record.DeadlinesMissed.AddRange(missed.Select(d => d.Name));
+        return missed;
+    }
+
+    /// <summary>What a stored write means for the metrics: deadlines newly missed, and a case reaching a final status.</summary>
+    private void Measure(CaseRecord record, CaseStatus statusBefore, IReadOnlyList<Cases.Deadlines.CaseDeadline> missed)
+    {
+        if (metrics is null) return;
+        foreach (var deadline in missed)
+        {
+            metrics.DeadlineMissed(record.CaseType, record.Steps.Find(s => s.Name == deadline.Step)?.Province ?? record.HandlingProvince, deadline.Name);
+        }
+
+        if (record.Status != statusBefore && record.Status.IsFinal() && !statusBefore.IsFinal())
+        {
+            var (caseTime, hubTime) = Telemetry.CaseClock.Of(record, record.UpdatedAt);
+            metrics.CaseEnded(record.CaseId, record.CaseType, record.HandlingProvince, record.Status.ToString(), caseTime, hubTime);
+        }
+    }
+
     private async Task WriteIndexAsync(CaseRecord record, CancellationToken ct)
     {
         var rowKey = IndexRowKey(record);
@@ -247,6 +279,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         ["CallbackSequence"] = record.CallbackSequence,
         ["StatusChanges"] = record.StatusChanges,
         ["Closed"] = record.Closed,
+        ["DeadlinesMissed"] = string.Join(',', record.DeadlinesMissed),
     };
 
     private StoredCase FromEntity(TableEntity entity)
@@ -259,6 +292,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         record.CallbackSequence = entity.GetInt32("CallbackSequence") ?? 0;
         record.StatusChanges = entity.GetInt32("StatusChanges") ?? 0;
         record.Closed = entity.GetBoolean("Closed") ?? false;
+        record.DeadlinesMissed.AddRange((entity.GetString("DeadlinesMissed") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
         var command = TongbanJson.Deserialize<OpenCaseCommand>(details.Open(entity.PartitionKey, entity.GetString("Details")));
         record.NewbornBirthDate = command.Newborn?.Child.BirthDate;
         return new StoredCase(record, command, entity.ETag);

@@ -29,49 +29,22 @@ public sealed class MonitoringTests(CompiledInfrastructure infra)
     }
 
     [Fact]
-    public void Messages_reaching_a_poison_queue_raise_an_alert_per_queue()
-    {
-        var alert = Alert("poisonQueueAlert");
-        var criterion = alert["properties"]!["criteria"]!["allOf"]![0]!;
-        var query = Query(criterion);
-
-        Assert.Contains("Moving message to queue", query, StringComparison.Ordinal);
-        Assert.Contains("endswith \"-poison\"", query, StringComparison.Ordinal);
-        Assert.Equal("queue", (string?)criterion["dimensions"]![0]!["name"]);
-        AssertFiresOnFirstOccurrence(alert);
-    }
-
-    [Fact]
-    public void Cases_ending_failed_raise_an_alert()
-    {
-        var alert = Alert("failedCaseAlert");
-        var query = Query(alert["properties"]!["criteria"]!["allOf"]![0]!);
-
-        Assert.Contains("traces", query, StringComparison.Ordinal);
-        Assert.Contains("^Case \\S+ ended Failed$", query, StringComparison.Ordinal);
-        AssertFiresOnFirstOccurrence(alert);
-    }
-
-    private string Query(JsonNode criterion) =>
-        Expressions.Resolve(infra.Main.TemplateDeclaring("Microsoft.Insights/scheduledQueryRules"), criterion["query"])!.ToString();
-
-    private JsonObject Alert(string symbol)
+    public void Every_alert_fires_on_the_first_row_its_query_returns_and_mails_the_operators()
     {
         var template = infra.Main.TemplateDeclaring("Microsoft.Insights/scheduledQueryRules");
-        return template["resources"]![symbol]!.AsObject();
-    }
-
-    private static void AssertFiresOnFirstOccurrence(JsonObject alert)
-    {
-        var properties = alert["properties"]!;
+        var rule = template["resources"]!["alertRules"]!.AsObject();
+        var properties = rule["properties"]!;
         var criterion = properties["criteria"]!["allOf"]![0]!;
 
-        Assert.Equal("LogAlert", (string?)alert["kind"]);
+        Assert.Equal("[length(variables('alerts'))]", (string?)rule["copy"]!["count"]);
+        Assert.Equal("[variables('alerts')[copyIndex()].query]", (string?)criterion["query"]);
+        Assert.Equal(7, AlertBindingTests.Alerts(infra).Count);
+        Assert.Equal("LogAlert", (string?)rule["kind"]);
         Assert.Equal("[parameters('appInsightsId')]", (string?)properties["scopes"]![0]);
         Assert.Equal("Count", (string?)criterion["timeAggregation"]);
         Assert.Equal("GreaterThan", (string?)criterion["operator"]);
         Assert.Equal(0, (int)criterion["threshold"]!);
-        Assert.True((bool)properties["enabled"]!);
+        Assert.Equal("true", properties["enabled"]!.ToString().ToLowerInvariant());
         Assert.Equal("[resourceId('Microsoft.Insights/actionGroups', parameters('actionGroupName'))]", (string?)properties["actions"]!["actionGroups"]![0]);
     }
 }

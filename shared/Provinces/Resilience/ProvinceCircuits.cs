@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -18,14 +19,15 @@ namespace Tongban.Provinces.Resilience;
 /// </para>
 /// </summary>
 public sealed class ProvinceCircuits(
-    IOptionsMonitor<ProvinceResilienceOptions> options, ILoggerFactory loggers, TimeProvider? time = null, IProvinceCircuitObserver? observer = null)
+    IOptionsMonitor<ProvinceResilienceOptions> options, ILoggerFactory loggers, TimeProvider? time = null, IProvinceCircuitObserver? observer = null,
+    Telemetry.TongbanMetrics? metrics = null)
 {
     private readonly ConcurrentDictionary<string, ProvinceCircuit> circuits = new(StringComparer.Ordinal);
     private readonly ILogger logger = loggers.CreateLogger<ProvinceCircuits>();
     private readonly TimeProvider time = time ?? TimeProvider.System;
 
     public ProvinceCircuit For(string province) =>
-        circuits.GetOrAdd(province, code => new ProvinceCircuit(code, options.Get(code), logger, time, observer));
+        circuits.GetOrAdd(province, code => new ProvinceCircuit(code, options.Get(code), logger, time, observer, metrics));
 
     /// <summary>True while the province's circuit is open or half-open: calls to it are parked, not sent.</summary>
     public bool IsParked(string province) => For(province).IsParked;
@@ -44,12 +46,16 @@ public sealed class ProvinceCircuit
     private readonly CircuitBreakerStateProvider state = new();
     private readonly TimeProvider time;
     private readonly TimeSpan breakDuration;
+    private readonly Telemetry.TongbanMetrics? metrics;
     private long openUntilTicks;
 
-    internal ProvinceCircuit(string province, ProvinceResilienceOptions options, ILogger logger, TimeProvider time, IProvinceCircuitObserver? observer = null)
+    internal ProvinceCircuit(string province, ProvinceResilienceOptions options, ILogger logger, TimeProvider time, IProvinceCircuitObserver? observer = null,
+        Telemetry.TongbanMetrics? metrics = null)
     {
         Province = province;
         this.time = time;
+        this.metrics = metrics;
+        metrics?.CircuitChanged(province, "closed");
         var cb = options.CircuitBreaker;
         breakDuration = cb.BreakDuration;
         pipeline = new ResiliencePipelineBuilder { Name = $"province-{province}-circuit", TimeProvider = time }
@@ -68,18 +74,21 @@ public sealed class ProvinceCircuit
                     logger.LogWarning(args.Outcome.Exception,
                         "Province {Province} circuit {State} for {BreakDuration}", province, "opened", args.BreakDuration);
                     observer?.CircuitChanged(province, "open");
+                    metrics?.CircuitChanged(province, "open", time.GetUtcNow() + args.BreakDuration);
                     return default;
                 },
                 OnHalfOpened = _ =>
                 {
                     logger.LogInformation("Province {Province} circuit {State}", province, "half-open");
                     observer?.CircuitChanged(province, "half-open");
+                    metrics?.CircuitChanged(province, "half-open");
                     return default;
                 },
                 OnClosed = _ =>
                 {
                     logger.LogInformation("Province {Province} circuit {State}", province, "closed");
                     observer?.CircuitChanged(province, "closed");
+                    metrics?.CircuitChanged(province, "closed");
                     return default;
                 },
             })
@@ -93,20 +102,49 @@ public sealed class ProvinceCircuit
     public bool IsParked => state.CircuitState is not CircuitState.Closed;
 
     /// <summary>
-    /// Runs one adapter call through the breaker. While the circuit is open (or half-open with its probe
-    /// already out) the call is not made and a <see cref="ProvinceParkedException"/> says when to come back.
+    /// Runs one adapter call of <paramref name="operation"/> through the breaker. While the circuit is open (or half-open
+    /// with its probe already out) the call is not made and a <see cref="ProvinceParkedException"/> says when to come back.
+    /// A call that is sent is timed (<c>tongban.province.call.duration</c>) with its outcome.
     /// </summary>
-    public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
+    public async Task<T> ExecuteAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken ct)
     {
         try
         {
-            return await pipeline.ExecuteAsync(static (c, token) => new ValueTask<T>(c(token)), call, ct);
+            return await pipeline.ExecuteAsync(static (state, token) => new ValueTask<T>(state.Circuit.TimedAsync(state.Operation, state.Call, token)),
+                (Circuit: this, Operation: operation, Call: call), ct);
         }
         catch (BrokenCircuitException e)
         {
             var retryAfter = RemainingBreak();
             throw new ProvinceParkedException(Province,
                 $"Province {Province} is parked: its circuit is {State.ToString().ToLowerInvariant()}; retry after {retryAfter}.", retryAfter, e);
+        }
+    }
+
+    private async Task<T> TimedAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken ct)
+    {
+        if (metrics is null) return await call(ct);
+        var started = Stopwatch.GetTimestamp();
+        string outcome = "transient";
+        try
+        {
+            var answer = await call(ct);
+            outcome = answer is IProvinceAnswer given ? Telemetry.MetricWords.Of(given.Kind) : "ok";
+            return answer;
+        }
+        catch (ProvinceParkedException)
+        {
+            outcome = ""; // our own rate limit held it back: not sent
+            throw;
+        }
+        catch (ProvinceDefectException)
+        {
+            outcome = "defect";
+            throw;
+        }
+        finally
+        {
+            if (outcome.Length > 0) metrics.ProvinceCalled(Province, operation, outcome, Stopwatch.GetElapsedTime(started));
         }
     }
 

@@ -21,7 +21,7 @@ namespace Tongban.Workflows.Steps;
 /// </summary>
 public sealed class ProvinceWorkHandler(
     CaseStore cases, TicketStore tickets, TableServiceClient tables, ProvinceStepInvoker invoker, ProvinceWorkQueue queue, ProvinceHealthStore health, DurableTaskClient durable, TimeProvider time,
-    IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger, CitizenIndex citizens, Audit.AuditTrail audit) : IQueueMessageHandler
+    IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger, CitizenIndex citizens, Audit.AuditTrail audit, Telemetry.TongbanMetrics? metrics = null) : IQueueMessageHandler
 {
     /// <summary>How long a step's answer waits for an orchestration that has not started (the engine redelivers a start within its queue visibility).</summary>
     public static readonly TimeSpan NotStartedDelay = TimeSpan.FromSeconds(5);
@@ -205,13 +205,16 @@ public sealed class ProvinceWorkHandler(
     private async Task<bool> CompleteAsync(ProvinceWorkItem item, StepResult result, int attemptsThisRound, CancellationToken ct, CaseWait? call = null)
     {
         var status = result.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Failed;
+        TimeSpan? took = null;
         try
         {
             await cases.UpdateAsync(item.CaseId, record =>
             {
                 var step = record.Step(item.StepName, item.Subject, item.Province);
+                took = null;
                 if (step.Status == StepStatus.Succeeded) return false;
                 var at = time.GetUtcNow();
+                took = step.StartedAt is { } started ? at - started : TimeSpan.Zero;
                 CaseActivities.Apply(record, new StepChange(item.StepName, item.Subject, item.Province, status, at,
                     result.Reason, Attempts: step.Attempts + attemptsThisRound));
                 // Slow work ends: its open wait closes now. A call answered now is the province's time too.
@@ -220,6 +223,7 @@ public sealed class ProvinceWorkHandler(
                 if (call is not null) record.Waits.Add(call);
                 return true;
             }, ct);
+            if (took is { } duration) metrics?.StepAnswered(item.Province, item.Operation, Telemetry.MetricWords.Of(result.Outcome), duration);
         }
         catch (CaseNotFoundException)
         {
