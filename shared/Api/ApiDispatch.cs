@@ -39,6 +39,7 @@ public static class ApiDispatch
         "RedriveCase" => c => Operators(c).RedriveAsync(c.Request, Route(c, "caseId")),
         "RequeuePoison" => c => Operators(c).RequeuePoisonAsync(c.Request, Route(c, "code")),
         "OperatorSla" => c => Operators(c).SlaAsync(c.Request),
+        "OpenApiDocument" => c => Task.FromResult(OpenApi.OpenApiDocument.Serve(c.Request)),
         _ => throw new ArgumentOutOfRangeException(nameof(routeName), routeName, "Unknown route."),
     };
 

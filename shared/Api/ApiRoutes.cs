@@ -22,6 +22,7 @@ public static class ApiRoutes
     public const string OperatorRedrive = "v1/operator/cases/{caseId}/redrive";
     public const string OperatorRequeuePoison = "v1/operator/provinces/{code}/poison/requeue";
     public const string OperatorSla = "v1/operator/sla";
+    public const string OpenApiDocument = "v1/openapi.json";
 
     public static readonly IReadOnlyList<ApiRoute> All =
     [
@@ -37,5 +38,6 @@ public static class ApiRoutes
         new("RedriveCase", "POST", OperatorRedrive),
         new("RequeuePoison", "POST", OperatorRequeuePoison),
         new("OperatorSla", "GET", OperatorSla),
+        new("OpenApiDocument", "GET", OpenApiDocument),
     ];
 }
