@@ -62,7 +62,7 @@ public sealed class SurfaceTests
         return (inventory.Routes.Select(r => $"{r.Method} {r.Template}"), inventory.Queues, inventory.Orchestrators, inventory.Activities, inventory.Timers);
     }
 
-    private static string MetadataPath()
+    internal static string MetadataPath()
     {
         var path = typeof(SurfaceTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "FunctionsMetadataPath").Value!;
@@ -72,7 +72,7 @@ public sealed class SurfaceTests
 
     private static List<string> Sorted(IEnumerable<string> items) => items.Order(StringComparer.Ordinal).ToList();
 
-    private sealed record FunctionsSurface(
+    internal sealed record FunctionsSurface(
         List<string> Routes, List<string> HttpFunctionNames, List<string> AnonymousHttpFunctionNames,
         List<string> Queues, List<string> Orchestrators, List<string> Activities, List<string> Timers)
     {
