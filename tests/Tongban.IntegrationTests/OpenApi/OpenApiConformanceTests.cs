@@ -94,6 +94,29 @@ public sealed class OpenApiConformanceTests
         Assert.Contains(wrongMedia, p => p.Contains("media type text/plain", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("3.01:02:03.4560000", true)]
+    [InlineData("00:05:00", true)]
+    [InlineData(null, true)]
+    [InlineData("three days", false)]
+    public void An_overdue_deadline_in_the_sla_view_carries_a_timespan_or_null(string? missedBy, bool valid)
+    {
+        var verdict = Contract.CheckRequest(Call("GET", "/api/v1/operator/sla") with
+        {
+            Headers = new Dictionary<string, string> { ["X-Tongban-Operator"] = "ops", ["X-Tongban-Timestamp"] = "1", ["X-Tongban-Nonce"] = "n0nce-0000000001", ["X-Tongban-Signature"] = "c2ln" },
+        });
+        var open = new JsonObject
+        {
+            ["caseId"] = "c-0123456789abcdef0123456789abcdef", ["caseType"] = "marriage-registration", ["province"] = "310000",
+            ["deadline"] = "marriage-registered-same-day-as-review", ["startedAt"] = "2026-12-01T04:00:00+00:00", ["due"] = "2026-12-01T16:00:00+00:00",
+            ["state"] = "missed", ["missedBy"] = missedBy,
+        };
+        var report = new JsonObject { ["since"] = "2026-09-01T00:00:00+00:00", ["lines"] = new JsonArray(), ["open"] = new JsonArray(open) };
+
+        var problems = Contract.CheckAnswer(verdict, Answer(200, "application/json", report.ToJsonString()));
+        Assert.True(valid == (problems.Count == 0), string.Join("; ", problems));
+    }
+
     [Fact]
     public void A_problem_of_another_type_than_its_status_documents_is_drift()
     {
