@@ -89,10 +89,31 @@ public sealed partial class OpenApiConformance : DelegatingHandler
             response.Headers.Concat(response.Content.Headers).ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase),
             responseBody);
         var problems = offContract ? contract.CheckOffContractAnswer(answer) : contract.CheckAnswer(verdict!, answer);
+        if (!offContract) KeepSample(verdict!, answer);
         Interlocked.Increment(ref ownResponses);
         if (reported) Interlocked.Increment(ref responses);
         if (problems.Count > 0) Drift($"{call.Method} {call.Path}{call.Query} → {answer.Status}: {string.Join("; ", problems)}");
         return response;
+    }
+
+    /// <summary>
+    /// With <c>TONGBAN_OPENAPI_SAMPLES</c> naming a folder, keeps the first answer of each operation and status there
+    /// (<c>{operationId}-{status}.json</c>): real answers to take the document's examples from (they are masked as the API masks).
+    /// </summary>
+    private static void KeepSample(RequestVerdict verdict, OpenApiAnswer answer)
+    {
+        if (Environment.GetEnvironmentVariable("TONGBAN_OPENAPI_SAMPLES") is not { Length: > 0 } folder || answer.Body.Length == 0
+            || verdict.Operation?["operationId"]?.GetValue<string>() is not { } operation) return;
+        var path = Path.Combine(folder, $"{operation}-{answer.Status}.json");
+        try
+        {
+            using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+            file.Write(answer.Body);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Kept already: the first answer stays.
+        }
     }
 
     private void Drift(string what)
