@@ -283,6 +283,8 @@ public sealed class DevHostApp : IAsyncDisposable
             app.MapMethods($"/{ApiRoutes.Prefix}/{route.Template}", [route.Method], ApiDispatch.For(route.Name)).WithName(route.Name);
         }
 
+        ApiReferencePage.Map(app);
+
         var provinces = app.Services.GetRequiredService<ProvinceRegistry>();
         await app.Services.GetRequiredService<StorageInitializer>().EnsureAsync(provinces.Codes, ct);
         await app.StartAsync(ct);

@@ -6,7 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x node_modules/.bin/azurite ]; then
+# Azurite and the OpenAPI linter (Redocly CLI, run by Tongban.Tests OpenApiLintTests): a node_modules without either is refreshed.
+if [ ! -x node_modules/.bin/azurite ] || [ ! -x node_modules/.bin/redocly ]; then
   npm ci --no-audit --no-fund --loglevel=error || exit 1
 fi
 

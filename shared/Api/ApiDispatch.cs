@@ -51,6 +51,7 @@ public static class ApiDispatch
         "SignOut" => c => Task.FromResult(ConsolePages(c).SignOut(c.Request)),
         "Console" => c => Task.FromResult(ConsolePages(c).Page(c.Request, Route(c, "path"))),
         "OperatorMetrics" => c => Operators(c).MetricsAsync(c.Request),
+        "OpenApiDocument" => c => Task.FromResult(OpenApi.OpenApiDocument.Serve(c.Request)),
         _ => throw new ArgumentOutOfRangeException(nameof(routeName), routeName, "Unknown route."),
     };
 

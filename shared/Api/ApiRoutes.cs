@@ -32,6 +32,7 @@ public static class ApiRoutes
     public const string OperatorSession = "v1/operator/session";
     public const string Console = "console/{*path}";
     public const string OperatorMetrics = "v1/operator/metrics";
+    public const string OpenApiDocument = "v1/openapi.json";
 
     public static readonly IReadOnlyList<ApiRoute> All =
     [
@@ -59,5 +60,6 @@ public static class ApiRoutes
         new("SignOut", "DELETE", OperatorSession),
         new("Console", "GET", Console),
         new("OperatorMetrics", "GET", OperatorMetrics),
+        new("OpenApiDocument", "GET", OpenApiDocument),
     ];
 }

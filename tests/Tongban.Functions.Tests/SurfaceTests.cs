@@ -39,10 +39,10 @@ public sealed class SurfaceTests
     }
 
     [Fact]
-    public void Health_and_the_console_pages_alone_are_anonymous()
+    public void Health_the_OpenApi_document_and_the_console_pages_alone_are_anonymous()
     {
         var functions = FunctionsSurface.Read(MetadataPath());
-        Assert.Equal(["Console", "Health"], Sorted(functions.AnonymousHttpFunctionNames));
+        Assert.Equal(["Console", "Health", "OpenApiDocument"], Sorted(functions.AnonymousHttpFunctionNames));
     }
 
     /// <summary>
@@ -62,7 +62,7 @@ public sealed class SurfaceTests
         return (inventory.Routes.Select(r => $"{r.Method} {r.Template}"), inventory.Queues, inventory.Orchestrators, inventory.Activities, inventory.Timers);
     }
 
-    private static string MetadataPath()
+    internal static string MetadataPath()
     {
         var path = typeof(SurfaceTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "FunctionsMetadataPath").Value!;
@@ -72,7 +72,7 @@ public sealed class SurfaceTests
 
     private static List<string> Sorted(IEnumerable<string> items) => items.Order(StringComparer.Ordinal).ToList();
 
-    private sealed record FunctionsSurface(
+    internal sealed record FunctionsSurface(
         List<string> Routes, List<string> HttpFunctionNames, List<string> AnonymousHttpFunctionNames,
         List<string> Queues, List<string> Orchestrators, List<string> Activities, List<string> Timers)
     {

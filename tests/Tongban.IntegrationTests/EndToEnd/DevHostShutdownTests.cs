@@ -39,7 +39,7 @@ public sealed class DevHostShutdownTests : IAsyncLifetime
             ["Logging:LogLevel:Default"] = "Warning",
         };
         var hub = await DevHostApp.StartAsync([], config => config.AddInMemoryCollection(settings));
-        using (var http = new HttpClient { BaseAddress = hub.Url })
+        using (var http = new HttpClient(OpenApiConformance.Create()) { BaseAddress = hub.Url })
         {
             var shanghai = new DevHost.Demo.PartnerClient(http, "310000",
                 Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions

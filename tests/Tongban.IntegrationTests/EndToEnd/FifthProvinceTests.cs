@@ -51,7 +51,7 @@ public sealed class FifthProvinceTests : IAsyncLifetime
     [Fact]
     public async Task A_marriage_between_Jiangsu_and_Shanghai_opened_by_Jiangsu_completes()
     {
-        using var http = new HttpClient { BaseAddress = hub!.Url };
+        using var http = new HttpClient(OpenApiConformance.Create()) { BaseAddress = hub!.Url };
         var jiangsu = new PartnerClient(http, Jiangsu, Secret);
         var groom = new Citizen(IdNumber("320106", "19900312", "123"), "周建国", Jiangsu);
 

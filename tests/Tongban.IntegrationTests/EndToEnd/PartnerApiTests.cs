@@ -240,7 +240,7 @@ public sealed class PartnerApiTests(HubFixture hub)
         Assert.Equal(horizon.Year > 2026, body["calendar"]!["warning"]?.ToString().Contains("2027", StringComparison.Ordinal) == true);
     }
 
-    private HttpClient Http { get; } = new() { BaseAddress = hub.Hub.Url };
+    private HttpClient Http { get; } = new(OpenApiConformance.Create()) { BaseAddress = hub.Hub.Url };
 
     private string Secret(string code) =>
         Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>(hub.Hub.Services)[$"Tongban:Partners:{code}:Secret"]!;

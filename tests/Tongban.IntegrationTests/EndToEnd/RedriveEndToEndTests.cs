@@ -181,7 +181,7 @@ public sealed class RedriveEndToEndTests(RedriveHubFixture hub)
         // A case row as the workflow leaves it: approved two days ago, registration never answered (no orchestration runs it).
         var now = DateTimeOffset.UtcNow;
         var command = CaseData.MarriageCommand("310000", "310000", "330000");
-        var record = CaseData.RecordFor(CaseData.NewCaseId(), command, now - TimeSpan.FromDays(3));
+        var record = CaseData.RecordFor(Tongban.Cases.CaseIds.New(now - TimeSpan.FromDays(3)), command, now - TimeSpan.FromDays(3));
         record.CallbackUrl = null;
         record.Status = Tongban.Cases.CaseStatus.InProgress;
         record.Steps.Add(new Tongban.Cases.CaseStep

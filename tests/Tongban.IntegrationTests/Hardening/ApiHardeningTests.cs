@@ -148,11 +148,11 @@ public sealed class ApiHardeningTests(HardenedHubFixture hub)
     [Fact]
     public async Task The_devhost_answers_unmatched_routes_wrong_methods_and_defects_with_problem_json()
     {
-        var unmatched = await hub.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/v1/no-such-thing"));
+        var unmatched = await hub.SendAsync(OpenApiConformance.Leaving(new HttpRequestMessage(HttpMethod.Get, "/api/v1/no-such-thing"), "an unmatched route"));
         Assert.Equal((404, "urn:tongban:problem:not-found"), (unmatched.Status, unmatched.Body?["type"]?.ToString()));
         WithoutTrace(unmatched.Body);
 
-        var wrongMethod = await hub.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/api/v1/cases"));
+        var wrongMethod = await hub.SendAsync(OpenApiConformance.Leaving(new HttpRequestMessage(HttpMethod.Delete, "/api/v1/cases"), "a method the path does not serve"));
         Assert.Equal((405, "urn:tongban:problem:method-not-allowed"), (wrongMethod.Status, wrongMethod.Body?["type"]?.ToString()));
         WithoutTrace(wrongMethod.Body);
 

@@ -45,7 +45,7 @@ public sealed class HardenedHubFixture : HubFixture
 
     public async Task<(int Status, HttpResponseMessage Response, JsonNode? Body, string Text)> SendAsync(HttpRequestMessage request)
     {
-        using var http = new HttpClient { BaseAddress = Hub.Url, Timeout = TimeSpan.FromSeconds(30) };
+        using var http = new HttpClient(OpenApiConformance.Create()) { BaseAddress = Hub.Url, Timeout = TimeSpan.FromSeconds(30) };
         var response = await http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         JsonNode? json = null;

@@ -81,7 +81,7 @@ public class HubFixture : IAsyncLifetime
 
         Configure(settings);
         hub = await DevHostApp.StartAsync([], config => config.AddInMemoryCollection(settings), ConfigureServices);
-        http = new HttpClient { BaseAddress = hub.Url, Timeout = TimeSpan.FromSeconds(30) };
+        http = new HttpClient(OpenApiConformance.Create()) { BaseAddress = hub.Url, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     /// <summary>A fixture's own servers, started before the hub (their ports go into its settings).</summary>
