@@ -4,7 +4,7 @@ using Tongban.DevHost;
 using Tongban.DevHost.Demo;
 using Tongban.DevHost.Hosting;
 
-// `--demo` plays a few cases through the running hub, then keeps serving until Ctrl-C.
+// `--demo` plays all three services across the four provinces through the running hub, then keeps serving until Ctrl-C.
 var demo = args.Contains("--demo");
 DevHostApp started;
 try
@@ -22,7 +22,9 @@ await using var hub = started;
 if (demo)
 {
     var options = hub.Services.GetRequiredService<IOptions<TongbanOptions>>().Value;
-    await new MarriageDemo(hub.Url, options, Console.Out).RunAsync(CancellationToken.None);
+    var played = new AllianceDemo(hub.Url, options, Console.Out);
+    await played.RunAsync(CancellationToken.None);
+    played.PrintNextSteps();
     Console.WriteLine("Demo done; the hub keeps serving on " + hub.Url + " (Ctrl-C stops everything).");
 }
 

@@ -1,25 +1,27 @@
-using System.Globalization;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Tongban.Security;
+using Tongban.Client;
 
 namespace Tongban.DevHost.Demo;
 
 /// <summary>
-/// A partner platform's side of the API: signs each request as partner-api.md says (fresh nonce,
-/// current timestamp, HMAC over method, path and query, timestamp, nonce and body hash). An operator
-/// signs the same way, named by <c>X-Tongban-Operator</c> (<see cref="ForOperator"/>).
+/// Raw signed calls for the tests and the bench, which need every answer as it came (status, body, headers), requests
+/// the typed client would never send, and no retries. The signing is Tongban.Client's (<see cref="TongbanSignature"/>),
+/// the one signer on the client side; partners and the demo use <see cref="TongbanClient"/> itself. An operator signs
+/// the same way, named by <c>X-Tongban-Operator</c> (<see cref="ForOperator"/>).
 /// </summary>
-public sealed class PartnerClient(HttpClient http, string partnerCode, string secret, TimeProvider? time = null, string callerHeader = "X-Tongban-Partner")
+public sealed class PartnerClient(HttpClient http, string partnerCode, string secret, TimeProvider? time = null, string callerHeader = TongbanSignature.PartnerHeader)
 {
+    private readonly TongbanCredentials credentials = callerHeader == TongbanSignature.OperatorHeader
+        ? TongbanCredentials.Operator(partnerCode, secret) : TongbanCredentials.Partner(partnerCode, secret);
+
     public string PartnerCode => partnerCode;
 
     /// <summary>A client for the operator API, signing as operator <paramref name="operatorId"/>.</summary>
     public static PartnerClient ForOperator(HttpClient http, string operatorId, string secret) =>
-        new(http, operatorId, secret, callerHeader: Api.PartnerAuthenticator.OperatorHeader);
+        new(http, operatorId, secret, callerHeader: TongbanSignature.OperatorHeader);
 
     public Task<PartnerResponse> GetAsync(string pathAndQuery, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, pathAndQuery, null, ct: ct);
@@ -32,18 +34,13 @@ public sealed class PartnerClient(HttpClient http, string partnerCode, string se
         IReadOnlyDictionary<string, string>? headers = null, string contentType = "application/json", Action<HttpRequestMessage>? tamper = null,
         CancellationToken ct = default)
     {
-        var bytes = body ?? [];
-        var timestamp = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         using var request = new HttpRequestMessage(method, pathAndQuery);
-        request.Headers.Add(callerHeader, partnerCode);
-        request.Headers.Add("X-Tongban-Timestamp", timestamp);
-        request.Headers.Add("X-Tongban-Nonce", nonce);
-        request.Headers.Add("X-Tongban-Signature", HmacRequestSignature.Compute(secret, method.Method, pathAndQuery, timestamp, nonce, bytes));
+        foreach (var (name, value) in TongbanSignature.Headers(credentials, method.Method, pathAndQuery, body ?? [], (time ?? TimeProvider.System).GetUtcNow()))
+            request.Headers.Add(name, value);
         foreach (var (name, value) in headers ?? new Dictionary<string, string>()) request.Headers.TryAddWithoutValidation(name, value);
         if (body is not null)
         {
-            request.Content = new ByteArrayContent(bytes);
+            request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         }
 

@@ -165,7 +165,7 @@ public sealed class PartnerApiTests(HubFixture hub)
             request.Headers.Add("X-Tongban-Partner", "310000");
             request.Headers.Add("X-Tongban-Timestamp", timestamp);
             request.Headers.Add("X-Tongban-Nonce", nonce);
-            request.Headers.Add("X-Tongban-Signature", Security.HmacRequestSignature.Compute(secret, "GET", "/api/v1/cases", timestamp, nonce, []));
+            request.Headers.Add("X-Tongban-Signature", Tongban.Client.TongbanSignature.Sign(secret, "GET", "/api/v1/cases", timestamp, nonce, []));
             return request;
         }
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Tongban.IntegrationTests.Infrastructure;
-using Tongban.Security;
+using Tongban.Client;
 using static Tongban.IntegrationTests.Infrastructure.Marriages;
 
 namespace Tongban.IntegrationTests.EndToEnd;
@@ -37,12 +37,28 @@ public sealed class PartnerCallbackTests(HubFixture hub)
         Assert.Equal(["InProgress", "Rejected"], delivered.Select(c => c.Status).Distinct());
         Assert.Equal(delivered.Select(c => c.Sequence).OrderBy(s => s), delivered.Select(c => c.Sequence));
         Assert.True(partner.ReceivedFor(caseId).Count - delivered.Count >= 3);
+        // The partner's side of it: Tongban.Client's verifier accepts every attempt (each with a nonce of its own) and reads the case from it.
+        var verifier = new CallbackVerifier(secret);
+        Func<string, string?> Headers(CallbackDelivery r, string? nonce = null) => name => name switch
+        {
+            TongbanSignature.PartnerHeader => r.Partner,
+            TongbanSignature.TimestampHeader => r.Timestamp,
+            TongbanSignature.NonceHeader => nonce ?? r.Nonce,
+            TongbanSignature.SignatureHeader => r.Signature,
+            TongbanSignature.SequenceHeader => r.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => null,
+        };
         Assert.All(partner.ReceivedFor(caseId), r =>
         {
             Assert.Equal("330000", r.Partner);
             Assert.Equal("/hooks/tongban?tenant=zj", r.PathAndQuery);
-            Assert.True(HmacRequestSignature.Verify(secret, "POST", r.PathAndQuery, r.Timestamp, r.Nonce, r.Body, r.Signature), "signature must verify");
+            var check = verifier.Verify("POST", r.PathAndQuery, Headers(r), r.Body);
+            Assert.True(check.IsValid, check.Failure);
+            Assert.Equal((caseId, r.Status, (long)r.Sequence), (check.Case!.CaseId, check.Case.Status, check.Sequence!.Value));
         });
+        // The nonce changed (the signature covers it): refused.
+        var first = partner.ReceivedFor(caseId)[0];
+        Assert.False(verifier.Verify("POST", first.PathAndQuery, Headers(first, nonce: "another-nonce-000001"), first.Body).IsValid);
         Assert.DoesNotContain(delivered, c => System.Text.Encoding.UTF8.GetString(c.Body).Contains(ZjMan3.IdNumber, StringComparison.Ordinal));
     }
 }

@@ -12,7 +12,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Tongban.Cases.Identity;
 using Tongban.IntegrationTests.Infrastructure;
-using Tongban.Security;
 using Tongban.Storage;
 using Xunit.Abstractions;
 using static Tongban.IntegrationTests.Infrastructure.Marriages;
@@ -150,7 +149,7 @@ public sealed partial class PartnerApiFuzzTests(FuzzHubFixture hub, ITestOutputH
             ("X-Tongban-Partner", partner),
             ("X-Tongban-Timestamp", timestamp),
             ("X-Tongban-Nonce", nonce),
-            ("X-Tongban-Signature", HmacRequestSignature.Compute(secret, method.Method, path, timestamp, nonce, bytes ?? [])),
+            ("X-Tongban-Signature", Tongban.Client.TongbanSignature.Sign(secret, method.Method, path, timestamp, nonce, bytes ?? [])),
         };
         if (endpoint == "open") headers.Add(("Idempotency-Key", key));
         var contentType = "application/json";

@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Tongban.IntegrationTests.Infrastructure;
-using Tongban.Security;
 
 namespace Tongban.IntegrationTests.Hardening;
 
@@ -34,7 +33,7 @@ public sealed class HardenedHubFixture : HubFixture
         request.Headers.TryAddWithoutValidation(callerHeader, caller);
         request.Headers.TryAddWithoutValidation("X-Tongban-Timestamp", ts);
         request.Headers.TryAddWithoutValidation("X-Tongban-Nonce", nonce);
-        request.Headers.TryAddWithoutValidation("X-Tongban-Signature", HmacRequestSignature.Compute(secret, method.Method, pathAndQuery, ts, nonce, body ?? []));
+        request.Headers.TryAddWithoutValidation("X-Tongban-Signature", Tongban.Client.TongbanSignature.Sign(secret, method.Method, pathAndQuery, ts, nonce, body ?? []));
         if (body is not null)
         {
             request.Content = new ByteArrayContent(body);
