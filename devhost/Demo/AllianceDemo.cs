@@ -88,13 +88,13 @@ public sealed class AllianceDemo(Uri hub, TongbanOptions options, TextWriter out
     private void PrintTable(DemoOutcome[] outcomes)
     {
         output.WriteLine();
-        output.WriteLine($"{"case",-30} {"type",-22} {"provinces",-22} {"outcome",-44} {"duration",8}");
+        output.WriteLine($"{"case",-34} {"type",-22} {"provinces",-22} {"outcome",-44} {"duration",8}");
         foreach (var o in outcomes)
         {
             var provinces = o.HandlingProvince + " <- " + string.Join(",", o.Provinces.Where(p => p != o.HandlingProvince));
             var outcome = o.Status + (o.Detail is null ? "" : $" ({o.Detail})");
             if (outcome.Length > 44) outcome = outcome[..43] + "…";
-            output.WriteLine($"{o.CaseId,-30} {o.CaseType,-22} {provinces,-22} {outcome,-44} {o.Duration.TotalSeconds,7:F1}s");
+            output.WriteLine($"{o.CaseId,-34} {o.CaseType,-22} {provinces,-22} {outcome,-44} {o.Duration.TotalSeconds,7:F1}s");
         }
 
         var unexpected = outcomes.Where(o => o.Status != o.Expected).ToList();
