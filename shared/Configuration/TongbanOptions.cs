@@ -226,6 +226,8 @@ public sealed class RetentionOptions
 {
     /// <summary>How long an ended case's Durable orchestration history is kept (default 90 days); the case row and its audit trail stay.</summary>
     public TimeSpan OrchestrationHistory { get; set; } = TimeSpan.FromDays(90);
+}
+
 /// <summary>The operator console: <c>Tongban:Console</c>.</summary>
 public sealed class ConsoleOptions
 {
