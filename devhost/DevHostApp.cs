@@ -1,3 +1,6 @@
+using OpenTelemetry;
+using Tongban.Telemetry;
+using Microsoft.Extensions.Logging;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -22,7 +25,7 @@ namespace Tongban.DevHost;
 /// does not answer, the province sandbox for every province without a BaseUrl, the Durable engine, the
 /// partner API on the shared routes, and queue and timer loops calling the shared handlers.
 /// </summary>
-public sealed class DevHostApp : IAsyncDisposable
+public sealed partial class DevHostApp : IAsyncDisposable
 {
     public const string DefaultUrl = "http://127.0.0.1:7071";
     private const string DevelopmentStorage = "UseDevelopmentStorage=true";
@@ -91,7 +94,7 @@ public sealed class DevHostApp : IAsyncDisposable
             var location = builder.Configuration["Tongban:Azurite:Location"] ?? Path.Combine(RepoRoot.Find(), ".azurite");
             azurite = await AzuriteLauncher.EnsureAsync(10000, 10001, 10002, location, ct);
             started.Push(azurite);
-            boot.LogInformation("Azurite {State} (data in {Location})", azurite.Started ? "started" : "already running", location);
+            AzuriteReady(boot, azurite.Started ? "started" : "already running", location);
             storage = azurite.ConnectionString;
             builder.Configuration["AzureWebJobsStorage"] = storage;
             if (!builder.Configuration.GetSection("Tongban:Pii:Keys").GetChildren().Any())
@@ -128,8 +131,7 @@ public sealed class DevHostApp : IAsyncDisposable
         if (sandboxSecrets.Keys.Count > 0)
         {
             builder.Services.AddSingleton(sandboxSecrets);
-            boot.LogWarning("Accepting the sandbox partner secrets of {Credentials} though shorter than {Bytes} bytes: a devhost for testing only",
-                credentials, Configuration.TongbanOptions.MinSecretBytes);
+            SandboxSecretsAccepted(boot, credentials, Configuration.TongbanOptions.MinSecretBytes);
         }
 
         var provinceCodes = builder.Configuration.GetSection("Tongban:Provinces").GetChildren().Select(c => c.Key)
@@ -151,7 +153,7 @@ public sealed class DevHostApp : IAsyncDisposable
 
             started.Push(sandbox);
             foreach (var code in needSandbox) defaults[$"Tongban:Provinces:{code}:BaseUrl"] = sandbox.BaseUrl.ToString();
-            boot.LogInformation("Province sandbox on {Url} for {Provinces}", sandbox.BaseUrl, string.Join(", ", needSandbox));
+            SandboxServing(boot, sandbox.BaseUrl, string.Join(", ", needSandbox));
         }
 
         builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
@@ -161,6 +163,11 @@ public sealed class DevHostApp : IAsyncDisposable
         var engineSettings = builder.Configuration.GetSection("Tongban:Engine").Get<EngineSettings>() ?? new EngineSettings();
         builder.Services.AddTongbanCore(builder.Configuration);
         builder.Services.AddTongbanProvinceAdapters();
+        // Spans, the Tongban meter and logs, sent over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT names a collector (see the README's Telemetry).
+        builder.Services.AddTongbanTelemetry(otel =>
+        {
+            if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) otel.UseOtlpExporter();
+        });
         services?.Invoke(builder.Services);
         ValidateOptions(builder.Services);
         EnsureFree(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? DefaultUrl);
@@ -266,7 +273,7 @@ public sealed class DevHostApp : IAsyncDisposable
         var url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
         if (sandbox is not null) sandbox.Knobs.Shanghai.CallbackBaseUrl = url;
         var inventory = DevHostInventory.For(provinces.Codes);
-        app.Logger.LogInformation("Tongban hub listening on {Url} (task hub {TaskHub})", url, taskHub);
+        HubListening(app.Logger, url, taskHub);
         return new DevHostApp(app, engine, azurite, sandbox, url, inventory);
     }
 
@@ -333,6 +340,18 @@ public sealed class DevHostApp : IAsyncDisposable
         if (!File.Exists(path)) File.WriteAllText(path, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         return File.ReadAllText(path).Trim();
     }
+
+    [LoggerMessage(EventId = 7110, Level = LogLevel.Information, Message = "Azurite {State} (data in {Location})")]
+    private static partial void AzuriteReady(ILogger logger, string state, string location);
+
+    [LoggerMessage(EventId = 7111, Level = LogLevel.Warning, Message = "Accepting the sandbox partner secrets of {Credentials} though shorter than {Bytes} bytes: a devhost for testing only")]
+    private static partial void SandboxSecretsAccepted(ILogger logger, string? credentials, int bytes);
+
+    [LoggerMessage(EventId = 7112, Level = LogLevel.Information, Message = "Province sandbox on {Url} for {Provinces}")]
+    private static partial void SandboxServing(ILogger logger, Uri url, string provinces);
+
+    [LoggerMessage(EventId = 7113, Level = LogLevel.Information, Message = "Tongban hub listening on {Url} (task hub {TaskHub})")]
+    private static partial void HubListening(ILogger logger, Uri url, string taskHub);
 }
 
 /// <summary>What this devhost exposes: compared in a test with the Functions app's generated metadata.</summary>
@@ -349,7 +368,7 @@ public sealed record DevHostInventory(
 }
 
 /// <summary>The devhost's timer triggers: each runs its shared job on a fixed period, and a failed run waits for the next.</summary>
-public abstract class PeriodicJobLoop(ILogger logger, string name, TimeSpan period, Func<CancellationToken, Task> run) : BackgroundService
+public abstract partial class PeriodicJobLoop(ILogger logger, string name, TimeSpan period, Func<CancellationToken, Task> run) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -362,10 +381,13 @@ public abstract class PeriodicJobLoop(ILogger logger, string name, TimeSpan peri
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning(e, "{Job} failed; it runs again next period", name);
+                JobFailed(logger, e, name);
             }
         }
     }
+
+    [LoggerMessage(EventId = 7114, Level = LogLevel.Warning, Message = "{Job} failed; it runs again next period")]
+    private static partial void JobFailed(ILogger logger, Exception exception, string job);
 }
 
 /// <summary>Asks polling provinces about due tickets (default every second; Tongban:SlowWork:PollPeriod).</summary>

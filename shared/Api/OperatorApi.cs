@@ -13,7 +13,7 @@ namespace Tongban.Api;
 /// <c>X-Tongban-Operator</c>), never by a partner: what needs attention, province health, redrive of a held case,
 /// poison messages back onto their queue.
 /// </summary>
-public sealed class OperatorApi(
+public sealed partial class OperatorApi(
     PartnerAuthenticator authenticator, AttentionIndex attention, ProvinceHealthStore health, ProvinceWorkQueue queue,
     ProvinceRegistry provinces, CaseStore cases, CaseRedriver redriver, Cases.Deadlines.WorkingCalendar calendar, TimeProvider time,
     ILogger<OperatorApi> logger)
@@ -114,7 +114,7 @@ public sealed class OperatorApi(
                 : $"Step {redrive.Step} does not await a redrive.");
         }
 
-        logger.LogInformation("Case {CaseId} re-driven by operator {Operator}: {Steps}", caseId, operatorId, string.Join(", ", done.Steps));
+        CaseRedrivenByOperator(logger, caseId, operatorId, string.Join(", ", done.Steps));
         return Results.Json(done.Case, TongbanJson.Options, "application/json", StatusCodes.Status202Accepted);
     }
 
@@ -125,11 +125,16 @@ public sealed class OperatorApi(
         if (problem is not null) return problem;
         if (!provinces.Codes.Contains(code)) return Problems.NotFound($"Province {code} is not configured.");
         var moved = await queue.RequeuePoisonAsync(code, int.MaxValue, request.HttpContext.RequestAborted);
-        logger.LogInformation("Operator {Operator} moved {Moved} poison message(s) of province {Province} back", operatorId, moved, code);
+        PoisonRequeuedByOperator(logger, operatorId, moved, code);
         return Results.Json(new { province = code, moved }, TongbanJson.Options);
     }
 
     private Task<(string? Operator, byte[]? Body, IResult? Problem)> ReadSignedAsync(HttpRequest request, bool requireJson) =>
         RequestBody.ReadSignedAsync(request, requireJson, authenticator.AuthenticateOperatorAsync);
 
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Information, Message = "Case {CaseId} re-driven by operator {Operator}: {Steps}")]
+    private static partial void CaseRedrivenByOperator(ILogger logger, string caseId, string? @operator, string steps);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Information, Message = "Operator {Operator} moved {Moved} poison message(s) of province {Province} back")]
+    private static partial void PoisonRequeuedByOperator(ILogger logger, string? @operator, int moved, string province);
 }

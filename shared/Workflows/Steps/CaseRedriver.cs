@@ -13,7 +13,7 @@ public sealed record RedriveResult(CaseRecord Case, IReadOnlyList<string> Steps)
 /// case's audit trail, then raises the redrive event the orchestration waits on. Repeat-safe: a redrive the
 /// orchestration no longer waits for re-drives nothing (at most one extra round of a later hold).
 /// </summary>
-public sealed class CaseRedriver(CaseStore cases, DurableTaskClient durable, TimeProvider time, ILogger<CaseRedriver> logger)
+public sealed partial class CaseRedriver(CaseStore cases, DurableTaskClient durable, TimeProvider time, ILogger<CaseRedriver> logger)
 {
     public const string Action = "redrive";
 
@@ -41,9 +41,12 @@ public sealed class CaseRedriver(CaseStore cases, DurableTaskClient durable, Tim
         foreach (var step in steps)
         {
             await durable.RaiseEventAsync(caseId, CaseEvents.Redrive(step), new RedriveNotice(actor, reason), ct);
-            logger.LogInformation("Case {CaseId} step {Step} re-driven by {Actor}", caseId, step, actor);
+            StepRedriven(logger, caseId, step, actor);
         }
 
         return new RedriveResult(stored.Record, steps);
     }
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} re-driven by {Actor}")]
+    private static partial void StepRedriven(ILogger logger, string caseId, string step, string actor);
 }
