@@ -1,3 +1,6 @@
+using OpenTelemetry;
+using Tongban.Telemetry;
+using Microsoft.Extensions.Logging;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -22,7 +25,7 @@ namespace Tongban.DevHost;
 /// does not answer, the province sandbox for every province without a BaseUrl, the Durable engine, the
 /// partner API on the shared routes, and queue and timer loops calling the shared handlers.
 /// </summary>
-public sealed class DevHostApp : IAsyncDisposable
+public sealed partial class DevHostApp : IAsyncDisposable
 {
     public const string DefaultUrl = "http://127.0.0.1:7071";
     private const string DevelopmentStorage = "UseDevelopmentStorage=true";
@@ -92,7 +95,7 @@ public sealed class DevHostApp : IAsyncDisposable
             var location = builder.Configuration["Tongban:Azurite:Location"] ?? Path.Combine(RepoRoot.Find(), ".azurite");
             azurite = await AzuriteLauncher.EnsureAsync(10000, 10001, 10002, location, ct);
             started.Push(azurite);
-            boot.LogInformation("Azurite {State} (data in {Location})", azurite.Started ? "started" : "already running", location);
+            AzuriteReady(boot, azurite.Started ? "started" : "already running", location);
             storage = azurite.ConnectionString;
             builder.Configuration["AzureWebJobsStorage"] = storage;
             azuriteLocation = location;
@@ -137,8 +140,7 @@ public sealed class DevHostApp : IAsyncDisposable
         if (sandboxSecrets.Keys.Count > 0)
         {
             builder.Services.AddSingleton(sandboxSecrets);
-            boot.LogWarning("Accepting the sandbox partner secrets of {Credentials} though shorter than {Bytes} bytes: a devhost for testing only",
-                credentials, Configuration.TongbanOptions.MinSecretBytes);
+            SandboxSecretsAccepted(boot, credentials, Configuration.TongbanOptions.MinSecretBytes);
         }
 
         var provinceCodes = builder.Configuration.GetSection("Tongban:Provinces").GetChildren().Select(c => c.Key)
@@ -160,7 +162,7 @@ public sealed class DevHostApp : IAsyncDisposable
 
             started.Push(sandbox);
             foreach (var code in needSandbox) defaults[$"Tongban:Provinces:{code}:BaseUrl"] = sandbox.BaseUrl.ToString();
-            boot.LogInformation("Province sandbox on {Url} for {Provinces}", sandbox.BaseUrl, string.Join(", ", needSandbox));
+            SandboxServing(boot, sandbox.BaseUrl, string.Join(", ", needSandbox));
         }
 
         // A development operator for the console, out of the box, on loopback only: its secret is made once beside Azurite's data.
@@ -186,6 +188,11 @@ public sealed class DevHostApp : IAsyncDisposable
         var engineSettings = builder.Configuration.GetSection("Tongban:Engine").Get<EngineSettings>() ?? new EngineSettings();
         builder.Services.AddTongbanCore(builder.Configuration);
         builder.Services.AddTongbanProvinceAdapters();
+        // Spans, the Tongban meter and logs, sent over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT names a collector (see the README's Telemetry).
+        builder.Services.AddTongbanTelemetry(otel =>
+        {
+            if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) otel.UseOtlpExporter();
+        });
         services?.Invoke(builder.Services);
         ValidateOptions(builder.Services);
         EnsureFree(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? DefaultUrl);
@@ -293,9 +300,8 @@ public sealed class DevHostApp : IAsyncDisposable
         var url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
         if (sandbox is not null) sandbox.Knobs.Shanghai.CallbackBaseUrl = url;
         var inventory = DevHostInventory.For(provinces.Codes);
-        app.Logger.LogInformation("Tongban hub listening on {Url} (task hub {TaskHub}); operator console on {ConsoleUrl}", url, taskHub, ConsoleUrlOf(url));
-        if (devOperatorSecretFile is not null)
-            app.Logger.LogInformation("Console development operator {Operator} (loopback only), its secret in {SecretFile}", DevOperatorId, devOperatorSecretFile);
+        HubListening(app.Logger, url, taskHub, ConsoleUrlOf(url));
+        if (devOperatorSecretFile is not null) DevOperatorReady(app.Logger, DevOperatorId, devOperatorSecretFile);
         return new DevHostApp(app, engine, azurite, sandbox, url, inventory);
     }
 
@@ -386,6 +392,21 @@ public sealed class DevHostApp : IAsyncDisposable
         if (!File.Exists(path)) File.WriteAllText(path, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         return File.ReadAllText(path).Trim();
     }
+
+    [LoggerMessage(EventId = 7110, Level = LogLevel.Information, Message = "Azurite {State} (data in {Location})")]
+    private static partial void AzuriteReady(ILogger logger, string state, string location);
+
+    [LoggerMessage(EventId = 7111, Level = LogLevel.Warning, Message = "Accepting the sandbox partner secrets of {Credentials} though shorter than {Bytes} bytes: a devhost for testing only")]
+    private static partial void SandboxSecretsAccepted(ILogger logger, string? credentials, int bytes);
+
+    [LoggerMessage(EventId = 7112, Level = LogLevel.Information, Message = "Province sandbox on {Url} for {Provinces}")]
+    private static partial void SandboxServing(ILogger logger, Uri url, string provinces);
+
+    [LoggerMessage(EventId = 7113, Level = LogLevel.Information, Message = "Tongban hub listening on {Url} (task hub {TaskHub}); operator console on {ConsoleUrl}")]
+    private static partial void HubListening(ILogger logger, Uri url, string taskHub, Uri consoleUrl);
+
+    [LoggerMessage(EventId = 7115, Level = LogLevel.Information, Message = "Console development operator {Operator} (loopback only), its secret in {SecretFile}")]
+    private static partial void DevOperatorReady(ILogger logger, string @operator, string secretFile);
 }
 
 /// <summary>The devhost's development SM2 key for audit heads, kept beside Azurite's data (so heads it signed still verify after a restart), or made for one run.</summary>
@@ -415,7 +436,7 @@ public sealed record DevHostInventory(
 }
 
 /// <summary>The devhost's timer triggers: each runs its shared job on a fixed period, and a failed run waits for the next.</summary>
-public abstract class PeriodicJobLoop(ILogger logger, string name, TimeSpan period, Func<CancellationToken, Task> run) : BackgroundService
+public abstract partial class PeriodicJobLoop(ILogger logger, string name, TimeSpan period, Func<CancellationToken, Task> run) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -428,10 +449,13 @@ public abstract class PeriodicJobLoop(ILogger logger, string name, TimeSpan peri
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning(e, "{Job} failed; it runs again next period", name);
+                JobFailed(logger, e, name);
             }
         }
     }
+
+    [LoggerMessage(EventId = 7114, Level = LogLevel.Warning, Message = "{Job} failed; it runs again next period")]
+    private static partial void JobFailed(ILogger logger, Exception exception, string job);
 }
 
 /// <summary>Asks polling provinces about due tickets (default every second; Tongban:SlowWork:PollPeriod).</summary>

@@ -1,6 +1,9 @@
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Tongban.Provinces;
+using Tongban.Telemetry;
 
 namespace Tongban.Functions;
 
@@ -14,6 +17,13 @@ public static class FunctionsAppServiceCollectionExtensions
     {
         services.AddTongbanCore(configuration).AddTongbanProvinceAdapters().AddBoundDurableTaskClient();
         services.AddHostedService<StorageStartup>();
+        // The worker's invocation spans join the host's (so a trace goes host → worker → ours); everything goes to
+        // Application Insights when the connection string Bicep sets is there (a local run without it exports nothing).
+        services.AddTongbanTelemetry(otel =>
+        {
+            otel.UseFunctionsWorkerDefaults();
+            if (!string.IsNullOrWhiteSpace(configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"])) otel.UseAzureMonitorExporter();
+        });
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Microsoft.Extensions.Azure;
@@ -11,7 +12,7 @@ namespace Tongban.DevHost.Faults;
 /// and possibly at once to two handlers. A message put back for later (a parked step: it has a visibility delay) is
 /// not copied, so a parked step is not doubled again on every re-park.
 /// </summary>
-public sealed class DuplicateQueueMessages(IReadOnlySet<string> provinceQueues, ILogger logger) : HttpPipelinePolicy
+public sealed partial class DuplicateQueueMessages(IReadOnlySet<string> provinceQueues, ILogger logger) : HttpPipelinePolicy
 {
     public const string Setting = "Tongban:Faults:DuplicateQueueMessages";
 
@@ -52,5 +53,8 @@ public sealed class DuplicateQueueMessages(IReadOnlySet<string> provinceQueues, 
     }
 
     private void Log(string queue, HttpMessage message) =>
-        logger.LogInformation("Fault injected: a message put twice on {Queue} (second put answered {Status})", queue, message.Response.Status);
+        DuplicateInjected(logger, queue, message.Response.Status);
+
+    [LoggerMessage(EventId = 7120, Level = LogLevel.Information, Message = "Fault injected: a message put twice on {Queue} (second put answered {Status})")]
+    private static partial void DuplicateInjected(ILogger logger, string queue, int status);
 }

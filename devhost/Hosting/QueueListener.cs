@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Tongban.Storage;
@@ -9,7 +10,7 @@ namespace Tongban.DevHost.Hosting;
 /// on success; on failure the message comes back after a back-off, and after MaxDequeueCount deliveries
 /// it moves to the poison queue, whose listener runs the handler's poison path.
 /// </summary>
-public sealed class QueueListener(
+public sealed partial class QueueListener(
     string queueName, bool poison, QueueServiceClient queues, IQueueMessageHandler handler, QueueListenerSettings settings,
     QueueWakeups wakeups, ILogger<QueueListener> logger) : BackgroundService
 {
@@ -46,7 +47,7 @@ public sealed class QueueListener(
             catch (Exception e)
             {
                 // Storage away (restarting): wait and try again, as the Functions host does.
-                logger.LogWarning(e, "Queue {Queue} could not be read", queueName);
+                QueueUnreadable(logger, e, queueName);
                 await Delay(TimeSpan.FromSeconds(1), stoppingToken);
                 continue;
             }
@@ -92,15 +93,14 @@ public sealed class QueueListener(
         {
             if (!poison && message.DequeueCount >= settings.MaxDequeueCount)
             {
-                logger.LogWarning(e, "Message {MessageId} on {Queue} failed {Count} times: moved to poison", message.MessageId, queueName, message.DequeueCount);
+                MessagePoisoned(logger, e, message.MessageId, queueName, message.DequeueCount);
                 await poisonQueue.SendMessageAsync(message.MessageText, ct);
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
                 return;
             }
 
             var backoff = TimeSpan.FromTicks(Math.Min(settings.RetryDelay.Ticks * (1L << (int)Math.Min(message.DequeueCount - 1, 10)), settings.MaxRetryDelay.Ticks));
-            logger.LogInformation("Message {MessageId} on {Queue} failed (delivery {Count}): {Error}; again in {Delay}",
-                message.MessageId, queueName, message.DequeueCount, e.Message, backoff);
+            MessageFailed(logger, message.MessageId, queueName, message.DequeueCount, e.Message, backoff);
             try
             {
                 await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: backoff, cancellationToken: ct);
@@ -108,7 +108,7 @@ public sealed class QueueListener(
             catch (Exception updateFailure) when (!ct.IsCancellationRequested)
             {
                 // The message reappears after its visibility timeout anyway.
-                logger.LogDebug(updateFailure, "Could not reschedule message {MessageId}", message.MessageId);
+                MessageNotRescheduled(logger, updateFailure, message.MessageId);
             }
         }
     }
@@ -124,6 +124,18 @@ public sealed class QueueListener(
             // stopping
         }
     }
+
+    [LoggerMessage(EventId = 7101, Level = LogLevel.Warning, Message = "Queue {Queue} could not be read")]
+    private static partial void QueueUnreadable(ILogger logger, Exception exception, string queue);
+
+    [LoggerMessage(EventId = 7102, Level = LogLevel.Warning, Message = "Message {MessageId} on {Queue} failed {Count} times: moved to poison")]
+    private static partial void MessagePoisoned(ILogger logger, Exception exception, string messageId, string queue, long count);
+
+    [LoggerMessage(EventId = 7103, Level = LogLevel.Information, Message = "Message {MessageId} on {Queue} failed (delivery {Count}): {Error}; again in {Delay}")]
+    private static partial void MessageFailed(ILogger logger, string messageId, string queue, long count, string error, TimeSpan delay);
+
+    [LoggerMessage(EventId = 7104, Level = LogLevel.Debug, Message = "Could not reschedule message {MessageId}")]
+    private static partial void MessageNotRescheduled(ILogger logger, Exception exception, string messageId);
 }
 
 /// <summary>Queue loop settings (<c>Tongban:Queues</c>), mirroring host.json's queues section.</summary>

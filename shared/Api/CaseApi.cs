@@ -18,7 +18,7 @@ namespace Tongban.Api;
 /// The partner API's handlers, on ASP.NET Core's HttpRequest/IResult so the Functions app and the
 /// devhost serve the very same code.
 /// </summary>
-public sealed class CaseApi(
+public sealed partial class CaseApi(
     PartnerAuthenticator authenticator,
     OpenCaseValidator validator,
     CaseStore cases,
@@ -98,7 +98,7 @@ public sealed class CaseApi(
         await audit.AppendAsync(caseId, Audit.AuditFacts.Opened(partner!, command.HandlingProvince, Audit.AuditChain.BodyHash(body!)), ct);
         await StartWorkflowAsync(stored, ct);
         await idempotency.MarkCreatedAsync(partner!, key, ct);
-        logger.LogInformation("Case {CaseId} opened by {Partner} ({CaseType})", caseId, partner, record.CaseType);
+        CaseOpened(logger, caseId, partner, record.CaseType);
         return CaseResult(stored.Record, StatusCodes.Status202Accepted, location: true);
     }
 
@@ -175,8 +175,8 @@ public sealed class CaseApi(
         if (!accepted) return Problems.Conflict($"Step {decision.Step} is not waiting for a decision.");
 
         await audit.AppendAsync(caseId, Audit.AuditFacts.Decision(decision.Step, partner!, wire, decision.Officer), ct);
-        await durable.RaiseEventAsync(caseId, CaseEvents.Decision(decision.Step), new OfficerDecisionEvent(wire, decision.Officer, decision.Reason), ct);
-        logger.LogInformation("Case {CaseId} step {Step} decided {Decision}", caseId, decision.Step, wire);
+        await durable.RaiseEventAsync(caseId, CaseEvents.Decision(decision.Step), new OfficerDecisionEvent(wire, decision.Officer, decision.Reason, Telemetry.TongbanTelemetry.CurrentTraceParent), ct);
+        StepDecided(logger, caseId, decision.Step, wire);
         return CaseResult(updated.Record, StatusCodes.Status202Accepted);
     }
 
@@ -222,7 +222,7 @@ public sealed class CaseApi(
 
         await audit.AppendAsync(caseId, Audit.AuditFacts.Withdrawal(partner!), ct);
         await durable.RaiseEventAsync(caseId, CaseEvents.Withdrawal, new WithdrawalNotice(validated.Value.Reason), ct);
-        logger.LogInformation("Case {CaseId} withdrawal requested", caseId);
+        WithdrawalRequested(logger, caseId);
         return CaseResult(updated.Record, StatusCodes.Status202Accepted);
     }
 
@@ -241,7 +241,7 @@ public sealed class CaseApi(
             _ => throw new InvalidOperationException("A validated command carries its details."),
         };
         var input = new CaseWorkflowInput(caseId, stored.Record.CaseType, command.HandlingProvince, parties,
-            options.Value.Marriage.ReviewWindow, options.Value.Workflow.ToPolicy());
+            options.Value.Marriage.ReviewWindow, options.Value.Workflow.ToPolicy(), Telemetry.TongbanTelemetry.CurrentTraceParent);
         await durable.ScheduleNewOrchestrationInstanceAsync(WorkflowNames.OrchestratorFor(stored.Record.CaseType), input,
             new StartOrchestrationOptions(InstanceId: caseId), ct);
     }
@@ -266,4 +266,13 @@ public sealed class CaseApi(
             return inner.ExecuteAsync(httpContext);
         }
     }
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "Case {CaseId} opened by {Partner} ({CaseType})")]
+    private static partial void CaseOpened(ILogger logger, string caseId, string? partner, string caseType);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} decided {Decision}")]
+    private static partial void StepDecided(ILogger logger, string caseId, string step, string decision);
+
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Information, Message = "Case {CaseId} withdrawal requested")]
+    private static partial void WithdrawalRequested(ILogger logger, string caseId);
 }

@@ -11,7 +11,7 @@ namespace Tongban.Api;
 /// <c>GET /api/v1/health</c>: 200 when storage and the orchestration engine answer, else 503. It also shows the working
 /// calendar's covered years, with a warning (which leaves the hub healthy) when the coming 30 days reach a year it lacks.
 /// </summary>
-public sealed class HealthApi(TableServiceClient tables, DurableTaskClient durable, WorkingCalendar calendar, TimeProvider time, ILogger<HealthApi> logger)
+public sealed partial class HealthApi(TableServiceClient tables, DurableTaskClient durable, WorkingCalendar calendar, TimeProvider time, ILogger<HealthApi> logger)
 {
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(5);
 
@@ -37,7 +37,7 @@ public sealed class HealthApi(TableServiceClient tables, DurableTaskClient durab
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            logger.LogWarning(e, "Health check failed");
+            HealthCheckFailed(logger, e);
             return Problems.Unavailable("Storage or the orchestration engine does not answer.");
         }
     }
@@ -50,11 +50,17 @@ public sealed class HealthApi(TableServiceClient tables, DurableTaskClient durab
         var missing = Enumerable.Range(today.Year, horizon.Year - today.Year + 1).Where(y => !calendar.CoveredYears.Contains(y)).ToList();
         // Once per process: the probe runs every few seconds.
         if (Interlocked.Exchange(ref calendarWarned, 1) == 0)
-            logger.LogWarning("The working calendar lacks {MissingYears}: deadlines there count weekends only; add Tongban:Calendar:Days", missing);
+            CalendarLacksYears(logger, missing);
         return new
         {
             coveredYears = calendar.CoveredYears,
             warning = $"No official calendar for {string.Join(", ", missing)}: deadlines there count weekends only (calendarCovered: false). Add Tongban:Calendar:Days.",
         };
     }
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Health check failed")]
+    private static partial void HealthCheckFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "The working calendar lacks {MissingYears}: deadlines there count weekends only; add Tongban:Calendar:Days")]
+    private static partial void CalendarLacksYears(ILogger logger, IEnumerable<int> missingYears);
 }

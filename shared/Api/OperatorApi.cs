@@ -14,7 +14,7 @@ namespace Tongban.Api;
 /// <c>X-Tongban-Operator</c>), never by a partner: what needs attention, province health, redrive of a held case,
 /// poison messages back onto their queue.
 /// </summary>
-public sealed class OperatorApi(
+public sealed partial class OperatorApi(
     PartnerAuthenticator authenticator, AttentionIndex attention, ProvinceHealthStore health, ProvinceWorkQueue queue,
     ProvinceRegistry provinces, CaseStore cases, CaseRedriver redriver, Cases.Deadlines.WorkingCalendar calendar, TimeProvider time,
     ILogger<OperatorApi> logger, CitizenIndex citizens, OperatorAuditLog operatorAudit, ContinuationTokens continuationTokens, Audit.AuditTrail audit, Audit.AuditVerifier verifier,
@@ -116,7 +116,7 @@ public sealed class OperatorApi(
                 : $"Step {redrive.Step} does not await a redrive.");
         }
 
-        logger.LogInformation("Case {CaseId} re-driven by operator {Operator}: {Steps}", caseId, operatorId, string.Join(", ", done.Steps));
+        CaseRedrivenByOperator(logger, caseId, operatorId, string.Join(", ", done.Steps));
         return Results.Json(done.Case, TongbanJson.Options, "application/json", StatusCodes.Status202Accepted);
     }
 
@@ -137,8 +137,7 @@ public sealed class OperatorApi(
         var entry = await operatorAudit.AppendAsync(operatorId!, OperatorActions.PoisonRequeue, code, null, reason, null, ct);
         var moved = await queue.RequeuePoisonAsync(code, int.MaxValue, ct);
         await operatorAudit.SetResultsAsync(entry.Id, moved, ct);
-        logger.LogInformation("Operator {Operator} moved {Moved} poison message(s) of province {Province} back (operator audit {AuditId})",
-            operatorId, moved, code, entry.Id);
+        PoisonRequeuedByOperator(logger, operatorId, moved, code, entry.Id);
         return Results.Json(new { province = code, moved }, TongbanJson.Options);
     }
 
@@ -168,7 +167,7 @@ public sealed class OperatorApi(
             r.Found.CaseId, r.Found.CaseType, status = r.Stored!.Record.Status, roles = r.Found.Roles, r.Found.HandlingProvince, r.Found.CreatedAt,
         }).ToList();
         await operatorAudit.SetResultsAsync(entry.Id, items.Count, ct);
-        logger.LogInformation("Operator {Operator} searched a citizen's cases: {Found} found (operator audit {AuditId})", operatorId, items.Count, entry.Id);
+        CitizenCasesSearched(logger, operatorId, items.Count, entry.Id);
         return Results.Json(new { items }, TongbanJson.Options);
     }
 
@@ -218,8 +217,7 @@ public sealed class OperatorApi(
         }
 
         var result = await verifier.VerifyAsync(caseId.Length > 0 ? caseId : null, request.HttpContext.RequestAborted);
-        logger.LogInformation("Operator {Operator} verified {Cases} audit trail(s), {Entries} entries: {Failures} failure(s)",
-            operatorId, result.CheckedCases, result.CheckedEntries, result.Failures.Count);
+        AuditVerified(logger, operatorId, result.CheckedCases, result.CheckedEntries, result.Failures.Count);
         return Results.Json(new
         {
             checkedCases = result.CheckedCases, checkedEntries = result.CheckedEntries, elapsedMs = result.ElapsedMs,
@@ -304,4 +302,15 @@ public sealed class OperatorApi(
     private Task<(string? Operator, byte[]? Body, IResult? Problem)> ReadSignedAsync(HttpRequest request, bool requireJson) =>
         RequestBody.ReadSignedAsync(request, requireJson, authenticator.AuthenticateOperatorAsync);
 
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Information, Message = "Case {CaseId} re-driven by operator {Operator}: {Steps}")]
+    private static partial void CaseRedrivenByOperator(ILogger logger, string caseId, string? @operator, string steps);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Information, Message = "Operator {Operator} moved {Moved} poison message(s) of province {Province} back (operator audit {AuditId})")]
+    private static partial void PoisonRequeuedByOperator(ILogger logger, string? @operator, int moved, string province, string auditId);
+
+    [LoggerMessage(EventId = 1032, Level = LogLevel.Information, Message = "Operator {Operator} searched a citizen's cases: {Found} found (operator audit {AuditId})")]
+    private static partial void CitizenCasesSearched(ILogger logger, string? @operator, int found, string auditId);
+
+    [LoggerMessage(EventId = 1033, Level = LogLevel.Information, Message = "Operator {Operator} verified {Cases} audit trail(s), {Entries} entries: {Failures} failure(s)")]
+    private static partial void AuditVerified(ILogger logger, string? @operator, int cases, long entries, int failures);
 }

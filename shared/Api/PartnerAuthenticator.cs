@@ -87,7 +87,7 @@ public sealed partial class PartnerAuthenticator(
         if (rateLimit?.Invoke(caller) is { } retryAfter)
         {
             // Information, not Warning: a partner's burst must not flood the log it is read in.
-            logger.LogInformation("Partner {Partner} is over its rate limit; answered 429 with Retry-After {RetryAfter}", caller, retryAfter);
+            OverRateLimit(logger, caller, retryAfter);
             return (null, Problems.RateLimited(retryAfter));
         }
 
@@ -98,7 +98,7 @@ public sealed partial class PartnerAuthenticator(
 
     private (string?, IResult?) Refused(string callerHeader, string? knownCaller, string reason)
     {
-        logger.LogWarning("Signed request refused ({CallerHeader} {Caller}): {Reason}", callerHeader, knownCaller ?? "unknown", reason);
+        SignedRequestRefused(logger, callerHeader, knownCaller ?? "unknown", reason);
         return (null, Problems.Unauthenticated());
     }
 
@@ -109,4 +109,10 @@ public sealed partial class PartnerAuthenticator(
         if (!string.IsNullOrEmpty(raw) && raw.StartsWith('/')) return raw;
         return request.PathBase.ToUriComponent() + request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
     }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Partner {Partner} is over its rate limit; answered 429 with Retry-After {RetryAfter}")]
+    private static partial void OverRateLimit(ILogger logger, string partner, TimeSpan retryAfter);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Signed request refused ({CallerHeader} {Caller}): {Reason}")]
+    private static partial void SignedRequestRefused(ILogger logger, string callerHeader, string caller, string reason);
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Tongban.Provinces;
 using Tongban.Storage;
+using Tongban.Telemetry;
 using Tongban.Workflows.Steps;
 
 namespace Tongban.Api;
@@ -11,7 +12,7 @@ namespace Tongban.Api;
 /// authenticated with that province's scheme. At least once, possibly twice, possibly before the hub
 /// recorded the ticket: the result is stored durably before 204, and a repeat is answered 204 again.
 /// </summary>
-public sealed class ProvinceCallbackApi(
+public sealed partial class ProvinceCallbackApi(
     ProvinceRegistry provinces, IEnumerable<IProvinceCallbackReader> readers, NonceStore nonces, TicketStore tickets,
     ProvinceWorkHandler handler, TimeProvider time, ILogger<ProvinceCallbackApi> logger)
 {
@@ -35,28 +36,41 @@ public sealed class ProvinceCallbackApi(
         var (callback, refusal) = reader.Read(provinces.Endpoint(code), request, PartnerAuthenticator.PathAndQuery(request), body, time.GetUtcNow());
         if (callback is null)
         {
-            logger.LogWarning("Callback from {Province} refused: {Reason}", code, refusal!.Reason);
+            ProvinceCallbackRefused(logger, code, refusal!.Reason);
             return refusal.Unauthenticated ? Problems.Unauthenticated()
                 : Problems.Validation(new Dictionary<string, string[]> { ["body"] = [refusal.Reason] });
         }
 
         if (!await nonces.TryRecordAsync(NonceScope(code), callback.Nonce, ct))
         {
-            logger.LogWarning("Callback from {Province} refused: the nonce was used before", code);
+            ProvinceCallbackNonceReused(logger, code);
             return Problems.Unauthenticated();
         }
 
         var item = await tickets.DeliverAsync(code, callback.Ticket, callback.Result, ct);
         if (item is null)
         {
-            logger.LogInformation("Callback from {Province} for ticket {Ticket} came before the ticket was recorded; kept", code, callback.Ticket);
+            ProvinceCallbackEarly(logger, code, callback.Ticket);
         }
         else
         {
+            // The province's request is its own trace: the step's (from the ticket) is this span's parent, the request a link.
+            using var scope = Telemetry.CaseLogScope.Begin(logger, item);
+            using var span = Telemetry.CaseSpans.SlowWorkEnded(item, "callback");
+            span.WithOutcome(callback.Result.State.ToString());
             await handler.CompleteSlowWorkAsync(item, callback.Result, ct);
             await tickets.SettleAsync(code, callback.Ticket, ct);
         }
 
         return Results.NoContent();
     }
+
+    [LoggerMessage(EventId = 1040, Level = LogLevel.Warning, Message = "Callback from {Province} refused: {Reason}")]
+    private static partial void ProvinceCallbackRefused(ILogger logger, string province, string reason);
+
+    [LoggerMessage(EventId = 1041, Level = LogLevel.Warning, Message = "Callback from {Province} refused: the nonce was used before")]
+    private static partial void ProvinceCallbackNonceReused(ILogger logger, string province);
+
+    [LoggerMessage(EventId = 1042, Level = LogLevel.Information, Message = "Callback from {Province} for ticket {Ticket} came before the ticket was recorded; kept")]
+    private static partial void ProvinceCallbackEarly(ILogger logger, string province, string ticket);
 }

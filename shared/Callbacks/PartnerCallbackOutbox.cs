@@ -91,7 +91,11 @@ public sealed class PartnerCallbackOutbox(TableServiceClient tables, QueueServic
     }
 
     /// <summary>Asks the sender to deliver a case's pending callbacks, after a status change.</summary>
-    public Task PokeAsync(string caseId, CancellationToken ct) => PokeAsync(new CallbackPoke(caseId), null, ct);
+    public Task PokeAsync(string caseId, CancellationToken ct) => PokeAsync(caseId, Telemetry.TongbanTelemetry.CurrentTraceParent, ct);
+
+    /// <summary>Asks the sender to deliver a case's pending callbacks, in the trace of the change (<paramref name="traceParent"/>).</summary>
+    public Task PokeAsync(string caseId, string? traceParent, CancellationToken ct) =>
+        PokeAsync(new CallbackPoke(caseId, TraceParent: traceParent), null, ct);
 
     /// <summary>Asks the sender to deliver a case's pending callbacks, now or after a back-off.</summary>
     public async Task PokeAsync(CallbackPoke poke, TimeSpan? delay, CancellationToken ct) =>
@@ -101,5 +105,6 @@ public sealed class PartnerCallbackOutbox(TableServiceClient tables, QueueServic
 /// <summary>
 /// A request to deliver a case's pending callbacks: after a status change (no token), or the retry of a failed attempt
 /// of callback <see cref="Sequence"/>, named by <see cref="RetryToken"/>, which replaces the head's <see cref="Replaces"/>.
+/// <see cref="TraceParent"/>: the trace of the status change that queued it, which the delivery continues.
 /// </summary>
-public sealed record CallbackPoke(string CaseId, string? RetryToken = null, int Sequence = 0, string? Replaces = null);
+public sealed record CallbackPoke(string CaseId, string? RetryToken = null, int Sequence = 0, string? Replaces = null, string? TraceParent = null);

@@ -9,6 +9,7 @@ using Tongban.Cases;
 using Tongban.Configuration;
 using Tongban.Security;
 using Tongban.Storage;
+using Tongban.Telemetry;
 
 namespace Tongban.Callbacks;
 
@@ -22,7 +23,7 @@ namespace Tongban.Callbacks;
 /// and a success delivers everything pending, in order. It runs off its own queue, so a partner that is down never
 /// holds a case up.
 /// </summary>
-public sealed class PartnerCallbackSender(
+public sealed partial class PartnerCallbackSender(
     PartnerCallbackOutbox outbox, CaseStore cases, AttentionIndex attention, PartnerCallbackOrigins origins, IHttpClientFactory http,
     IOptions<TongbanOptions> options, TimeProvider time, ILogger<PartnerCallbackSender> logger, Audit.AuditTrail audit, Telemetry.TongbanMetrics? metrics = null) : IQueueMessageHandler
 {
@@ -33,6 +34,8 @@ public sealed class PartnerCallbackSender(
     public async Task HandleAsync(string message, long dequeueCount, CancellationToken ct)
     {
         var poke = TongbanJson.Deserialize<CallbackPoke>(message);
+        using var scope = Telemetry.CaseLogScope.Begin(logger, poke.CaseId);
+        using var span = Telemetry.CaseSpans.DeliverCallbacks(poke);
         var stored = await cases.GetAsync(poke.CaseId, ct);
         if (stored?.Record.CallbackUrl is not { } url) return;
         var pending = await outbox.PendingAsync(poke.CaseId, ct);
@@ -54,6 +57,7 @@ public sealed class PartnerCallbackSender(
             metrics?.CallbackAttempted(callback.Partner, failure is null, time.GetUtcNow() - ChangedAt(callback));
             if (failure is not null)
             {
+                span.WithOutcome("failed", error: true);
                 await FailedAsync(stored.Record, callback, failure, ct);
                 return;
             }
@@ -63,9 +67,11 @@ public sealed class PartnerCallbackSender(
             if (callback.Stopped)
             {
                 await attention.ClearCallbacksAsync(callback.Partner, callback.CaseId, ct);
-                logger.LogInformation("Callbacks of case {CaseId} resumed: callback {Sequence} delivered", callback.CaseId, callback.Sequence);
+                CallbacksResumed(logger, callback.CaseId, callback.Sequence);
             }
         }
+
+        span.WithOutcome("delivered");
     }
 
     /// <summary>
@@ -75,6 +81,7 @@ public sealed class PartnerCallbackSender(
     public async Task HandlePoisonAsync(string message, CancellationToken ct)
     {
         var poke = TongbanJson.Deserialize<CallbackPoke>(message);
+        using var scope = Telemetry.CaseLogScope.Begin(logger, poke.CaseId);
         var pending = await outbox.PendingAsync(poke.CaseId, ct);
         if (pending.Count == 0 || await cases.GetAsync(poke.CaseId, ct) is not { } stored) return;
         await StopAsync(stored.Record, pending[0] with { FirstFailedAt = pending[0].FirstFailedAt ?? time.GetUtcNow(), LastFailure = "the hub could not handle it" }, ct);
@@ -111,8 +118,7 @@ public sealed class PartnerCallbackSender(
         {
             // A later status change's one try at a stopped case: no retry of its own.
             await outbox.TrySaveStateAsync(failed, ct);
-            logger.LogInformation("Callback {Sequence} of case {CaseId} still not delivered ({Failure}); delivery stays stopped",
-                callback.Sequence, callback.CaseId, failure);
+            CallbackStillStopped(logger, callback.Sequence, callback.CaseId, failure);
             return;
         }
 
@@ -126,11 +132,10 @@ public sealed class PartnerCallbackSender(
         // handled again (its token still current), never a case with no retry coming.
         var token = Guid.NewGuid().ToString("N");
         var delay = TimeSpan.FromTicks(Math.Min(Settings.RetryDelay.Ticks * (1L << Math.Min(failed.FailedAttempts - 1, 20)), Settings.MaxRetryDelay.Ticks));
-        await outbox.PokeAsync(new CallbackPoke(callback.CaseId, token, callback.Sequence, callback.RetryToken), delay, ct);
+        await outbox.PokeAsync(new CallbackPoke(callback.CaseId, token, callback.Sequence, callback.RetryToken, Telemetry.TongbanTelemetry.CurrentTraceParent), delay, ct);
         if (await outbox.TrySaveStateAsync(failed with { RetryToken = token }, ct))
         {
-            logger.LogWarning("Callback {Sequence} of case {CaseId} not delivered ({Failure}, attempt {Attempt}); next try in {Delay}",
-                callback.Sequence, callback.CaseId, failure, failed.FailedAttempts, delay);
+            CallbackRetrying(logger, callback.Sequence, callback.CaseId, failure, failed.FailedAttempts, delay);
         }
     }
 
@@ -139,8 +144,7 @@ public sealed class PartnerCallbackSender(
         var stopped = head with { Stopped = true };
         if (!await outbox.TrySaveStateAsync(stopped, ct)) return;
         await attention.FlagCallbacksAsync(record, stopped, ct);
-        logger.LogWarning("Callbacks of case {CaseId} stopped: callback {Sequence} not delivered since {Since} after {Attempts} attempts ({Failure})",
-            head.CaseId, head.Sequence, head.FirstFailedAt, head.FailedAttempts, head.LastFailure);
+        CallbacksStopped(logger, head.CaseId, head.Sequence, head.FirstFailedAt, head.FailedAttempts, head.LastFailure);
     }
 
     /// <summary>When the status change a callback tells of was made: the snapshot's <c>updatedAt</c>, written with it.</summary>
@@ -177,7 +181,7 @@ public sealed class PartnerCallbackSender(
             await DrainAsync(response, timeout.Token);
             if (response.IsSuccessStatusCode)
             {
-                logger.LogInformation("Case {CaseId} callback {Sequence} delivered", callback.CaseId, callback.Sequence);
+                CallbackDelivered(logger, callback.CaseId, callback.Sequence);
                 return null;
             }
 
@@ -217,4 +221,19 @@ public sealed class PartnerCallbackSender(
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Callbacks of case {CaseId} resumed: callback {Sequence} delivered")]
+    private static partial void CallbacksResumed(ILogger logger, string caseId, int sequence);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Callback {Sequence} of case {CaseId} still not delivered ({Failure}); delivery stays stopped")]
+    private static partial void CallbackStillStopped(ILogger logger, int sequence, string caseId, string failure);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Callback {Sequence} of case {CaseId} not delivered ({Failure}, attempt {Attempt}); next try in {Delay}")]
+    private static partial void CallbackRetrying(ILogger logger, int sequence, string caseId, string failure, int attempt, TimeSpan delay);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Callbacks of case {CaseId} stopped: callback {Sequence} not delivered since {Since} after {Attempts} attempts ({Failure})")]
+    private static partial void CallbacksStopped(ILogger logger, string caseId, int sequence, DateTimeOffset? since, int attempts, string? failure);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Case {CaseId} callback {Sequence} delivered")]
+    private static partial void CallbackDelivered(ILogger logger, string caseId, int sequence);
 }

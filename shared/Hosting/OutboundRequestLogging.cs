@@ -36,9 +36,9 @@ public sealed partial class OutboundRequestLogging(ILogger<OutboundRequestLoggin
     public static string MaskedPath(Uri? uri) =>
         uri is null ? "" : ProvinceText.Scrub(uri.IsAbsoluteUri ? uri.AbsolutePath : uri.OriginalString.Split('?', '#')[0])!;
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "HTTP {Method} {Host}{Path} answered {Status} in {ElapsedMs:0.0} ms")]
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Debug, Message = "HTTP {Method} {Host}{Path} answered {Status} in {ElapsedMs:0.0} ms")]
     private static partial void Answered(ILogger logger, string method, string host, string path, int status, double elapsedMs);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "HTTP {Method} {Host}{Path} failed ({Error}) after {ElapsedMs:0.0} ms")]
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Debug, Message = "HTTP {Method} {Host}{Path} failed ({Error}) after {ElapsedMs:0.0} ms")]
     private static partial void Failed(ILogger logger, string method, string host, string path, string error, double elapsedMs);
 }

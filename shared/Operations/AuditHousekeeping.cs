@@ -13,7 +13,7 @@ namespace Tongban.Operations;
 /// <c>Tongban:Retention:OrchestrationHistory</c> ago (<see cref="DurableTaskClient.PurgeInstanceAsync(string, CancellationToken)"/>,
 /// which the devhost's engine serves too). The case row and the trail stay.
 /// </summary>
-public sealed class AuditHousekeeping(AuditTrail trail, AuditSigner signer, DurableTaskClient durable, IOptions<TongbanOptions> options, TimeProvider time,
+public sealed partial class AuditHousekeeping(AuditTrail trail, AuditSigner signer, DurableTaskClient durable, IOptions<TongbanOptions> options, TimeProvider time,
     ILogger<AuditHousekeeping> logger)
 {
     /// <summary>How often the pass runs within the housekeeping timer: each reads every case's head.</summary>
@@ -39,13 +39,13 @@ public sealed class AuditHousekeeping(AuditTrail trail, AuditSigner signer, Dura
     {
         if (!signer.CanSign)
         {
-            if (!warnedUnsigned) logger.LogWarning("No audit signing key (Tongban:Audit:SigningKey): case heads are not signed");
+            if (!warnedUnsigned) NoSigningKey(logger);
             warnedUnsigned = true;
             return 0;
         }
 
         var signedCount = await trail.SignDueHeadsAsync(time.GetUtcNow() - options.Value.Audit.SignEvery, MaxPerRun, ct);
-        if (signedCount > 0) logger.LogInformation("Signed {Count} audit head(s)", signedCount);
+        if (signedCount > 0) HeadsSigned(logger, signedCount);
         return signedCount;
     }
 
@@ -61,7 +61,16 @@ public sealed class AuditHousekeeping(AuditTrail trail, AuditSigner signer, Dura
             purged++;
         }
 
-        if (purged > 0) logger.LogInformation("Purged the orchestration history of {Count} ended case(s)", purged);
+        if (purged > 0) HistoryPurged(logger, purged);
         return purged;
     }
+
+    [LoggerMessage(EventId = 5040, Level = LogLevel.Warning, Message = "No audit signing key (Tongban:Audit:SigningKey): case heads are not signed")]
+    private static partial void NoSigningKey(ILogger logger);
+
+    [LoggerMessage(EventId = 5041, Level = LogLevel.Information, Message = "Signed {Count} audit head(s)")]
+    private static partial void HeadsSigned(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 5042, Level = LogLevel.Information, Message = "Purged the orchestration history of {Count} ended case(s)")]
+    private static partial void HistoryPurged(ILogger logger, int count);
 }

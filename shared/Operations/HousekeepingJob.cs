@@ -13,7 +13,7 @@ namespace Tongban.Operations;
 /// results no ticket was recorded for; after a PII key rotation, re-encrypt a bounded batch of cases under the active key; and the
 /// audit trail's signing and history retention (<see cref="AuditHousekeeping"/>).
 /// </summary>
-public sealed class HousekeepingJob(NonceStore nonces, ProvinceRegistry provinces, IOptions<TongbanOptions> options, ILogger<HousekeepingJob> logger,
+public sealed partial class HousekeepingJob(NonceStore nonces, ProvinceRegistry provinces, IOptions<TongbanOptions> options, ILogger<HousekeepingJob> logger,
     CaseDetailsReencryption reencryption, TicketStore tickets, AuditHousekeeping audit)
 {
     /// <summary>Nonces are refused for 10 minutes; older rows serve no purpose (a timestamp 300 s off either way is refused first).</summary>
@@ -34,10 +34,16 @@ public sealed class HousekeepingJob(NonceStore nonces, ProvinceRegistry province
     public async Task RunAsync(CancellationToken ct)
     {
         var purged = await nonces.PurgeAsync(NonceCallers(), NonceWindow, MaxNoncesPerRun, ct);
-        if (purged > 0) logger.LogInformation("Purged {Count} expired nonces", purged);
+        if (purged > 0) NoncesPurged(logger, purged);
         await reencryption.RunAsync(ct);
         var unclaimed = await tickets.PurgeUnclaimedAsync(MaxUnclaimedTicketsPerRun, ct);
-        if (unclaimed > 0) logger.LogInformation("Purged {Count} slow-work results no ticket was recorded for", unclaimed);
+        if (unclaimed > 0) UnclaimedResultsPurged(logger, unclaimed);
         await audit.RunIfDueAsync(ct);
     }
+
+    [LoggerMessage(EventId = 5020, Level = LogLevel.Information, Message = "Purged {Count} expired nonces")]
+    private static partial void NoncesPurged(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 5021, Level = LogLevel.Information, Message = "Purged {Count} slow-work results no ticket was recorded for")]
+    private static partial void UnclaimedResultsPurged(ILogger logger, int count);
 }

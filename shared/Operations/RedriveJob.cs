@@ -13,7 +13,7 @@ namespace Tongban.Operations;
 /// every parked step is re-driven; until then, one parked step is re-driven every probe interval to find out.
 /// Steps held failed wait for an operator: their province answered, wrongly.
 /// </summary>
-public sealed class RedriveJob(
+public sealed partial class RedriveJob(
     ProvinceRegistry provinces, AttentionIndex attention, ProvinceHealthStore health, ProvinceWorkQueue queue, CaseRedriver redriver,
     IOptions<TongbanOptions> options, TimeProvider time, ILogger<RedriveJob> logger, Telemetry.TongbanMetrics? metrics = null)
 {
@@ -49,7 +49,7 @@ public sealed class RedriveJob(
                 redriven += done?.Steps.Count ?? 0;
             }
 
-            logger.LogInformation("Province {Province} answers again: {Moved} poison message(s) moved back, {Redriven} parked step(s) re-driven", province, moved, redriven);
+            ProvinceAnswersAgain(logger, province, moved, redriven);
             return new RedrivePass(province, moved, redriven, Probe: false);
         }
 
@@ -61,9 +61,15 @@ public sealed class RedriveJob(
         await health.RecordProbeAsync(province, ct);
         var oldest = parked[0];
         var probe = await redriver.RedriveAsync(oldest.CaseId, Actor, $"probe: is {province} answering again?", s => s.Key == oldest.Step && s.Status == Cases.StepStatus.Waiting, ct);
-        logger.LogInformation("Province {Province} still not answering: probing with case {CaseId} step {Step}", province, oldest.CaseId, oldest.Step);
+        ProvinceProbed(logger, province, oldest.CaseId, oldest.Step);
         return new RedrivePass(province, 0, probe?.Steps.Count ?? 0, Probe: true);
     }
+
+    [LoggerMessage(EventId = 5030, Level = LogLevel.Information, Message = "Province {Province} answers again: {Moved} poison message(s) moved back, {Redriven} parked step(s) re-driven")]
+    private static partial void ProvinceAnswersAgain(ILogger logger, string province, int moved, int redriven);
+
+    [LoggerMessage(EventId = 5031, Level = LogLevel.Information, Message = "Province {Province} still not answering: probing with case {CaseId} step {Step}")]
+    private static partial void ProvinceProbed(ILogger logger, string province, string caseId, string step);
 }
 
 /// <summary>What one province's redrive pass did.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Tongban.Provinces;
 using Tongban.Storage;
+using Tongban.Telemetry;
 using Tongban.Workflows.Steps;
 
 namespace Tongban.Operations;
@@ -10,7 +11,7 @@ namespace Tongban.Operations;
 /// query its due tickets (one partition query) and ask the province; a final answer completes the
 /// step, a pending one is asked again later with back-off per ticket.
 /// </summary>
-public sealed class SlowWorkPoller(ProvinceRegistry provinces, TicketStore tickets, ProvinceWorkHandler handler, ILogger<SlowWorkPoller> logger)
+public sealed partial class SlowWorkPoller(ProvinceRegistry provinces, TicketStore tickets, ProvinceWorkHandler handler, ILogger<SlowWorkPoller> logger)
 {
     public static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(5);
@@ -37,6 +38,8 @@ public sealed class SlowWorkPoller(ProvinceRegistry provinces, TicketStore ticke
 
     private async Task<bool> PollOneAsync(TicketRecord ticket, CancellationToken ct)
     {
+        // A due ticket always has its item (DueAsync skips early results): its lines carry the case, step and province.
+        using var scope = ticket.Item is { } waiting ? CaseLogScope.Begin(logger, waiting) : null;
         try
         {
             var answer = await provinces.Adapter(ticket.Province).QueryTicketAsync(new SlowTicket(ticket.Ticket), ct);
@@ -54,6 +57,8 @@ public sealed class SlowWorkPoller(ProvinceRegistry provinces, TicketStore ticke
 
             var item = await tickets.DeliverAsync(ticket.Province, ticket.Ticket, result, ct);
             if (item is null) return false;
+            using var span = CaseSpans.SlowWorkEnded(item, "poll");
+            span.WithOutcome(result.State.ToString());
             await handler.CompleteSlowWorkAsync(item, result, ct);
             // Only now: a crash before this line leaves the ticket to be polled again.
             await tickets.SettleAsync(ticket.Province, ticket.Ticket, ct);
@@ -61,9 +66,12 @@ public sealed class SlowWorkPoller(ProvinceRegistry provinces, TicketStore ticke
         }
         catch (Exception e) when (e is ProvinceTransientException or ProvinceDefectException or HttpRequestException or OrchestrationNotStartedException)
         {
-            logger.LogWarning("Ticket poll at {Province} failed: {Error}; trying later", ticket.Province, e.Message);
+            TicketPollFailed(logger, ticket.Province, e.Message);
             await tickets.PostponeAsync(ticket, NextDelay(ticket.Polls), ct);
             return false;
         }
     }
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Ticket poll at {Province} failed: {Error}; trying later")]
+    private static partial void TicketPollFailed(ILogger logger, string province, string error);
 }

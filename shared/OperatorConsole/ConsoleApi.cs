@@ -14,7 +14,7 @@ namespace Tongban.OperatorConsole;
 /// (<c>/api/v1/operator/session</c>): sign-in with an operator's ID and secret for a session cookie and a CSRF token, the
 /// session's own view, sign-out. Everything the pages show comes from the operator API, authenticated by that cookie.
 /// </summary>
-public sealed class ConsoleApi(
+public sealed partial class ConsoleApi(
     IOptions<TongbanOptions> options, ConsoleSessions sessions, SignInThrottle throttle, ILogger<ConsoleApi> logger)
 {
     private const int MaxOperatorIdLength = 64;
@@ -50,21 +50,20 @@ public sealed class ConsoleApi(
         string[] keys = configured ? ["address:" + address, "operator:" + operatorId] : ["address:" + address];
         if (throttle.RetryAfter(keys) is { } wait)
         {
-            logger.LogWarning("Console sign-in refused from {Address} for operator {Operator}: too many failed sign-ins", address, configured ? operatorId : "unknown");
+            SignInRefused(logger, address, configured ? operatorId : "unknown", "too many failed sign-ins");
             return Problems.RateLimited(wait);
         }
 
         if (!configured || !SecretMatches(known!.Secret, secret!))
         {
             throttle.Failed(keys);
-            logger.LogWarning("Console sign-in refused from {Address} for operator {Operator}: {Reason}", address,
-                configured ? operatorId : "unknown", configured ? "wrong secret" : "no such operator");
+            SignInRefused(logger, address, configured ? operatorId : "unknown", configured ? "wrong secret" : "no such operator");
             return Problems.Unauthenticated();
         }
 
         var (session, csrf) = sessions.Begin(operatorId!);
         sessions.Write(request.HttpContext.Response, session);
-        logger.LogInformation("Operator {Operator} signed in to the console from {Address}", operatorId, address);
+        SignedIn(logger, operatorId, address);
         return Results.Json(new { operatorId, csrf, session.ExpiresAt }, TongbanJson.Options);
     }
 
@@ -84,11 +83,11 @@ public sealed class ConsoleApi(
         {
             if (!sessions.CsrfHolds(request, session))
             {
-                logger.LogWarning("Console sign-out refused for operator {Operator}: no CSRF token", session.OperatorId);
+                SignOutRefused(logger, session.OperatorId);
                 return Problems.Unauthenticated();
             }
 
-            logger.LogInformation("Operator {Operator} signed out of the console", session.OperatorId);
+            SignedOut(logger, session.OperatorId);
         }
 
         ConsoleSessions.Clear(request.HttpContext.Response);
@@ -109,4 +108,16 @@ public sealed class ConsoleApi(
         if (text.Length > maxLength) errors.Add(name, $"At most {maxLength} characters.");
         return text;
     }
+
+    [LoggerMessage(EventId = 1050, Level = LogLevel.Warning, Message = "Console sign-in refused from {Address} for operator {Operator}: {Reason}")]
+    private static partial void SignInRefused(ILogger logger, string address, string? @operator, string reason);
+
+    [LoggerMessage(EventId = 1051, Level = LogLevel.Information, Message = "Operator {Operator} signed in to the console from {Address}")]
+    private static partial void SignedIn(ILogger logger, string? @operator, string address);
+
+    [LoggerMessage(EventId = 1052, Level = LogLevel.Warning, Message = "Console sign-out refused for operator {Operator}: no CSRF token")]
+    private static partial void SignOutRefused(ILogger logger, string @operator);
+
+    [LoggerMessage(EventId = 1053, Level = LogLevel.Information, Message = "Operator {Operator} signed out of the console")]
+    private static partial void SignedOut(ILogger logger, string @operator);
 }

@@ -20,7 +20,7 @@ public sealed record ProvinceHealth(
 /// view. Calls are recorded at most every <see cref="Throttle"/> per process and province unless the answer changes,
 /// so a busy province costs a write every few seconds, not one per call.
 /// </summary>
-public sealed class ProvinceHealthStore(TableServiceClient tables, TimeProvider time, ILogger<ProvinceHealthStore> logger) : IProvinceCircuitObserver
+public sealed partial class ProvinceHealthStore(TableServiceClient tables, TimeProvider time, ILogger<ProvinceHealthStore> logger) : IProvinceCircuitObserver
 {
     public static readonly TimeSpan Throttle = TimeSpan.FromSeconds(5);
     private const string Row = "health";
@@ -41,7 +41,7 @@ public sealed class ProvinceHealthStore(TableServiceClient tables, TimeProvider 
         {
             // Advisory: the call's own result matters more than this note of it.
             written.TryRemove(province, out _);
-            logger.LogWarning(e, "Province {Province} health not recorded", province);
+            HealthNotRecorded(logger, e, province);
         }
     }
 
@@ -73,7 +73,13 @@ public sealed class ProvinceHealthStore(TableServiceClient tables, TimeProvider 
         }
         catch (RequestFailedException e)
         {
-            logger.LogWarning(e, "Province {Province} circuit {State} not recorded", province, state);
+            CircuitNotRecorded(logger, e, province, state);
         }
     }
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Province {Province} health not recorded")]
+    private static partial void HealthNotRecorded(ILogger logger, Exception exception, string province);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Province {Province} circuit {State} not recorded")]
+    private static partial void CircuitNotRecorded(ILogger logger, Exception exception, string province, string state);
 }

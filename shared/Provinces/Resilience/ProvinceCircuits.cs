@@ -40,7 +40,7 @@ public interface IProvinceCircuitObserver
 }
 
 /// <summary>The circuit of one province: its Polly breaker, its state, and when an open circuit will let a probe through.</summary>
-public sealed class ProvinceCircuit
+public sealed partial class ProvinceCircuit
 {
     private readonly ResiliencePipeline pipeline;
     private readonly CircuitBreakerStateProvider state = new();
@@ -71,22 +71,21 @@ public sealed class ProvinceCircuit
                 OnOpened = args =>
                 {
                     Interlocked.Exchange(ref openUntilTicks, (time.GetUtcNow() + args.BreakDuration).UtcTicks);
-                    logger.LogWarning(args.Outcome.Exception,
-                        "Province {Province} circuit {State} for {BreakDuration}", province, "opened", args.BreakDuration);
+                    CircuitOpened(logger, args.Outcome.Exception, province, "opened", args.BreakDuration);
                     observer?.CircuitChanged(province, "open");
                     metrics?.CircuitChanged(province, "open", time.GetUtcNow() + args.BreakDuration);
                     return default;
                 },
                 OnHalfOpened = _ =>
                 {
-                    logger.LogInformation("Province {Province} circuit {State}", province, "half-open");
+                    CircuitHalfOpen(logger, province, "half-open");
                     observer?.CircuitChanged(province, "half-open");
                     metrics?.CircuitChanged(province, "half-open");
                     return default;
                 },
                 OnClosed = _ =>
                 {
-                    logger.LogInformation("Province {Province} circuit {State}", province, "closed");
+                    CircuitClosed(logger, province, "closed");
                     observer?.CircuitChanged(province, "closed");
                     metrics?.CircuitChanged(province, "closed");
                     return default;
@@ -160,4 +159,13 @@ public sealed class ProvinceCircuit
         var probing = breakDuration / 5;
         return probing < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) < breakDuration ? TimeSpan.FromSeconds(1) : breakDuration : probing;
     }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Province {Province} circuit {State} for {BreakDuration}")]
+    private static partial void CircuitOpened(ILogger logger, Exception? exception, string province, string state, TimeSpan breakDuration);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Province {Province} circuit {State}")]
+    private static partial void CircuitHalfOpen(ILogger logger, string province, string state);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Province {Province} circuit {State}")]
+    private static partial void CircuitClosed(ILogger logger, string province, string state);
 }

@@ -18,7 +18,7 @@ public static class MarriageRegistrationWorkflow
 
     public static async Task<CaseStatus> RunAsync(TaskOrchestrationContext context, CaseWorkflowInput input)
     {
-        var flow = new CaseWorkflow(context, input);
+        var flow = CaseWorkflow.Start(context, input);
         var steps = flow.Steps;
         var parties = input.Parties;
 
@@ -61,6 +61,7 @@ public static class MarriageRegistrationWorkflow
             }
 
             var given = await decision;
+            flow.ContinueTrace(given.TraceParent);
             if (given.Decision != "approve")
             {
                 return await flow.FinishAsync(CaseStatus.Rejected, $"review-rejected: {given.Reason}",

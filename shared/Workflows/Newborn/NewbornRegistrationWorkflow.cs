@@ -21,7 +21,7 @@ public static class NewbornRegistrationWorkflow
 
     public static async Task<CaseStatus> RunAsync(TaskOrchestrationContext context, CaseWorkflowInput input)
     {
-        var flow = new CaseWorkflow(context, input);
+        var flow = CaseWorkflow.Start(context, input);
         var steps = flow.Steps;
         var handling = input.HandlingProvince;
         var birthProvince = input.Parties.Single(p => p.Role == BirthRole).Province;

@@ -18,7 +18,7 @@ public static class SchoolTransferWorkflow
 
     public static async Task<CaseStatus> RunAsync(TaskOrchestrationContext context, CaseWorkflowInput input)
     {
-        var flow = new CaseWorkflow(context, input);
+        var flow = CaseWorkflow.Start(context, input);
         var steps = flow.Steps;
         var target = input.HandlingProvince;
         var source = input.Parties.Single(p => p.Role == SourceRole).Province;

@@ -2,6 +2,7 @@ using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Tongban.Cases;
 using Tongban.Storage;
+using Tongban.Telemetry;
 
 namespace Tongban.Workflows.Steps;
 
@@ -9,11 +10,14 @@ namespace Tongban.Workflows.Steps;
 /// The activities every workflow uses. Each is idempotent: run twice, it leaves the same row and at most
 /// a duplicate queue message, which province keys make harmless.
 /// </summary>
-public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Callbacks.PartnerCallbackOutbox callbacks, ILogger<CaseActivities> logger,
+public sealed partial class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Callbacks.PartnerCallbackOutbox callbacks, ILogger<CaseActivities> logger,
     Audit.AuditTrail audit)
 {
     public async Task<bool> RecordCaseProgressAsync(CaseProgress progress, CancellationToken ct)
     {
+        using var scope = CaseLogScope.Begin(logger, progress.CaseId);
+        // A status change is told to the partner: its span is the parent of that delivery (the poke carries it).
+        using var span = progress.Status is null ? null : CaseSpans.Progress(progress);
         var before = (CaseStatus?)null;
         var stored = await cases.UpdateAsync(progress.CaseId, record =>
         {
@@ -54,8 +58,8 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Cal
 
         if (progress.Status is { } s && before != s)
         {
-            logger.LogInformation("Case {CaseId} is {Status}", progress.CaseId, s);
-            if (s.IsFinal()) logger.LogInformation("Case {CaseId} ended {Status} ({Reason})", progress.CaseId, s, stored.Record.Outcome?.Reason);
+            CaseStatusChanged(logger, progress.CaseId, s);
+            if (s.IsFinal()) CaseEnded(logger, progress.CaseId, s, stored.Record.Outcome?.Reason);
         }
 
         return true;
@@ -63,6 +67,8 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Cal
 
     public async Task<bool> DispatchProvinceStepsAsync(ProvinceDispatch dispatch, CancellationToken ct)
     {
+        using var scope = CaseLogScope.Begin(logger, dispatch.CaseId, dispatch.Items.Count == 1 ? dispatch.Items[0].StepKey : null,
+            dispatch.Items.Count == 1 ? dispatch.Items[0].Province : null);
         var closed = false;
         var stored = await cases.UpdateAsync(dispatch.CaseId, record =>
         {
@@ -80,14 +86,22 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Cal
         }, ct);
         if (closed)
         {
-            logger.LogInformation("Case {CaseId}: a late dispatch of {Count} step(s) dropped (the case closed or the steps succeeded)", dispatch.CaseId, dispatch.Items.Count);
+            LateDispatchDropped(logger, dispatch.CaseId, dispatch.Items.Count);
             return true;
         }
 
         if (dispatch.Status is not null) await RecordStatusAsync(stored.Record, ct);
-        await Task.WhenAll(dispatch.Items.Select(item => queue.EnqueueAsync(item, ct)));
-        if (dispatch.Status is not null && stored.Record.CallbackUrl is not null) await callbacks.PokeAsync(dispatch.CaseId, ct);
+        await Task.WhenAll(dispatch.Items.Select(item => EnqueueAsync(item, stored.Record.CaseType, ct)));
+        // The status change is the dispatch's: its delivery continues the steps' trace.
+        if (dispatch.Status is not null && stored.Record.CallbackUrl is not null) await callbacks.PokeAsync(dispatch.CaseId, dispatch.Items[0].TraceParent, ct);
         return true;
+    }
+
+    /// <summary>Puts a step's message on its province's queue, carrying the context of its producer span (the step's trace).</summary>
+    private async Task EnqueueAsync(ProvinceWorkItem item, string caseType, CancellationToken ct)
+    {
+        using var span = CaseSpans.Enqueue(item, caseType);
+        await queue.EnqueueAsync(span is null ? item : item with { TraceParent = span.Id }, ct);
     }
 
     /// <summary>
@@ -105,6 +119,7 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Cal
     /// <summary>Marks the irreversible step as begun unless a withdrawal got there first (ETag-guarded, so exactly one wins).</summary>
     public async Task<bool> EnterIrreversibleStepAsync(IrreversibleStepRequest request, CancellationToken ct)
     {
+        using var scope = CaseLogScope.Begin(logger, request.CaseId, request.StepName);
         var entered = false;
         await cases.UpdateAsync(request.CaseId, record =>
         {
@@ -133,6 +148,15 @@ public sealed class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Cal
         if (change.AwaitingRedrive is { } held) step.AwaitingRedrive = held;
         else if (change.Status == StepStatus.Running) step.AwaitingRedrive = false;
     }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Case {CaseId} is {Status}")]
+    private static partial void CaseStatusChanged(ILogger logger, string caseId, Cases.CaseStatus status);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Case {CaseId} ended {Status} ({Reason})")]
+    private static partial void CaseEnded(ILogger logger, string caseId, Cases.CaseStatus status, string? reason);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Case {CaseId}: a late dispatch of {Count} step(s) dropped (the case closed or the steps succeeded)")]
+    private static partial void LateDispatchDropped(ILogger logger, string caseId, int count);
 }
 
 public sealed class RecordCaseProgressActivity(CaseActivities activities) : TaskActivity<CaseProgress, bool>

@@ -13,7 +13,7 @@ public sealed record RedriveResult(CaseRecord Case, IReadOnlyList<string> Steps)
 /// case's audit trail, then raises the redrive event the orchestration waits on. Repeat-safe: a redrive the
 /// orchestration no longer waits for re-drives nothing (at most one extra round of a later hold).
 /// </summary>
-public sealed class CaseRedriver(CaseStore cases, DurableTaskClient durable, TimeProvider time, ILogger<CaseRedriver> logger, Audit.AuditTrail audit)
+public sealed partial class CaseRedriver(CaseStore cases, DurableTaskClient durable, TimeProvider time, ILogger<CaseRedriver> logger, Audit.AuditTrail audit)
 {
     public const string Action = "redrive";
 
@@ -43,9 +43,12 @@ public sealed class CaseRedriver(CaseStore cases, DurableTaskClient durable, Tim
             // The trail is the record that counts (chained, signed); the case row keeps its copy for the case's own view.
             await audit.AppendAsync(caseId, Audit.AuditFacts.Redrive(step, actor, reason, at), ct);
             await durable.RaiseEventAsync(caseId, CaseEvents.Redrive(step), new RedriveNotice(actor, reason), ct);
-            logger.LogInformation("Case {CaseId} step {Step} re-driven by {Actor}", caseId, step, actor);
+            StepRedriven(logger, caseId, step, actor);
         }
 
         return new RedriveResult(stored.Record, steps);
     }
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} re-driven by {Actor}")]
+    private static partial void StepRedriven(ILogger logger, string caseId, string step, string actor);
 }

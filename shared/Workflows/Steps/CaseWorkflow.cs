@@ -20,6 +20,24 @@ public sealed class CaseWorkflow(TaskOrchestrationContext context, CaseWorkflowI
 
     public CaseWorkflowInput Input => input;
 
+    /// <summary>
+    /// The workflow of a case's orchestration, its start marked by a span when the orchestrator runs this code for the
+    /// first time: never on a replay, which would repeat it at every episode.
+    /// </summary>
+    public static CaseWorkflow Start(TaskOrchestrationContext context, CaseWorkflowInput input)
+    {
+        if (!context.IsReplaying) Telemetry.CaseSpans.OrchestrationStarted(input);
+        return new CaseWorkflow(context, input);
+    }
+
+    /// <summary>The steps queued from here on continue <paramref name="traceParent"/> (a later partner request's), when there is one.</summary>
+    public void ContinueTrace(string? traceParent)
+    {
+        if (traceParent is null) return;
+        Steps.TraceParent = traceParent;
+        Undo.TraceParent = traceParent;
+    }
+
     /// <summary>Registers the undo of a step before the step runs; compensations run in reverse order.</summary>
     public void Compensate(ProvinceWorkItem undo, string stepName, string? subject, string province) =>
         compensations.Add((undo, stepName, subject, province));

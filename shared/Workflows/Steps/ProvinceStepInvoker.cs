@@ -2,7 +2,9 @@ using System.Globalization;
 using Tongban.Cases;
 using Tongban.Cases.Identity;
 using Tongban.Provinces;
+using Tongban.Provinces.Resilience;
 using Tongban.Storage;
+using Tongban.Telemetry;
 
 namespace Tongban.Workflows.Steps;
 
@@ -19,17 +21,27 @@ public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
     public async Task<StepResult> InvokeAsync(StoredCase stored, ProvinceWorkItem item, CancellationToken ct)
     {
         var names = PersonNameMask.For(stored.Command);
+        using var span = Telemetry.CaseSpans.Call(item, stored.Record.CaseType);
         try
         {
             var result = await CallAsync(stored, item, ct);
+            span.WithOutcome(result.Outcome.ToString());
             return result with { Reason = names.Apply(result.Reason) };
         }
         catch (ProvinceDefectException e)
         {
+            span.WithOutcome("defect", error: true);
             return new StepResult(StepOutcome.Failed, names.Apply($"defect: {e.Message}"));
         }
-        catch (ProvinceTransientException e) when (names.Apply(e.Message) != e.Message)
+        catch (ProvinceParkedException)
         {
+            span.WithOutcome("parked");
+            throw;
+        }
+        catch (ProvinceTransientException e)
+        {
+            span.WithOutcome("transient", error: true);
+            if (names.Apply(e.Message) == e.Message) throw;
             // Logged by the queue's host and the poller: the same fault, without the names.
             throw e.Reworded(names.Apply(e.Message)!);
         }

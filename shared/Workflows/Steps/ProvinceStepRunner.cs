@@ -22,6 +22,12 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
 
     private DateTimeOffset Now => context.CurrentUtcDateTime;
 
+    /// <summary>
+    /// The trace the steps queued from here on continue: the opening request's, then (marriage) the deciding request's.
+    /// Taken from the input and events only, so a replay queues the same.
+    /// </summary>
+    public string? TraceParent { get; set; } = input.TraceParent;
+
     /// <summary>The case's status as this runner last set it: what a redriven case returns to.</summary>
     private CaseStatus current = CaseStatus.InProgress;
 
@@ -29,7 +35,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     public Task RecordAsync(CaseStatus? status = null, IReadOnlyList<StepChange>? steps = null, CaseOutcome? outcome = null)
     {
         if (status is { } s && !s.IsFinal()) current = s;
-        return context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, new CaseProgress(input.CaseId, status, steps, outcome));
+        return context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, new CaseProgress(input.CaseId, status, steps, outcome, TraceParent: TraceParent));
     }
 
     public StepChange Change(string name, string? subject, string? province, StepStatus status, string? detail = null, bool? attention = null) =>
@@ -64,7 +70,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
         (await RunAsync([item], status, untilSuccess, retryBudget))[0];
 
     public ProvinceWorkItem Item(string stepName, string? subject, string operation, string province) =>
-        new(input.CaseId, stepName, subject, operation, province, 1);
+        new(input.CaseId, stepName, subject, operation, province, 1, TraceParent);
 
     /// <param name="decided">Cancelled when the case's outcome is settled (by a sibling's refusal) or the case ends: ends a hold.</param>
     private async Task<StepResult> DriveAsync(ProvinceWorkItem item, bool untilSuccess, DateTimeOffset? deadline, CancellationToken decided)
@@ -191,12 +197,12 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
         var until = Now + policy.RedriveWindow;
         await context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, new CaseProgress(input.CaseId, CaseStatus.Failed,
             [Held(step, StepStatus.Failed, $"{failure.Reason}; held for an operator's redrive until {until:yyyy-MM-ddTHH:mm:ssZ}")],
-            Held: true, Reason: CaseWorkflow.FailureReason(step, failure)));
+            Held: true, Reason: CaseWorkflow.FailureReason(step, failure), TraceParent: step.TraceParent));
         var (held, by) = await WaitHeldAsync(step, policy.RedriveWindow, acceptAnswer: failure.Transient, stop);
         var resumed = held.Redrive || held.Answer is not null;
         // Re-driven (or answered after all): back to the case's own status. Window closed: still Failed; the workflow undoes and ends it.
         await context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, resumed
-            ? new CaseProgress(input.CaseId, current, [Resumed(step, by, held.Answer)], Reason: "")
+            ? new CaseProgress(input.CaseId, current, [Resumed(step, by, held.Answer)], Reason: "", TraceParent: step.TraceParent)
             : new CaseProgress(input.CaseId, Held: true, Steps: [Change(step.StepName, step.Subject, step.Province, StepStatus.Failed,
                 $"{failure.Reason}; no redrive within {policy.RedriveWindow}") with { AwaitingRedrive = false }]));
         return held;

@@ -10,6 +10,7 @@ using Tongban.Cases.Deadlines;
 using Tongban.Provinces;
 using Tongban.Provinces.Resilience;
 using Tongban.Storage;
+using Tongban.Telemetry;
 
 namespace Tongban.Workflows.Steps;
 
@@ -19,7 +20,7 @@ namespace Tongban.Workflows.Steps;
 /// the poison path records the step as failed and tells the orchestration. Slow work records its
 /// ticket and leaves the step Waiting; the poller or the province's callback completes it.
 /// </summary>
-public sealed class ProvinceWorkHandler(
+public sealed partial class ProvinceWorkHandler(
     CaseStore cases, TicketStore tickets, TableServiceClient tables, ProvinceStepInvoker invoker, ProvinceWorkQueue queue, ProvinceHealthStore health, DurableTaskClient durable, TimeProvider time,
     IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger, CitizenIndex citizens, Audit.AuditTrail audit, Telemetry.TongbanMetrics? metrics = null) : IQueueMessageHandler
 {
@@ -34,19 +35,25 @@ public sealed class ProvinceWorkHandler(
     public async Task HandleAsync(string message, long dequeueCount, CancellationToken ct)
     {
         var item = TongbanJson.Deserialize<ProvinceWorkItem>(message);
+        using var scope = CaseLogScope.Begin(logger, item);
+        using var span = CaseSpans.Handle(item);
         var stored = await cases.GetAsync(item.CaseId, ct);
         if (stored is null || stored.Record.Closed)
         {
-            logger.LogInformation("Case {CaseId} step {Step} skipped: the case is gone or ended", item.CaseId, item.StepKey);
+            span.WithOutcome("skipped");
+            StepSkippedCaseGone(logger, item.CaseId, item.StepKey);
             return;
         }
+
+        span?.SetTag(TongbanTelemetry.CaseType, stored.Record.CaseType);
 
         if (stored.Record.FindStep(item.StepKey)?.Status is StepStatus.Compensated)
         {
             // A repeated or moved-back message for work already undone: calling again would redo it.
             // (A succeeded step is called again: the province's key makes that harmless, and its answer must reach the
             // orchestration, which a crash between recording the step and raising the event would otherwise lose.)
-            logger.LogInformation("Case {CaseId} step {Step} skipped: already compensated", item.CaseId, item.StepKey);
+            span.WithOutcome("skipped");
+            StepSkippedCompensated(logger, item.CaseId, item.StepKey);
             return;
         }
 
@@ -63,12 +70,14 @@ public sealed class ProvinceWorkHandler(
             // province may take it, instead of burning the message's deliveries towards poison.
             // Queue visibility counts whole seconds: round up, at least one.
             var delay = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(parked.RetryAfter.TotalSeconds)));
-            logger.LogInformation("Case {CaseId} step {Step} parked for {Delay}: {Reason}", item.CaseId, item.StepKey, delay, parked.Message);
+            span.WithOutcome("parked");
+            StepParked(logger, item.CaseId, item.StepKey, delay, parked.Message);
             await queue.EnqueueAsync(item, ct, delay);
             return;
         }
         catch (ProvinceTransientException)
         {
+            span.WithOutcome("transient", error: true);
             await health.RecordCallAsync(item.Province, answered: false, ct);
             throw;
         }
@@ -77,7 +86,8 @@ public sealed class ProvinceWorkHandler(
         await health.RecordCallAsync(item.Province, answered: true, ct);
         await audit.AppendAsync(item.CaseId, Audit.AuditFacts.ProvinceCall(item, result), ct);
 
-        logger.LogInformation("Case {CaseId} step {Step} at {Province}: {Outcome}", item.CaseId, item.StepKey, item.Province, result.Outcome);
+        span.WithOutcome(result.Outcome.ToString(), error: result.Outcome == StepOutcome.Failed);
+        StepAnswered(logger, item.CaseId, item.StepKey, item.Province, result.Outcome);
         if (result.Outcome == StepOutcome.Waiting)
         {
             await WaitForSlowWorkAsync(item, result.Get("ticket")!, (int)dequeueCount, callFrom, ct);
@@ -90,7 +100,10 @@ public sealed class ProvinceWorkHandler(
     public async Task HandlePoisonAsync(string message, CancellationToken ct)
     {
         var item = TongbanJson.Deserialize<ProvinceWorkItem>(message);
-        logger.LogWarning("Case {CaseId} step {Step} at {Province}: retries exhausted", item.CaseId, item.StepKey, item.Province);
+        using var scope = CaseLogScope.Begin(logger, item);
+        using var span = CaseSpans.Handle(item, "province.step.poison");
+        span.WithOutcome(nameof(StepOutcome.Failed), error: true);
+        StepRetriesExhausted(logger, item.CaseId, item.StepKey, item.Province);
         var result = new StepResult(StepOutcome.Failed, $"{item.Province} kept failing; queue retries exhausted", Transient: true);
         await audit.AppendAsync(item.CaseId, Audit.AuditFacts.ProvinceCallGaveUp(item), ct);
         // Every delivery the queue made before giving up was an attempt at the province.
@@ -100,7 +113,8 @@ public sealed class ProvinceWorkHandler(
     /// <summary>Slow work has ended (a poll or a callback): complete the step it belongs to.</summary>
     public async Task CompleteSlowWorkAsync(ProvinceWorkItem item, SlowWorkResult result, CancellationToken ct)
     {
-        logger.LogInformation("Case {CaseId} step {Step} at {Province}: slow work {State}", item.CaseId, item.StepKey, item.Province, result.State);
+        using var scope = CaseLogScope.Begin(logger, item);
+        SlowWorkEnded(logger, item.CaseId, item.StepKey, item.Province, result.State);
         await audit.AppendAsync(item.CaseId, Audit.AuditFacts.SlowWork(item, result), ct);
         // The case's people's names come out of the province's reason here, where the case is read.
         var childId = ChildIdNumber(result);
@@ -139,12 +153,13 @@ public sealed class ProvinceWorkHandler(
             // A repeated message for work already done and handed over: its ticket row was deleted when the step was settled,
             // and recording it again would leave a row no callback comes for. (While the row is still there, the result has
             // not been handed over for sure: it is taken from the row below and raised again.)
-            logger.LogInformation("Case {CaseId} step {Step}: already succeeded and settled; ticket not recorded again", item.CaseId, item.StepKey);
+            TicketNotRecordedAgain(logger, item.CaseId, item.StepKey);
             return;
         }
 
         // A result that came before the ticket was recorded (an early callback) completes the step now.
-        var early = await tickets.RegisterAsync(item.Province, ticket, item, ct);
+        // The ticket row carries this span's context: the poll or callback that ends the work continues the step's trace.
+        var early = await tickets.RegisterAsync(item.Province, ticket, item with { TraceParent = TongbanTelemetry.CurrentTraceParent ?? item.TraceParent }, ct);
         if (early is not null && early.State != SlowWorkState.Processing)
         {
             await CompleteSlowWorkAsync(item, early, ct);
@@ -192,7 +207,7 @@ public sealed class ProvinceWorkHandler(
     /// </summary>
     private async Task WaitForOrchestrationAsync(ProvinceWorkItem item, CancellationToken ct)
     {
-        logger.LogWarning("Case {CaseId} step {Step}: the orchestration has not started yet; the answer waits {Delay}", item.CaseId, item.StepKey, NotStartedDelay);
+        OrchestrationNotStarted(logger, item.CaseId, item.StepKey, NotStartedDelay);
         await queue.EnqueueAsync(item, ct, NotStartedDelay);
     }
 
@@ -231,9 +246,37 @@ public sealed class ProvinceWorkHandler(
         }
 
         if (!await HasStartedAsync(item.CaseId, ct)) return false;
-        await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), result, ct);
+        using (CaseSpans.RaiseResult(item, result))
+        {
+            await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), result, ct);
+        }
+
         return true;
     }
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} skipped: the case is gone or ended")]
+    private static partial void StepSkippedCaseGone(ILogger logger, string caseId, string step);
+
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} skipped: already compensated")]
+    private static partial void StepSkippedCompensated(ILogger logger, string caseId, string step);
+
+    [LoggerMessage(EventId = 2022, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} parked for {Delay}: {Reason}")]
+    private static partial void StepParked(ILogger logger, string caseId, string step, TimeSpan delay, string reason);
+
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} at {Province}: {Outcome}")]
+    private static partial void StepAnswered(ILogger logger, string caseId, string step, string province, StepOutcome outcome);
+
+    [LoggerMessage(EventId = 2024, Level = LogLevel.Warning, Message = "Case {CaseId} step {Step} at {Province}: retries exhausted")]
+    private static partial void StepRetriesExhausted(ILogger logger, string caseId, string step, string province);
+
+    [LoggerMessage(EventId = 2025, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} at {Province}: slow work {State}")]
+    private static partial void SlowWorkEnded(ILogger logger, string caseId, string step, string province, Provinces.SlowWorkState state);
+
+    [LoggerMessage(EventId = 2026, Level = LogLevel.Information, Message = "Case {CaseId} step {Step}: already succeeded and settled; ticket not recorded again")]
+    private static partial void TicketNotRecordedAgain(ILogger logger, string caseId, string step);
+
+    [LoggerMessage(EventId = 2027, Level = LogLevel.Warning, Message = "Case {CaseId} step {Step}: the orchestration has not started yet; the answer waits {Delay}")]
+    private static partial void OrchestrationNotStarted(ILogger logger, string caseId, string step, TimeSpan delay);
 }
 
 /// <summary>A step's answer came before its orchestration started: try again later.</summary>

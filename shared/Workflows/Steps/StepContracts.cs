@@ -2,9 +2,13 @@ using Tongban.Cases;
 
 namespace Tongban.Workflows.Steps;
 
-/// <summary>A province step to run: one message on the province's queue. Carries no personal data.</summary>
+/// <summary>
+/// A province step to run: one message on the province's queue. Carries no personal data. <paramref name="TraceParent"/>:
+/// the W3C context of the span that queued it (the step's trace; see <see cref="Telemetry.TongbanTelemetry"/>), kept in
+/// its ticket row while slow work runs.
+/// </summary>
 public sealed record ProvinceWorkItem(
-    string CaseId, string StepName, string? Subject, string Operation, string Province, int Round)
+    string CaseId, string StepName, string? Subject, string Operation, string Province, int Round, string? TraceParent = null)
 {
     public string StepKey => StepKeys.Of(StepName, Subject);
 }
@@ -42,14 +46,15 @@ public sealed record StepChange(
 /// </summary>
 public sealed record CaseProgress(
     string CaseId, CaseStatus? Status = null, IReadOnlyList<StepChange>? Steps = null, CaseOutcome? Outcome = null,
-    bool Held = false, string? Reason = null);
+    bool Held = false, string? Reason = null, string? TraceParent = null);
 
 /// <summary>Province steps to start together: marks them Running and queues them.</summary>
 public sealed record ProvinceDispatch(string CaseId, IReadOnlyList<ProvinceWorkItem> Items, DateTimeOffset At, CaseStatus? Status = null);
 
 public sealed record IrreversibleStepRequest(string CaseId, string StepName);
 
-public sealed record OfficerDecisionEvent(string Decision, string Officer, string? Reason);
+/// <param name="TraceParent">The deciding request's trace: the steps after the review continue it.</param>
+public sealed record OfficerDecisionEvent(string Decision, string Officer, string? Reason, string? TraceParent = null);
 
 public sealed record WithdrawalNotice(string Reason);
 
@@ -87,10 +92,13 @@ public sealed record StepPolicy(TimeSpan StepTimeout, TimeSpan RetryDelay, TimeS
     }
 }
 
-/// <summary>The orchestration's input: identifiers and settings only, no personal data.</summary>
+/// <summary>
+/// The orchestration's input: identifiers and settings only, no personal data. <paramref name="TraceParent"/>: the opening
+/// request's trace, which the case's steps continue (input, so every replay agrees).
+/// </summary>
 public sealed record CaseWorkflowInput(
     string CaseId, string CaseType, string HandlingProvince, IReadOnlyList<CaseParty> Parties,
-    TimeSpan ReviewWindow, StepPolicy Policy);
+    TimeSpan ReviewWindow, StepPolicy Policy, string? TraceParent = null);
 
 /// <summary>A party by role and the province that speaks for it (e.g. partyA at 330000), without personal data.</summary>
 public sealed record CaseParty(string Role, string Province);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Trace;
 using Tongban.IntegrationTests.EndToEnd;
 using Tongban.IntegrationTests.Infrastructure;
 
@@ -48,9 +49,15 @@ public sealed class PersonalDataRun : HubFixture, IAsyncLifetime
         settings["Logging:Console:LogLevel:Default"] = "Warning";
     }
 
-    protected override void ConfigureServices(IServiceCollection services) =>
+    /// <summary>Every span the hub ended during the run, through OpenTelemetry's in-memory exporter (after the hub's scrubbing).</summary>
+    public CapturedSpans Spans { get; } = new();
+
+    protected override void ConfigureServices(IServiceCollection services)
+    {
         // As an instance, so the devhost also gives it the Durable engine's log factory.
         services.AddSingleton<ILoggerProvider>(Logs);
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans));
+    }
 
     async Task IAsyncLifetime.InitializeAsync()
     {
