@@ -14,7 +14,7 @@ namespace Tongban.Api;
 /// </summary>
 public sealed partial class ProvinceCallbackApi(
     ProvinceRegistry provinces, IEnumerable<IProvinceCallbackReader> readers, NonceStore nonces, TicketStore tickets,
-    ProvinceWorkHandler handler, TimeProvider time, ILogger<ProvinceCallbackApi> logger)
+    ProvinceWorkHandler handler, TimeProvider time, ILogger<ProvinceCallbackApi> logger, CitizenIndex citizens)
 {
     // Every reader's result is scrubbed of ID numbers before the ticket store, the step or a log sees it.
     private readonly Dictionary<string, IProvinceCallbackReader> readersByScheme =
@@ -47,7 +47,8 @@ public sealed partial class ProvinceCallbackApi(
             return Problems.Unauthenticated();
         }
 
-        var item = await tickets.DeliverAsync(code, callback.Ticket, callback.Result, ct);
+        // An early result is kept with its new ID number masked: its keyed hash goes beside it, so the child is still indexed.
+        var item = await tickets.DeliverAsync(code, callback.Ticket, citizens.WithLookup(callback.Result), ct);
         if (item is null)
         {
             ProvinceCallbackEarly(logger, code, callback.Ticket);

@@ -55,8 +55,13 @@ public enum SlowWorkState { Processing, Approved, Rejected }
 /// The result of slow work (ticket query or callback). Approved newborn registrations carry
 /// IdNumber and HouseholdNo; approved transfers carry TransferId.
 /// </summary>
+/// <param name="IdNumberLookup">
+/// The new ID number's keyed hash (the citizen index's), set where a result is kept with its number masked (a callback that
+/// came before its ticket was recorded), so the child can still be indexed when the step completes. Never the number.
+/// </param>
 public sealed record SlowWorkResult(
-    SlowWorkState State, string? Reason = null, string? IdNumber = null, string? HouseholdNo = null, string? TransferId = null);
+    SlowWorkState State, string? Reason = null, string? IdNumber = null, string? HouseholdNo = null, string? TransferId = null,
+    string? IdNumberLookup = null);
 
 /// <summary>An acknowledgement with no data.</summary>
 public sealed record Acknowledged

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using Tongban.Cases;
+using Tongban.Provinces;
 
 namespace Tongban.Storage;
 
@@ -52,7 +53,20 @@ public sealed class CitizenIndex(TableServiceClient tables, PiiKeyRing keys)
 
     /// <summary>Indexes the newborn's own ID number once the police have issued it (role <c>child</c>).</summary>
     public Task IndexChildAsync(CaseRecord record, string childIdNumber, CancellationToken ct) =>
-        UpsertAsync(childIdNumber, record, new SortedSet<string> { CitizenRoles.Child }, ct);
+        IndexChildByHashAsync(record, HashOf(childIdNumber), ct);
+
+    /// <summary>Indexes the newborn under its number's keyed hash, when only the hash was kept (<see cref="SlowWorkResult.IdNumberLookup"/>).</summary>
+    public Task IndexChildByHashAsync(CaseRecord record, string lookupHash, CancellationToken ct) =>
+        UpsertRowAsync(lookupHash, record, new SortedSet<string> { CitizenRoles.Child }, ct);
+
+    /// <summary>The newborn's ID number in an approved registration, when it came in full (a kept result has it masked).</summary>
+    public static string? IssuedChildId(SlowWorkResult result) =>
+        result.State == SlowWorkState.Approved && Cases.Identity.ResidentIdNumber.Check(result.IdNumber, DateOnly.MaxValue, out var id) == Cases.Identity.ResidentIdProblem.None
+            ? id!.Value : null;
+
+    /// <summary>The result with its new ID number's keyed hash beside it, for a store that keeps the number masked.</summary>
+    public SlowWorkResult WithLookup(SlowWorkResult result) =>
+        IssuedChildId(result) is { } id ? result with { IdNumberLookup = HashOf(id) } : result;
 
     /// <summary>Every case that names <paramref name="idNumber"/> (normalised as <see cref="Cases.Identity.ResidentIdNumber"/> has it), oldest first.</summary>
     public async Task<IReadOnlyList<CitizenCase>> FindAsync(string idNumber, CancellationToken ct)
@@ -77,9 +91,11 @@ public sealed class CitizenIndex(TableServiceClient tables, PiiKeyRing keys)
     /// <summary>The keyed hash an ID number is indexed under now (the active key): what the operators' audit log names a search by.</summary>
     public string HashOf(string idNumber) => keys.KeyedHash(PiiPurpose.Lookup, idNumber);
 
-    private async Task UpsertAsync(string idNumber, CaseRecord record, IReadOnlySet<string> roles, CancellationToken ct)
+    private Task UpsertAsync(string idNumber, CaseRecord record, IReadOnlySet<string> roles, CancellationToken ct) =>
+        UpsertRowAsync(HashOf(idNumber), record, roles, ct);
+
+    private async Task UpsertRowAsync(string partition, CaseRecord record, IReadOnlySet<string> roles, CancellationToken ct)
     {
-        var partition = HashOf(idNumber);
         // Merge the roles a row already holds: the child's number and a parent's may be one row only in theory, but a
         // merge never loses a role.
         var existing = await table.GetEntityIfExistsAsync<TableEntity>(partition, record.CaseId, ["Roles"], ct);

@@ -117,21 +117,22 @@ public sealed partial class ProvinceWorkHandler(
         SlowWorkEnded(logger, item.CaseId, item.StepKey, item.Province, result.State);
         await audit.AppendAsync(item.CaseId, Audit.AuditFacts.SlowWork(item, result), ct);
         // The case's people's names come out of the province's reason here, where the case is read.
-        var childId = ChildIdNumber(result);
-        var stored = result.Reason is null && childId is null ? null : await cases.GetAsync(item.CaseId, ct);
-        // The newborn's new ID number finds the case too, indexed before the step completes (a repeated result indexes it again, harmlessly).
-        if (childId is not null && stored?.Record.CaseType == CaseTypeNames.Newborn) await citizens.IndexChildAsync(stored.Record, childId, ct);
+        var childId = CitizenIndex.IssuedChildId(result);
+        var stored = result.Reason is null && childId is null && result.IdNumberLookup is null ? null : await cases.GetAsync(item.CaseId, ct);
+        // The newborn's new ID number finds the case too, indexed before the step completes (a repeated result indexes it again,
+        // harmlessly); a result kept from an early callback has only the number's keyed hash.
+        if (stored?.Record.CaseType == CaseTypeNames.Newborn)
+        {
+            if (childId is not null) await citizens.IndexChildAsync(stored.Record, childId, ct);
+            else if (result.IdNumberLookup is { } lookup) await citizens.IndexChildByHashAsync(stored.Record, lookup, ct);
+        }
+
         if (!await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(result, stored?.Command), attemptsThisRound: 0, ct))
         {
             // The poller polls the ticket again, the province sends its callback again (it got no 204).
             throw new OrchestrationNotStartedException(item.CaseId);
         }
     }
-
-    /// <summary>The newborn's ID number in an approved registration, when it came in full (a result kept from an early callback has it masked).</summary>
-    private static string? ChildIdNumber(SlowWorkResult result) =>
-        result.State == SlowWorkState.Approved && Cases.Identity.ResidentIdNumber.Check(result.IdNumber, DateOnly.MaxValue, out var id) == Cases.Identity.ResidentIdProblem.None
-            ? id!.Value : null;
 
     private async Task WaitForSlowWorkAsync(ProvinceWorkItem item, string ticket, int attempts, DateTimeOffset callFrom, CancellationToken ct)
     {

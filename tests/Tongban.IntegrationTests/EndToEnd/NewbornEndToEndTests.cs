@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Tongban.IntegrationTests.Infrastructure;
@@ -80,10 +81,16 @@ public sealed class NewbornEndToEndTests : IDisposable
         knobs.EarlyCallbacks = true;
         try
         {
-            var (_, ticket) = await RegisterAndAssertCompletedAsync(JxMotherZj, ShFather2);
+            var (caseId, ticket) = await RegisterAndAssertCompletedAsync(JxMotherZj, ShFather2);
             var deliveries = hub.Sandbox.State.CallbackDeliveries.Where(d => d.Ticket == ticket.Ticket).ToList();
             output.WriteLine(string.Join("\n", deliveries));
             Assert.Contains(deliveries, d => d.StatusCode == 204);
+
+            // The child's new number came only in that early callback, kept masked beside its keyed hash: the case is
+            // still found by the child's own number.
+            var citizens = hub.Hub.Services.GetRequiredService<Tongban.Storage.CitizenIndex>();
+            var found = await citizens.FindAsync(ticket.Data["idNumber"], CancellationToken.None);
+            Assert.Contains(found, f => f.CaseId == caseId && f.Roles.Contains("child"));
         }
         finally
         {
