@@ -221,7 +221,7 @@ public static partial class MetricLog
     /// <summary>The structured field the hub-share alert reads (customDimensions in Application Insights).</summary>
     public const string HubShareField = "HubShareSeconds";
 
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Information,
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Information,
         Message = "Case {CaseId} ended {CaseStatus} after {CaseSeconds} s; the hub's own share {HubShareSeconds} s")]
     public static partial void CaseTimed(ILogger logger, string caseId, string caseStatus, double caseSeconds, double hubShareSeconds);
 }

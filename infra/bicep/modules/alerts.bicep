@@ -121,7 +121,7 @@ customMetrics
   {
     suffix: 'hub-share'
     displayName: 'Tongban: the hub\'s share of case time p95 over 5 s'
-    description: 'The p95 over the last hour of the HubShareSeconds field the hub logs as each case ends (event 1201) is over 5 s.'
+    description: 'The p95 over the last hour of the HubShareSeconds field the hub logs as each case ends (event 9001) is over 5 s.'
     severity: 3
     frequency: 'PT15M'
     window: 'PT1H'

@@ -34,6 +34,8 @@ public sealed class HousekeepingJobTests(AzuriteFixture azurite)
         var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
         services.AddTongbanCore(configuration).AddTongbanProvinceAdapters();
         services.AddSingleton<TimeProvider>(clock);
+        // The audit pass purges ended cases' orchestration history through the engine's client; no case has ended here.
+        services.AddSingleton(new Moq.Mock<Microsoft.DurableTask.Client.DurableTaskClient>("housekeeping").Object);
         await using var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<StorageInitializer>().EnsureAsync(["310000"], ct);
         var nonces = provider.GetRequiredService<NonceStore>();

@@ -9,12 +9,14 @@ public sealed class LogEventIdTests
     private static readonly Dictionary<string, int> RangeByNamespace = new()
     {
         ["Tongban.Api"] = 1000,
+        ["Tongban.OperatorConsole"] = 1000,
         ["Tongban.Workflows"] = 2000,
         ["Tongban.Provinces"] = 3000,
         ["Tongban.Callbacks"] = 4000,
         ["Tongban.Operations"] = 5000,
         ["Tongban.Storage"] = 6000,
         ["Tongban.Hosting"] = 7000,
+        ["Tongban.Telemetry"] = 9000,
     };
 
     private static List<(MethodInfo Method, LoggerMessageAttribute Message)> Messages() =>
