@@ -100,6 +100,8 @@ public sealed class ConsoleBrowserTests(ConsoleHubFixture hub, ITestOutputHelper
             Assert.Equal("A reason is required.", await page.TextContentAsync("#confirm-error"));
             Assert.DoesNotContain(await StoredAuditAsync(caseId), e => e.Actor.StartsWith("operator", StringComparison.Ordinal));
             await page.FillAsync("#confirm-form textarea[name=reason]", "Zhejiang fixed its gateway (console)");
+            // Up before the redrive, as the reason says: the re-driven calls go out at once, and must not meet it still down.
+            zhejiang.Down = false;
             await page.ClickAsync("#confirm-ok");
             // One audit entry per held step re-driven (both of partyA's checks are at Zhejiang).
             await page.Locator("td", new PageLocatorOptions { HasTextString = "Zhejiang fixed its gateway (console)" }).First.WaitForAsync();
