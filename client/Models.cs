@@ -54,8 +54,8 @@ public sealed record Decision(string Step, [property: JsonPropertyName("decision
     public const string Reject = "reject";
 }
 
-/// <summary>A case as the partner API shows it (ID numbers masked).</summary>
-public sealed record CaseView
+/// <summary>A case as the partner API shows it (ID numbers masked); operators see more of it (<see cref="OperatorCaseView"/>).</summary>
+public record CaseView
 {
     public required string CaseId { get; init; }
 
@@ -147,5 +147,81 @@ public sealed record SlaOpenCase(string CaseId, string CaseType, string Province
 
 /// <summary><c>GET /api/v1/operator/sla</c>.</summary>
 public sealed record SlaReport(DateTimeOffset Since, IReadOnlyList<SlaLine> Lines, IReadOnlyList<SlaOpenCase> Open);
+
+/// <summary>One entry of a case's hash-chained audit trail; <c>actor</c> and <c>detail</c> are the operators' alone.</summary>
+public sealed record AuditEntryView(
+    long Seq, DateTimeOffset At, string Action, string? Step, string? Province, string? Outcome, string? Actor, string? Detail,
+    string? AnswerHash, string PrevHash, string Hash);
+
+/// <summary>The last point of the chain the hub signed (SM2), and with which key.</summary>
+public sealed record AuditHeadView(long Seq, string Hash, DateTimeOffset SignedAt, string Signature, string KeyId);
+
+/// <summary>A case's audit trail; <c>Head</c> is null until the hub first signs it.</summary>
+public sealed record CaseAuditTrail(string CaseId, IReadOnlyList<AuditEntryView> Entries, AuditHeadView? Head);
+
+/// <summary>The first fault in a case's trail: <c>changed</c>, <c>removed</c>, <c>reordered</c>, <c>inserted</c>, <c>head-signature</c> or <c>head-mismatch</c>.</summary>
+public sealed record AuditFailureView(string CaseId, long Seq, string Problem);
+
+/// <summary>What the hub's audit verifier found.</summary>
+public sealed record AuditVerificationReport(int CheckedCases, long CheckedEntries, long ElapsedMs, IReadOnlyList<AuditFailureView> Failures)
+{
+    [JsonIgnore]
+    public bool Holds => Failures.Count == 0;
+}
+
+/// <summary>Filters of <c>GET /api/v1/operator/cases</c>; all optional. <c>From</c>/<c>To</c> bound when the case was opened.</summary>
+public sealed record OperatorCaseQuery(
+    string? Status = null, string? CaseType = null, string? Province = null, DateTimeOffset? From = null, DateTimeOffset? To = null,
+    int? PageSize = null, string? Continuation = null);
+
+/// <summary>A case as the operators' case list shows it.</summary>
+public sealed record OperatorCaseSummary(
+    string CaseId, string CaseType, string Reference, string Status, string HandlingProvince, IReadOnlyList<string> InvolvedProvinces,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, bool NeedsAttention, bool AwaitingRedrive);
+
+public sealed record OperatorCasePage(IReadOnlyList<OperatorCaseSummary> Items, string? Continuation);
+
+/// <summary>What an unsettled or held step waits on (<c>awaiting</c>: an operator, its province, an officer).</summary>
+public sealed record StepAwaitingView(string Step, string? Province, string Status, DateTimeOffset? Since, string Awaiting, string? Detail);
+
+public sealed record PendingCallbackView(long Sequence, int FailedAttempts, DateTimeOffset? FirstFailedAt, string? LastFailure, bool Stopped);
+
+/// <summary>The partner's status callbacks: how many sent, how many delivered, and those still pending.</summary>
+public sealed record CallbacksView(long Sent, long Delivered, IReadOnlyList<PendingCallbackView> Pending);
+
+/// <summary>An operator's or officer's action on the case record (redrives, withdrawals).</summary>
+public sealed record OperatorActionView(DateTimeOffset At, string Action, string Actor, string? Step, string Detail);
+
+/// <summary>A case as <c>GET /api/v1/operator/cases/{caseId}</c> shows it (ID numbers masked): the partner's view and more.</summary>
+public sealed record OperatorCaseView : CaseView
+{
+    public bool Closed { get; init; }
+
+    public IReadOnlyList<StepAwaitingView> WaitingFor { get; init; } = [];
+
+    public CallbacksView Callbacks { get; init; } = new(0, 0, []);
+
+    public IReadOnlyList<OperatorActionView> Audit { get; init; } = [];
+}
+
+/// <summary>A case naming the person searched for, and in which roles (<c>party</c>, <c>parent</c>, <c>child</c>, <c>student</c>).</summary>
+public sealed record CitizenCase(string CaseId, string CaseType, string Status, IReadOnlyList<string> Roles, string HandlingProvince, DateTimeOffset CreatedAt);
+
+/// <summary>One minute of a province's calls.</summary>
+public sealed record MinuteMetrics(DateTimeOffset At, long Calls, long Errors, double? P50Ms, double? P95Ms);
+
+public sealed record LatencyMetrics(double? P50, double? P95);
+
+/// <summary>A province over the metrics window: calls, errors, error rate, latency, its circuit, each minute.</summary>
+public sealed record ProvinceMetrics(string Code, long Calls, long Errors, double ErrorRate, LatencyMetrics LatencyMs, string Circuit, IReadOnlyList<MinuteMetrics> Minutes);
+
+/// <summary>A point of an instrument: a counter's or gauge's <c>Value</c>, or a histogram's count, sum, p50, p95 and max.</summary>
+public sealed record InstrumentPointView(
+    IReadOnlyDictionary<string, string> Tags, double? Value = null, long? Count = null, double? Sum = null, double? P50 = null, double? P95 = null, double? Max = null);
+
+public sealed record InstrumentMetrics(string Name, string Unit, string Kind, string Description, IReadOnlyList<InstrumentPointView> Points);
+
+/// <summary><c>GET /api/v1/operator/metrics</c>: the hub process's own sliding window.</summary>
+public sealed record MetricsReport(DateTimeOffset At, int WindowMinutes, IReadOnlyList<ProvinceMetrics> Provinces, IReadOnlyList<InstrumentMetrics> Instruments);
 
 internal sealed record ItemsEnvelope<T>(IReadOnlyList<T> Items);

@@ -105,6 +105,12 @@ public abstract class TongbanApiClient : IDisposable
         return path + query;
     }
 
+    /// <summary>An instant as a query parameter: UTC, ISO 8601 to the tick.</summary>
+    protected static string? Instant(DateTimeOffset? at) =>
+        at?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    protected static string? Number(int? value) => value?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     protected static string Segment(string value)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(value);
@@ -182,14 +188,18 @@ public sealed class TongbanClient : TongbanApiClient
     public Task<CaseView> GetCaseAsync(string caseId, CancellationToken ct = default) =>
         GetAsync<CaseView>($"{CasesPath}/{Segment(caseId)}", ct);
 
+    /// <summary><c>GET /api/v1/cases/{caseId}/audit</c>: the case's audit trail as partners see it (no actors, no details) and its signed head.</summary>
+    public Task<CaseAuditTrail> GetCaseAuditAsync(string caseId, CancellationToken ct = default) =>
+        GetAsync<CaseAuditTrail>($"{CasesPath}/{Segment(caseId)}/audit", ct);
+
     /// <summary><c>GET /api/v1/cases</c>: one page.</summary>
     public Task<CasePage> ListCasesAsync(CaseQuery? query = null, CancellationToken ct = default)
     {
         query ??= new CaseQuery();
         return GetAsync<CasePage>(WithQuery(CasesPath,
             ("status", query.Status), ("caseType", query.CaseType),
-            ("updatedSince", query.UpdatedSince?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture)),
-            ("pageSize", query.PageSize?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("continuation", query.Continuation)), ct);
+            ("updatedSince", Instant(query.UpdatedSince)),
+            ("pageSize", Number(query.PageSize)), ("continuation", query.Continuation)), ct);
     }
 
     /// <summary>Every case matching the filters, page after page, following the continuation.</summary>
@@ -294,4 +304,36 @@ public sealed class TongbanOperatorClient : TongbanApiClient
 
     /// <summary><c>GET /api/v1/operator/sla</c>.</summary>
     public Task<SlaReport> GetSlaAsync(CancellationToken ct = default) => GetAsync<SlaReport>($"{OperatorPath}/sla", ct);
+
+    /// <summary><c>GET /api/v1/operator/cases</c>: one page of every province's cases (or one's), newest first.</summary>
+    public Task<OperatorCasePage> ListCasesAsync(OperatorCaseQuery? query = null, CancellationToken ct = default)
+    {
+        query ??= new OperatorCaseQuery();
+        return GetAsync<OperatorCasePage>(WithQuery($"{OperatorPath}/cases",
+            ("status", query.Status), ("type", query.CaseType), ("province", query.Province), ("from", Instant(query.From)), ("to", Instant(query.To)),
+            ("pageSize", Number(query.PageSize)), ("continuation", query.Continuation)), ct);
+    }
+
+    /// <summary><c>GET /api/v1/operator/cases/{caseId}</c>: the whole case, masked: steps, what it waits for, callbacks, operators' actions.</summary>
+    public Task<OperatorCaseView> GetCaseAsync(string caseId, CancellationToken ct = default) =>
+        GetAsync<OperatorCaseView>($"{OperatorPath}/cases/{Segment(caseId)}", ct);
+
+    /// <summary><c>GET /api/v1/operator/cases/{caseId}/audit</c>: the case's whole audit trail, actors and details included.</summary>
+    public Task<CaseAuditTrail> GetCaseAuditAsync(string caseId, CancellationToken ct = default) =>
+        GetAsync<CaseAuditTrail>($"{OperatorPath}/cases/{Segment(caseId)}/audit", ct);
+
+    /// <summary>
+    /// <c>GET /api/v1/operator/audit/verification[?caseId=]</c>: the hub checks one case's trail (an unknown case is a
+    /// <see cref="TongbanNotFoundException"/>) or every case's, chain and signed head.
+    /// </summary>
+    public Task<AuditVerificationReport> VerifyAuditAsync(string? caseId = null, CancellationToken ct = default) =>
+        GetAsync<AuditVerificationReport>(WithQuery($"{OperatorPath}/audit/verification", ("caseId", caseId)), ct);
+
+    /// <summary><c>POST /api/v1/operator/case-search</c>: the cases naming a person; the search and its reason are recorded.</summary>
+    public async Task<IReadOnlyList<CitizenCase>> SearchCasesAsync(string idNumber, string reason, CancellationToken ct = default) =>
+        (await PostAsync<ItemsEnvelope<CitizenCase>>($"{OperatorPath}/case-search", new { idNumber, reason }, ct).ConfigureAwait(false)).Items;
+
+    /// <summary><c>GET /api/v1/operator/metrics[?province=&amp;windowMinutes=]</c>: calls, errors and latency per province, and every instrument.</summary>
+    public Task<MetricsReport> GetMetricsAsync(string? province = null, int? windowMinutes = null, CancellationToken ct = default) =>
+        GetAsync<MetricsReport>(WithQuery($"{OperatorPath}/metrics", ("province", province), ("windowMinutes", Number(windowMinutes))), ct);
 }

@@ -106,16 +106,16 @@ public static class OperatorCommands
         var verify = new Command("verify", "Operator: check the audit hash chains and signed heads; exit 8 when any fails") { id };
         verify.SetAction(TongbanCommandLine.Action(environment, async (context, ct) =>
         {
+            using var hub = context.AsOperator();
             var caseId = context.Parse.GetValue(id);
-            var report = await context.CallAsync(() => AuditVerification.GetAsync(context.Settings.Url, context.Settings.Operator(), caseId, context.Environment.Time, ct), ct);
-            var failures = report["failures"] as JsonArray ?? [];
-            context.Write(report, output =>
+            var report = await context.CallAsync(() => hub.VerifyAuditAsync(caseId, ct), ct);
+            context.Write(HubConnection.ToJson(report), output =>
             {
-                output.WriteLine($"checked {S(report, "checkedCases")} case(s), {S(report, "checkedEntries")} entries in {S(report, "elapsedMs")} ms");
-                foreach (var failure in failures) output.WriteLine($"  FAILED {S(failure, "caseId")} seq {S(failure, "seq")}: {S(failure, "problem")}");
-                output.WriteLine(failures.Count == 0 ? "every chain holds" : $"{failures.Count} failure(s)");
+                output.WriteLine($"checked {report.CheckedCases} case(s), {report.CheckedEntries} entries in {report.ElapsedMs} ms");
+                foreach (var failure in report.Failures) output.WriteLine($"  FAILED {failure.CaseId} seq {failure.Seq}: {failure.Problem}");
+                output.WriteLine(report.Holds ? "every chain holds" : $"{report.Failures.Count} failure(s)");
             });
-            return failures.Count == 0 ? ExitCodes.Ok : ExitCodes.NotVerified;
+            return report.Holds ? ExitCodes.Ok : ExitCodes.NotVerified;
         }));
         return new Command("audit", "Operator: the per-case audit trails") { verify };
     }

@@ -216,6 +216,8 @@ public sealed partial class OperatorApi(
             return Problems.Validation(new Dictionary<string, string[]> { ["caseId"] = ["Not a case ID (c- and 32 lower-case hex digits)."] });
         }
 
+        // An unknown case has no trail to check: 404, as its trail's own endpoint answers, not "0 entries, every chain holds".
+        if (caseId.Length > 0 && await cases.GetAsync(caseId, request.HttpContext.RequestAborted) is null) return Problems.NotFound();
         var result = await verifier.VerifyAsync(caseId.Length > 0 ? caseId : null, request.HttpContext.RequestAborted);
         AuditVerified(logger, operatorId, result.CheckedCases, result.CheckedEntries, result.Failures.Count);
         return Results.Json(new

@@ -15,8 +15,17 @@ function chrome(on) {
   view.hidden = !on;
 }
 
+// Each render draws through its own handle, which goes dead once a later render starts: a slow answer for the view left
+// behind (the cases list still loading when the operator clicks on) cannot draw over the view now shown.
+let generation = 0;
+function target() {
+  const mine = ++generation;
+  return { replaceChildren: (...nodes) => { if (mine === generation) view.replaceChildren(...nodes); } };
+}
+
 async function render() {
   clearTimeout(poll);
+  const into = target();
   if (!signedIn() && !(await resume())) { chrome(false); return; }
   chrome(true);
   const [path, query] = (location.hash.slice(1) || '/cases').split('?');
@@ -25,16 +34,16 @@ async function render() {
   const [, name, arg] = path.split('/');
   try {
     switch (name) {
-      case 'case': await live(() => views.caseDetail(view, arg), c => c && !c.closed && !['Completed', 'Rejected', 'Withdrawn', 'Expired'].includes(c.status)); break;
-      case 'attention': await live(() => views.attention(view)); break;
-      case 'provinces': await live(() => views.provinces(view)); break;
-      case 'sla': await views.sla(view); break;
-      case 'search': await views.search(view); break;
-      default: await views.cases(view, params);
+      case 'case': await live(() => views.caseDetail(into, arg), c => c && !c.closed && !['Completed', 'Rejected', 'Withdrawn', 'Expired'].includes(c.status)); break;
+      case 'attention': await live(() => views.attention(into)); break;
+      case 'provinces': await live(() => views.provinces(into)); break;
+      case 'sla': await views.sla(into); break;
+      case 'search': await views.search(into); break;
+      default: await views.cases(into, params);
     }
   } catch (e) {
     if (e instanceof Unauthenticated) { chrome(false); return; }
-    view.replaceChildren(views.h('p', { class: 'error', role: 'alert' }, e.message));
+    into.replaceChildren(views.h('p', { class: 'error', role: 'alert' }, e.message));
   }
 }
 

@@ -96,8 +96,39 @@ export async function cases(view, params) {
   await page(null);
 }
 
+// The last verification asked for per case, with the chain length it covered: kept across the page's live re-draws.
+const verifications = new Map();
+
+// The case's hash-chained audit trail, its signed head, and a verify action (the hub checks chain and signature).
+function auditTrail(caseId, trail) {
+  const entries = trail?.entries ?? [], head = trail?.head, last = entries.at(-1)?.seq ?? 0;
+  const short = hash => hash ? h('code', { title: hash }, hash.slice(0, 12) + '…') : '';
+  const result = h('span', { id: 'verification', role: 'status' }, verifications.get(caseId)?.seq === last ? verifications.get(caseId).text : '');
+  const verify = h('button', {
+    type: 'button', class: 'secondary', id: 'verify',
+    onclick: async () => {
+      result.textContent = 'Verifying…';
+      const v = await get(`v1/operator/audit/verification?caseId=${encodeURIComponent(caseId)}`).catch(e => ({ error: e.message }));
+      const text = v.error ? `Not verified: ${v.error}`
+        : v.failures.length === 0 ? `Verified: ${v.checkedEntries} entries, chain and signed head hold (${v.elapsedMs} ms).`
+          : `FAILED: ${v.failures.map(f => `entry ${f.seq} ${f.problem}`).join('; ')}`;
+      verifications.set(caseId, { seq: last, text });
+      (document.getElementById('verification') ?? result).textContent = text;
+    },
+  }, 'Verify');
+  return [
+    h('h2', {}, 'Audit trail'),
+    h('p', { id: 'audit-head' }, head ? `Signed head: entry ${head.seq}, ${head.hash.slice(0, 12)}…, signed ${when(head.signedAt)}, key ${head.keyId}. ` : 'Head not signed yet. ', verify, ' ', result),
+    table(['Seq#', 'At', 'Action', 'Step', 'Province', 'Outcome', 'Who', 'Why', 'Hash'], entries.map(e => h('tr', { 'data-seq': e.seq },
+      h('td', { class: 'num' }, e.seq), h('td', {}, when(e.at)), h('td', {}, e.action), h('td', {}, e.step ?? ''), h('td', {}, e.province ?? ''),
+      h('td', {}, e.outcome ?? ''), h('td', {}, e.actor ?? ''), h('td', {}, e.detail ?? ''), h('td', {}, short(e.hash)))), trail ? 'No entry yet.' : 'The audit trail could not be read.'),
+  ];
+}
+
 export async function caseDetail(view, caseId) {
   let c;
+  // The trail is asked for alongside the case, not after it.
+  const trail = get(`v1/operator/cases/${encodeURIComponent(caseId)}/audit`).catch(() => null);
   try { c = await get(`v1/operator/cases/${encodeURIComponent(caseId)}`); } catch (e) {
     if (e instanceof Missing) { view.replaceChildren(h('h1', {}, 'No such case'), h('p', { class: 'muted' }, caseId)); return null; }
     throw e;
@@ -111,7 +142,6 @@ export async function caseDetail(view, caseId) {
       if (done) await caseDetail(view, caseId);
     },
   }, 'Re-drive…');
-  const audit = c.audit.map(a => h('tr', {}, h('td', {}, when(a.at)), h('td', {}, a.action), h('td', {}, a.step ?? ''), h('td', {}, a.actor), h('td', {}, a.detail)));
   view.replaceChildren(
     h('h1', {}, 'Case ', h('span', { id: 'case-id' }, c.caseId), ' ', badge(c.status)),
     h('div', { class: 'grid2' },
@@ -136,8 +166,7 @@ export async function caseDetail(view, caseId) {
       h('div', {}, h('h2', {}, 'Callbacks'),
         h('p', { id: 'callbacks' }, `${c.callbacks.delivered} of ${c.callbacks.sent} status change(s) delivered to the partner.`),
         table(['#', 'Failed attempts#', 'Since', 'Last failure'], c.callbacks.pending.map(p => h('tr', {}, h('td', {}, p.sequence), h('td', { class: 'num' }, p.failedAttempts), h('td', {}, when(p.firstFailedAt)), h('td', {}, (p.stopped ? 'stopped: ' : '') + (p.lastFailure ?? '')))), 'None pending.'))),
-    h('h2', {}, 'Audit'),
-    table(['At', 'Action', 'Step', 'Who', 'Why'], audit, 'No operator action yet.'));
+    ...auditTrail(c.caseId, await trail));
   return c;
 }
 

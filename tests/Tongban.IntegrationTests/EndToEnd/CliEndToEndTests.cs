@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Tongban.Cli;
 using Tongban.IntegrationTests.Infrastructure;
 using static Tongban.IntegrationTests.Infrastructure.Marriages;
@@ -273,6 +274,60 @@ public sealed class CliEndToEndTests(CliHubFixture hub) : IDisposable
         asPartner["TONGBAN_OPERATOR"] = "310000";
         asPartner["TONGBAN_OPERATOR_SECRET"] = ShanghaiSecret;
         Assert.Equal(ExitCodes.Authentication, (await CliWithAsync(asPartner, null, "provinces")).Exit);
+    }
+
+    [Fact]
+    public async Task Audit_verify_checks_a_cases_chain_and_signed_head_and_refuses_unknown_and_bad_ids()
+    {
+        var caseId = await OpenMarriageAsync(ZjWidower, ZjDivorcedWoman);
+        var trail = hub.Hub.Services.GetRequiredService<Tongban.Audit.AuditTrail>();
+        // Signed now, as the housekeeping timer would while the case is open.
+        Assert.True(await trail.SignHeadAsync(caseId, CancellationToken.None));
+        var stored = await trail.ReadAsync(caseId, CancellationToken.None);
+        Assert.NotEmpty(stored.Entries);
+
+        // The case moves on meanwhile (its steps append entries): the figures lie between the trail read before and after.
+        var text = await CliAsync("audit", "verify", caseId);
+        Assert.True(text.Exit == ExitCodes.Ok, text.Error);
+        var figures = System.Text.RegularExpressions.Regex.Match(text.Out, @"^checked 1 case\(s\), (\d+) entries in \d+ ms\r?\nevery chain holds");
+        Assert.True(figures.Success, text.Out);
+        Assert.InRange(int.Parse(figures.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), stored.Entries.Count, int.MaxValue);
+
+        var json = await CliAsync("audit", "verify", caseId, "--json");
+        Assert.Equal(ExitCodes.Ok, json.Exit);
+        Assert.Equal(1, json.Json["checkedCases"]!.GetValue<int>());
+        var after = await trail.ReadAsync(caseId, CancellationToken.None);
+        Assert.InRange(json.Json["checkedEntries"]!.GetValue<int>(), stored.Entries.Count, after.Entries.Count);
+        Assert.True(json.Json["elapsedMs"]!.GetValue<long>() >= 0);
+        Assert.Empty(json.Json["failures"]!.AsArray());
+
+        // A well-formed ID of no case: not found (3), not "0 entries, every chain holds".
+        var unknown = await CliAsync("audit", "verify", "c-" + new string('2', 32), "--json");
+        Assert.Equal(ExitCodes.NotFound, unknown.Exit);
+        Assert.Equal("urn:tongban:problem:not-found", unknown.Json["error"]!["problem"]!["type"]!.ToString());
+        // Not a case ID: the hub refuses it on the field (4); nothing is checked.
+        var bad = await CliAsync("audit", "verify", "not-a-case", "--json");
+        Assert.Equal(ExitCodes.Refused, bad.Exit);
+        Assert.NotNull(bad.Json["error"]!["problem"]!["errors"]!["caseId"]);
+        // An operator verb signed as a partner is refused as unauthenticated (7).
+        var asPartner = Shanghai();
+        asPartner["TONGBAN_OPERATOR"] = "310000";
+        asPartner["TONGBAN_OPERATOR_SECRET"] = ShanghaiSecret;
+        Assert.Equal(ExitCodes.Authentication, (await CliWithAsync(asPartner, null, "audit", "verify", caseId)).Exit);
+
+        // A changed entry (its detail rewritten in the table): exit 8, the case, the place and the problem named.
+        var table = hub.Hub.Services.GetRequiredService<Azure.Data.Tables.TableServiceClient>().GetTableClient(Tongban.Storage.StorageNames.AuditTable);
+        var first = (await table.GetEntityAsync<Azure.Data.Tables.TableEntity>(caseId, Tongban.Audit.AuditTrail.EntryRowKey(1))).Value;
+        first["Detail"] = "rewritten afterwards";
+        await table.UpdateEntityAsync(first, first.ETag, Azure.Data.Tables.TableUpdateMode.Merge);
+        var changed = await CliAsync("audit", "verify", caseId);
+        Assert.Equal(ExitCodes.NotVerified, changed.Exit);
+        Assert.Contains($"FAILED {caseId} seq 1: changed", changed.Out, StringComparison.Ordinal);
+        Assert.Contains("1 failure(s)", changed.Out, StringComparison.Ordinal);
+        var changedJson = await CliAsync("audit", "verify", caseId, "--json");
+        Assert.Equal(ExitCodes.NotVerified, changedJson.Exit);
+        var failure = Assert.Single(changedJson.Json["failures"]!.AsArray())!;
+        Assert.Equal((caseId, 1, "changed"), (failure["caseId"]!.ToString(), failure["seq"]!.GetValue<int>(), failure["problem"]!.ToString()));
     }
 
     [Fact]

@@ -109,6 +109,75 @@ public sealed class TongbanClientTests
     }
 
     [Fact]
+    public async Task Operator_case_audit_and_lookup_calls_use_the_agreed_paths_and_read_their_answers()
+    {
+        const string Trail = """{"caseId":"c-1","entries":[{"seq":1,"at":"2026-12-05T04:00:00Z","action":"opened","step":null,"province":null,"outcome":null,"actor":"310000","detail":null,"answerHash":null,"prevHash":"00","hash":"aa"},{"seq":2,"at":"2026-12-05T04:00:01Z","action":"redrive","step":"verify-resident.partyA","province":"330000","outcome":null,"actor":"operator ops-1","detail":"back","answerHash":null,"prevHash":"aa","hash":"bb"}],"head":{"seq":2,"hash":"bb","signedAt":"2026-12-05T04:00:02Z","signature":"c2ln","keyId":"k1"}}""";
+        using var hub = new StubHub()
+            .Answer(200, """{"items":[{"caseId":"c-1","caseType":"marriage-registration","reference":"R-1","status":"InProgress","handlingProvince":"310000","involvedProvinces":["310000","330000"],"createdAt":"2026-12-05T04:00:00Z","updatedAt":"2026-12-05T04:01:00Z","needsAttention":true,"awaitingRedrive":false}],"continuation":"next+1"}""")
+            .Answer(200, """{"caseId":"c-1","caseType":"marriage-registration","reference":"R-1","status":"InProgress","handlingProvince":"310000","involvedProvinces":["310000"],"closed":false,"steps":[{"name":"verify-resident","subject":"partyA","province":"330000","status":"Waiting","attempts":5,"awaitingRedrive":true}],"outcome":null,"audit":[{"at":"2026-12-05T04:00:01Z","action":"redrive","actor":"operator ops-1","step":"verify-resident.partyA","detail":"back"}],"deadlines":[],"waitingFor":[{"step":"verify-resident.partyA","province":"330000","status":"Waiting","since":"2026-12-05T04:00:00Z","awaiting":"an operator","detail":null}],"callbacks":{"sent":3,"delivered":2,"pending":[{"sequence":3,"failedAttempts":4,"firstFailedAt":"2026-12-05T04:00:00Z","lastFailure":"503","stopped":false}]}}""")
+            .Answer(200, Trail)
+            .Answer(200, """{"checkedCases":1,"checkedEntries":2,"elapsedMs":3,"failures":[]}""")
+            .Answer(200, """{"checkedCases":40,"checkedEntries":400,"elapsedMs":90,"failures":[{"caseId":"c-2","seq":4,"problem":"changed"}]}""")
+            .Answer(200, """{"items":[{"caseId":"c-1","caseType":"marriage-registration","status":"InProgress","roles":["party"],"handlingProvince":"310000","createdAt":"2026-12-05T04:00:00Z"}]}""")
+            .Answer(200, """{"at":"2026-12-05T04:05:00Z","windowMinutes":15,"provinces":[{"code":"310000","calls":12,"errors":1,"errorRate":0.083,"latencyMs":{"p50":40.1,"p95":120.0},"circuit":"closed","minutes":[{"at":"2026-12-05T04:01:00Z","calls":3,"errors":0,"p50Ms":35.0,"p95Ms":80.0}]}],"instruments":[{"name":"tongban.cases.opened","unit":"{case}","kind":"counter","description":"d","points":[{"tags":{"case_type":"marriage"},"value":3}]}]}""");
+        using var client = TongbanOperatorClient.Create(new Uri("http://127.0.0.1:7071/"), TongbanCredentials.Operator("ops-1", "ops-secret"), inner: hub);
+
+        var page = await client.ListCasesAsync(new OperatorCaseQuery(CaseStatuses.InProgress, CaseTypes.Marriage, "310000",
+            new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.FromHours(8)), null, 10, "a+b"));
+        var detail = await client.GetCaseAsync("c-1");
+        var trail = await client.GetCaseAuditAsync("c-1");
+        var one = await client.VerifyAuditAsync("c-1");
+        var all = await client.VerifyAuditAsync();
+        var found = await client.SearchCasesAsync("310115199608199825", "citizen called");
+        var metrics = await client.GetMetricsAsync("310000", 15);
+
+        Assert.Equal(("c-1", true, "next+1"), (Assert.Single(page.Items).CaseId, page.Items[0].NeedsAttention, page.Continuation));
+        Assert.Equal("an operator", Assert.Single(detail.WaitingFor).Awaiting);
+        Assert.Equal((3L, 2L, 4), (detail.Callbacks.Sent, detail.Callbacks.Delivered, Assert.Single(detail.Callbacks.Pending).FailedAttempts));
+        Assert.Equal("back", Assert.Single(detail.Audit).Detail);
+        Assert.Equal("verify-resident.partyA", Assert.Single(detail.Steps).Key);
+        Assert.Equal(["opened", "redrive"], trail.Entries.Select(e => e.Action));
+        Assert.Equal(("operator ops-1", "aa"), (trail.Entries[1].Actor, trail.Entries[1].PrevHash));
+        Assert.Equal((2L, "bb", "k1"), (trail.Head!.Seq, trail.Head.Hash, trail.Head.KeyId));
+        Assert.True(one.Holds);
+        Assert.Equal(2, one.CheckedEntries);
+        Assert.False(all.Holds);
+        Assert.Equal(new AuditFailureView("c-2", 4, "changed"), Assert.Single(all.Failures));
+        Assert.Equal(["party"], Assert.Single(found).Roles);
+        var shanghai = Assert.Single(metrics.Provinces);
+        Assert.Equal((12L, 120.0, 80.0), (shanghai.Calls, shanghai.LatencyMs.P95, Assert.Single(shanghai.Minutes).P95Ms));
+        Assert.Equal(3, Assert.Single(Assert.Single(metrics.Instruments).Points).Value);
+        Assert.Equal([
+            "/api/v1/operator/cases?status=InProgress&type=marriage-registration&province=310000&from=2026-12-01T00%3A00%3A00.0000000Z&pageSize=10&continuation=a%2Bb",
+            "/api/v1/operator/cases/c-1", "/api/v1/operator/cases/c-1/audit", "/api/v1/operator/audit/verification?caseId=c-1",
+            "/api/v1/operator/audit/verification", "/api/v1/operator/case-search", "/api/v1/operator/metrics?province=310000&windowMinutes=15"],
+            hub.Sent.Select(s => s.PathAndQuery));
+        Assert.All(hub.Sent, s => Assert.Equal("ops-1", s.Headers["X-Tongban-Operator"]));
+        Assert.Equal(("POST", """{"idNumber":"310115199608199825","reason":"citizen called"}"""), (hub.Sent[5].Method, System.Text.Encoding.UTF8.GetString(hub.Sent[5].Body)));
+    }
+
+    [Fact]
+    public async Task The_partners_case_audit_has_no_actors_and_an_unknown_cases_verification_is_not_found()
+    {
+        using var partnerHub = new StubHub().Answer(200, """{"caseId":"c-1","entries":[{"seq":1,"at":"2026-12-05T04:00:00Z","action":"opened","prevHash":"00","hash":"aa"}],"head":null}""");
+        using var partner = Client(partnerHub);
+        var trail = await partner.GetCaseAuditAsync("c-1");
+        Assert.Equal("/api/v1/cases/c-1/audit", Assert.Single(partnerHub.Sent).PathAndQuery);
+        Assert.Null(Assert.Single(trail.Entries).Actor);
+        Assert.Null(trail.Head);
+
+        using var operatorHub = new StubHub()
+            .Answer(404, """{"type":"urn:tongban:problem:not-found","title":"Not found","status":404}""", "application/problem+json")
+            .Answer(400, """{"type":"urn:tongban:problem:validation","title":"Invalid","status":400,"errors":{"caseId":["Not a case ID"]}}""", "application/problem+json");
+        using var client = TongbanOperatorClient.Create(new Uri("http://127.0.0.1:7071/"), TongbanCredentials.Operator("ops-1", "ops-secret"), inner: operatorHub);
+        await Assert.ThrowsAsync<TongbanNotFoundException>(() => client.VerifyAuditAsync("c-" + new string('2', 32)));
+        var invalid = await Assert.ThrowsAsync<TongbanValidationException>(() => client.VerifyAuditAsync("not a case"));
+        Assert.Equal("/api/v1/operator/audit/verification?caseId=not%20a%20case", operatorHub.Sent[1].PathAndQuery);
+        Assert.Equal(["Not a case ID"], invalid.Errors["caseId"]);
+        await Assert.ThrowsAsync<ArgumentException>(() => client.GetCaseAuditAsync(" "));
+    }
+
+    [Fact]
     public async Task Wait_for_returns_when_the_case_ends_and_times_out_otherwise()
     {
         using var hub = new StubHub().Answer(200, CaseJson).Answer(200, CaseJson.Replace("Received", "Completed", StringComparison.Ordinal));
