@@ -18,7 +18,7 @@ public sealed class OpenApiSurfaceTests
         var functions = SurfaceTests.FunctionsSurface.Read(SurfaceTests.MetadataPath());
         var documented = Operations().Where(o => !o.DevhostOnly).ToList();
 
-        Assert.Equal(Sorted(functions.Routes.Select(r => r.Replace(" ", " /api/", StringComparison.Ordinal))),
+        Assert.Equal(Sorted(functions.Routes.Select(r => AsOpenApiPath(r.Replace(" ", " /api/", StringComparison.Ordinal)))),
             Sorted(documented.Select(o => $"{o.Method} {o.Path}")));
         Assert.Equal(Sorted(functions.HttpFunctionNames), Sorted(documented.Select(o => o.OperationId)));
     }
@@ -30,7 +30,7 @@ public sealed class OpenApiSurfaceTests
         foreach (var route in ApiRoutes.All)
         {
             Assert.True(byId.TryGetValue(route.Name, out var operation), $"{route.Name} is not documented");
-            Assert.Equal(($"{route.Method}", $"/{ApiRoutes.Prefix}/{route.Template}"), (operation!.Method, operation.Path));
+            Assert.Equal(($"{route.Method}", AsOpenApiPath($"/{ApiRoutes.Prefix}/{route.Template}")), (operation!.Method, operation.Path));
         }
 
         Assert.Equal(["ApiReference"], byId.Values.Where(o => o.DevhostOnly).Select(o => o.OperationId));
@@ -59,4 +59,7 @@ public sealed class OpenApiSurfaceTests
     }
 
     private static List<string> Sorted(IEnumerable<string> items) => items.Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>A route template as an OpenAPI path: a catch-all <c>{*path}</c> is the path parameter <c>{path}</c>.</summary>
+    internal static string AsOpenApiPath(string template) => template.Replace("{*", "{", StringComparison.Ordinal);
 }

@@ -66,7 +66,10 @@ public sealed class MetricsEndToEndTests(MetricsEndToEndTests.MetricsHub hub) : 
         Assert.True(calls.Count >= answered.Count, $"{calls.Count} province calls for {answered.Count} step answers");
         Assert.All(calls, c => Assert.InRange(c.Value, 0.0, 30.0));
         Assert.Contains(calls, c => c.Tags[MetricTags.Province] == "310000" && c.Tags[MetricTags.Outcome] == "ok");
-        Assert.DoesNotContain(measured, m => m.Name == TongbanMetrics.DeadlinesMissed.Name);
+        // The one limit these cases miss: the newborn's sandbox certificate (born 2026-09-17) is over a month old, so its
+        // registration comes after the one-month limit; counted once. Every other limit is kept.
+        var missed = Assert.Single(measured, m => m.Name == TongbanMetrics.DeadlinesMissed.Name);
+        Assert.Equal((CaseDeadlines.NewbornWithinMonthOfBirth, CaseTypeNames.Newborn, 1.0), (missed.Tags[MetricTags.Limit], missed.Tags[MetricTags.CaseType], missed.Value));
 
         // Gauges: every province's circuit closed once called, its queues read by the redrive timer, nothing parked or poisoned.
         foreach (var code in new[] { "330000", "310000", "360000", "340000" })
@@ -196,7 +199,7 @@ public sealed class MetricsEndToEndTests(MetricsEndToEndTests.MetricsHub hub) : 
         {
             CaseTypeNames.Marriage, CaseTypeNames.Newborn, CaseTypeNames.SchoolTransfer, "330000", "310000", "360000", "340000",
             "ok", "no-record", "refused", "transient", "defect", "succeeded", "failed", "waiting", "delivered",
-            CaseDeadlines.MarriageRegisteredSameDay, CaseDeadlines.NewbornDecided, CaseDeadlines.TransferOutReviewed, CaseDeadlines.StudentEnrolled,
+            CaseDeadlines.MarriageRegisteredSameDay, CaseDeadlines.NewbornDecided, CaseDeadlines.NewbornWithinMonthOfBirth, CaseDeadlines.TransferOutReviewed, CaseDeadlines.StudentEnrolled,
         };
         vocabulary.UnionWith(Enum.GetNames<CaseStatus>());
         vocabulary.UnionWith(typeof(CanonicalOperations).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!));

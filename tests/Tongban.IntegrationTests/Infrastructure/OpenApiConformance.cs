@@ -314,9 +314,18 @@ public sealed partial class OpenApiContract
         if (requirements is null || requirements.Count == 0) yield break;
         var schemes = document["components"]!["securitySchemes"]!.AsObject();
         // One requirement object (all of its schemes together) must hold.
-        var missing = requirements.Select(r => r!.AsObject().Select(s => schemes[s.Key]!["name"]!.GetValue<string>())
-            .Where(header => !call.Headers.ContainsKey(header)).ToList()).ToList();
+        var missing = requirements.Select(r => r!.AsObject().Select(s => schemes[s.Key]!)
+            .Where(scheme => !Carries(call, scheme)).Select(scheme => scheme["name"]!.GetValue<string>()).ToList()).ToList();
         if (missing.All(m => m.Count > 0)) yield return "security header(s) missing: " + string.Join(", ", missing.OrderBy(m => m.Count).First());
+    }
+
+    /// <summary>A header scheme by its header; a cookie scheme (the console's session) by its cookie in the Cookie header.</summary>
+    private static bool Carries(OpenApiCall call, JsonNode scheme)
+    {
+        var name = scheme["name"]!.GetValue<string>();
+        if (scheme["in"]?.GetValue<string>() != "cookie") return call.Headers.ContainsKey(name);
+        return call.Headers.TryGetValue("Cookie", out var cookies)
+            && cookies.Split([';', ','], StringSplitOptions.TrimEntries).Any(c => c.StartsWith(name + "=", StringComparison.Ordinal));
     }
 
     private IEnumerable<JsonObject> Parameters(JsonObject pathItem, JsonObject operation) =>

@@ -111,7 +111,7 @@ public sealed class OpenApiConformanceTests
             ["deadline"] = "marriage-registered-same-day-as-review", ["startedAt"] = "2026-12-01T04:00:00+00:00", ["due"] = "2026-12-01T16:00:00+00:00",
             ["state"] = "missed", ["missedBy"] = missedBy,
         };
-        var report = new JsonObject { ["since"] = "2026-09-01T00:00:00+00:00", ["lines"] = new JsonArray(), ["open"] = new JsonArray(open) };
+        var report = new JsonObject { ["since"] = "2026-09-01T00:00:00+00:00", ["lines"] = new JsonArray(), ["open"] = new JsonArray(open), ["hubShare"] = new JsonArray() };
 
         var problems = Contract.CheckAnswer(verdict, Answer(200, "application/json", report.ToJsonString()));
         Assert.True(valid == (problems.Count == 0), string.Join("; ", problems));

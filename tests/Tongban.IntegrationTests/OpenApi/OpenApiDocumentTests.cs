@@ -17,8 +17,9 @@ public sealed class OpenApiDocumentTests(HubFixture hub)
         var mapped = hub.Hub.Services.GetServices<EndpointDataSource>().SelectMany(s => s.Endpoints).OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal))
             .SelectMany(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods.Select(method =>
-                // The reference page's scripts are served beside it: the page is the one documented path.
-                e.Metadata.GetMetadata<ApiReferencePageEndpoint>() is not null ? $"GET {ApiReferencePage.Path}" : $"{method} {e.RoutePattern.RawText}"))
+                // The reference page's scripts are served beside it: the page is the one documented path. A catch-all {*path} is
+                // the OpenAPI path parameter {path}.
+                e.Metadata.GetMetadata<ApiReferencePageEndpoint>() is not null ? $"GET {ApiReferencePage.Path}" : $"{method} {e.RoutePattern.RawText!.Replace("{*", "{", StringComparison.Ordinal)}"))
             .Distinct().Order(StringComparer.Ordinal).ToList();
 
         var document = JsonNode.Parse(OpenApiDocument.Content.Span)!;
