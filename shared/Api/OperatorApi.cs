@@ -180,7 +180,7 @@ public sealed partial class OperatorApi(
         var errors = validated.Errors;
         string? continuation = null;
         // Sealed to the operator who was given it (in a namespace of its own, apart from the partners' tokens).
-        var caller = "operator:" + operatorId;
+        var caller = ContinuationScope(operatorId!);
         if (validated.Value?.Continuation is { } token && !continuationTokens.TryOpen(caller, token, out continuation))
         {
             errors.Add("continuation", "This continuation token was not issued to this caller.");
@@ -285,6 +285,7 @@ public sealed partial class OperatorApi(
         }, TongbanJson.Options);
     }
 
+    /// <summary>The namespace an operator's continuation tokens are sealed in, apart from the partners' (case list and operators' audit log alike).</summary>
     private static string ContinuationScope(string operatorId) => "operator:" + operatorId;
 
     /// <summary>
