@@ -19,6 +19,10 @@ public sealed class HardenedHubFixture : HubFixture
         settings[$"Tongban:Operators:{OperatorId}:Secret"] = "operator-secret-for-hardening-tests-0001";
         settings[$"Tongban:Partners:{RateLimitedPartner}:RateLimit:RequestsPerSecond"] = "1";
         settings[$"Tongban:Partners:{RateLimitedPartner}:RateLimit:Burst"] = "3";
+        // The other tests of this class send Shanghai's requests in quick bursts (the case-ID theory alone sends 48): on a quiet
+        // machine they outran the default 40-request burst and got 429s meant only for the rate-limit test's own partner above.
+        settings["Tongban:Partners:310000:RateLimit:RequestsPerSecond"] = "1000";
+        settings["Tongban:Partners:310000:RateLimit:Burst"] = "1000";
     }
 
     public string Setting(string key) => Hub.Services.GetRequiredService<IConfiguration>()[key]!;
