@@ -180,7 +180,14 @@ public sealed class AuditEndToEndTests(AuditHubFixture hub, ITestOutputHelper ou
         Assert.NotNull(await durable.GetInstanceAsync(caseId)); // still open: kept whatever the cut-off
         Assert.Equal(202, (await shanghai.PostAsync($"/api/v1/cases/{caseId}/withdrawal", new { reason = "the couple changed their minds" })).Status);
         await HubFixture.WaitForStatusAsync(shanghai, caseId, "Withdrawn");
-        var trail = await hub.Operator(AuditHubFixture.OperatorId).GetAsync($"/api/v1/operator/cases/{caseId}/audit");
+        // The status shows on the case row before the closing activity has appended `closed` and signed the head: wait for that.
+        var operatorApi = hub.Operator(AuditHubFixture.OperatorId);
+        var trail = await operatorApi.GetAsync($"/api/v1/operator/cases/{caseId}/audit");
+        await Eventually.UntilAsync(async () =>
+        {
+            trail = await operatorApi.GetAsync($"/api/v1/operator/cases/{caseId}/audit");
+            return trail.Json?["head"] is not null;
+        }, TimeSpan.FromSeconds(30), "the withdrawn case's head signed");
         var actions = trail.Json!["entries"]!.AsArray().Select(e => e!["action"]!.ToString()).ToList();
         Assert.Contains("withdrawal-requested", actions);
         Assert.Equal("closed", actions[^1]);
