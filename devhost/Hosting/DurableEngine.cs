@@ -37,6 +37,14 @@ public sealed class DurableEngine : IAsyncDisposable
             EngineBackend.InMemory => InMemory(tuning, loggerFactory),
             _ => throw new InvalidOperationException($"Unknown engine backend {tuning.Backend}."),
         };
+        var sidecarService = tuning.Backend == EngineBackend.AzureStorage
+            // The sidecar never renews a lock: keep the work items it hands out locked while the worker holds them.
+            ? new SidecarOrchestrationService(service, client, null, null, tuning.QueueVisibilityTimeout, TimeProvider.System,
+                loggerFactory.CreateLogger<SidecarOrchestrationService>())
+            // The in-memory service has no locks to lose, but its caps must be raised to be a throughput reference.
+            : new SidecarOrchestrationService(service, client, tuning.MaxConcurrentOrchestrations, tuning.MaxConcurrentActivities, null,
+                TimeProvider.System, loggerFactory.CreateLogger<SidecarOrchestrationService>());
+        (service, client) = (sidecarService, sidecarService);
         await service.CreateIfNotExistsAsync();
 
         var port = AzuriteLauncher.FreePort();
@@ -76,10 +84,13 @@ public sealed class DurableEngine : IAsyncDisposable
             MaxQueuePollingInterval = tuning.MaxQueuePollingInterval,
             MaxConcurrentTaskActivityWorkItems = tuning.MaxConcurrentActivities,
             MaxConcurrentTaskOrchestrationWorkItems = tuning.MaxConcurrentOrchestrations,
-            // A crashed hub's dequeued messages come back after these; the sidecar never renews the locks, so
+            // A crashed hub's dequeued messages come back after these; the sidecar never renews the locks (the
+            // SidecarOrchestrationService around this does, for the work items handed out), so
             // activities must finish well within them (ours are a few storage calls).
             ControlQueueVisibilityTimeout = tuning.QueueVisibilityTimeout,
             WorkItemQueueVisibilityTimeout = tuning.QueueVisibilityTimeout,
+            // Control-queue messages prefetched but not yet handed out are not renewed: keep no more than a visibility's worth.
+            ControlQueueBufferThreshold = tuning.ControlQueueBufferThreshold,
             LoggerFactory = new EngineLogLevels(loggerFactory),
         };
         var service = new AzureStorageOrchestrationService(settings);
@@ -93,8 +104,7 @@ public sealed class DurableEngine : IAsyncDisposable
     private static (IOrchestrationService, IOrchestrationServiceClient) InMemory(EngineSettings tuning, ILoggerFactory loggerFactory)
     {
         var inner = new InMemoryOrchestrationService(loggerFactory);
-        var raised = new RaisedConcurrencyService(inner, inner, tuning.MaxConcurrentOrchestrations, tuning.MaxConcurrentActivities);
-        return (raised, raised);
+        return (inner, inner);
     }
 
     /// <summary>How long a stopping devhost waits for the engine to give up its partitions.</summary>
@@ -117,6 +127,7 @@ public sealed class DurableEngine : IAsyncDisposable
     {
         await sidecar.StopAsync();
         await sidecar.DisposeAsync();
+        if (Service is IAsyncDisposable renewals) await renewals.DisposeAsync();
         Channel.Dispose();
     }
 }
@@ -137,6 +148,12 @@ public sealed class EngineSettings
 
     /// <summary>How long a dequeued engine message stays hidden: what a crashed hub's cases wait before another takes them (DTFx default 5 min).</summary>
     public TimeSpan QueueVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Control-queue messages the engine prefetches and buffers per hub (DTFx default 64). A buffered message is not renewed
+    /// until it is handed out, so a backlog that takes longer than the queue visibility to work through is delivered twice.
+    /// </summary>
+    public int ControlQueueBufferThreshold { get; set; } = 64;
 
     /// <summary>How often the sidecar pings the worker's work-item stream; well inside the worker's 120 s silent-disconnect timeout (zero: never).</summary>
     public TimeSpan HealthPingInterval { get; set; } = TimeSpan.FromSeconds(30);
