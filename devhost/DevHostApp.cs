@@ -16,7 +16,7 @@ using Tongban.Provinces;
 using Tongban.Sandbox;
 using Tongban.Storage;
 using Tongban.Workflows;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban.DevHost;
 
@@ -211,7 +211,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
         builder.Services.AddDurableTaskWorker(worker =>
         {
             worker.UseGrpc(engine.Channel);
-            worker.AddTasks(WorkflowRegistry.Register);
+            worker.AddTasks(OrchestratorRegistry.Register);
         });
         builder.Services.AddDurableTaskClient(client => client.UseGrpc(engine.Channel));
         builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
@@ -237,7 +237,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
             queues.Add(queue);
             foreach (var poison in new[] { false, true })
             {
-                builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueListener>(sp, queue, poison, (IQueueMessageHandler)sp.GetRequiredService<ProvinceWorkHandler>()));
+                builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueListener>(sp, queue, poison, (IQueueMessageHandler)sp.GetRequiredService<ProvinceStepHandler>()));
             }
         }
 

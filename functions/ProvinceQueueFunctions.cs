@@ -1,6 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban.Functions;
 
@@ -9,7 +9,7 @@ namespace Tongban.Functions;
 /// ExceptionMiddleware) so host.json's maxDequeueCount decides when a message is poisoned. The
 /// <c>[DurableClient]</c> parameter feeds the handler's injected Durable client (see BoundDurableTaskClient).
 /// </summary>
-public sealed class ProvinceQueueFunctions(ProvinceWorkHandler handler)
+public sealed class ProvinceQueueFunctions(ProvinceStepHandler handler)
 {
     [Function(nameof(ZhejiangWork))]
     public Task ZhejiangWork([QueueTrigger(ProvinceQueueNames.Zhejiang)] string message, long dequeueCount,

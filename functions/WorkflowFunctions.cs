@@ -2,8 +2,8 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Tongban.Cases;
 using Tongban.Workflows;
-using Tongban.Workflows.Marriage;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows.Orchestration;
+using Tongban.Workflows.Activities;
 
 namespace Tongban.Functions;
 
@@ -13,22 +13,22 @@ public sealed class WorkflowFunctions(CaseActivities activities)
     // The isolated Durable extension hands an orchestrator only its context; the input comes from GetInput.
     [Function(WorkflowNames.Orchestrators.MarriageRegistration)]
     public static Task<CaseStatus> MarriageRegistration([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        MarriageRegistrationWorkflow.RunAsync(context, context.GetInput<CaseWorkflowInput>()!);
+        MarriageRegistrationOrchestrator.RunAsync(context, context.GetInput<CaseWorkflowInput>()!);
 
     [Function(WorkflowNames.Orchestrators.NewbornRegistration)]
     public static Task<CaseStatus> NewbornRegistration([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        Workflows.Newborn.NewbornRegistrationWorkflow.RunAsync(context, context.GetInput<CaseWorkflowInput>()!);
+        NewbornRegistrationOrchestrator.RunAsync(context, context.GetInput<CaseWorkflowInput>()!);
 
     [Function(WorkflowNames.Orchestrators.SchoolTransfer)]
     public static Task<CaseStatus> SchoolTransfer([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        Workflows.SchoolTransfer.SchoolTransferWorkflow.RunAsync(context, context.GetInput<CaseWorkflowInput>()!);
+        SchoolTransferOrchestrator.RunAsync(context, context.GetInput<CaseWorkflowInput>()!);
 
     [Function(WorkflowNames.Activities.RecordCaseProgress)]
     public Task<bool> RecordCaseProgress([ActivityTrigger] CaseProgress progress, CancellationToken ct) =>
         activities.RecordCaseProgressAsync(progress, ct);
 
     [Function(WorkflowNames.Activities.DispatchProvinceSteps)]
-    public Task<bool> DispatchProvinceSteps([ActivityTrigger] ProvinceDispatch dispatch, CancellationToken ct) =>
+    public Task<bool> DispatchProvinceSteps([ActivityTrigger] ProvinceStepDispatch dispatch, CancellationToken ct) =>
         activities.DispatchProvinceStepsAsync(dispatch, ct);
 
     [Function(WorkflowNames.Activities.EnterIrreversibleStep)]

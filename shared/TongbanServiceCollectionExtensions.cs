@@ -10,7 +10,8 @@ using Tongban.Provinces;
 using Tongban.Provinces.Resilience;
 using Tongban.Storage;
 using Tongban.Telemetry;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows.Activities;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban;
 
@@ -43,7 +44,7 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<NonceStore>();
         services.AddSingleton<TicketStore>();
-        services.AddSingleton<ProvinceWorkQueue>();
+        services.AddSingleton<ProvinceStepQueue>();
         services.AddSingleton<AttentionIndex>();
         services.AddSingleton<ProvinceHealthStore>();
         services.AddSingleton<Provinces.Resilience.IProvinceCircuitObserver>(sp => sp.GetRequiredService<ProvinceHealthStore>());
@@ -73,7 +74,7 @@ public static class TongbanServiceCollectionExtensions
 
         services.AddSingleton<CaseActivities>();
         services.AddSingleton<ProvinceStepInvoker>();
-        services.AddSingleton<ProvinceWorkHandler>();
+        services.AddSingleton<ProvinceStepHandler>();
         services.AddSingleton<CaseRedriver>();
         services.AddSingleton<Callbacks.PartnerCallbackOutbox>();
         services.AddSingleton<Callbacks.PartnerCallbackSender>();

@@ -10,7 +10,6 @@ using Tongban.Cases.Validation;
 using Tongban.Configuration;
 using Tongban.Storage;
 using Tongban.Workflows;
-using Tongban.Workflows.Steps;
 
 namespace Tongban.Api;
 
@@ -235,9 +234,9 @@ public sealed partial class CaseApi(
         var parties = command switch
         {
             { Marriage: { } m } => new List<CaseParty> { new("partyA", m.PartyA.HukouProvince), new("partyB", m.PartyB.HukouProvince) },
-            { Newborn: { } n } => [new(Workflows.Newborn.NewbornRegistrationWorkflow.BirthRole, n.BirthProvince),
-                new(Workflows.Newborn.NewbornRegistrationWorkflow.ParentRole, n.RegisteringParent.HukouProvince)],
-            { SchoolTransfer: { } t } => [new(Workflows.SchoolTransfer.SchoolTransferWorkflow.SourceRole, t.SourceProvince)],
+            { Newborn: { } n } => [new(Workflows.Orchestration.NewbornRegistrationOrchestrator.BirthRole, n.BirthProvince),
+                new(Workflows.Orchestration.NewbornRegistrationOrchestrator.ParentRole, n.RegisteringParent.HukouProvince)],
+            { SchoolTransfer: { } t } => [new(Workflows.Orchestration.SchoolTransferOrchestrator.SourceRole, t.SourceProvince)],
             _ => throw new InvalidOperationException("A validated command carries its details."),
         };
         var input = new CaseWorkflowInput(caseId, stored.Record.CaseType, command.HandlingProvince, parties,

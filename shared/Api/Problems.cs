@@ -69,7 +69,7 @@ public static class Problems
         Azure.RequestFailedException { Status: 0 or >= 500 } or HttpRequestException
             => Unavailable("Storage or the orchestration engine is not answering; try again shortly.", retryAfterSeconds: 5),
         // A callback for a case whose orchestration has not started yet (it starts within the engine's queue visibility).
-        Workflows.Steps.OrchestrationNotStartedException => Unavailable("The case is not ready for this result yet; send it again shortly.", retryAfterSeconds: 5),
+        Workflows.Dispatch.OrchestrationNotStartedException => Unavailable("The case is not ready for this result yet; send it again shortly.", retryAfterSeconds: 5),
         // The storage SDK gives up after its retries with every attempt's failure inside.
         AggregateException { InnerExceptions.Count: > 0 } all when all.InnerExceptions.All(e => ForOutage(e) is not null) => ForOutage(all.InnerExceptions[0]),
         _ => null,

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Tongban.Provinces;
 using Tongban.Storage;
 using Tongban.Telemetry;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban.Api;
 
@@ -14,7 +14,7 @@ namespace Tongban.Api;
 /// </summary>
 public sealed partial class ProvinceCallbackApi(
     ProvinceRegistry provinces, IEnumerable<IProvinceCallbackReader> readers, NonceStore nonces, TicketStore tickets,
-    ProvinceWorkHandler handler, TimeProvider time, ILogger<ProvinceCallbackApi> logger, CitizenIndex citizens)
+    ProvinceStepHandler handler, TimeProvider time, ILogger<ProvinceCallbackApi> logger, CitizenIndex citizens)
 {
     // Every reader's result is scrubbed of ID numbers before the ticket store, the step or a log sees it.
     private readonly Dictionary<string, IProvinceCallbackReader> readersByScheme =

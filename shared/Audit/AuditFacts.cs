@@ -1,6 +1,6 @@
 using System.Globalization;
 using Tongban.Cases;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows;
 
 namespace Tongban.Audit;
 
@@ -16,16 +16,16 @@ public static class AuditFacts
         new("opened", "opened", Province: handlingProvince, Actor: $"partner {partner}", Detail: $"body sm3 {bodyHash}");
 
     /// <summary>A province answered a step's round: the operation, the outcome, and SM3 of the canonical answer (never the answer).</summary>
-    public static AuditFact ProvinceCall(ProvinceWorkItem item, StepResult result) =>
+    public static AuditFact ProvinceCall(ProvinceStep item, StepResult result) =>
         new($"call:{item.StepKey}#{item.Round}", "province-call", item.StepKey, item.Province, result.Outcome.ToString(), Hub,
             item.Operation, AuditChain.AnswerHash(result));
 
     /// <summary>A step's round whose queue retries ran out without an answer.</summary>
-    public static AuditFact ProvinceCallGaveUp(ProvinceWorkItem item) =>
+    public static AuditFact ProvinceCallGaveUp(ProvinceStep item) =>
         new($"call:{item.StepKey}#{item.Round}:gave-up", "province-call", item.StepKey, item.Province, "Unanswered", Hub, item.Operation);
 
     /// <summary>Slow work's result, polled or called back; a new ID number in it is hashed masked, as a low-entropy value's hash would give it away.</summary>
-    public static AuditFact SlowWork(ProvinceWorkItem item, Provinces.SlowWorkResult result) =>
+    public static AuditFact SlowWork(ProvinceStep item, Provinces.SlowWorkResult result) =>
         new($"slow:{item.StepKey}#{item.Round}", "slow-work-result", item.StepKey, item.Province, result.State.ToString(), Hub,
             item.Operation, AuditChain.AnswerHash(result with { IdNumber = result.IdNumber is null ? null : Cases.Identity.IdNumberMask.Mask(result.IdNumber) }));
 

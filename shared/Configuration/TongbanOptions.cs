@@ -1,4 +1,5 @@
-using Tongban.Workflows.Steps;
+using Tongban.Workflows;
+
 
 namespace Tongban.Configuration;
 

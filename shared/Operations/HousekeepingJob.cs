@@ -4,6 +4,7 @@ using Tongban.Api;
 using Tongban.Configuration;
 using Tongban.Provinces;
 using Tongban.Storage;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban.Operations;
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Tongban.Configuration;
 using Tongban.Provinces;
 using Tongban.Storage;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban.Operations;
 
@@ -14,7 +14,7 @@ namespace Tongban.Operations;
 /// Steps held failed wait for an operator: their province answered, wrongly.
 /// </summary>
 public sealed partial class RedriveJob(
-    ProvinceRegistry provinces, AttentionIndex attention, ProvinceHealthStore health, ProvinceWorkQueue queue, CaseRedriver redriver,
+    ProvinceRegistry provinces, AttentionIndex attention, ProvinceHealthStore health, ProvinceStepQueue queue, CaseRedriver redriver,
     IOptions<TongbanOptions> options, TimeProvider time, ILogger<RedriveJob> logger, Telemetry.TongbanMetrics? metrics = null)
 {
     public const string Actor = "redrive-timer";

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Tongban.Provinces;
 using Tongban.Storage;
 using Tongban.Telemetry;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban.Operations;
 
@@ -11,7 +11,7 @@ namespace Tongban.Operations;
 /// query its due tickets (one partition query) and ask the province; a final answer completes the
 /// step, a pending one is asked again later with back-off per ticket.
 /// </summary>
-public sealed partial class SlowWorkPoller(ProvinceRegistry provinces, TicketStore tickets, ProvinceWorkHandler handler, ILogger<SlowWorkPoller> logger)
+public sealed partial class SlowWorkPoller(ProvinceRegistry provinces, TicketStore tickets, ProvinceStepHandler handler, ILogger<SlowWorkPoller> logger)
 {
     public static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(5);

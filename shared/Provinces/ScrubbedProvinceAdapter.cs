@@ -5,7 +5,7 @@ namespace Tongban.Provinces;
 /// of ID numbers (<see cref="ProvinceText"/>) before anything else sees it: answer reasons, slow-work reasons, and the
 /// messages of transient and defect faults (which reach step details, the circuit's log and the poller's log).
 /// Names cannot be masked here, since the adapter does not know whose case it serves: the step layer
-/// (<see cref="Workflows.Steps.ProvinceStepInvoker"/>), which holds the decrypted case, masks its people's names.
+/// (<see cref="Workflows.Dispatch.ProvinceStepInvoker"/>), which holds the decrypted case, masks its people's names.
 /// </summary>
 public sealed class ScrubbedProvinceAdapter(IProvinceAdapter inner) : IProvinceAdapter
 {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows;
 
 namespace Tongban.Telemetry;
 
@@ -20,14 +20,14 @@ public static class CaseSpans
     }
 
     /// <summary>The step's message put on its province's queue; the message then carries this span's context.</summary>
-    public static Activity? Enqueue(ProvinceWorkItem item, string? caseType) =>
+    public static Activity? Enqueue(ProvinceStep item, string? caseType) =>
         Step("province.enqueue", ActivityKind.Producer, item, caseType);
 
     /// <summary>A province queue message handled (or given up on, the poison path).</summary>
-    public static Activity? Handle(ProvinceWorkItem item, string name = "province.step") => Step(name, ActivityKind.Consumer, item, null);
+    public static Activity? Handle(ProvinceStep item, string name = "province.step") => Step(name, ActivityKind.Consumer, item, null);
 
     /// <summary>The adapter's call to the province; the HttpClient span under it is the HTTP call itself.</summary>
-    public static Activity? Call(ProvinceWorkItem item, string caseType)
+    public static Activity? Call(ProvinceStep item, string caseType)
     {
         var span = TongbanTelemetry.Source.StartActivity("province.call", ActivityKind.Internal)
             .ForCase(item.CaseId, caseType, item.StepKey, item.Province);
@@ -36,10 +36,10 @@ public static class CaseSpans
     }
 
     /// <summary>Slow work ended, told by a poll (<c>poll</c>) or the province's callback (<c>callback</c>): continues the ticket's trace.</summary>
-    public static Activity? SlowWorkEnded(ProvinceWorkItem item, string via) => Step($"province.slow-work.{via}", ActivityKind.Consumer, item, null);
+    public static Activity? SlowWorkEnded(ProvinceStep item, string via) => Step($"province.slow-work.{via}", ActivityKind.Consumer, item, null);
 
     /// <summary>The step's result raised to the orchestration.</summary>
-    public static Activity? RaiseResult(ProvinceWorkItem item, StepResult result)
+    public static Activity? RaiseResult(ProvinceStep item, StepResult result)
     {
         var span = TongbanTelemetry.Source.StartActivity("step.result", ActivityKind.Producer)
             .ForCase(item.CaseId, step: item.StepKey, province: item.Province);
@@ -56,7 +56,7 @@ public static class CaseSpans
     public static Activity? DeliverCallbacks(Callbacks.CallbackPoke poke) =>
         TongbanTelemetry.Continue("partner.callback", ActivityKind.Consumer, poke.TraceParent).ForCase(poke.CaseId);
 
-    private static Activity? Step(string name, ActivityKind kind, ProvinceWorkItem item, string? caseType)
+    private static Activity? Step(string name, ActivityKind kind, ProvinceStep item, string? caseType)
     {
         var span = TongbanTelemetry.Continue(name, kind, item.TraceParent).ForCase(item.CaseId, caseType, item.StepKey, item.Province);
         span?.SetTag(TongbanTelemetry.Operation, item.Operation);
@@ -76,5 +76,5 @@ public static class CaseLogScope
     public static IDisposable? Begin(ILogger logger, string caseId, string? step = null, string? province = null) =>
         Scope(logger, caseId, step, province);
 
-    public static IDisposable? Begin(ILogger logger, ProvinceWorkItem item) => Scope(logger, item.CaseId, item.StepKey, item.Province);
+    public static IDisposable? Begin(ILogger logger, ProvinceStep item) => Scope(logger, item.CaseId, item.StepKey, item.Province);
 }

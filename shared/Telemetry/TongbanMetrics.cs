@@ -236,12 +236,12 @@ public static class MetricWords
         _ => "refused",
     };
 
-    public static string Of(Workflows.Steps.StepOutcome outcome) => outcome switch
+    public static string Of(Workflows.StepOutcome outcome) => outcome switch
     {
-        Workflows.Steps.StepOutcome.Succeeded => "succeeded",
-        Workflows.Steps.StepOutcome.NoRecord => "no-record",
-        Workflows.Steps.StepOutcome.Refused => "refused",
-        Workflows.Steps.StepOutcome.Waiting => "waiting",
+        Workflows.StepOutcome.Succeeded => "succeeded",
+        Workflows.StepOutcome.NoRecord => "no-record",
+        Workflows.StepOutcome.Refused => "refused",
+        Workflows.StepOutcome.Waiting => "waiting",
         _ => "failed",
     };
 

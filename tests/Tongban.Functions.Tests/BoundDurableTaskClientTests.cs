@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.DurableTask.Client;
 using Moq;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban.Functions.Tests;
 
@@ -36,7 +37,7 @@ public sealed class BoundDurableTaskClientTests
             .Where(f => f.GetProperty("bindings").EnumerateArray().Any(b => b.GetProperty("type").GetString() == "durableClient"))
             .Select(f => f.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToList();
 
-        // CaseApi.OpenCase/Decide/Withdraw, HealthApi, ProvinceWorkHandler (also behind the Shanghai callback and the ticket
+        // CaseApi.OpenCase/Decide/Withdraw, HealthApi, ProvinceStepHandler (also behind the Shanghai callback and the ticket
         // poller), CaseRedriver (the operator's redrive and the redrive timer) and AuditHousekeeping (the housekeeping timer purges
         // ended cases' orchestration history) call DurableTaskClient.
         string[] expected = ["OpenCase", "DecideCase", "WithdrawCase", "Health", "ProvinceCallback", "PollSlowWork", "RedriveCase", "RedriveParked", "Housekeeping",

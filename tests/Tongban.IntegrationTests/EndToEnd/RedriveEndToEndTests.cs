@@ -117,7 +117,7 @@ public sealed class RedriveEndToEndTests(RedriveHubFixture hub)
         await FinishAsync(caseId);
         var done = await hub.Partner("310000").GetAsync($"/api/v1/cases/{caseId}");
         var resumed = done.Json!["steps"]!.AsArray().Where(st => st!["province"]!.ToString() == "330000").Select(st => st!["detail"]?.ToString()).ToList();
-        Assert.Contains(resumed, d => d is Tongban.Workflows.Steps.ProvinceStepRunner.ReDriven or "answered after being held");
+        Assert.Contains(resumed, d => d is Tongban.Workflows.Orchestration.ProvinceStepRunner.ReDriven or "answered after being held");
         Assert.DoesNotContain(await AttentionAsync(), i => i!["caseId"]!.ToString() == caseId);
     }
 

@@ -133,7 +133,7 @@ public sealed class CaseTraceTests(PersonalDataRun run, ITestOutputHelper output
         var scope = $"CaseId={caseId} Step={key} Province={province}";
         var lines = run.Logs.Lines;
         // The handler's own line, and the outbound HTTP line the adapter's client wrote beneath it, both in the scope.
-        Assert.Contains(lines, l => l.Contains("Tongban.Workflows.Steps.ProvinceWorkHandler:", StringComparison.Ordinal)
+        Assert.Contains(lines, l => l.Contains("Tongban.Workflows.Dispatch.ProvinceStepHandler:", StringComparison.Ordinal)
             && l.Contains($"Case {caseId} step {key} at {province}:", StringComparison.Ordinal) && ScopeOf(l).Contains(scope, StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("Tongban.Hosting.OutboundRequestLogging:", StringComparison.Ordinal) && ScopeOf(l).Contains(scope, StringComparison.Ordinal));
         // The callback sender's lines carry the case.

@@ -12,7 +12,7 @@ using Tongban.Provinces;
 using Tongban.Provinces.Zhejiang;
 using Tongban.Storage;
 using Tongban.Workflows;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban.IntegrationTests.Queues;
 
@@ -61,7 +61,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
         await http.DisposeAsync();
     }
 
-    private ProvinceWorkHandler Handler()
+    private ProvinceStepHandler Handler()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -83,7 +83,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
     }
 
     /// <summary>An open marriage case whose partyA resident check has been dispatched to the province, and its queued work item.</summary>
-    private async Task<ProvinceWorkItem> DispatchedStepAsync(CaseStatus status = CaseStatus.InProgress)
+    private async Task<ProvinceStep> DispatchedStepAsync(CaseStatus status = CaseStatus.InProgress)
     {
         var command = CaseData.MarriageCommand(province, province, province);
         var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
@@ -91,8 +91,8 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
         record.Closed = status.IsFinal(); // as the workflow leaves an ended case
         record.Step(StepNames.VerifyResident, "partyA", province).Status = StepStatus.Running;
         await Cases.CreateAsync(record, command, CancellationToken.None);
-        var item = new ProvinceWorkItem(record.CaseId, StepNames.VerifyResident, "partyA", Provinces.CanonicalOperations.ResidentVerify, province, Round: 1);
-        await new ProvinceWorkQueue(azurite.Queues).EnqueueAsync(item, CancellationToken.None);
+        var item = new ProvinceStep(record.CaseId, StepNames.VerifyResident, "partyA", Provinces.CanonicalOperations.ResidentVerify, province, Round: 1);
+        await new ProvinceStepQueue(azurite.Queues).EnqueueAsync(item, CancellationToken.None);
         return item;
     }
 
@@ -109,7 +109,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
         await Eventually.UntilAsync(async () => await CountAsync(PoisonQueue) == 1, Patience, "the message on the poison queue");
 
         var poisoned = Assert.Single((await PoisonQueue.PeekMessagesAsync(10)).Value);
-        Assert.Equal(item, TongbanJson.Deserialize<ProvinceWorkItem>(poisoned.MessageText));
+        Assert.Equal(item, TongbanJson.Deserialize<ProvinceStep>(poisoned.MessageText));
         Assert.Equal(0, await CountAsync(WorkQueue));
         // Deliveries 1 and 2 were put back with a doubling back-off; delivery 3 (MaxDequeueCount) went to poison.
         Assert.Equal([(1L, TimeSpan.FromMilliseconds(50)), (2L, TimeSpan.FromMilliseconds(100))],

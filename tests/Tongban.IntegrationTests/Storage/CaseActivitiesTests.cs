@@ -4,7 +4,8 @@ using Tongban.Cases;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
 using Tongban.Workflows;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows.Activities;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban.IntegrationTests.Storage;
 
@@ -18,7 +19,7 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
     private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
 
     /// <summary>A stored case at a fresh province, the activities over it, and its first verification step.</summary>
-    private async Task<(string Province, CaseStore Store, CaseRecord Record, CaseActivities Activities, ProvinceWorkItem Verify)> NewCaseAsync()
+    private async Task<(string Province, CaseStore Store, CaseRecord Record, CaseActivities Activities, ProvinceStep Verify)> NewCaseAsync()
     {
         var province = CaseData.NewProvinceCode();
         await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([province], ct);
@@ -26,16 +27,16 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
         var command = CaseData.MarriageCommand(province, province, province);
         var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
         await store.CreateAsync(record, command, ct);
-        var activities = new CaseActivities(store, new ProvinceWorkQueue(azurite.Queues),
+        var activities = new CaseActivities(store, new ProvinceStepQueue(azurite.Queues),
             new PartnerCallbackOutbox(azurite.Tables, azurite.Queues), NullLogger<CaseActivities>.Instance, AuditTrails.OnAzurite(azurite));
-        return (province, store, record, activities, new ProvinceWorkItem(record.CaseId, StepNames.VerifyResident, "partyA", "resident.verify", province, 1));
+        return (province, store, record, activities, new ProvinceStep(record.CaseId, StepNames.VerifyResident, "partyA", "resident.verify", province, 1));
     }
 
     [Fact]
     public async Task A_dispatch_delivered_again_after_its_steps_succeeded_does_not_move_the_case_back()
     {
         var (province, store, record, activities, verify) = await NewCaseAsync();
-        var dispatch = new ProvinceDispatch(record.CaseId, [verify], DateTimeOffset.UtcNow, CaseStatus.InProgress);
+        var dispatch = new ProvinceStepDispatch(record.CaseId, [verify], DateTimeOffset.UtcNow, CaseStatus.InProgress);
 
         await activities.DispatchProvinceStepsAsync(dispatch, ct);
         await activities.RecordCaseProgressAsync(new CaseProgress(record.CaseId, CaseStatus.AwaitingReview,
@@ -54,7 +55,7 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
         var (province, store, record, activities, verify) = await NewCaseAsync();
         var at = DateTimeOffset.UtcNow;
 
-        await activities.DispatchProvinceStepsAsync(new ProvinceDispatch(record.CaseId, [verify], at, CaseStatus.InProgress), ct);
+        await activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(record.CaseId, [verify], at, CaseStatus.InProgress), ct);
         await activities.RecordCaseProgressAsync(new CaseProgress(record.CaseId, CaseStatus.Rejected, Outcome: new CaseOutcome { Reason = "partyB.married" }), ct);
         var closed = (await store.GetAsync(record.CaseId, ct))!.Record;
         Assert.True(closed.Closed);
@@ -63,7 +64,7 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
         // The earlier activities, delivered again after the case closed.
         await activities.RecordCaseProgressAsync(new CaseProgress(record.CaseId, CaseStatus.InProgress,
             [new StepChange(verify.StepName, verify.Subject, province, StepStatus.Running, at)]), ct);
-        await activities.DispatchProvinceStepsAsync(new ProvinceDispatch(record.CaseId, [verify with { Round = 2 }], at, CaseStatus.InProgress), ct);
+        await activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(record.CaseId, [verify with { Round = 2 }], at, CaseStatus.InProgress), ct);
 
         var after = (await store.GetAsync(record.CaseId, ct))!.Record;
         Assert.Equal(CaseStatus.Rejected, after.Status);
@@ -72,6 +73,6 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
         Assert.Equal(closed.UpdatedAt, after.UpdatedAt);
         // Only the first dispatch reached the queue.
         var queued = (await azurite.Queues.GetQueueClient(StorageNames.ProvinceQueue(province)).PeekMessagesAsync(32, ct)).Value;
-        Assert.Equal([1], queued.Select(m => TongbanJson.Deserialize<ProvinceWorkItem>(m.Body.ToString()).Round));
+        Assert.Equal([1], queued.Select(m => TongbanJson.Deserialize<ProvinceStep>(m.Body.ToString()).Round));
     }
 }

@@ -3,7 +3,7 @@ using Tongban.Cases;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
 using Tongban.Workflows;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban.IntegrationTests.Storage;
 
@@ -25,9 +25,9 @@ public sealed class OperatorStorageTests(AzuriteFixture azurite)
     {
         var code = await ProvinceAsync();
         var poison = azurite.Queues.GetQueueClient(StorageNames.PoisonQueue(StorageNames.ProvinceQueue(code)));
-        var items = Enumerable.Range(1, 40).Select(i => new ProvinceWorkItem($"c-{i}", StepNames.VerifyResident, "partyA", "resident.verify", code, 3)).ToList();
+        var items = Enumerable.Range(1, 40).Select(i => new ProvinceStep($"c-{i}", StepNames.VerifyResident, "partyA", "resident.verify", code, 3)).ToList();
         foreach (var item in items) await poison.SendMessageAsync(TongbanJson.Serialize(item), ct);
-        var queue = new ProvinceWorkQueue(azurite.Queues);
+        var queue = new ProvinceStepQueue(azurite.Queues);
 
         Assert.Equal(new QueueDepth(0, 40), await queue.DepthAsync(code, ct));
         Assert.Equal(35, await queue.RequeuePoisonAsync(code, 35, ct));
@@ -36,10 +36,10 @@ public sealed class OperatorStorageTests(AzuriteFixture azurite)
 
         Assert.Equal(new QueueDepth(40, 0), await queue.DepthAsync(code, ct));
         var main = azurite.Queues.GetQueueClient(StorageNames.ProvinceQueue(code));
-        var moved = new List<ProvinceWorkItem>();
+        var moved = new List<ProvinceStep>();
         while ((await main.ReceiveMessagesAsync(32, cancellationToken: ct)).Value is { Length: > 0 } batch)
         {
-            moved.AddRange(batch.Select(m => TongbanJson.Deserialize<ProvinceWorkItem>(m.Body.ToString())));
+            moved.AddRange(batch.Select(m => TongbanJson.Deserialize<ProvinceStep>(m.Body.ToString())));
         }
 
         Assert.Equal(items.OrderBy(i => i.CaseId), moved.OrderBy(i => i.CaseId));

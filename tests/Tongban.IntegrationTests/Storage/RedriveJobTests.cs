@@ -10,7 +10,7 @@ using Tongban.Operations;
 using Tongban.Provinces;
 using Tongban.Storage;
 using Tongban.Workflows;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban.IntegrationTests.Storage;
 
@@ -36,7 +36,7 @@ public sealed class RedriveJobTests(AzuriteFixture azurite) : IDisposable
         durable.Setup(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
         var registry = new ProvinceRegistry(new ConfigurationBuilder().Build(), [], http.GetRequiredService<IHttpClientFactory>());
         var options = Microsoft.Extensions.Options.Options.Create(new TongbanOptions { Redrive = { ProbeInterval = TimeSpan.FromMinutes(5) } });
-        return new RedriveJob(registry, new AttentionIndex(azurite.Tables), Health, new ProvinceWorkQueue(azurite.Queues),
+        return new RedriveJob(registry, new AttentionIndex(azurite.Tables), Health, new ProvinceStepQueue(azurite.Queues),
             new CaseRedriver(Cases, durable.Object, clock, NullLogger<CaseRedriver>.Instance, AuditTrails.OnAzurite(azurite, clock)), options, clock, NullLogger<RedriveJob>.Instance);
     }
 
@@ -90,7 +90,7 @@ public sealed class RedriveJobTests(AzuriteFixture azurite) : IDisposable
         var poison = azurite.Queues.GetQueueClient(StorageNames.PoisonQueue(StorageNames.ProvinceQueue(province)));
         foreach (var caseId in cases.Take(2))
         {
-            await poison.SendMessageAsync(TongbanJson.Serialize(new ProvinceWorkItem(caseId, StepNames.VerifyResident, "partyA", "resident.verify", province, 1)), ct);
+            await poison.SendMessageAsync(TongbanJson.Serialize(new ProvinceStep(caseId, StepNames.VerifyResident, "partyA", "resident.verify", province, 1)), ct);
         }
 
         await Health.RecordCallAsync(province, answered: false, ct);
@@ -99,7 +99,7 @@ public sealed class RedriveJobTests(AzuriteFixture azurite) : IDisposable
 
         Assert.Equal(new RedrivePass(province, 2, 3, Probe: false), await Job().RunAsync(province, ct));
         foreach (var caseId in cases) VerifyRedriven(caseId, Times.Once());
-        Assert.Equal(new QueueDepth(2, 0), await new ProvinceWorkQueue(azurite.Queues).DepthAsync(province, ct));
+        Assert.Equal(new QueueDepth(2, 0), await new ProvinceStepQueue(azurite.Queues).DepthAsync(province, ct));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ using Tongban.Operations;
 using Tongban.Provinces;
 using Tongban.Storage;
 using Tongban.Workflows;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban.IntegrationTests.Storage;
 
@@ -36,7 +36,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
 
     private OrchestrationRuntimeStatus engineStatus = OrchestrationRuntimeStatus.Running;
 
-    private (SlowWorkPoller Poller, CaseStore Cases, TicketStore Tickets, ProvinceWorkHandler Handler) Build()
+    private (SlowWorkPoller Poller, CaseStore Cases, TicketStore Tickets, ProvinceStepHandler Handler) Build()
     {
         durable.AcceptsEvents(() => engineStatus);
         province.SetupGet(p => p.ProvinceCode).Returns(code);
@@ -57,13 +57,13 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
     }
 
     /// <summary>A case whose newborn registration waits on <paramref name="ticket"/> at the test's province.</summary>
-    private async Task<ProvinceWorkItem> WaitingCaseAsync(CaseStore cases, TicketStore tickets, string ticket)
+    private async Task<ProvinceStep> WaitingCaseAsync(CaseStore cases, TicketStore tickets, string ticket)
     {
         await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([code], ct);
         var command = CaseData.MarriageCommand(code, code, code);
         var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
         await cases.CreateAsync(record, command, ct);
-        var item = new ProvinceWorkItem(record.CaseId, StepNames.RegisterNewborn, null, CanonicalOperations.NewbornRegister, code, 1);
+        var item = new ProvinceStep(record.CaseId, StepNames.RegisterNewborn, null, CanonicalOperations.NewbornRegister, code, 1);
         await cases.UpdateAsync(record.CaseId, r =>
         {
             var step = r.Step(item.StepName, item.Subject, code);
@@ -75,7 +75,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
     }
 
     /// <summary>A case's resident verification at the test's province, which answers it; the engine says the orchestration is Pending.</summary>
-    private async Task<(CaseStore Cases, ProvinceWorkHandler Handler, ProvinceWorkItem Item)> VerificationWhileStartPendingAsync()
+    private async Task<(CaseStore Cases, ProvinceStepHandler Handler, ProvinceStep Item)> VerificationWhileStartPendingAsync()
     {
         var (_, cases, tickets, handler) = Build();
         var waiting = await WaitingCaseAsync(cases, tickets, "T-" + Guid.NewGuid().ToString("N"));
@@ -85,12 +85,12 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         return (cases, handler, waiting with { StepName = StepNames.VerifyResident, Subject = "partyA", Operation = CanonicalOperations.ResidentVerify });
     }
 
-    private void VerifyRaised(ProvinceWorkItem item, Times times) => durable.Verify(d => d.RaiseEventAsync(item.CaseId,
+    private void VerifyRaised(ProvinceStep item, Times times) => durable.Verify(d => d.RaiseEventAsync(item.CaseId,
         CaseEvents.StepResult(item.StepKey, item.Round), It.Is<object?>(o => o is StepResult && ((StepResult)o).Outcome == StepOutcome.Succeeded),
         It.IsAny<CancellationToken>()), times);
 
     /// <summary>A case waiting on a ticket that the province answers Approved when polled.</summary>
-    private async Task<(SlowWorkPoller Poller, CaseStore Cases, ProvinceWorkItem Item, string Ticket)> ApprovedTicketAsync()
+    private async Task<(SlowWorkPoller Poller, CaseStore Cases, ProvinceStep Item, string Ticket)> ApprovedTicketAsync()
     {
         var (poller, cases, tickets, _) = Build();
         var ticket = "T-" + Guid.NewGuid().ToString("N");
@@ -180,7 +180,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
     }
 
     /// <summary>A school transfer whose transfer-out the province answers with a ticket, and whose result came first.</summary>
-    private async Task<(CaseStore Cases, TicketStore Tickets, ProvinceWorkHandler Handler, ProvinceWorkItem Item, string Ticket)> EarlyResultAsync(SlowWorkResult result)
+    private async Task<(CaseStore Cases, TicketStore Tickets, ProvinceStepHandler Handler, ProvinceStep Item, string Ticket)> EarlyResultAsync(SlowWorkResult result)
     {
         var (_, cases, tickets, handler) = Build();
         var ticket = "T-" + Guid.NewGuid().ToString("N");
@@ -202,7 +202,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         string unclaimed = "T-" + Guid.NewGuid().ToString("N"), recorded = "T-" + Guid.NewGuid().ToString("N");
         Assert.Null(await tickets.DeliverAsync(code, unclaimed, Approved, ct));
         Assert.Null(await tickets.DeliverAsync(code, recorded, Approved, ct));
-        Assert.NotNull(await tickets.RegisterAsync(code, recorded, new ProvinceWorkItem(CaseData.NewCaseId(), StepNames.RegisterNewborn, null,
+        Assert.NotNull(await tickets.RegisterAsync(code, recorded, new ProvinceStep(CaseData.NewCaseId(), StepNames.RegisterNewborn, null,
             CanonicalOperations.NewbornRegister, code, 1), ct));
 
         clock.Advance(TicketStore.UnclaimedResultKeptFor - TimeSpan.FromMinutes(1));
@@ -215,7 +215,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         Assert.NotNull(await RawTicketAsync(recorded));
     }
 
-    private async Task<StepStatus> StepStatusAsync(CaseStore cases, ProvinceWorkItem item) =>
+    private async Task<StepStatus> StepStatusAsync(CaseStore cases, ProvinceStep item) =>
         (await cases.GetAsync(item.CaseId, ct))!.Record.FindStep(item.StepKey)!.Status;
 
     private const string ChildIdNumber = "330106202601010011";
@@ -233,14 +233,14 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
     }
 
     /// <summary>A school transfer handled at the test's province, its transfer-out not yet requested.</summary>
-    private async Task<ProvinceWorkItem> TransferCaseAsync(CaseStore cases)
+    private async Task<ProvinceStep> TransferCaseAsync(CaseStore cases)
     {
         await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([code], ct);
         var command = new OpenCaseCommand(CaseType.SchoolTransfer, "REF-T", code, null,
             SchoolTransfer: new SchoolTransferDetails(new Student("S-1", CaseData.PartyAName, CaseData.PartyAIdNumber), code, "SRC-1", "TGT-1", 3, "moving"));
         var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow, CaseTypeNames.SchoolTransfer);
         await cases.CreateAsync(record, command, ct);
-        return new ProvinceWorkItem(record.CaseId, StepNames.RequestTransferOut, null, CanonicalOperations.TransferOutRequest, code, 1);
+        return new ProvinceStep(record.CaseId, StepNames.RequestTransferOut, null, CanonicalOperations.TransferOutRequest, code, 1);
     }
 
     [Fact]
@@ -300,7 +300,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
             TimeSpan.FromSeconds(15), "the step's message to come back");
         Assert.Equal(message, back!.Body.ToString());
         Assert.Equal(1, back.DequeueCount);
-        Assert.True(DateTimeOffset.UtcNow - sent >= ProvinceWorkHandler.NotStartedDelay - TimeSpan.FromMilliseconds(500));
+        Assert.True(DateTimeOffset.UtcNow - sent >= ProvinceStepHandler.NotStartedDelay - TimeSpan.FromMilliseconds(500));
 
         // Delivered again once the orchestration runs: the answer is raised.
         engineStatus = OrchestrationRuntimeStatus.Running;

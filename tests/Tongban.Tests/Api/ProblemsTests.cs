@@ -34,7 +34,7 @@ public class ProblemsTests
     [Fact]
     public async Task A_result_for_a_case_whose_orchestration_has_not_started_is_a_503_to_send_again()
     {
-        var result = Problems.ForOutage(new Tongban.Workflows.Steps.OrchestrationNotStartedException("c-1"));
+        var result = Problems.ForOutage(new Tongban.Workflows.Dispatch.OrchestrationNotStartedException("c-1"));
 
         var (code, headers, body) = await ExecuteAsync(Assert.IsAssignableFrom<IResult>(result));
         Assert.Equal(503, code);

@@ -1,65 +1,64 @@
 using Tongban.Workflows;
-using Tongban.Workflows.Marriage;
+using Tongban.Workflows.Orchestration;
 using Ops = Tongban.Provinces.CanonicalOperations;
-using Tongban.Workflows.Steps;
 
 namespace Tongban.Tests.Workflows;
 
-/// <summary>MarriageRegistrationWorkflow.Assess: a verification answer to a rejection reason (or none).</summary>
+/// <summary>MarriageRegistrationOrchestrator.Assess: a verification answer to a rejection reason (or none).</summary>
 public class MarriageAssessmentTests
 {
-    private static ProvinceWorkItem Verify(string subject = "partyA") =>
+    private static ProvinceStep Verify(string subject = "partyA") =>
         new("case-1", StepNames.VerifyResident, subject, Ops.ResidentVerify, "330000", 1);
 
-    private static ProvinceWorkItem Marital(string subject = "partyA") =>
+    private static ProvinceStep Marital(string subject = "partyA") =>
         new("case-1", StepNames.CheckMaritalStatus, subject, Ops.MaritalStatus, "330000", 1);
 
     private static StepResult Ok(params (string Key, string Value)[] data) => new(StepOutcome.Succeeded, null, data.ToDictionary(d => d.Key, d => d.Value));
 
     [Fact]
     public void Accepts_a_matching_resident_in_normal_status() =>
-        Assert.Null(MarriageRegistrationWorkflow.Assess(Verify(), Ok(("match", "true"), ("residentStatus", "normal"))));
+        Assert.Null(MarriageRegistrationOrchestrator.Assess(Verify(), Ok(("match", "true"), ("residentStatus", "normal"))));
 
     [Theory]
     [InlineData("unmarried")]
     [InlineData("divorced")]
     [InlineData("widowed")]
     public void Accepts_a_party_free_to_marry(string maritalStatus) =>
-        Assert.Null(MarriageRegistrationWorkflow.Assess(Marital(), Ok(("maritalStatus", maritalStatus))));
+        Assert.Null(MarriageRegistrationOrchestrator.Assess(Marital(), Ok(("maritalStatus", maritalStatus))));
 
     [Fact]
     public void Rejects_a_married_party() =>
-        Assert.Equal("partyB.married: partyB is married", MarriageRegistrationWorkflow.Assess(Marital("partyB"), Ok(("maritalStatus", "married"))));
+        Assert.Equal("partyB.married: partyB is married", MarriageRegistrationOrchestrator.Assess(Marital("partyB"), Ok(("maritalStatus", "married"))));
 
     [Theory]
     [InlineData("deceased")]
     [InlineData("cancelled")]
     public void Rejects_a_resident_not_in_normal_status(string residentStatus) =>
         Assert.Equal($"partyA.{residentStatus}: resident status is {residentStatus}",
-            MarriageRegistrationWorkflow.Assess(Verify(), Ok(("match", "true"), ("residentStatus", residentStatus))));
+            MarriageRegistrationOrchestrator.Assess(Verify(), Ok(("match", "true"), ("residentStatus", residentStatus))));
 
     [Fact]
     public void Rejects_a_name_mismatch_before_looking_at_the_resident_status() =>
         Assert.Equal("partyA.name-mismatch: ID number and name do not belong together",
-            MarriageRegistrationWorkflow.Assess(Verify(), Ok(("match", "false"), ("residentStatus", "deceased"))));
+            MarriageRegistrationOrchestrator.Assess(Verify(), Ok(("match", "false"), ("residentStatus", "deceased"))));
 
     [Fact]
     public void Treats_a_missing_match_field_as_a_mismatch() =>
-        Assert.StartsWith("partyA.name-mismatch", MarriageRegistrationWorkflow.Assess(Verify(), Ok(("residentStatus", "normal"))), StringComparison.Ordinal);
+        Assert.StartsWith("partyA.name-mismatch", MarriageRegistrationOrchestrator.Assess(Verify(), Ok(("residentStatus", "normal"))), StringComparison.Ordinal);
 
     [Fact]
     public void Rejects_when_the_province_has_no_record()
     {
         Assert.Equal("partyA.no-record: 330000 has no record for partyA",
-            MarriageRegistrationWorkflow.Assess(Verify(), new StepResult(StepOutcome.NoRecord, "not found")));
+            MarriageRegistrationOrchestrator.Assess(Verify(), new StepResult(StepOutcome.NoRecord, "not found")));
         Assert.Equal("partyB.no-record: 330000 has no record for partyB",
-            MarriageRegistrationWorkflow.Assess(Marital("partyB"), new StepResult(StepOutcome.NoRecord)));
+            MarriageRegistrationOrchestrator.Assess(Marital("partyB"), new StepResult(StepOutcome.NoRecord)));
     }
 
     [Fact]
     public void Rejects_with_the_province_reason_when_it_refuses() =>
         Assert.Equal("partyA.refused: record sealed",
-            MarriageRegistrationWorkflow.Assess(Marital(), new StepResult(StepOutcome.Refused, "record sealed")));
+            MarriageRegistrationOrchestrator.Assess(Marital(), new StepResult(StepOutcome.Refused, "record sealed")));
 }
 
 /// <summary>StepPolicy.DelayBefore: back-off before re-driving a step's next round.</summary>

@@ -2,7 +2,6 @@ using System.Globalization;
 using Tongban.Cases;
 using Tongban.Workflows;
 using Ops = Tongban.Provinces.CanonicalOperations;
-using Tongban.Workflows.Steps;
 using static Tongban.Tests.Workflows.WorkflowTestHost;
 
 namespace Tongban.Tests.Workflows;
@@ -71,7 +70,7 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
         await host.ApproveAsync(caseId);
 
         Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
-        var second = Assert.Single(host.Recorder.Of(caseId).OfType<ProvinceDispatch>(), d => d.Items.Any(i => i.Round == 2));
+        var second = Assert.Single(host.Recorder.Of(caseId).OfType<ProvinceStepDispatch>(), d => d.Items.Any(i => i.Round == 2));
         var item = Assert.Single(second.Items);
         Assert.Equal((Ops.ResidentVerify, "partyB", Shanghai, 2), (item.Operation, item.Subject, item.Province, item.Round));
         Assert.Null(second.Status);

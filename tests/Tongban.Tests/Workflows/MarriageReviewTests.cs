@@ -1,7 +1,6 @@
 using Tongban.Cases;
 using Tongban.Workflows;
 using Ops = Tongban.Provinces.CanonicalOperations;
-using Tongban.Workflows.Steps;
 using static Tongban.Tests.Workflows.WorkflowTestHost;
 
 namespace Tongban.Tests.Workflows;

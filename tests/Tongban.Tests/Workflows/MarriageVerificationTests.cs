@@ -1,7 +1,6 @@
 using Tongban.Cases;
 using Tongban.Workflows;
 using Ops = Tongban.Provinces.CanonicalOperations;
-using Tongban.Workflows.Steps;
 using static Tongban.Tests.Workflows.WorkflowTestHost;
 
 namespace Tongban.Tests.Workflows;
@@ -122,7 +121,7 @@ public class MarriageVerificationTests(WorkflowTestHost host) : IClassFixture<Wo
         var caseId = NewCaseId("withdraw-verify");
         host.Provinces.On(caseId, Ops.ResidentVerify, "partyA", 1, null);
         await host.StartAsync(Marriage(caseId, policy: Policy with { StepTimeout = TimeSpan.FromSeconds(20) }));
-        await host.Recorder.WaitForAsync(caseId, e => e.OfType<ProvinceDispatch>().Any(), WaitLimit);
+        await host.Recorder.WaitForAsync(caseId, e => e.OfType<ProvinceStepDispatch>().Any(), WaitLimit);
         await host.Client.RaiseEventAsync(caseId, CaseEvents.Withdrawal, new WithdrawalNotice("the couple changed their minds"));
 
         Assert.Equal(CaseStatus.Withdrawn, await host.FinishedAsync(caseId));

@@ -1,8 +1,7 @@
 using Tongban.Cases;
 using Tongban.Workflows;
-using Tongban.Workflows.Newborn;
+using Tongban.Workflows.Orchestration;
 using Ops = Tongban.Provinces.CanonicalOperations;
-using Tongban.Workflows.Steps;
 using static Tongban.Tests.Workflows.WorkflowTestHost;
 
 namespace Tongban.Tests.Workflows;
@@ -14,7 +13,7 @@ public class NewbornRegistrationTests(WorkflowTestHost host) : IClassFixture<Wor
 
     private static string NewbornCaseId(string what) => $"nb-{what}-{Guid.NewGuid():N}";
 
-    private IReadOnlyList<ProvinceWorkItem> Dispatched(string caseId, string operation) =>
+    private IReadOnlyList<ProvinceStep> Dispatched(string caseId, string operation) =>
         host.Recorder.Dispatched(caseId).Where(i => i.Operation == operation).ToList();
 
     private void AssertNothingMarked(string caseId)
@@ -96,7 +95,7 @@ public class NewbornRegistrationTests(WorkflowTestHost host) : IClassFixture<Wor
     public async Task Rejects_when_the_registering_parent_does_not_check_out(string match, string residentStatus, string reason)
     {
         var caseId = NewbornCaseId("parent");
-        host.Provinces.On(caseId, Ops.ResidentVerify, NewbornRegistrationWorkflow.ParentRole, 1,
+        host.Provinces.On(caseId, Ops.ResidentVerify, NewbornRegistrationOrchestrator.ParentRole, 1,
             FakeProvinces.Ok(("match", match), ("residentStatus", residentStatus)));
         await host.StartAsync(Newborn(caseId));
 

@@ -1,6 +1,5 @@
 using Tongban.Cases;
 using Tongban.Workflows;
-using Tongban.Workflows.Steps;
 using static Tongban.Tests.Workflows.WorkflowTestHost;
 using Ops = Tongban.Provinces.CanonicalOperations;
 
@@ -41,7 +40,7 @@ public class RedriveWorkflowTests(WorkflowTestHost host) : IClassFixture<Workflo
 
         Assert.Equal([1, 2, 3, 4], host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.MaritalStatus && i.Subject == "partyA").Select(i => i.Round));
         var changes = host.Recorder.StepChanges(caseId).Where(c => StepKeys.Of(c.Name, c.Subject) == MaritalA).ToList();
-        Assert.Contains(changes, c => c.Status == StepStatus.Running && c.Detail == Tongban.Workflows.Steps.ProvinceStepRunner.ReDriven && c.AwaitingRedrive == false);
+        Assert.Contains(changes, c => c.Status == StepStatus.Running && c.Detail == Tongban.Workflows.Orchestration.ProvinceStepRunner.ReDriven && c.AwaitingRedrive == false);
         // Answered after the redrive: the operator's flag comes off.
         Assert.Equal(false, changes.Last(c => c.NeedsAttention is not null).NeedsAttention);
         Assert.DoesNotContain(host.Recorder.Progress(caseId), p => p.Status == CaseStatus.Failed);

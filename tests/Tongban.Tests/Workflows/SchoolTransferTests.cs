@@ -1,7 +1,6 @@
 using Tongban.Cases;
 using Tongban.Workflows;
 using Ops = Tongban.Provinces.CanonicalOperations;
-using Tongban.Workflows.Steps;
 using static Tongban.Tests.Workflows.WorkflowTestHost;
 
 namespace Tongban.Tests.Workflows;
@@ -13,7 +12,7 @@ public class SchoolTransferTests(WorkflowTestHost host) : IClassFixture<Workflow
 
     private static string TransferCaseId(string what) => $"st-{what}-{Guid.NewGuid():N}";
 
-    private IReadOnlyList<ProvinceWorkItem> Dispatched(string caseId, string operation) =>
+    private IReadOnlyList<ProvinceStep> Dispatched(string caseId, string operation) =>
         host.Recorder.Dispatched(caseId).Where(i => i.Operation == operation).ToList();
 
     private async Task<(CaseStatus Status, string? Reason)> RunToEndAsync(string caseId)

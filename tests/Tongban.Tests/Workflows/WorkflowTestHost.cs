@@ -7,11 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tongban.Cases;
 using Tongban.Workflows;
+using Tongban.Workflows.Orchestration;
 using Ops = Tongban.Provinces.CanonicalOperations;
-using Tongban.Workflows.Marriage;
-using Tongban.Workflows.Newborn;
-using Tongban.Workflows.SchoolTransfer;
-using Tongban.Workflows.Steps;
 
 namespace Tongban.Tests.Workflows;
 
@@ -44,11 +41,11 @@ public sealed class WorkflowTestHost : IAsyncLifetime
             registry =>
             {
                 registry.AddOrchestratorFunc<CaseWorkflowInput, CaseStatus>(WorkflowNames.Orchestrators.MarriageRegistration,
-                    (context, input) => MarriageRegistrationWorkflow.RunAsync(context, input));
+                    (context, input) => MarriageRegistrationOrchestrator.RunAsync(context, input));
                 registry.AddOrchestratorFunc<CaseWorkflowInput, CaseStatus>(WorkflowNames.Orchestrators.NewbornRegistration,
-                    (context, input) => NewbornRegistrationWorkflow.RunAsync(context, input));
+                    (context, input) => NewbornRegistrationOrchestrator.RunAsync(context, input));
                 registry.AddOrchestratorFunc<CaseWorkflowInput, CaseStatus>(WorkflowNames.Orchestrators.SchoolTransfer,
-                    (context, input) => SchoolTransferWorkflow.RunAsync(context, input));
+                    (context, input) => SchoolTransferOrchestrator.RunAsync(context, input));
                 registry.AddActivity<FakeRecordCaseProgress>(WorkflowNames.Activities.RecordCaseProgress);
                 registry.AddActivity<FakeDispatchProvinceSteps>(WorkflowNames.Activities.DispatchProvinceSteps);
                 registry.AddActivity<FakeEnterIrreversibleStep>(WorkflowNames.Activities.EnterIrreversibleStep);
@@ -78,12 +75,12 @@ public sealed class WorkflowTestHost : IAsyncLifetime
     /// <summary>A newborn case: born in Zhejiang, registered at the parent's hukou province Shanghai.</summary>
     public static CaseWorkflowInput Newborn(string caseId, StepPolicy? policy = null) => new(
         caseId, CaseTypeNames.Newborn, Shanghai,
-        [new CaseParty(NewbornRegistrationWorkflow.BirthRole, Zhejiang), new CaseParty(NewbornRegistrationWorkflow.ParentRole, Shanghai)],
+        [new CaseParty(NewbornRegistrationOrchestrator.BirthRole, Zhejiang), new CaseParty(NewbornRegistrationOrchestrator.ParentRole, Shanghai)],
         TimeSpan.FromHours(1), policy ?? Policy);
 
     /// <summary>A school transfer from a Zhejiang school to a Shanghai school (the handling province).</summary>
     public static CaseWorkflowInput SchoolTransfer(string caseId, StepPolicy? policy = null) => new(
-        caseId, CaseTypeNames.SchoolTransfer, Shanghai, [new CaseParty(SchoolTransferWorkflow.SourceRole, Zhejiang)],
+        caseId, CaseTypeNames.SchoolTransfer, Shanghai, [new CaseParty(SchoolTransferOrchestrator.SourceRole, Zhejiang)],
         TimeSpan.FromHours(1), policy ?? Policy);
 
     public const string Zhejiang = "330000";
@@ -176,7 +173,7 @@ public sealed class FakeProvinces
     }
 
     /// <summary>The answer to one dispatched item, or null when the province stays silent.</summary>
-    public StepResult? Answer(ProvinceWorkItem item)
+    public StepResult? Answer(ProvinceStep item)
     {
         lock (gate)
         {
@@ -220,7 +217,7 @@ public sealed class FakeCaseRecorder
 
     public IReadOnlyList<CaseProgress> Progress(string caseId) => Of(caseId).OfType<CaseProgress>().ToList();
 
-    public IReadOnlyList<ProvinceWorkItem> Dispatched(string caseId) => Of(caseId).OfType<ProvinceDispatch>().SelectMany(d => d.Items).ToList();
+    public IReadOnlyList<ProvinceStep> Dispatched(string caseId) => Of(caseId).OfType<ProvinceStepDispatch>().SelectMany(d => d.Items).ToList();
 
     public IReadOnlyList<StepChange> StepChanges(string caseId) => Progress(caseId).SelectMany(p => p.Steps ?? []).ToList();
 
@@ -234,7 +231,7 @@ public sealed class FakeCaseRecorder
     /// <summary>A compact, ordered trace: "dispatch op/subject#round,...", "progress Status step:Status", "irreversible step".</summary>
     public IReadOnlyList<string> Trace(string caseId) => Of(caseId).Select(e => e switch
     {
-        ProvinceDispatch d => $"dispatch{(d.Status is { } s ? $" {s}" : "")} {string.Join(",", d.Items.Select(i => $"{i.Operation}/{i.Subject}#{i.Round}"))}",
+        ProvinceStepDispatch d => $"dispatch{(d.Status is { } s ? $" {s}" : "")} {string.Join(",", d.Items.Select(i => $"{i.Operation}/{i.Subject}#{i.Round}"))}",
         CaseProgress p => string.Join(" ", new[] { "progress", p.Status?.ToString(), p.Held ? "held" : null, p.Outcome is null ? null : "outcome" }
             .Concat((p.Steps ?? []).Select(c => $"{StepKeys.Of(c.Name, c.Subject)}:{c.Status}{(c.NeedsAttention is { } a ? $"!{a}" : "")}"
                 + (c.AwaitingRedrive is { } r ? (r ? "~awaiting" : "~resumed") : "")))
@@ -286,9 +283,9 @@ public sealed class FakeRecordCaseProgress(FakeCaseRecorder recorder) : TaskActi
 
 /// <summary>Records the dispatch, then answers each item as the province (through the worker) would: a StepResult event.</summary>
 public sealed class FakeDispatchProvinceSteps(FakeCaseRecorder recorder, FakeProvinces provinces, DurableTaskClient client)
-    : TaskActivity<ProvinceDispatch, bool>
+    : TaskActivity<ProvinceStepDispatch, bool>
 {
-    public override async Task<bool> RunAsync(TaskActivityContext context, ProvinceDispatch input)
+    public override async Task<bool> RunAsync(TaskActivityContext context, ProvinceStepDispatch input)
     {
         recorder.Add(input.CaseId, input);
         foreach (var item in input.Items)

@@ -13,7 +13,8 @@ using Tongban.Storage;
 using Tongban.Tests.Crypto;
 using Tongban.Tests.Provinces.Anhui;
 using Tongban.Tests.Provinces.Jiangxi;
-using Tongban.Workflows.Steps;
+using Tongban.Workflows;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban.Tests.Provinces.Scrubbing;
 
@@ -111,7 +112,7 @@ public sealed class ProvinceReasonScrubbingTests
             : StubReply.Json("""{"code":""" + Quoted(code) + ""","msg":""" + Quoted(Reason) + ""","data":{}}"""));
         var registry = Registry("330000", ZhejiangAdapter.SchemeName, province.BaseUrl, new() { ["appKey"] = "tongban-hub", ["appSecret"] = "zj-app-secret-0001" });
         var invoker = new ProvinceStepInvoker(registry);
-        var item = new ProvinceWorkItem("case-1", "birth.mark-used", null, CanonicalOperations.BirthMarkUsed, "330000", 1);
+        var item = new ProvinceStep("case-1", "birth.mark-used", null, CanonicalOperations.BirthMarkUsed, "330000", 1);
 
         string? text;
         if (code == "99")
@@ -136,7 +137,7 @@ public sealed class ProvinceReasonScrubbingTests
         var stored = Stored(code);
 
         var answer = await registry.Adapter(code).MarkBirthCertificateUsedAsync(new BirthCertificateUse("C-1", "case-1"), default);
-        var step = await new ProvinceStepInvoker(registry).InvokeAsync(stored, new ProvinceWorkItem("case-1", "birth.mark-used", null, CanonicalOperations.BirthMarkUsed, code, 1), default);
+        var step = await new ProvinceStepInvoker(registry).InvokeAsync(stored, new ProvinceStep("case-1", "birth.mark-used", null, CanonicalOperations.BirthMarkUsed, code, 1), default);
 
         Assert.Equal(AnswerKind.Refused, answer.Kind);
         AssertNoIdNumber(answer.Reason);

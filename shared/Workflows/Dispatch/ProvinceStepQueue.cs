@@ -1,19 +1,19 @@
 using Azure.Storage.Queues;
-using Tongban.Workflows.Steps;
+using Tongban.Storage;
 
-namespace Tongban.Storage;
+namespace Tongban.Workflows.Dispatch;
 
 /// <summary>A province queue's depth and its poison twin's, as storage estimates them.</summary>
 public sealed record QueueDepth(int Queued, int Poisoned);
 
 /// <summary>Puts province steps on their province's queue (<c>province-{code}</c>): each province gets its own concurrency and rate.</summary>
-public sealed class ProvinceWorkQueue(QueueServiceClient queues)
+public sealed class ProvinceStepQueue(QueueServiceClient queues)
 {
     /// <summary>How long a poison message being moved stays invisible: if the move dies half-way, it is moved again later.</summary>
     private static readonly TimeSpan MoveLease = TimeSpan.FromMinutes(1);
 
     /// <param name="delay">Keeps the message invisible this long (a parked call comes back when the province may take it).</param>
-    public async Task EnqueueAsync(ProvinceWorkItem item, CancellationToken ct, TimeSpan? delay = null)
+    public async Task EnqueueAsync(ProvinceStep item, CancellationToken ct, TimeSpan? delay = null)
     {
         var queue = queues.GetQueueClient(StorageNames.ProvinceQueue(item.Province));
         await queue.SendMessageAsync(TongbanJson.Serialize(item), visibilityTimeout: delay, cancellationToken: ct);

@@ -2,12 +2,12 @@ using Azure;
 using Azure.Data.Tables;
 using Tongban.Cases.Identity;
 using Tongban.Provinces;
-using Tongban.Workflows.Steps;
+using Tongban.Storage;
 
-namespace Tongban.Storage;
+namespace Tongban.Workflows.Dispatch;
 
 /// <summary>A ticket the hub waits on, and the step it answers. <see cref="Result"/> is the kept form (<see cref="TicketStore.Kept"/>).</summary>
-public sealed record TicketRecord(string Province, string Ticket, ProvinceWorkItem? Item, SlowWorkResult? Result, int Polls, ETag ETag);
+public sealed record TicketRecord(string Province, string Ticket, ProvinceStep? Item, SlowWorkResult? Result, int Polls, ETag ETag);
 
 /// <summary>
 /// Slow work in flight: partition = province, row = the province's ticket. The poller reads only its
@@ -34,7 +34,7 @@ public sealed class TicketStore(TableServiceClient tables, TimeProvider time)
     private readonly TableClient table = tables.GetTableClient(StorageNames.TicketsTable);
 
     /// <summary>Records that <paramref name="item"/> waits on the ticket; returns a result that arrived first, if any.</summary>
-    public async Task<SlowWorkResult?> RegisterAsync(string province, string ticket, ProvinceWorkItem item, CancellationToken ct)
+    public async Task<SlowWorkResult?> RegisterAsync(string province, string ticket, ProvinceStep item, CancellationToken ct)
     {
         var entity = new TableEntity(province, ticket)
         {
@@ -71,7 +71,7 @@ public sealed class TicketStore(TableServiceClient tables, TimeProvider time)
     /// Takes a result; returns the step it completes, or null when the ticket is not yet known (kept for later). The ticket
     /// stays Pending: the caller settles it once the step is completed.
     /// </summary>
-    public async Task<ProvinceWorkItem?> DeliverAsync(string province, string ticket, SlowWorkResult result, CancellationToken ct)
+    public async Task<ProvinceStep?> DeliverAsync(string province, string ticket, SlowWorkResult result, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -203,7 +203,7 @@ public sealed class TicketStore(TableServiceClient tables, TimeProvider time)
         var item = row.GetString("Item");
         var result = row.GetString("Result");
         return new TicketRecord(row.PartitionKey, row.RowKey,
-            item is null ? null : TongbanJson.Deserialize<ProvinceWorkItem>(item),
+            item is null ? null : TongbanJson.Deserialize<ProvinceStep>(item),
             result is null ? null : TongbanJson.Deserialize<SlowWorkResult>(result),
             row.GetInt32("Polls") ?? 0, row.ETag);
     }

@@ -1,12 +1,12 @@
 using Tongban.Provinces;
 
-namespace Tongban.Workflows.Steps;
+namespace Tongban.Workflows.Orchestration;
 
 /// <summary>The verification answers every workflow reads the same way.</summary>
 public static class PartyChecks
 {
     /// <summary>A rejection reason for a resident or record check, or null when the answer lets the case go on.</summary>
-    public static string? Assess(ProvinceWorkItem item, StepResult result)
+    public static string? Assess(ProvinceStep item, StepResult result)
     {
         var who = item.Subject ?? item.StepName;
         return (item.Operation, result.Outcome) switch

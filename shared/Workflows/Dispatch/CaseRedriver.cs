@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Tongban.Cases;
 using Tongban.Storage;
 
-namespace Tongban.Workflows.Steps;
+namespace Tongban.Workflows.Dispatch;
 
 /// <summary>What a redrive did: the case as it now reads, and the steps it re-drove (none: nothing was waiting).</summary>
 public sealed record RedriveResult(CaseRecord Case, IReadOnlyList<string> Steps);

@@ -11,8 +11,9 @@ using Tongban.Provinces;
 using Tongban.Provinces.Resilience;
 using Tongban.Storage;
 using Tongban.Telemetry;
+using Tongban.Workflows.Activities;
 
-namespace Tongban.Workflows.Steps;
+namespace Tongban.Workflows.Dispatch;
 
 /// <summary>
 /// The queue-triggered dispatcher, shared by both hosts: call the province, record the step, raise the
@@ -20,9 +21,9 @@ namespace Tongban.Workflows.Steps;
 /// the poison path records the step as failed and tells the orchestration. Slow work records its
 /// ticket and leaves the step Waiting; the poller or the province's callback completes it.
 /// </summary>
-public sealed partial class ProvinceWorkHandler(
-    CaseStore cases, TicketStore tickets, TableServiceClient tables, ProvinceStepInvoker invoker, ProvinceWorkQueue queue, ProvinceHealthStore health, DurableTaskClient durable, TimeProvider time,
-    IOptions<TongbanOptions> options, ILogger<ProvinceWorkHandler> logger, CitizenIndex citizens, Audit.AuditTrail audit, Telemetry.TongbanMetrics? metrics = null) : IQueueMessageHandler
+public sealed partial class ProvinceStepHandler(
+    CaseStore cases, TicketStore tickets, TableServiceClient tables, ProvinceStepInvoker invoker, ProvinceStepQueue queue, ProvinceHealthStore health, DurableTaskClient durable, TimeProvider time,
+    IOptions<TongbanOptions> options, ILogger<ProvinceStepHandler> logger, CitizenIndex citizens, Audit.AuditTrail audit, Telemetry.TongbanMetrics? metrics = null) : IQueueMessageHandler
 {
     /// <summary>How long a step's answer waits for an orchestration that has not started (the engine redelivers a start within its queue visibility).</summary>
     public static readonly TimeSpan NotStartedDelay = TimeSpan.FromSeconds(5);
@@ -34,7 +35,7 @@ public sealed partial class ProvinceWorkHandler(
 
     public async Task HandleAsync(string message, long dequeueCount, CancellationToken ct)
     {
-        var item = TongbanJson.Deserialize<ProvinceWorkItem>(message);
+        var item = TongbanJson.Deserialize<ProvinceStep>(message);
         using var scope = CaseLogScope.Begin(logger, item);
         using var span = CaseSpans.Handle(item);
         var stored = await cases.GetAsync(item.CaseId, ct);
@@ -99,7 +100,7 @@ public sealed partial class ProvinceWorkHandler(
 
     public async Task HandlePoisonAsync(string message, CancellationToken ct)
     {
-        var item = TongbanJson.Deserialize<ProvinceWorkItem>(message);
+        var item = TongbanJson.Deserialize<ProvinceStep>(message);
         using var scope = CaseLogScope.Begin(logger, item);
         using var span = CaseSpans.Handle(item, "province.step.poison");
         span.WithOutcome(nameof(StepOutcome.Failed), error: true);
@@ -111,7 +112,7 @@ public sealed partial class ProvinceWorkHandler(
     }
 
     /// <summary>Slow work has ended (a poll or a callback): complete the step it belongs to.</summary>
-    public async Task CompleteSlowWorkAsync(ProvinceWorkItem item, SlowWorkResult result, CancellationToken ct)
+    public async Task CompleteSlowWorkAsync(ProvinceStep item, SlowWorkResult result, CancellationToken ct)
     {
         using var scope = CaseLogScope.Begin(logger, item);
         SlowWorkEnded(logger, item.CaseId, item.StepKey, item.Province, result.State);
@@ -134,7 +135,7 @@ public sealed partial class ProvinceWorkHandler(
         }
     }
 
-    private async Task WaitForSlowWorkAsync(ProvinceWorkItem item, string ticket, int attempts, DateTimeOffset callFrom, CancellationToken ct)
+    private async Task WaitForSlowWorkAsync(ProvinceStep item, string ticket, int attempts, DateTimeOffset callFrom, CancellationToken ct)
     {
         var succeeded = false;
         await cases.UpdateAsync(item.CaseId, record =>
@@ -206,7 +207,7 @@ public sealed partial class ProvinceWorkHandler(
     /// The step's message goes back on the queue for a few seconds, without counting as a delivery: its answer waits until
     /// the orchestration has started. (Calling the province again is harmless: every call is repeat-safe.)
     /// </summary>
-    private async Task WaitForOrchestrationAsync(ProvinceWorkItem item, CancellationToken ct)
+    private async Task WaitForOrchestrationAsync(ProvinceStep item, CancellationToken ct)
     {
         OrchestrationNotStarted(logger, item.CaseId, item.StepKey, NotStartedDelay);
         await queue.EnqueueAsync(item, ct, NotStartedDelay);
@@ -218,7 +219,7 @@ public sealed partial class ProvinceWorkHandler(
     /// an orchestration's first activity ran, but before the engine saved that first step, leaves its start message hidden
     /// until the queue's visibility timeout, and the steps' answers raised meanwhile would be lost.
     /// </summary>
-    private async Task<bool> CompleteAsync(ProvinceWorkItem item, StepResult result, int attemptsThisRound, CancellationToken ct, CaseWait? call = null)
+    private async Task<bool> CompleteAsync(ProvinceStep item, StepResult result, int attemptsThisRound, CancellationToken ct, CaseWait? call = null)
     {
         var status = result.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Failed;
         TimeSpan? took = null;

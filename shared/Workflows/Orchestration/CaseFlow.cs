@@ -1,14 +1,14 @@
 using Microsoft.DurableTask;
 using Tongban.Cases;
 
-namespace Tongban.Workflows.Steps;
+namespace Tongban.Workflows.Orchestration;
 
 /// <summary>What every case workflow does the same way: end the case with a reason, honour a withdrawal, undo what was done.</summary>
-public sealed class CaseWorkflow(TaskOrchestrationContext context, CaseWorkflowInput input)
+public sealed class CaseFlow(TaskOrchestrationContext context, CaseWorkflowInput input)
 {
     /// <summary>How long to wait for the withdrawal event after the gate saw the withdrawal flag (the API raises it right after).</summary>
     private static readonly TimeSpan WithdrawalGrace = TimeSpan.FromSeconds(5);
-    private readonly List<(ProvinceWorkItem Undo, string StepName, string? Subject, string Province)> compensations = [];
+    private readonly List<(ProvinceStep Undo, string StepName, string? Subject, string Province)> compensations = [];
 
     public ProvinceStepRunner Steps { get; } = new(context, input);
 
@@ -24,10 +24,10 @@ public sealed class CaseWorkflow(TaskOrchestrationContext context, CaseWorkflowI
     /// The workflow of a case's orchestration, its start marked by a span when the orchestrator runs this code for the
     /// first time: never on a replay, which would repeat it at every episode.
     /// </summary>
-    public static CaseWorkflow Start(TaskOrchestrationContext context, CaseWorkflowInput input)
+    public static CaseFlow Start(TaskOrchestrationContext context, CaseWorkflowInput input)
     {
         if (!context.IsReplaying) Telemetry.CaseSpans.OrchestrationStarted(input);
-        return new CaseWorkflow(context, input);
+        return new CaseFlow(context, input);
     }
 
     /// <summary>The steps queued from here on continue <paramref name="traceParent"/> (a later partner request's), when there is one.</summary>
@@ -39,7 +39,7 @@ public sealed class CaseWorkflow(TaskOrchestrationContext context, CaseWorkflowI
     }
 
     /// <summary>Registers the undo of a step before the step runs; compensations run in reverse order.</summary>
-    public void Compensate(ProvinceWorkItem undo, string stepName, string? subject, string province) =>
+    public void Compensate(ProvinceStep undo, string stepName, string? subject, string province) =>
         compensations.Add((undo, stepName, subject, province));
 
     /// <summary>Runs the registered compensations, newest first, each until it succeeds, and marks what they undid.</summary>
@@ -87,11 +87,11 @@ public sealed class CaseWorkflow(TaskOrchestrationContext context, CaseWorkflowI
         context.CallActivityAsync<bool>(WorkflowNames.Activities.EnterIrreversibleStep, new IrreversibleStepRequest(input.CaseId, stepName));
 
     /// <summary>A result that settles the case by itself: an answer the assessment refuses. Steps still going can stop.</summary>
-    public static Func<ProvinceWorkItem, StepResult, bool> Refuses(Func<ProvinceWorkItem, StepResult, string?> assess) =>
+    public static Func<ProvinceStep, StepResult, bool> Refuses(Func<ProvinceStep, StepResult, string?> assess) =>
         (item, result) => result.Outcome != StepOutcome.Failed && assess(item, result) is not null;
 
     /// <summary>The first business refusal among results, else the first failure (a refusal is definitive; a failure may only be a province away).</summary>
-    public static string? FirstProblem(IReadOnlyList<ProvinceWorkItem> items, IReadOnlyList<StepResult> results, Func<ProvinceWorkItem, StepResult, string?> assess, out bool failed)
+    public static string? FirstProblem(IReadOnlyList<ProvinceStep> items, IReadOnlyList<StepResult> results, Func<ProvinceStep, StepResult, string?> assess, out bool failed)
     {
         for (var i = 0; i < results.Count; i++)
         {
@@ -115,7 +115,7 @@ public sealed class CaseWorkflow(TaskOrchestrationContext context, CaseWorkflowI
         return null;
     }
 
-    public static string FailureReason(ProvinceWorkItem item, StepResult result) => result.Transient
+    public static string FailureReason(ProvinceStep item, StepResult result) => result.Transient
         ? $"province-unavailable: {item.Province} did not answer {item.Operation} ({result.Reason})"
         : $"province-defect: {item.Province} could not take {item.Operation} ({result.Reason})";
 }

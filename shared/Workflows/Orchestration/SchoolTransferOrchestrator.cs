@@ -1,10 +1,9 @@
 using Microsoft.DurableTask;
 using Tongban.Cases;
-using Tongban.Workflows.Steps;
 
 using Tongban.Provinces;
 
-namespace Tongban.Workflows.SchoolTransfer;
+namespace Tongban.Workflows.Orchestration;
 
 /// <summary>
 /// School-record transfer (contracts/provinces/README.md), handled by the target school's province:
@@ -12,13 +11,13 @@ namespace Tongban.Workflows.SchoolTransfer;
 /// enrolment at the target (the irreversible step, retried within a budget; failing for good cancels the
 /// transfer-out), then transfer-out.confirm at the source until it succeeds.
 /// </summary>
-public static class SchoolTransferWorkflow
+public static class SchoolTransferOrchestrator
 {
     public const string SourceRole = "source";
 
     public static async Task<CaseStatus> RunAsync(TaskOrchestrationContext context, CaseWorkflowInput input)
     {
-        var flow = CaseWorkflow.Start(context, input);
+        var flow = CaseFlow.Start(context, input);
         var steps = flow.Steps;
         var target = input.HandlingProvince;
         var source = input.Parties.Single(p => p.Role == SourceRole).Province;
@@ -27,7 +26,7 @@ public static class SchoolTransferWorkflow
         var recordItem = steps.Item(StepNames.CheckStudentRecord, null, CanonicalOperations.StudentRecord, source);
         var checking = steps.RunOneAsync(recordItem, CaseStatus.InProgress);
         if (await Task.WhenAny(checking, flow.Withdrawal) == flow.Withdrawal) return await flow.WithdrawAsync();
-        var problem = CaseWorkflow.FirstProblem([recordItem], [await checking], Assess, out var failed);
+        var problem = CaseFlow.FirstProblem([recordItem], [await checking], Assess, out var failed);
         if (problem is not null) return await flow.FinishAsync(failed ? CaseStatus.Failed : CaseStatus.Rejected, problem);
 
         // 2. Transfer-out: the source school and bureau review (slow). A withdrawal meanwhile still waits for
@@ -48,7 +47,7 @@ public static class SchoolTransferWorkflow
         if (request.Outcome != StepOutcome.Succeeded)
         {
             return request.Outcome == StepOutcome.Failed
-                ? await flow.FinishAsync(CaseStatus.Failed, CaseWorkflow.FailureReason(requestItem, request))
+                ? await flow.FinishAsync(CaseStatus.Failed, CaseFlow.FailureReason(requestItem, request))
                 : await flow.FinishAsync(CaseStatus.Rejected, $"transfer-refused: {request.Reason}");
         }
 
@@ -59,7 +58,7 @@ public static class SchoolTransferWorkflow
         if (enroll.Outcome != StepOutcome.Succeeded)
         {
             await flow.CompensateAllAsync();
-            var why = enroll.Outcome == StepOutcome.Failed ? CaseWorkflow.FailureReason(enrollItem, enroll) : enroll.Reason;
+            var why = enroll.Outcome == StepOutcome.Failed ? CaseFlow.FailureReason(enrollItem, enroll) : enroll.Reason;
             return await flow.FinishAsync(CaseStatus.Failed, $"enrolment-failed: {why}");
         }
 
@@ -70,7 +69,7 @@ public static class SchoolTransferWorkflow
     }
 
     /// <summary>A rejection reason from the student's record, or null when the transfer may go on.</summary>
-    internal static string? Assess(ProvinceWorkItem item, StepResult result) => result.Outcome switch
+    internal static string? Assess(ProvinceStep item, StepResult result) => result.Outcome switch
     {
         StepOutcome.NoRecord => "student.no-record: the source province has no such student",
         StepOutcome.Refused => $"student.refused: {result.Reason}",

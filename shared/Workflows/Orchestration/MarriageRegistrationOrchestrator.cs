@@ -1,24 +1,23 @@
 using System.Globalization;
 using Microsoft.DurableTask;
 using Tongban.Cases;
-using Tongban.Workflows.Steps;
 
 using Tongban.Provinces;
 
-namespace Tongban.Workflows.Marriage;
+namespace Tongban.Workflows.Orchestration;
 
 /// <summary>
 /// Marriage registration (contracts/provinces/README.md): verify both parties at their hukou provinces
 /// in parallel, officer review with a window, marriage.register at the handling province (the
 /// irreversible step), then marital.update at both home provinces until it succeeds.
 /// </summary>
-public static class MarriageRegistrationWorkflow
+public static class MarriageRegistrationOrchestrator
 {
     private static readonly TimeSpan BeijingOffset = TimeSpan.FromHours(8);
 
     public static async Task<CaseStatus> RunAsync(TaskOrchestrationContext context, CaseWorkflowInput input)
     {
-        var flow = CaseWorkflow.Start(context, input);
+        var flow = CaseFlow.Start(context, input);
         var steps = flow.Steps;
         var parties = input.Parties;
 
@@ -28,13 +27,13 @@ public static class MarriageRegistrationWorkflow
             steps.Item(StepNames.VerifyResident, p.Role, CanonicalOperations.ResidentVerify, p.Province),
             steps.Item(StepNames.CheckMaritalStatus, p.Role, CanonicalOperations.MaritalStatus, p.Province),
         }).ToList();
-        var verifying = steps.RunAsync(checks, CaseStatus.InProgress, decides: CaseWorkflow.Refuses(Assess));
+        var verifying = steps.RunAsync(checks, CaseStatus.InProgress, decides: CaseFlow.Refuses(Assess));
         if (await Task.WhenAny(verifying, flow.Withdrawal) == flow.Withdrawal)
         {
             return await flow.WithdrawAsync();
         }
 
-        var problem = CaseWorkflow.FirstProblem(checks, await verifying, Assess, out var failed);
+        var problem = CaseFlow.FirstProblem(checks, await verifying, Assess, out var failed);
         if (problem is not null)
         {
             return await flow.FinishAsync(failed ? CaseStatus.Failed : CaseStatus.Rejected, problem);
@@ -86,7 +85,7 @@ public static class MarriageRegistrationWorkflow
             return register.Outcome switch
             {
                 StepOutcome.Refused or StepOutcome.NoRecord => await flow.FinishAsync(CaseStatus.Rejected, $"registration-refused: {register.Reason}"),
-                StepOutcome.Failed => await flow.FinishAsync(CaseStatus.Failed, CaseWorkflow.FailureReason(registerItem, register)),
+                StepOutcome.Failed => await flow.FinishAsync(CaseStatus.Failed, CaseFlow.FailureReason(registerItem, register)),
                 _ => await flow.FinishAsync(CaseStatus.Failed, "registration-failed: no certificate number in the answer"),
             };
         }
@@ -104,7 +103,7 @@ public static class MarriageRegistrationWorkflow
     }
 
     /// <summary>Turns a verification answer into a rejection reason, or null when the party may marry.</summary>
-    internal static string? Assess(ProvinceWorkItem item, StepResult result) =>
+    internal static string? Assess(ProvinceStep item, StepResult result) =>
         PartyChecks.Assess(item, result) ?? (item.Operation == CanonicalOperations.MaritalStatus && result.Get("maritalStatus") == "married"
             ? $"{item.Subject}.married: {item.Subject} is married"
             : null);

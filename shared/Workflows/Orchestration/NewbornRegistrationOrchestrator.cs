@@ -1,10 +1,9 @@
 using Microsoft.DurableTask;
 using Tongban.Cases;
-using Tongban.Workflows.Steps;
 
 using Tongban.Provinces;
 
-namespace Tongban.Workflows.Newborn;
+namespace Tongban.Workflows.Orchestration;
 
 /// <summary>
 /// Newborn household registration (contracts/provinces/README.md), handled by the registering parent's
@@ -14,28 +13,28 @@ namespace Tongban.Workflows.Newborn;
 /// A certificate verified as used is rejected only when birth.mark-used refuses this case: the province's mark is
 /// keyed by hubCaseId, so a certificate this case already holds (from a delivery repeated after a crash) goes on.
 /// </summary>
-public static class NewbornRegistrationWorkflow
+public static class NewbornRegistrationOrchestrator
 {
     public const string BirthRole = "birth";
     public const string ParentRole = "parent";
 
     public static async Task<CaseStatus> RunAsync(TaskOrchestrationContext context, CaseWorkflowInput input)
     {
-        var flow = CaseWorkflow.Start(context, input);
+        var flow = CaseFlow.Start(context, input);
         var steps = flow.Steps;
         var handling = input.HandlingProvince;
         var birthProvince = input.Parties.Single(p => p.Role == BirthRole).Province;
 
         // 1. The certificate at the birth province and the registering parent at home, in parallel.
-        var checks = new List<ProvinceWorkItem>
+        var checks = new List<ProvinceStep>
         {
             steps.Item(StepNames.VerifyBirthCertificate, null, CanonicalOperations.BirthVerify, birthProvince),
             steps.Item(StepNames.VerifyResident, ParentRole, CanonicalOperations.ResidentVerify, handling),
         };
-        var verifying = steps.RunAsync(checks, CaseStatus.InProgress, decides: CaseWorkflow.Refuses(Assess));
+        var verifying = steps.RunAsync(checks, CaseStatus.InProgress, decides: CaseFlow.Refuses(Assess));
         if (await Task.WhenAny(verifying, flow.Withdrawal) == flow.Withdrawal) return await flow.WithdrawAsync();
         var verified = await verifying;
-        var problem = CaseWorkflow.FirstProblem(checks, verified, Assess, out var failed);
+        var problem = CaseFlow.FirstProblem(checks, verified, Assess, out var failed);
         if (problem is not null) return await flow.FinishAsync(failed ? CaseStatus.Failed : CaseStatus.Rejected, problem);
 
         // 2. Hold the certificate for this case; its release is registered before the step it undoes.
@@ -55,7 +54,7 @@ public static class NewbornRegistrationWorkflow
         {
             // Whether the mark landed is unknown: release (a no-op when it did not) before failing.
             await flow.CompensateAllAsync();
-            return await flow.FinishAsync(CaseStatus.Failed, CaseWorkflow.FailureReason(markItem, mark));
+            return await flow.FinishAsync(CaseStatus.Failed, CaseFlow.FailureReason(markItem, mark));
         }
 
         // 3. The police officer's review (slow work). newborn.register cannot be called back: a withdrawal during the review
@@ -70,7 +69,7 @@ public static class NewbornRegistrationWorkflow
             if (withdrawnDuringReview) return await flow.WithdrawAsync();
             await flow.CompensateAllAsync();
             return register.Outcome == StepOutcome.Failed
-                ? await flow.FinishAsync(CaseStatus.Failed, CaseWorkflow.FailureReason(registerItem, register))
+                ? await flow.FinishAsync(CaseStatus.Failed, CaseFlow.FailureReason(registerItem, register))
                 : await flow.FinishAsync(CaseStatus.Rejected, $"registration-refused: {register.Reason}");
         }
 
@@ -88,7 +87,7 @@ public static class NewbornRegistrationWorkflow
     }
 
     /// <summary>A rejection reason for the certificate or the parent, or null when the registration may go on.</summary>
-    internal static string? Assess(ProvinceWorkItem item, StepResult result)
+    internal static string? Assess(ProvinceStep item, StepResult result)
     {
         if (item.Operation != CanonicalOperations.BirthVerify) return PartyChecks.Assess(item, result);
         return result.Outcome switch

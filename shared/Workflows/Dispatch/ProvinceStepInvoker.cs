@@ -6,7 +6,7 @@ using Tongban.Provinces.Resilience;
 using Tongban.Storage;
 using Tongban.Telemetry;
 
-namespace Tongban.Workflows.Steps;
+namespace Tongban.Workflows.Dispatch;
 
 /// <summary>
 /// Turns a queued step into the canonical province call, built from the case's (decrypted) details,
@@ -18,7 +18,7 @@ namespace Tongban.Workflows.Steps;
 /// </summary>
 public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
 {
-    public async Task<StepResult> InvokeAsync(StoredCase stored, ProvinceWorkItem item, CancellationToken ct)
+    public async Task<StepResult> InvokeAsync(StoredCase stored, ProvinceStep item, CancellationToken ct)
     {
         var names = PersonNameMask.For(stored.Command);
         using var span = Telemetry.CaseSpans.Call(item, stored.Record.CaseType);
@@ -54,7 +54,7 @@ public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
         return command is null ? step : step with { Reason = PersonNameMask.For(command).Apply(step.Reason) };
     }
 
-    private async Task<StepResult> CallAsync(StoredCase stored, ProvinceWorkItem item, CancellationToken ct)
+    private async Task<StepResult> CallAsync(StoredCase stored, ProvinceStep item, CancellationToken ct)
     {
         var adapter = provinces.Adapter(item.Province);
         var command = stored.Command;
@@ -153,7 +153,7 @@ public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
     private static SchoolTransferDetails Transfer(OpenCaseCommand command) =>
         command.SchoolTransfer ?? throw new InvalidOperationException("The case has no school-transfer details.");
 
-    private static Person PersonOf(OpenCaseCommand command, ProvinceWorkItem item) => item.Subject switch
+    private static Person PersonOf(OpenCaseCommand command, ProvinceStep item) => item.Subject switch
     {
         "partyA" => Marriage(command).PartyA.ToPerson(),
         "partyB" => Marriage(command).PartyB.ToPerson(),
@@ -167,7 +167,7 @@ public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
         return new MarriageRegistration(details.RegistryCode, details.PartyA.ToPerson(), details.PartyB.ToPerson(), caseId);
     }
 
-    private static MaritalUpdate MaritalUpdateFor(StoredCase stored, ProvinceWorkItem item)
+    private static MaritalUpdate MaritalUpdateFor(StoredCase stored, ProvinceStep item)
     {
         var details = Marriage(stored.Command);
         var (self, spouse) = item.Subject == "partyA" ? (details.PartyA, details.PartyB) : (details.PartyB, details.PartyA);

@@ -1,13 +1,13 @@
 using Tongban.Cases;
 
-namespace Tongban.Workflows.Steps;
+namespace Tongban.Workflows;
 
 /// <summary>
 /// A province step to run: one message on the province's queue. Carries no personal data. <paramref name="TraceParent"/>:
 /// the W3C context of the span that queued it (the step's trace; see <see cref="Telemetry.TongbanTelemetry"/>), kept in
 /// its ticket row while slow work runs.
 /// </summary>
-public sealed record ProvinceWorkItem(
+public sealed record ProvinceStep(
     string CaseId, string StepName, string? Subject, string Operation, string Province, int Round, string? TraceParent = null)
 {
     public string StepKey => StepKeys.Of(StepName, Subject);
@@ -49,7 +49,7 @@ public sealed record CaseProgress(
     bool Held = false, string? Reason = null, string? TraceParent = null);
 
 /// <summary>Province steps to start together: marks them Running and queues them.</summary>
-public sealed record ProvinceDispatch(string CaseId, IReadOnlyList<ProvinceWorkItem> Items, DateTimeOffset At, CaseStatus? Status = null);
+public sealed record ProvinceStepDispatch(string CaseId, IReadOnlyList<ProvinceStep> Items, DateTimeOffset At, CaseStatus? Status = null);
 
 public sealed record IrreversibleStepRequest(string CaseId, string StepName);
 

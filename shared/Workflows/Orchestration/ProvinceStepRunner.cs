@@ -3,7 +3,7 @@ using Tongban.Cases;
 
 using Tongban.Provinces;
 
-namespace Tongban.Workflows.Steps;
+namespace Tongban.Workflows.Orchestration;
 
 /// <summary>
 /// Runs province steps from inside an orchestration: queue them (one activity for the batch), wait for
@@ -49,11 +49,11 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     /// are no longer held for a redrive: nothing they could answer would change it. Steps still in their rounds
     /// are heard out, so which refusal the case names does not depend on which answer came first.
     /// </summary>
-    public async Task<IReadOnlyList<StepResult>> RunAsync(IReadOnlyList<ProvinceWorkItem> items, CaseStatus? status = null, bool untilSuccess = false,
-        TimeSpan? retryBudget = null, Func<ProvinceWorkItem, StepResult, bool>? decides = null)
+    public async Task<IReadOnlyList<StepResult>> RunAsync(IReadOnlyList<ProvinceStep> items, CaseStatus? status = null, bool untilSuccess = false,
+        TimeSpan? retryBudget = null, Func<ProvinceStep, StepResult, bool>? decides = null)
     {
         if (status is { } s) current = s;
-        await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceDispatch(input.CaseId, items, Now, status));
+        await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceStepDispatch(input.CaseId, items, Now, status));
         var deadline = retryBudget is { } budget ? Now + budget : (DateTimeOffset?)null;
         using var decided = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
         var drives = items.Select(async item =>
@@ -66,14 +66,14 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     }
 
     /// <summary>Runs one step; see <see cref="RunAsync"/>.</summary>
-    public async Task<StepResult> RunOneAsync(ProvinceWorkItem item, CaseStatus? status = null, bool untilSuccess = false, TimeSpan? retryBudget = null) =>
+    public async Task<StepResult> RunOneAsync(ProvinceStep item, CaseStatus? status = null, bool untilSuccess = false, TimeSpan? retryBudget = null) =>
         (await RunAsync([item], status, untilSuccess, retryBudget))[0];
 
-    public ProvinceWorkItem Item(string stepName, string? subject, string operation, string province) =>
+    public ProvinceStep Item(string stepName, string? subject, string operation, string province) =>
         new(input.CaseId, stepName, subject, operation, province, 1, TraceParent);
 
     /// <param name="decided">Cancelled when the case's outcome is settled (by a sibling's refusal) or the case ends: ends a hold.</param>
-    private async Task<StepResult> DriveAsync(ProvinceWorkItem item, bool untilSuccess, DateTimeOffset? deadline, CancellationToken decided)
+    private async Task<StepResult> DriveAsync(ProvinceStep item, bool untilSuccess, DateTimeOffset? deadline, CancellationToken decided)
     {
         var stop = stopping.Token;
         var step = item;
@@ -122,7 +122,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
                 {
                     flagged = true;
                     step = step with { Round = step.Round + 1 };
-                    await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceDispatch(input.CaseId, [step], Now, current));
+                    await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceStepDispatch(input.CaseId, [step], Now, current));
                     continue;
                 }
             }
@@ -155,7 +155,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
 
             if (stop.IsCancellationRequested) return result;
             step = step with { Round = step.Round + 1 };
-            await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceDispatch(input.CaseId, [step], Now));
+            await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceStepDispatch(input.CaseId, [step], Now));
         }
     }
 
@@ -169,7 +169,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     /// defect, the case is held Failed for <see cref="StepPolicy.RedriveWindow"/>, for an operator's redrive. A redrive
     /// puts the case back to its status and the step on a new round. With neither window, nothing is held.
     /// </summary>
-    private async Task<HeldOutcome> HoldAsync(ProvinceWorkItem step, StepResult failure, CancellationToken stop)
+    private async Task<HeldOutcome> HoldAsync(ProvinceStep step, StepResult failure, CancellationToken stop)
     {
         var policy = input.Policy;
         if (failure.Transient && policy.ParkFor > TimeSpan.Zero)
@@ -197,7 +197,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
         var until = Now + policy.RedriveWindow;
         await context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, new CaseProgress(input.CaseId, CaseStatus.Failed,
             [Held(step, StepStatus.Failed, $"{failure.Reason}; held for an operator's redrive until {until:yyyy-MM-ddTHH:mm:ssZ}")],
-            Held: true, Reason: CaseWorkflow.FailureReason(step, failure), TraceParent: step.TraceParent));
+            Held: true, Reason: CaseFlow.FailureReason(step, failure), TraceParent: step.TraceParent));
         var (held, by) = await WaitHeldAsync(step, policy.RedriveWindow, acceptAnswer: failure.Transient, stop);
         var resumed = held.Redrive || held.Answer is not null;
         // Re-driven (or answered after all): back to the case's own status. Window closed: still Failed; the workflow undoes and ends it.
@@ -208,19 +208,19 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
         return held;
     }
 
-    private StepChange Held(ProvinceWorkItem step, StepStatus status, string detail) =>
+    private StepChange Held(ProvinceStep step, StepStatus status, string detail) =>
         Change(step.StepName, step.Subject, step.Province, status, detail, attention: true) with { AwaitingRedrive = true };
 
     /// <summary>A re-driven step's detail, which partners read: who re-drove it and why are in the case's audit, for operators.</summary>
     public const string ReDriven = "re-driven";
 
-    private StepChange Resumed(ProvinceWorkItem step, RedriveNotice? notice, StepResult? answer) => notice is not null
+    private StepChange Resumed(ProvinceStep step, RedriveNotice? notice, StepResult? answer) => notice is not null
         ? Change(step.StepName, step.Subject, step.Province, StepStatus.Running, ReDriven) with { AwaitingRedrive = false }
         : Change(step.StepName, step.Subject, step.Province, answer!.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Running,
             "answered after being held") with { AwaitingRedrive = false };
 
     /// <summary>Waits for a redrive, the held round's late answer, or the end of the window.</summary>
-    private async Task<(HeldOutcome Outcome, RedriveNotice? Notice)> WaitHeldAsync(ProvinceWorkItem step, TimeSpan window, bool acceptAnswer, CancellationToken stop)
+    private async Task<(HeldOutcome Outcome, RedriveNotice? Notice)> WaitHeldAsync(ProvinceStep step, TimeSpan window, bool acceptAnswer, CancellationToken stop)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var redrive = context.WaitForExternalEvent<RedriveNotice>(CaseEvents.Redrive(step.StepKey), cancel.Token);
@@ -233,7 +233,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
         return first == answer ? (new HeldOutcome(await answer!, false), null) : (default, null);
     }
 
-    private async Task<StepResult> WaitForResultAsync(ProvinceWorkItem item, CancellationToken stop)
+    private async Task<StepResult> WaitForResultAsync(ProvinceStep item, CancellationToken stop)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var answer = context.WaitForExternalEvent<StepResult>(CaseEvents.StepResult(item.StepKey, item.Round), cancel.Token);

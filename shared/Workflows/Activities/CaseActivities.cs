@@ -3,14 +3,15 @@ using Microsoft.Extensions.Logging;
 using Tongban.Cases;
 using Tongban.Storage;
 using Tongban.Telemetry;
+using Tongban.Workflows.Dispatch;
 
-namespace Tongban.Workflows.Steps;
+namespace Tongban.Workflows.Activities;
 
 /// <summary>
 /// The activities every workflow uses. Each is idempotent: run twice, it leaves the same row and at most
 /// a duplicate queue message, which province keys make harmless.
 /// </summary>
-public sealed partial class CaseActivities(CaseStore cases, ProvinceWorkQueue queue, Callbacks.PartnerCallbackOutbox callbacks, ILogger<CaseActivities> logger,
+public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue queue, Callbacks.PartnerCallbackOutbox callbacks, ILogger<CaseActivities> logger,
     Audit.AuditTrail audit)
 {
     public async Task<bool> RecordCaseProgressAsync(CaseProgress progress, CancellationToken ct)
@@ -65,7 +66,7 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceWorkQueue qu
         return true;
     }
 
-    public async Task<bool> DispatchProvinceStepsAsync(ProvinceDispatch dispatch, CancellationToken ct)
+    public async Task<bool> DispatchProvinceStepsAsync(ProvinceStepDispatch dispatch, CancellationToken ct)
     {
         using var scope = CaseLogScope.Begin(logger, dispatch.CaseId, dispatch.Items.Count == 1 ? dispatch.Items[0].StepKey : null,
             dispatch.Items.Count == 1 ? dispatch.Items[0].Province : null);
@@ -98,7 +99,7 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceWorkQueue qu
     }
 
     /// <summary>Puts a step's message on its province's queue, carrying the context of its producer span (the step's trace).</summary>
-    private async Task EnqueueAsync(ProvinceWorkItem item, string caseType, CancellationToken ct)
+    private async Task EnqueueAsync(ProvinceStep item, string caseType, CancellationToken ct)
     {
         using var span = CaseSpans.Enqueue(item, caseType);
         await queue.EnqueueAsync(span is null ? item : item with { TraceParent = span.Id }, ct);
@@ -164,9 +165,9 @@ public sealed class RecordCaseProgressActivity(CaseActivities activities) : Task
     public override Task<bool> RunAsync(TaskActivityContext context, CaseProgress input) => activities.RecordCaseProgressAsync(input, CancellationToken.None);
 }
 
-public sealed class DispatchProvinceStepsActivity(CaseActivities activities) : TaskActivity<ProvinceDispatch, bool>
+public sealed class DispatchProvinceStepsActivity(CaseActivities activities) : TaskActivity<ProvinceStepDispatch, bool>
 {
-    public override Task<bool> RunAsync(TaskActivityContext context, ProvinceDispatch input) => activities.DispatchProvinceStepsAsync(input, CancellationToken.None);
+    public override Task<bool> RunAsync(TaskActivityContext context, ProvinceStepDispatch input) => activities.DispatchProvinceStepsAsync(input, CancellationToken.None);
 }
 
 public sealed class EnterIrreversibleStepActivity(CaseActivities activities) : TaskActivity<IrreversibleStepRequest, bool>
