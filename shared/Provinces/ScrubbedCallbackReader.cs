@@ -8,8 +8,6 @@ namespace Tongban.Provinces;
 /// </summary>
 public sealed class ScrubbedCallbackReader(IProvinceCallbackReader inner) : IProvinceCallbackReader
 {
-    public IProvinceCallbackReader Inner => inner;
-
     public string Scheme => inner.Scheme;
 
     public (ProvinceCallback? Callback, CallbackRefusal? Refusal) Read(ProvinceEndpoint endpoint, HttpRequest request, string pathAndQuery, byte[] body, DateTimeOffset now)

@@ -9,8 +9,6 @@ namespace Tongban.Provinces;
 /// </summary>
 public sealed class ScrubbedProvinceAdapter(IProvinceAdapter inner) : IProvinceAdapter
 {
-    public IProvinceAdapter Inner => inner;
-
     public string ProvinceCode => inner.ProvinceCode;
 
     public SlowWorkCompletion SlowWork => inner.SlowWork;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -34,7 +33,7 @@ public sealed class AnhuiAdapter : IProvinceAdapter
     /// <summary>5003 says "slow down" without saying for how long.</summary>
     public static readonly TimeSpan RateLimitedRetryAfter = TimeSpan.FromSeconds(1);
 
-    private readonly HttpClient http;
+    private readonly ProvinceTransport transport;
     private readonly TimeProvider time;
     private readonly Func<string> newNonce;
     private readonly ProvinceEndpoint endpoint;
@@ -49,8 +48,9 @@ public sealed class AnhuiAdapter : IProvinceAdapter
     public AnhuiAdapter(ProvinceEndpoint endpoint, HttpClient http, TimeProvider time, Func<string>? newNonce = null)
     {
         this.endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
-        this.http = http ?? throw new ArgumentNullException(nameof(http));
+        ArgumentNullException.ThrowIfNull(http);
         this.time = time ?? throw new ArgumentNullException(nameof(time));
+        transport = new ProvinceTransport(http, endpoint.Code, "Anhui", time);
         this.newNonce = newNonce ?? AnhuiEnvelope.NewNonce;
         paasId = endpoint.Require("paasId");
         paasToken = endpoint.Require("paasToken");
@@ -224,39 +224,24 @@ public sealed class AnhuiAdapter : IProvinceAdapter
         var nonce = newNonce();
         var body = AnhuiEnvelope.Seal(appId, timestamp, payloadJson, cipher, hubKey);
 
-        string text;
-        try
+        var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Resolve(PathPrefix + api))
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Resolve(PathPrefix + api))
-            {
-                Content = new StringContent(AnhuiEnvelope.Serialize(body), Encoding.UTF8, "application/json"),
-            };
-            request.Headers.Add(AnhuiEnvelope.PaasIdHeader, paasId);
-            request.Headers.Add(AnhuiEnvelope.TimestampHeader, timestamp);
-            request.Headers.Add(AnhuiEnvelope.NonceHeader, nonce);
-            request.Headers.Add(AnhuiEnvelope.SignatureHeader, AnhuiEnvelope.GatewaySignature(timestamp, paasToken, nonce));
-
-            using var response = await http.SendAsync(request, ct);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw StatusFault(api, response);
-            }
-
-            text = await response.Content.ReadAsStringAsync(ct);
-        }
-        catch (HttpRequestException e)
+            Content = new StringContent(AnhuiEnvelope.Serialize(body), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add(AnhuiEnvelope.PaasIdHeader, paasId);
+        request.Headers.Add(AnhuiEnvelope.TimestampHeader, timestamp);
+        request.Headers.Add(AnhuiEnvelope.NonceHeader, nonce);
+        request.Headers.Add(AnhuiEnvelope.SignatureHeader, AnhuiEnvelope.GatewaySignature(timestamp, paasToken, nonce));
+        var answer = await transport.SendAsync(request, api, ProvinceTransport.Text, ct);
+        if (!answer.IsSuccess)
         {
-            throw new ProvinceTransientException(ProvinceCode, $"{api}: the gateway could not be reached ({e.HttpRequestError}).", inner: e);
-        }
-        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new ProvinceTransientException(ProvinceCode, $"{api}: the gateway timed out.", inner: e);
+            throw new ProvinceDefectException(ProvinceCode, $"{api}: the gateway answered HTTP {(int)answer.Status}.");
         }
 
         AnhuiBody reply;
         try
         {
-            reply = AnhuiEnvelope.Deserialize(text);
+            reply = AnhuiEnvelope.Deserialize(answer.Body);
         }
         catch (JsonException e)
         {
@@ -288,18 +273,4 @@ public sealed class AnhuiAdapter : IProvinceAdapter
         long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
         && seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
         && (time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() <= ReplyWindow;
-
-    private Exception StatusFault(string api, HttpResponseMessage response)
-    {
-        var status = (int)response.StatusCode;
-        if (status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)
-        {
-            var retryAfter = response.Headers.RetryAfter is { } ra
-                ? ra.Delta ?? (ra.Date is { } date ? date - time.GetUtcNow() : null)
-                : null;
-            return new ProvinceTransientException(ProvinceCode, $"{api}: the gateway answered HTTP {status}.", retryAfter);
-        }
-
-        return new ProvinceDefectException(ProvinceCode, $"{api}: the gateway answered HTTP {status}.");
-    }
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -16,7 +15,7 @@ public sealed class JiangxiAdapter : IProvinceAdapter
     public const string SchemeName = "jx-esb";
     public const string ServicePath = "/jx/esb/service";
 
-    private readonly HttpClient http;
+    private readonly ProvinceTransport transport;
     private readonly TimeProvider time;
     private readonly Func<string> newReqId;
     private readonly string appId;
@@ -27,13 +26,14 @@ public sealed class JiangxiAdapter : IProvinceAdapter
     public JiangxiAdapter(ProvinceEndpoint endpoint, HttpClient http, TimeProvider time, Func<string>? newReqId = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        this.http = http ?? throw new ArgumentNullException(nameof(http));
+        ArgumentNullException.ThrowIfNull(http);
         this.time = time ?? throw new ArgumentNullException(nameof(time));
         this.newReqId = newReqId ?? NewReqId;
         ProvinceCode = endpoint.Code;
         appId = endpoint.Require("appId");
         appSecret = endpoint.Require("appSecret");
         serviceUri = endpoint.Resolve(ServicePath);
+        transport = new ProvinceTransport(http, ProvinceCode, "Jiangxi", time);
     }
 
     public string ProvinceCode { get; }
@@ -142,31 +142,17 @@ public sealed class JiangxiAdapter : IProvinceAdapter
         var reqTime = JiangxiEnvelope.FormatReqTime(time.GetUtcNow());
         var body = JiangxiEnvelope.BuildRequest(appId, serviceCode, reqTime, reqId, JiangxiEnvelope.SerializeBizContent(biz), appSecret);
 
-        string text;
-        try
+        var request = new HttpRequestMessage(HttpMethod.Post, serviceUri) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        var reply = await transport.SendAsync(request, serviceCode, ProvinceTransport.Text, ct);
+        if (!reply.IsSuccess)
         {
-            using var content = new StringContent(body, Encoding.UTF8, "application/json");
-            using var response = await http.PostAsync(serviceUri, content, ct);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw StatusFault(serviceCode, response);
-            }
-
-            text = await response.Content.ReadAsStringAsync(ct);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new ProvinceTransientException(ProvinceCode, $"{serviceCode}: the ESB could not be reached ({e.HttpRequestError}).", inner: e);
-        }
-        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new ProvinceTransientException(ProvinceCode, $"{serviceCode}: the ESB timed out.", inner: e);
+            throw new ProvinceDefectException(ProvinceCode, $"{serviceCode}: the ESB answered HTTP {(int)reply.Status}.");
         }
 
         Dictionary<string, string> fields;
         try
         {
-            fields = JiangxiEnvelope.ParseEnvelope(text);
+            fields = JiangxiEnvelope.ParseEnvelope(reply.Body);
         }
         catch (JsonException e)
         {
@@ -188,19 +174,5 @@ public sealed class JiangxiAdapter : IProvinceAdapter
             fields.GetValueOrDefault("retCode") ?? "",
             fields.GetValueOrDefault("retMsg") ?? "",
             fields.GetValueOrDefault("bizContent"));
-    }
-
-    private Exception StatusFault(string serviceCode, HttpResponseMessage response)
-    {
-        var status = (int)response.StatusCode;
-        if (status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)
-        {
-            var retryAfter = response.Headers.RetryAfter is { } ra
-                ? ra.Delta ?? (ra.Date is { } date ? date - time.GetUtcNow() : null)
-                : null;
-            return new ProvinceTransientException(ProvinceCode, $"{serviceCode}: the ESB answered HTTP {status}.", retryAfter);
-        }
-
-        return new ProvinceDefectException(ProvinceCode, $"{serviceCode}: the ESB answered HTTP {status}.");
     }
 }

@@ -6,8 +6,6 @@ namespace Tongban.Provinces.Resilience;
 /// </summary>
 public sealed class ProtectedProvinceAdapter(IProvinceAdapter inner, ProvinceCircuit circuit) : IProvinceAdapter
 {
-    public IProvinceAdapter Inner => inner;
-
     public string ProvinceCode => inner.ProvinceCode;
 
     public SlowWorkCompletion SlowWork => inner.SlowWork;

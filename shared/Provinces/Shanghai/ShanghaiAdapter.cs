@@ -25,7 +25,7 @@ public sealed class ShanghaiAdapter : IProvinceAdapter
     };
 
     private readonly ProvinceEndpoint endpoint;
-    private readonly HttpClient http;
+    private readonly ProvinceTransport transport;
     private readonly TimeProvider time;
     private readonly Func<string> nonceSource;
     private readonly string appKey;
@@ -38,7 +38,7 @@ public sealed class ShanghaiAdapter : IProvinceAdapter
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(time);
         this.endpoint = endpoint;
-        this.http = http;
+        transport = new ProvinceTransport(http, endpoint.Code, "Shanghai", time);
         this.time = time;
         this.nonceSource = nonceSource ?? (() => Guid.NewGuid().ToString());
         appKey = endpoint.Require("appKey");
@@ -142,7 +142,8 @@ public sealed class ShanghaiAdapter : IProvinceAdapter
     private async Task<ProvinceAnswer<T>> ExchangeAsync<T>(
         string operation, HttpMethod method, string pathAndQuery, object? body, Func<byte[], T> map, CancellationToken ct)
     {
-        var (status, retryAfter, reply) = await SendAsync(operation, method, pathAndQuery, body, ct);
+        // Outages (5xx, 408, 429) are the transport's; every other status is a business answer or a defect.
+        var (status, reply) = await SendAsync(operation, method, pathAndQuery, body, ct);
         var code = (int)status;
         if (code is >= 200 and < 300) return ProvinceAnswer<T>.Ok(map(reply));
 
@@ -153,14 +154,11 @@ public sealed class ShanghaiAdapter : IProvinceAdapter
             HttpStatusCode.BadRequest => throw Defect($"{operation} rejected as malformed (HTTP 400: {ErrorMessage(reply)})"),
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden =>
                 throw Defect($"{operation} refused our signature (HTTP {code}: {ErrorMessage(reply)}); check appKey/appSecret and the clock"),
-            HttpStatusCode.TooManyRequests => throw Transient($"{operation} rate limited (HTTP 429)", retryAfter),
-            HttpStatusCode.RequestTimeout => throw Transient($"{operation} timed out at the province (HTTP 408)", retryAfter),
-            _ when code >= 500 => throw Transient($"{operation} unavailable (HTTP {code})", retryAfter),
             _ => throw Defect($"{operation} answered HTTP {code}, which the contract does not allow"),
         };
     }
 
-    private async Task<(HttpStatusCode Status, TimeSpan? RetryAfter, byte[] Body)> SendAsync(
+    private Task<ProvinceReply<byte[]>> SendAsync(
         string operation, HttpMethod method, string pathAndQuery, object? body, CancellationToken ct)
     {
         var uri = endpoint.Resolve(pathAndQuery);
@@ -168,7 +166,7 @@ public sealed class ShanghaiAdapter : IProvinceAdapter
         var timestamp = time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         var nonce = nonceSource();
 
-        using var request = new HttpRequestMessage(method, uri);
+        var request = new HttpRequestMessage(method, uri);
         // Sign the path exactly as it goes on the request line (BaseUrl's own path prefix included).
         var signature = HmacRequestSignature.Compute(appSecret, method.Method, uri.PathAndQuery, timestamp, nonce, bytes);
         request.Headers.TryAddWithoutValidation("X-Ca-Key", appKey);
@@ -181,37 +179,7 @@ public sealed class ShanghaiAdapter : IProvinceAdapter
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         }
 
-        try
-        {
-            using var response = await http.SendAsync(request, ct);
-            var reply = await response.Content.ReadAsByteArrayAsync(ct);
-            return (response.StatusCode, RetryAfter(response), reply);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw Transient($"{operation}: province unreachable ({ex.HttpRequestError})", inner: ex);
-        }
-        catch (IOException ex)
-        {
-            throw Transient($"{operation}: connection failed while reading the reply", inner: ex);
-        }
-        catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
-        {
-            throw Transient($"{operation}: timed out", inner: ex);
-        }
-    }
-
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta) return delta;
-        if (header?.Date is { } date)
-        {
-            var now = time.GetUtcNow();
-            return date > now ? date - now : TimeSpan.Zero;
-        }
-
-        return null;
+        return transport.SendAsync(request, operation, ProvinceTransport.Bytes, ct);
     }
 
     private static string Seg(string value) => Uri.EscapeDataString(value);
@@ -250,9 +218,6 @@ public sealed class ShanghaiAdapter : IProvinceAdapter
 
     private string RequiredText(string? value, string field, string operation) =>
         string.IsNullOrWhiteSpace(value) ? throw Defect($"{operation}: reply lacks {field}") : value;
-
-    private ProvinceTransientException Transient(string message, TimeSpan? retryAfter = null, Exception? inner = null) =>
-        new(endpoint.Code, $"Shanghai {message}", retryAfter, inner);
 
     private ProvinceDefectException Defect(string message, Exception? inner = null) =>
         new(endpoint.Code, $"Shanghai {message}", inner);

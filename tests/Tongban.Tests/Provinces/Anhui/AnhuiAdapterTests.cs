@@ -491,6 +491,19 @@ public sealed class AnhuiAdapterTests : IDisposable
     }
 
     [Fact]
+    public async Task Throws_transient_when_the_connection_is_lost_mid_call()
+    {
+        var handler = StubHandler.Throwing(new IOException("Connection reset by peer"));
+        using var client = new HttpClient(handler);
+        var dropping = new AnhuiAdapter(AnhuiProvinceStub.Endpoint(new Uri("http://127.0.0.1:9/")), client, new FixedClock(AnhuiProvinceStub.Now));
+
+        var error = await Assert.ThrowsAsync<ProvinceTransientException>(() => dropping.VerifyResidentAsync(new Person(Person1, "张敏"), default));
+
+        Assert.IsType<IOException>(error.InnerException);
+        Assert.Equal(1, handler.Sent);
+    }
+
+    [Fact]
     public void Fails_fast_naming_a_missing_setting()
     {
         var settings = AnhuiProvinceStub.Settings();

@@ -440,6 +440,19 @@ public sealed class JiangxiAdapterTests : IDisposable
     }
 
     [Fact]
+    public async Task Throws_transient_when_the_connection_is_lost_mid_call()
+    {
+        var handler = StubHandler.Throwing(new IOException("Connection reset by peer"));
+        using var client = new HttpClient(handler);
+        var dropping = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(new Uri("http://127.0.0.1:9/")), client, new FixedClock(JiangxiProvinceStub.Now));
+
+        var error = await Assert.ThrowsAsync<ProvinceTransientException>(() => dropping.VerifyResidentAsync(new Person(Wife, "张敏"), default));
+
+        Assert.IsType<IOException>(error.InnerException);
+        Assert.Equal(1, handler.Sent);
+    }
+
+    [Fact]
     public async Task Throws_transient_when_the_ESB_times_out()
     {
         using var slow = WireMockServer.Start();

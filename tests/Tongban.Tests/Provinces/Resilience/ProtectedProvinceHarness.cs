@@ -69,7 +69,7 @@ internal sealed class ProtectedProvinceHarness : IAsyncDisposable
     }
 }
 
-internal sealed record CapturedLog(LogLevel Level, string Message, IReadOnlyDictionary<string, object?> State);
+internal sealed record CapturedLog(LogLevel Level, string Message, IReadOnlyDictionary<string, object?> State, Exception? Exception = null);
 
 internal sealed class CapturedLogs : ILoggerProvider
 {
@@ -99,7 +99,7 @@ internal sealed class CapturedLogs : ILoggerProvider
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             var values = state as IEnumerable<KeyValuePair<string, object?>> ?? [];
-            sink.entries.Enqueue(new CapturedLog(logLevel, formatter(state, exception), values.ToDictionary(p => p.Key, p => p.Value)));
+            sink.entries.Enqueue(new CapturedLog(logLevel, formatter(state, exception), values.ToDictionary(p => p.Key, p => p.Value), exception));
         }
     }
 }

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tongban.Provinces;
 using Tongban.Provinces.Resilience;
+using Tongban.Tests.Provinces.Resilience;
 
 namespace Tongban.Tests.Provinces.Scrubbing;
 
@@ -28,7 +30,8 @@ public sealed class ScrubbedProvinceAdapterTests
         var refused = await adapter.VerifyResidentAsync(new Person(IdNumber, "张敏"), default);
         var slow = await adapter.QueryTicketAsync(new SlowTicket("T-1"), default);
 
-        Assert.Same(fake, Unwrapped(adapter));
+        Assert.IsType(withCircuits ? typeof(ProtectedProvinceAdapter) : typeof(ScrubbedProvinceAdapter), adapter);
+        Assert.Equal(2, fake.Calls);
         Assert.Equal($"no record for G{MaskedId}, see {MaskedId}", refused.Reason);
         Assert.Equal($"no record for G{MaskedId}, see {MaskedId}", slow.Value!.Reason);
         // Data the case needs is not the province's prose: the new child's ID number stays for the step to mask and keep.
@@ -136,23 +139,37 @@ public sealed class ScrubbedProvinceAdapterTests
     public void Province_text_masks_every_id_number_shaped_run(string? text, string? expected) =>
         Assert.Equal(expected, ProvinceText.Scrub(text));
 
-    private static IProvinceAdapter Unwrapped(IProvinceAdapter adapter)
+    [Fact]
+    public async Task The_circuit_sees_a_fault_only_once_it_is_scrubbed()
     {
-        if (adapter is ProtectedProvinceAdapter protectedAdapter) adapter = protectedAdapter.Inner;
-        return Assert.IsType<ScrubbedProvinceAdapter>(adapter).Inner;
+        // Scrubbing sits inside the circuit: the fault the circuit logs as it opens already has its ID numbers masked.
+        var logs = new CapturedLogs();
+        var adapter = Registry(new TalkativeAdapter("990000") { Throw = new ProvinceTransientException("990000", Text) }, withCircuits: true, logs).Adapter("990000");
+
+        for (var call = 0; call < 2; call++)
+        {
+            await Assert.ThrowsAsync<ProvinceTransientException>(() => adapter.GetMaritalStatusAsync(new Person(IdNumber, "张敏"), default));
+        }
+
+        var opened = Assert.Single(logs.Entries, e => e.Exception is not null);
+        Assert.Equal(["opened"], logs.CircuitStates("990000"));
+        Assert.Equal($"no record for G{MaskedId}, see {MaskedId}", opened.Exception!.Message);
     }
 
-    private static ProvinceRegistry Registry(TalkativeAdapter adapter, bool withCircuits)
+    private static ProvinceRegistry Registry(TalkativeAdapter adapter, bool withCircuits, CapturedLogs? logs = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Tongban:Provinces:990000:Scheme"] = "xx-new",
             ["Tongban:Provinces:990000:BaseUrl"] = "http://127.0.0.1:9/",
+            // Two transient faults open the circuit (only one test here makes any).
+            ["Tongban:Provinces:990000:Resilience:CircuitBreaker:MinimumThroughput"] = "2",
         }).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<Microsoft.Extensions.Logging.ILoggerFactory>(NullLoggerFactory.Instance);
+        if (logs is null) services.AddSingleton<Microsoft.Extensions.Logging.ILoggerFactory>(NullLoggerFactory.Instance);
+        else services.AddLogging(b => b.AddProvider(logs));
         services.AddTongbanProvinceAdapters();
         services.AddSingleton<IProvinceAdapterFactory>(new NewSchemeFactory(adapter));
         services.AddSingleton<ProvinceRegistry>();
@@ -173,7 +190,11 @@ public sealed class ScrubbedProvinceAdapterTests
     /// <summary>A province that repeats an ID number in every reason, or throws <see cref="Throw"/>.</summary>
     private sealed class TalkativeAdapter(string code) : IProvinceAdapter
     {
+        private int calls;
+
         public Exception? Throw { get; init; }
+
+        public int Calls => Volatile.Read(ref calls);
 
         public string ProvinceCode => code;
 
@@ -207,6 +228,7 @@ public sealed class ScrubbedProvinceAdapterTests
 
         public async Task<ProvinceAnswer<SlowWorkResult>> QueryTicketAsync(SlowTicket ticket, CancellationToken ct)
         {
+            Interlocked.Increment(ref calls);
             await Task.Yield();
             if (Throw is not null) throw Throw;
             return new ProvinceAnswer<SlowWorkResult>(AnswerKind.Ok, new SlowWorkResult(SlowWorkState.Rejected, Text, IdNumber: IdNumber), Text);
@@ -214,6 +236,7 @@ public sealed class ScrubbedProvinceAdapterTests
 
         private async Task<ProvinceAnswer<T>> Answer<T>()
         {
+            Interlocked.Increment(ref calls);
             await Task.Yield();
             if (Throw is not null) throw Throw;
             return ProvinceAnswer<T>.NoRecord(Text);

@@ -347,6 +347,18 @@ public sealed class ShanghaiAdapterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Connection_lost_mid_call_is_transient()
+    {
+        var handler = StubHandler.Throwing(new IOException("Connection reset by peer"));
+        using var client = new HttpClient(handler);
+
+        var ex = await Assert.ThrowsAsync<ProvinceTransientException>(() => Create(new Uri("http://127.0.0.1:9/"), client).GetStudentRecordAsync("S1", default));
+
+        Assert.IsType<IOException>(ex.InnerException);
+        Assert.Equal(1, handler.Sent);
+    }
+
+    [Fact]
     public async Task Timeout_is_transient()
     {
         using var impatient = new HttpClient { Timeout = TimeSpan.FromMilliseconds(200) };

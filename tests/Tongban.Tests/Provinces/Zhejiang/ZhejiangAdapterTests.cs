@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Tongban.Provinces;
 using Tongban.Provinces.Zhejiang;
@@ -259,6 +260,26 @@ public sealed class ZhejiangAdapterTests : IAsyncLifetime
 
         var ex = await Assert.ThrowsAsync<ProvinceTransientException>(() => closed.GetStudentRecordAsync("S1", default));
         Assert.IsType<HttpRequestException>(ex.InnerException);
+    }
+
+    [Fact]
+    public async Task Connection_lost_mid_call_is_transient()
+    {
+        // The token comes back; the service call's connection drops.
+        var handler = new StubHandler((request, _) => request.RequestUri!.AbsolutePath == "/zj/gateway/token"
+            ? Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
+            {
+                Content = new StringContent("""{"code":"00","msg":"ok","data":{"requestSecret":"rs-1","expiresInSeconds":900}}"""),
+            })
+            : Task.FromException<HttpResponseMessage>(new IOException("Connection reset by peer")));
+        using var client = new HttpClient(handler);
+        using var dropping = new ZhejiangAdapter(
+            Endpoints.Create("330000", "zj-gateway", new Uri("http://127.0.0.1:9/"), ("appKey", AppKey), ("appSecret", AppSecret)), client, clock);
+
+        var ex = await Assert.ThrowsAsync<ProvinceTransientException>(() => dropping.GetStudentRecordAsync("S1", default));
+
+        Assert.IsType<IOException>(ex.InnerException);
+        Assert.Equal(2, handler.Sent);
     }
 
     [Fact]
@@ -541,8 +562,8 @@ public sealed class ZhejiangAdapterTests : IAsyncLifetime
     [Fact]
     public void Enum_wire_names_are_lowercase()
     {
-        Assert.Equal("unmarried", ZhejiangAdapter.Wire(MaritalStatus.Unmarried));
-        Assert.Equal("male", ZhejiangAdapter.Wire(Sex.Male));
-        Assert.Equal("transferred", JsonSerializer.Deserialize<string>(JsonSerializer.Serialize(StudentStatus.Transferred, ZhejiangAdapter.Json)));
+        Assert.Equal("unmarried", ZhejiangMessages.Wire(MaritalStatus.Unmarried));
+        Assert.Equal("male", ZhejiangMessages.Wire(Sex.Male));
+        Assert.Equal("transferred", JsonSerializer.Deserialize<string>(JsonSerializer.Serialize(StudentStatus.Transferred, ZhejiangMessages.Json)));
     }
 }
