@@ -1,8 +1,8 @@
 namespace Tongban.Workflows;
 
 /// <summary>
-/// The one registry of orchestrator, activity and event names. Both hosts register from it, and a test
-/// proves the Functions app's generated metadata exposes exactly these.
+/// The orchestrator, activity and event names. <see cref="OrchestratorRegistry"/> pairs each orchestrator and activity
+/// name with what runs it, and a test proves the Functions app's generated metadata exposes exactly these.
 /// </summary>
 public static class WorkflowNames
 {
@@ -12,7 +12,7 @@ public static class WorkflowNames
         public const string NewbornRegistration = "NewbornRegistrationOrchestrator";
         public const string SchoolTransfer = "SchoolTransferOrchestrator";
 
-        public static readonly IReadOnlyList<string> All = [MarriageRegistration, NewbornRegistration, SchoolTransfer];
+        public static IReadOnlyList<string> All { get; } = OrchestratorRegistry.Orchestrators.Select(o => o.Name).ToList();
     }
 
     public static class Activities
@@ -21,7 +21,7 @@ public static class WorkflowNames
         public const string DispatchProvinceSteps = "DispatchProvinceSteps";
         public const string EnterIrreversibleStep = "EnterIrreversibleStep";
 
-        public static readonly IReadOnlyList<string> All = [RecordCaseProgress, DispatchProvinceSteps, EnterIrreversibleStep];
+        public static IReadOnlyList<string> All { get; } = OrchestratorRegistry.Activities.Select(a => a.Name).ToList();
     }
 
     public static string OrchestratorFor(string caseType) => caseType switch
