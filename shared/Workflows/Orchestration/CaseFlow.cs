@@ -48,7 +48,7 @@ public sealed class CaseFlow(TaskOrchestrationContext context, CaseWorkflowInput
         for (var i = compensations.Count - 1; i >= 0; i--)
         {
             var (undo, stepName, subject, province) = compensations[i];
-            await Undo.RunOneAsync(undo, untilSuccess: true);
+            await Undo.RunOneAsync(undo, new StepRun(Retry: RetryMode.UntilSucceeded));
             await Undo.RecordAsync(steps: [Undo.Change(stepName, subject, province, StepStatus.Compensated, $"undone by {undo.StepName}")]);
         }
 
