@@ -117,6 +117,3 @@ public sealed record CaseWorkflowInput(
 
 /// <summary>A party by role and the province that speaks for it (e.g. partyA at 330000), without personal data.</summary>
 public sealed record CaseParty(string Role, string Province);
-
-/// <summary>The result of slow work, as the ticket poller or a province callback delivers it.</summary>
-public sealed record SlowWorkDelivery(string Province, string Ticket, Provinces.SlowWorkResult Result);

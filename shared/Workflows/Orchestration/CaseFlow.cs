@@ -18,8 +18,6 @@ public sealed class CaseFlow(TaskOrchestrationContext context, CaseWorkflowInput
     /// <summary>The withdrawal the handling province may ask for at any time; created once so every wait can race it.</summary>
     public Task<WithdrawalNotice> Withdrawal { get; } = context.WaitForExternalEvent<WithdrawalNotice>(CaseEvents.Withdrawal);
 
-    public CaseWorkflowInput Input => input;
-
     /// <summary>
     /// The workflow of a case's orchestration, its start marked by a span when the orchestrator runs this code for the
     /// first time: never on a replay, which would repeat it at every episode.
