@@ -211,7 +211,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
         builder.Services.AddDurableTaskWorker(worker =>
         {
             worker.UseGrpc(engine.Channel);
-            worker.AddTasks(OrchestratorRegistry.Register);
+            worker.AddTasks(registry => OrchestratorRegistry.Register(registry));
         });
         builder.Services.AddDurableTaskClient(client => client.UseGrpc(engine.Channel));
         builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning)

@@ -2,26 +2,28 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Tongban.Cases;
 using Tongban.Workflows;
-using Tongban.Workflows.Orchestration;
 using Tongban.Workflows.Activities;
 
 namespace Tongban.Functions;
 
-/// <summary>Orchestrators and activities under the WorkflowNames registry's names, delegating to shared/Workflows.</summary>
+/// <summary>
+/// The triggers of OrchestratorRegistry's orchestrators and activities, one per entry (the worker's source generator needs
+/// a [Function] method for each; OrchestratorRegistryTests holds the two lists together).
+/// </summary>
 public sealed class WorkflowFunctions(CaseActivities activities)
 {
     // The isolated Durable extension hands an orchestrator only its context; the input comes from GetInput.
     [Function(WorkflowNames.Orchestrators.MarriageRegistration)]
     public static Task<CaseStatus> MarriageRegistration([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        MarriageRegistrationOrchestrator.RunAsync(context, context.GetInput<CaseWorkflowInput>()!);
+        OrchestratorRegistry.RunAsync(WorkflowNames.Orchestrators.MarriageRegistration, context);
 
     [Function(WorkflowNames.Orchestrators.NewbornRegistration)]
     public static Task<CaseStatus> NewbornRegistration([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        NewbornRegistrationOrchestrator.RunAsync(context, context.GetInput<CaseWorkflowInput>()!);
+        OrchestratorRegistry.RunAsync(WorkflowNames.Orchestrators.NewbornRegistration, context);
 
     [Function(WorkflowNames.Orchestrators.SchoolTransfer)]
     public static Task<CaseStatus> SchoolTransfer([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        SchoolTransferOrchestrator.RunAsync(context, context.GetInput<CaseWorkflowInput>()!);
+        OrchestratorRegistry.RunAsync(WorkflowNames.Orchestrators.SchoolTransfer, context);
 
     [Function(WorkflowNames.Activities.RecordCaseProgress)]
     public Task<bool> RecordCaseProgress([ActivityTrigger] CaseProgress progress, CancellationToken ct) =>

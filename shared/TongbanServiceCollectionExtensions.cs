@@ -38,7 +38,7 @@ public static class TongbanServiceCollectionExtensions
             clients.AddQueueServiceClient(StorageClientConfiguration(storage, "queueServiceUri"));
         });
 
-        services.AddSingleton(sp => PiiKeyRing.From(sp.GetRequiredService<IOptions<TongbanOptions>>().Value.Pii));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<TongbanOptions>>().Value.Pii.ToKeyRing());
         services.AddSingleton<CaseDetailsCipher>();
         services.AddSingleton<CaseStore>();
         services.AddSingleton<IdempotencyStore>();
@@ -53,7 +53,7 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<OperatorAuditLog>();
 
         services.AddSingleton(DivisionCatalog.Shared);
-        services.AddSingleton(sp => Cases.Deadlines.WorkingCalendar.From(sp.GetRequiredService<IOptions<TongbanOptions>>().Value.Calendar));
+        services.AddSingleton(sp => Cases.Deadlines.WorkingCalendar.From(sp.GetRequiredService<IOptions<TongbanOptions>>().Value.Calendar.Days));
         services.AddSingleton<Cases.Deadlines.CaseDeadlineClock>();
         services.AddSingleton(sp => Callbacks.PartnerCallbackOrigins.From(sp.GetRequiredService<IOptions<TongbanOptions>>().Value));
         services.AddSingleton(sp => new OpenCaseValidator(

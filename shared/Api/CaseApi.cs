@@ -240,7 +240,7 @@ public sealed partial class CaseApi(
             _ => throw new InvalidOperationException("A validated command carries its details."),
         };
         var input = new CaseWorkflowInput(caseId, stored.Record.CaseType, command.HandlingProvince, parties,
-            options.Value.Marriage.ReviewWindow, options.Value.Workflow.ToPolicy(), Telemetry.TongbanTelemetry.CurrentTraceParent);
+            options.Value.Marriage.ReviewWindow, StepPolicy.From(options.Value.Workflow), Telemetry.TongbanTelemetry.CurrentTraceParent);
         await durable.ScheduleNewOrchestrationInstanceAsync(WorkflowNames.OrchestratorFor(stored.Record.CaseType), input,
             new StartOrchestrationOptions(InstanceId: caseId), ct);
     }

@@ -6,6 +6,7 @@ using Tongban.Cases.Validation;
 using Tongban.Provinces;
 using Tongban.Storage;
 using Tongban.Workflows.Dispatch;
+using Tongban.Security;
 
 namespace Tongban.Api;
 
@@ -157,7 +158,7 @@ public sealed partial class OperatorApi(
         if (validated.Value is not { } search) return Problems.Validation(validated.Errors.ToDictionary());
 
         var idNumber = search.IdNumber.Value;
-        var entry = await operatorAudit.AppendAsync(operatorId!, OperatorActions.CaseSearch, Cases.Identity.IdNumberMask.Mask(idNumber),
+        var entry = await operatorAudit.AppendAsync(operatorId!, OperatorActions.CaseSearch, IdNumberMask.Mask(idNumber),
             citizens.HashOf(idNumber), search.Reason, null, ct);
         var found = await citizens.FindAsync(idNumber, ct);
         var rows = await Task.WhenAll(found.Select(async f => (Found: f, Stored: await cases.GetAsync(f.CaseId, ct))));

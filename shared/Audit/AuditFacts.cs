@@ -1,6 +1,7 @@
 using System.Globalization;
 using Tongban.Cases;
 using Tongban.Workflows;
+using Tongban.Security;
 
 namespace Tongban.Audit;
 
@@ -27,7 +28,7 @@ public static class AuditFacts
     /// <summary>Slow work's result, polled or called back; a new ID number in it is hashed masked, as a low-entropy value's hash would give it away.</summary>
     public static AuditFact SlowWork(ProvinceStep item, Provinces.SlowWorkResult result) =>
         new($"slow:{item.StepKey}#{item.Round}", "slow-work-result", item.StepKey, item.Province, result.State.ToString(), Hub,
-            item.Operation, AuditChain.AnswerHash(result with { IdNumber = result.IdNumber is null ? null : Cases.Identity.IdNumberMask.Mask(result.IdNumber) }));
+            item.Operation, AuditChain.AnswerHash(result with { IdNumber = result.IdNumber is null ? null : IdNumberMask.Mask(result.IdNumber) }));
 
     public static AuditFact Decision(string step, string partner, string decision, string officer) =>
         new($"decision:{step}:{decision}", "decision", step, partner, decision, $"officer {officer} at {partner}");

@@ -23,7 +23,7 @@ public static class CaseWaits
     {
         var province = step.Province ?? handling;
         if (step.AwaitingRedrive) return step.Status == StepStatus.Failed ? "operator: a redrive" : $"province {province} to answer again (parked)";
-        if (step.Name == Workflows.StepNames.OfficerReview) return $"an officer of {province}";
+        if (step.Name == StepNames.OfficerReview) return $"an officer of {province}";
         return step.Status == StepStatus.Waiting ? $"province {province}: slow work" : $"province {province}: a call";
     }
 }

@@ -1,4 +1,3 @@
-using Tongban.Workflows;
 
 
 namespace Tongban.Configuration;
@@ -61,7 +60,7 @@ public sealed class TongbanOptions
             }
         }
 
-        foreach (var problem in Storage.PiiKeyRing.Problems(Pii)) yield return problem;
+        foreach (var problem in Pii.Problems()) yield return problem;
         if (Marriage.ReviewWindow <= TimeSpan.Zero) yield return "Tongban:Marriage:ReviewWindow (must be positive)";
         if (Workflow.ParkFor < TimeSpan.Zero) yield return "Tongban:Workflow:ParkFor (must not be negative)";
         if (Workflow.RedriveWindow < TimeSpan.Zero) yield return "Tongban:Workflow:RedriveWindow (must not be negative)";
@@ -155,34 +154,26 @@ public sealed class MarriageOptions
 
 public sealed class WorkflowOptions
 {
-    public TimeSpan StepTimeout { get; set; } = StepPolicy.Default.StepTimeout;
+    public TimeSpan StepTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
-    public TimeSpan RetryDelay { get; set; } = StepPolicy.Default.RetryDelay;
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    public TimeSpan MaxRetryDelay { get; set; } = StepPolicy.Default.MaxRetryDelay;
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(30);
 
-    public int MaxRounds { get; set; } = StepPolicy.Default.MaxRounds;
+    public int MaxRounds { get; set; } = 3;
 
-    public int AttentionAfterRounds { get; set; } = StepPolicy.Default.AttentionAfterRounds;
+    public int AttentionAfterRounds { get; set; } = 3;
 
-    public TimeSpan SlowStepTimeout { get; set; } = StepPolicy.Default.SlowStepTimeout;
+    public TimeSpan SlowStepTimeout { get; set; } = TimeSpan.FromDays(14);
 
     /// <summary>School transfer: how long enrolment's transient failures are retried before the transfer is cancelled (default 24 h).</summary>
-    public TimeSpan RetryBudget { get; set; } = StepPolicy.Default.RetryBudget;
+    public TimeSpan RetryBudget { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>How long a step out of rounds on transient failures stays parked for its province to answer again (default 24 h; 0: fail at once).</summary>
     public TimeSpan ParkFor { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>How long a failed case is held at its failed step for an operator's redrive before it is undone and closed (default 7 days; 0: close at once).</summary>
     public TimeSpan RedriveWindow { get; set; } = TimeSpan.FromDays(7);
-
-    public StepPolicy ToPolicy() => new(StepTimeout, RetryDelay, MaxRetryDelay, MaxRounds, AttentionAfterRounds)
-    {
-        SlowStepTimeout = SlowStepTimeout,
-        RetryBudget = RetryBudget,
-        ParkFor = ParkFor,
-        RedriveWindow = RedriveWindow,
-    };
 }
 
 public sealed class RedriveOptions
@@ -204,6 +195,12 @@ public sealed class PiiOptions
 
     /// <summary>The single key before the ring: no longer read, bound only so that start-up names it when it is still set.</summary>
     public string Key { get; set; } = "";
+
+    /// <summary>What is wrong with the ring these options describe (nothing: it can be built).</summary>
+    public IEnumerable<string> Problems() => Storage.PiiKeyRing.Problems(Keys, ActiveKeyId, Key);
+
+    /// <summary>The ring the options describe (validated at start-up by <see cref="Problems"/>).</summary>
+    public Storage.PiiKeyRing ToKeyRing() => Storage.PiiKeyRing.From(Keys, ActiveKeyId);
 }
 
 /// <summary>The audit trail: <c>Tongban:Audit</c>.</summary>

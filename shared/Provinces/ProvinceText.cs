@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Tongban.Cases.Identity;
+using Tongban.Security;
 
 namespace Tongban.Provinces;
 

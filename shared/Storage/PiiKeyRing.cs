@@ -2,7 +2,6 @@ using System.Collections.Frozen;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using Tongban.Configuration;
 
 namespace Tongban.Storage;
 
@@ -61,8 +60,8 @@ public sealed partial class PiiKeyRing
     }
 
     /// <summary>The ring the options describe (validated at start-up by <see cref="Problems"/>).</summary>
-    public static PiiKeyRing From(PiiOptions options) =>
-        new(options.Keys.ToDictionary(k => k.Key, k => Convert.FromBase64String(k.Value)), options.ActiveKeyId);
+    public static PiiKeyRing From(IReadOnlyDictionary<string, string> keys, string activeKeyId) =>
+        new(keys.ToDictionary(k => k.Key, k => Convert.FromBase64String(k.Value)), activeKeyId);
 
     /// <summary>The ID new ciphertext and new keyed hashes are made under, as the ring spells it.</summary>
     public string ActiveKeyId { get; }
@@ -87,24 +86,26 @@ public sealed partial class PiiKeyRing
         Convert.ToHexStringLower(HMACSHA256.HashData(Subkey(keyId, purpose), Encoding.UTF8.GetBytes(value)));
 
     /// <summary>The names of the bad <c>Tongban:Pii</c> keys, for start-up validation.</summary>
-    public static IEnumerable<string> Problems(PiiOptions options)
+    /// <param name="keys">Base64 keys by key ID.</param>
+    /// <param name="legacyKey">The single key before the ring, which must no longer be set.</param>
+    public static IEnumerable<string> Problems(IReadOnlyDictionary<string, string> keys, string activeKeyId, string? legacyKey)
     {
-        if (!string.IsNullOrWhiteSpace(options.Key))
+        if (!string.IsNullOrWhiteSpace(legacyKey))
         {
             yield return "Tongban:Pii:Key (no longer read: set Tongban:Pii:Keys:{id} and Tongban:Pii:ActiveKeyId instead)";
         }
 
-        if (options.Keys.Count == 0) yield return "Tongban:Pii:Keys (no key configured: Tongban:Pii:Keys:{id}, 32 bytes in Base64)";
-        foreach (var (id, value) in options.Keys)
+        if (keys.Count == 0) yield return "Tongban:Pii:Keys (no key configured: Tongban:Pii:Keys:{id}, 32 bytes in Base64)";
+        foreach (var (id, value) in keys)
         {
             if (!IsKeyId(id)) yield return $"Tongban:Pii:Keys:{id} (a key ID is letters, digits and '-', at most 32)";
             else if (!IsKey(value)) yield return $"Tongban:Pii:Keys:{id} (must be 32 bytes in Base64)";
         }
 
-        if (string.IsNullOrWhiteSpace(options.ActiveKeyId)) yield return "Tongban:Pii:ActiveKeyId";
-        else if (!options.Keys.Keys.Any(id => string.Equals(id, options.ActiveKeyId, StringComparison.OrdinalIgnoreCase)))
+        if (string.IsNullOrWhiteSpace(activeKeyId)) yield return "Tongban:Pii:ActiveKeyId";
+        else if (!keys.Keys.Any(id => string.Equals(id, activeKeyId, StringComparison.OrdinalIgnoreCase)))
         {
-            yield return $"Tongban:Pii:ActiveKeyId (no key '{options.ActiveKeyId}' in Tongban:Pii:Keys)";
+            yield return $"Tongban:Pii:ActiveKeyId (no key '{activeKeyId}' in Tongban:Pii:Keys)";
         }
     }
 

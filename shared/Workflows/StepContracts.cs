@@ -1,4 +1,5 @@
 using Tongban.Cases;
+using Tongban.Configuration;
 
 namespace Tongban.Workflows;
 
@@ -64,7 +65,21 @@ public sealed record RedriveNotice(string By, string Reason);
 /// <summary>How long to wait for a province step and how to re-drive it; captured at case start so replays agree.</summary>
 public sealed record StepPolicy(TimeSpan StepTimeout, TimeSpan RetryDelay, TimeSpan MaxRetryDelay, int MaxRounds, int AttentionAfterRounds)
 {
-    public static StepPolicy Default { get; } = new(TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(30), 3, 3);
+    /// <summary>The configured defaults without parking or a redrive window: a step out of rounds fails the case at once.</summary>
+    public static StepPolicy Default { get; } = From(new WorkflowOptions()) with { ParkFor = TimeSpan.Zero, RedriveWindow = TimeSpan.Zero };
+
+    /// <summary>The policy the settings give (captured into each case's input at its start).</summary>
+    public static StepPolicy From(WorkflowOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new(options.StepTimeout, options.RetryDelay, options.MaxRetryDelay, options.MaxRounds, options.AttentionAfterRounds)
+        {
+            SlowStepTimeout = options.SlowStepTimeout,
+            RetryBudget = options.RetryBudget,
+            ParkFor = options.ParkFor,
+            RedriveWindow = options.RedriveWindow,
+        };
+    }
 
     /// <summary>How long slow work (an officer's or a school's review at a province) may take before the step is re-driven.</summary>
     public TimeSpan SlowStepTimeout { get; init; } = TimeSpan.FromDays(14);
@@ -102,6 +117,3 @@ public sealed record CaseWorkflowInput(
 
 /// <summary>A party by role and the province that speaks for it (e.g. partyA at 330000), without personal data.</summary>
 public sealed record CaseParty(string Role, string Province);
-
-/// <summary>The result of slow work, as the ticket poller or a province callback delivers it.</summary>
-public sealed record SlowWorkDelivery(string Province, string Ticket, Provinces.SlowWorkResult Result);

@@ -1,8 +1,8 @@
 namespace Tongban.Workflows;
 
 /// <summary>
-/// The one registry of orchestrator, activity and event names. Both hosts register from it, and a test
-/// proves the Functions app's generated metadata exposes exactly these.
+/// The orchestrator, activity and event names. <see cref="OrchestratorRegistry"/> pairs each orchestrator and activity
+/// name with what runs it, and a test proves the Functions app's generated metadata exposes exactly these.
 /// </summary>
 public static class WorkflowNames
 {
@@ -12,7 +12,7 @@ public static class WorkflowNames
         public const string NewbornRegistration = "NewbornRegistrationOrchestrator";
         public const string SchoolTransfer = "SchoolTransferOrchestrator";
 
-        public static readonly IReadOnlyList<string> All = [MarriageRegistration, NewbornRegistration, SchoolTransfer];
+        public static IReadOnlyList<string> All { get; } = OrchestratorRegistry.Orchestrators.Select(o => o.Name).ToList();
     }
 
     public static class Activities
@@ -21,7 +21,7 @@ public static class WorkflowNames
         public const string DispatchProvinceSteps = "DispatchProvinceSteps";
         public const string EnterIrreversibleStep = "EnterIrreversibleStep";
 
-        public static readonly IReadOnlyList<string> All = [RecordCaseProgress, DispatchProvinceSteps, EnterIrreversibleStep];
+        public static IReadOnlyList<string> All { get; } = OrchestratorRegistry.Activities.Select(a => a.Name).ToList();
     }
 
     public static string OrchestratorFor(string caseType) => caseType switch
@@ -45,23 +45,4 @@ public static class CaseEvents
 
     /// <summary>Re-drive a held step from a new round (operator or redrive timer).</summary>
     public static string Redrive(string stepKey) => $"redrive:{stepKey}";
-}
-
-/// <summary>Step names as the case timeline shows them.</summary>
-public static class StepNames
-{
-    public const string VerifyResident = "verify-resident";
-    public const string CheckMaritalStatus = "check-marital-status";
-    public const string OfficerReview = "officer-review";
-    public const string RegisterMarriage = "register-marriage";
-    public const string UpdateMaritalStatus = "update-marital-status";
-    public const string VerifyBirthCertificate = "verify-birth-certificate";
-    public const string MarkBirthCertificateUsed = "mark-birth-certificate-used";
-    public const string ReleaseBirthCertificate = "release-birth-certificate";
-    public const string RegisterNewborn = "register-newborn";
-    public const string CheckStudentRecord = "check-student-record";
-    public const string RequestTransferOut = "request-transfer-out";
-    public const string EnrollStudent = "enroll-student";
-    public const string ConfirmTransferOut = "confirm-transfer-out";
-    public const string CancelTransferOut = "cancel-transfer-out";
 }

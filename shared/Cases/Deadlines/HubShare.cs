@@ -35,7 +35,7 @@ public sealed record HubShare(
         if (end < record.CreatedAt) end = record.CreatedAt;
         var spans = record.Waits.Select(w => (From: w.From, To: w.To ?? end));
         // An officer review not (yet) decided: the officer's from the step's start until now, or until the case ended (expired).
-        if (record.Steps.Find(s => s.Name == Workflows.StepNames.OfficerReview) is { StartedAt: { } reviewFrom } review
+        if (record.Steps.Find(s => s.Name == StepNames.OfficerReview) is { StartedAt: { } reviewFrom } review
             && !record.Waits.Any(w => w.On == CaseWait.Officer))
         {
             spans = spans.Append((reviewFrom, review.Status.IsFinal() ? review.CompletedAt ?? end : end));

@@ -85,12 +85,12 @@ public sealed class WorkingCalendar
         return new WorkingCalendar(merged);
     }
 
-    /// <summary>The calendar the configuration asks for: the embedded data plus <c>Tongban:Calendar:Days</c>.</summary>
-    public static WorkingCalendar From(Configuration.CalendarOptions options)
+    /// <summary>The calendar the configuration asks for: the embedded data plus <c>Tongban:Calendar:Days</c> (date → holiday or workday).</summary>
+    public static WorkingCalendar From(IReadOnlyDictionary<string, string> days)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(days);
         var extra = new Dictionary<DateOnly, OfficialDayKind>();
-        foreach (var (key, value) in options.Days)
+        foreach (var (key, value) in days)
         {
             // Problems() has refused anything malformed at start-up.
             if (TryParseDate(key, out var date) && TryParseKind(value, out var kind)) extra[date] = kind;

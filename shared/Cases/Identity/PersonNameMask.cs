@@ -1,3 +1,5 @@
+using Tongban.Security;
+
 namespace Tongban.Cases.Identity;
 
 /// <summary>

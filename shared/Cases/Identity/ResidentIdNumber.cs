@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Tongban.Provinces;
+using Tongban.Security;
 
 namespace Tongban.Cases.Identity;
 

@@ -5,6 +5,7 @@ using Tongban.Provinces;
 using Tongban.Provinces.Resilience;
 using Tongban.Storage;
 using Tongban.Telemetry;
+using Tongban.Security;
 
 namespace Tongban.Workflows.Dispatch;
 

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Tongban.Cases.Identity;
 using Tongban.Provinces;
 using Tongban.Storage;
+using Tongban.Security;
 
 namespace Tongban.Workflows.Dispatch;
 

@@ -18,8 +18,6 @@ public sealed class CaseFlow(TaskOrchestrationContext context, CaseWorkflowInput
     /// <summary>The withdrawal the handling province may ask for at any time; created once so every wait can race it.</summary>
     public Task<WithdrawalNotice> Withdrawal { get; } = context.WaitForExternalEvent<WithdrawalNotice>(CaseEvents.Withdrawal);
 
-    public CaseWorkflowInput Input => input;
-
     /// <summary>
     /// The workflow of a case's orchestration, its start marked by a span when the orchestrator runs this code for the
     /// first time: never on a replay, which would repeat it at every episode.
@@ -48,7 +46,7 @@ public sealed class CaseFlow(TaskOrchestrationContext context, CaseWorkflowInput
         for (var i = compensations.Count - 1; i >= 0; i--)
         {
             var (undo, stepName, subject, province) = compensations[i];
-            await Undo.RunOneAsync(undo, untilSuccess: true);
+            await Undo.RunOneAsync(undo, new StepRun(Retry: RetryMode.UntilSucceeded));
             await Undo.RecordAsync(steps: [Undo.Change(stepName, subject, province, StepStatus.Compensated, $"undone by {undo.StepName}")]);
         }
 

@@ -27,7 +27,7 @@ public static class MarriageRegistrationOrchestrator
             steps.Item(StepNames.VerifyResident, p.Role, CanonicalOperations.ResidentVerify, p.Province),
             steps.Item(StepNames.CheckMaritalStatus, p.Role, CanonicalOperations.MaritalStatus, p.Province),
         }).ToList();
-        var verifying = steps.RunAsync(checks, CaseStatus.InProgress, decides: CaseFlow.Refuses(Assess));
+        var verifying = steps.RunAsync(checks, new StepRun(CaseStatus.InProgress, Decides: CaseFlow.Refuses(Assess)));
         if (await Task.WhenAny(verifying, flow.Withdrawal) == flow.Withdrawal)
         {
             return await flow.WithdrawAsync();
@@ -96,7 +96,7 @@ public static class MarriageRegistrationOrchestrator
 
         // 4. Both home provinces record the marriage; a registered marriage is never undone, so this is retried until it succeeds.
         await steps.RunAsync(parties.Select(p => steps.Item(StepNames.UpdateMaritalStatus, p.Role, CanonicalOperations.MaritalUpdate, p.Province)).ToList(),
-            untilSuccess: true);
+            new StepRun(Retry: RetryMode.UntilSucceeded));
 
         await steps.RecordAsync(CaseStatus.Completed, outcome: outcome);
         return CaseStatus.Completed;

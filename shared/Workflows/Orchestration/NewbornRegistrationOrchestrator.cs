@@ -31,7 +31,7 @@ public static class NewbornRegistrationOrchestrator
             steps.Item(StepNames.VerifyBirthCertificate, null, CanonicalOperations.BirthVerify, birthProvince),
             steps.Item(StepNames.VerifyResident, ParentRole, CanonicalOperations.ResidentVerify, handling),
         };
-        var verifying = steps.RunAsync(checks, CaseStatus.InProgress, decides: CaseFlow.Refuses(Assess));
+        var verifying = steps.RunAsync(checks, new StepRun(CaseStatus.InProgress, Decides: CaseFlow.Refuses(Assess)));
         if (await Task.WhenAny(verifying, flow.Withdrawal) == flow.Withdrawal) return await flow.WithdrawAsync();
         var verified = await verifying;
         var problem = CaseFlow.FirstProblem(checks, verified, Assess, out var failed);

@@ -42,38 +42,37 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
         new(name, subject, province, status, Now, detail, attention);
 
     /// <summary>
-    /// Runs the steps in parallel. A step whose result is a transient failure is re-driven up to the policy's
-    /// rounds, then held for a redrive (see <see cref="HoldAsync"/>); with <paramref name="untilSuccess"/>, every
-    /// step is re-driven until it succeeds, and flagged for an operator once it has failed AttentionAfterRounds
-    /// times. When <paramref name="decides"/> says a result settles the case (a refusal), the steps still going
-    /// are no longer held for a redrive: nothing they could answer would change it. Steps still in their rounds
-    /// are heard out, so which refusal the case names does not depend on which answer came first.
+    /// Runs the steps in parallel, each retried as <see cref="StepRun.Retry"/> says: bounded rounds hold a step still
+    /// failing for a redrive (see <see cref="HoldAsync"/>); until success flags it for an operator once it has failed
+    /// AttentionAfterRounds times. When <see cref="StepRun.Decides"/> says a result settles the case (a refusal), the
+    /// steps still going are no longer held for a redrive: nothing they could answer would change it. Steps still in
+    /// their rounds are heard out, so which refusal the case names does not depend on which answer came first.
     /// </summary>
-    public async Task<IReadOnlyList<StepResult>> RunAsync(IReadOnlyList<ProvinceStep> items, CaseStatus? status = null, bool untilSuccess = false,
-        TimeSpan? retryBudget = null, Func<ProvinceStep, StepResult, bool>? decides = null)
+    public async Task<IReadOnlyList<StepResult>> RunAsync(IReadOnlyList<ProvinceStep> items, StepRun? run = null)
     {
-        if (status is { } s) current = s;
-        await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceStepDispatch(input.CaseId, items, Now, status));
-        var deadline = retryBudget is { } budget ? Now + budget : (DateTimeOffset?)null;
+        run ??= new StepRun();
+        if (run.Status is { } s) current = s;
+        await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceStepDispatch(input.CaseId, items, Now, run.Status));
+        var started = Now;
         using var decided = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
         var drives = items.Select(async item =>
         {
-            var result = await DriveAsync(item, untilSuccess, deadline, decided.Token);
-            if (decides is not null && decides(item, result)) decided.Cancel();
+            var result = await DriveAsync(item, run.Retry, started, decided.Token);
+            if (run.Decides is { } decides && decides(item, result)) decided.Cancel();
             return result;
         }).ToList();
         return await Task.WhenAll(drives);
     }
 
     /// <summary>Runs one step; see <see cref="RunAsync"/>.</summary>
-    public async Task<StepResult> RunOneAsync(ProvinceStep item, CaseStatus? status = null, bool untilSuccess = false, TimeSpan? retryBudget = null) =>
-        (await RunAsync([item], status, untilSuccess, retryBudget))[0];
+    public async Task<StepResult> RunOneAsync(ProvinceStep item, StepRun? run = null) => (await RunAsync([item], run))[0];
 
     public ProvinceStep Item(string stepName, string? subject, string operation, string province) =>
         new(input.CaseId, stepName, subject, operation, province, 1, TraceParent);
 
+    /// <param name="started">When the run began: a time budget counts from here.</param>
     /// <param name="decided">Cancelled when the case's outcome is settled (by a sibling's refusal) or the case ends: ends a hold.</param>
-    private async Task<StepResult> DriveAsync(ProvinceStep item, bool untilSuccess, DateTimeOffset? deadline, CancellationToken decided)
+    private async Task<StepResult> DriveAsync(ProvinceStep item, RetryMode mode, DateTimeOffset started, CancellationToken decided)
     {
         var stop = stopping.Token;
         var step = item;
@@ -92,11 +91,8 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
                 return new StepResult(StepOutcome.Failed, "the case ended before an answer came");
             }
 
-            var transient = result.Outcome == StepOutcome.Failed && result.Transient;
-            var retry = untilSuccess ? result.Outcome != StepOutcome.Succeeded
-                : deadline is { } until ? transient && Now < until
-                : transient && step.Round < input.Policy.MaxRounds;
-            if (!retry && result.Outcome == StepOutcome.Failed && !untilSuccess && deadline is null)
+            var decision = mode.Decide(result, step.Round, input.Policy, Now, started);
+            if (decision == RetryDecision.Hold)
             {
                 // Out of rounds, or a defect: hold the step for a redrive instead of failing the case (when the policy says so).
                 if (decided.IsCancellationRequested) return result;
@@ -127,7 +123,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
                 }
             }
 
-            if (!retry)
+            if (decision != RetryDecision.Retry)
             {
                 if (flagged && result.Outcome == StepOutcome.Succeeded)
                 {
@@ -137,7 +133,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
                 return result;
             }
 
-            if (untilSuccess && step.Round >= input.Policy.AttentionAfterRounds && !flagged)
+            if (mode.FlagsAttention && step.Round >= input.Policy.AttentionAfterRounds && !flagged)
             {
                 flagged = true;
                 await RecordAsync(steps: [Change(step.StepName, step.Subject, step.Province, StepStatus.Running,

@@ -24,7 +24,7 @@ public static class SchoolTransferOrchestrator
 
         // 1. The student's record at the source province.
         var recordItem = steps.Item(StepNames.CheckStudentRecord, null, CanonicalOperations.StudentRecord, source);
-        var checking = steps.RunOneAsync(recordItem, CaseStatus.InProgress);
+        var checking = steps.RunOneAsync(recordItem, new StepRun(CaseStatus.InProgress));
         if (await Task.WhenAny(checking, flow.Withdrawal) == flow.Withdrawal) return await flow.WithdrawAsync();
         var problem = CaseFlow.FirstProblem([recordItem], [await checking], Assess, out var failed);
         if (problem is not null) return await flow.FinishAsync(failed ? CaseStatus.Failed : CaseStatus.Rejected, problem);
@@ -54,7 +54,7 @@ public static class SchoolTransferOrchestrator
         // 3. Enrolment at the target: the irreversible step. Withdrawal is refused from here on.
         if (!await flow.EnterIrreversibleStepAsync(StepNames.EnrollStudent)) return await flow.WithdrawAsync();
         var enrollItem = steps.Item(StepNames.EnrollStudent, null, CanonicalOperations.StudentEnroll, target);
-        var enroll = await steps.RunOneAsync(enrollItem, retryBudget: input.Policy.RetryBudget);
+        var enroll = await steps.RunOneAsync(enrollItem, new StepRun(Retry: new RetryMode.Budget(input.Policy.RetryBudget)));
         if (enroll.Outcome != StepOutcome.Succeeded)
         {
             await flow.CompensateAllAsync();
@@ -63,7 +63,7 @@ public static class SchoolTransferOrchestrator
         }
 
         // 4. The source confirms the transfer-out; it must happen, so it is retried until it does.
-        await steps.RunOneAsync(steps.Item(StepNames.ConfirmTransferOut, null, CanonicalOperations.TransferOutConfirm, source), untilSuccess: true);
+        await steps.RunOneAsync(steps.Item(StepNames.ConfirmTransferOut, null, CanonicalOperations.TransferOutConfirm, source), new StepRun(Retry: RetryMode.UntilSucceeded));
         await steps.RecordAsync(CaseStatus.Completed);
         return CaseStatus.Completed;
     }

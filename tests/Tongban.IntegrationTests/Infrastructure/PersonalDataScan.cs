@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
 using Tongban.Cases.Identity;
+using Tongban.Security;
 
 namespace Tongban.IntegrationTests.Infrastructure;
 

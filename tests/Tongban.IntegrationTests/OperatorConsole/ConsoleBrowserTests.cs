@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Tongban.DevHost;
 using Tongban.IntegrationTests.Infrastructure;
+using Tongban.Security;
 using Xunit.Abstractions;
 using static Tongban.IntegrationTests.Infrastructure.Marriages;
 
@@ -196,7 +197,7 @@ public sealed class ConsoleBrowserTests(ConsoleHubFixture hub, ITestOutputHelper
         var entry = System.Text.Json.Nodes.JsonNode.Parse(body)!["items"]!.AsArray()
             .Single(i => (string?)i!["reason"] == "Citizen called about her marriage (browser test)")!;
         Assert.Equal(ConsoleHubFixture.OperatorId, (string?)entry["operator"]);
-        Assert.Equal(Tongban.Cases.Identity.IdNumberMask.Mask(ShWoman2.IdNumber), (string?)entry["subject"]);
+        Assert.Equal(IdNumberMask.Mask(ShWoman2.IdNumber), (string?)entry["subject"]);
 
         // The found case opens from the results.
         await found.Locator("a").ClickAsync();

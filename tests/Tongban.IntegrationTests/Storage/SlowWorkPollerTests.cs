@@ -12,6 +12,7 @@ using Tongban.Provinces;
 using Tongban.Storage;
 using Tongban.Workflows;
 using Tongban.Workflows.Dispatch;
+using Tongban.Security;
 
 namespace Tongban.IntegrationTests.Storage;
 

@@ -1,4 +1,5 @@
 using Tongban.Cases.Identity;
+using Tongban.Security;
 
 namespace Tongban.Tests.Cases;
 

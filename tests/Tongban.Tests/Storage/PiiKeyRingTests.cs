@@ -151,7 +151,7 @@ public class PiiKeyRingTests
     [Fact]
     public void A_valid_ring_has_no_problems()
     {
-        Assert.Empty(PiiKeyRing.Problems(Options("k1", ("k1", Convert.ToBase64String(KeyA)))));
+        Assert.Empty(Options("k1", ("k1", Convert.ToBase64String(KeyA))).Problems());
     }
 
     [Theory]
@@ -159,7 +159,7 @@ public class PiiKeyRingTests
     [InlineData("k2", "Tongban:Pii:ActiveKeyId (no key 'k2' in Tongban:Pii:Keys)")]
     public void A_missing_or_unknown_active_key_is_named(string active, string expected)
     {
-        Assert.Equal([expected], PiiKeyRing.Problems(Options(active, ("k1", Convert.ToBase64String(KeyA)))));
+        Assert.Equal([expected], Options(active, ("k1", Convert.ToBase64String(KeyA))).Problems());
     }
 
     [Theory]
@@ -168,14 +168,14 @@ public class PiiKeyRingTests
     [InlineData("")]
     public void A_key_of_the_wrong_length_is_named(string value)
     {
-        var problem = Assert.Single(PiiKeyRing.Problems(Options("k1", ("k1", Convert.ToBase64String(KeyA)), ("old", value))));
+        var problem = Assert.Single(Options("k1", ("k1", Convert.ToBase64String(KeyA)), ("old", value)).Problems());
         Assert.Equal("Tongban:Pii:Keys:old (must be 32 bytes in Base64)", problem);
     }
 
     [Fact]
     public void A_key_id_that_cannot_sit_in_ciphertext_is_named()
     {
-        var problem = Assert.Single(PiiKeyRing.Problems(Options("k1", ("k1", Convert.ToBase64String(KeyA)), ("a.b", Convert.ToBase64String(KeyB)))));
+        var problem = Assert.Single(Options("k1", ("k1", Convert.ToBase64String(KeyA)), ("a.b", Convert.ToBase64String(KeyB))).Problems());
         Assert.StartsWith("Tongban:Pii:Keys:a.b ", problem, StringComparison.Ordinal);
     }
 
@@ -184,7 +184,7 @@ public class PiiKeyRingTests
     {
         var options = new PiiOptions { Key = Convert.ToBase64String(KeyA) };
 
-        var problems = PiiKeyRing.Problems(options).ToList();
+        var problems = options.Problems().ToList();
 
         Assert.Contains(problems, p => p.StartsWith("Tongban:Pii:Key (no longer read", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Tongban:Pii:Keys (no key configured", StringComparison.Ordinal));

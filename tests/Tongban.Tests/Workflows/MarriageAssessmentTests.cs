@@ -1,3 +1,4 @@
+using Tongban.Cases;
 using Tongban.Workflows;
 using Tongban.Workflows.Orchestration;
 using Ops = Tongban.Provinces.CanonicalOperations;

@@ -22,6 +22,14 @@ public sealed class WorkflowTestHost : IAsyncLifetime
 
     private DurableTaskTestHost? host;
 
+    /// <summary>The recording fakes run in place of the registry's activities, by activity name.</summary>
+    private static readonly Dictionary<string, Type> Fakes = new()
+    {
+        [WorkflowNames.Activities.RecordCaseProgress] = typeof(FakeRecordCaseProgress),
+        [WorkflowNames.Activities.DispatchProvinceSteps] = typeof(FakeDispatchProvinceSteps),
+        [WorkflowNames.Activities.EnterIrreversibleStep] = typeof(FakeEnterIrreversibleStep),
+    };
+
     public FakeProvinces Provinces { get; } = new();
 
     public FakeCaseRecorder Recorder { get; } = new();
@@ -40,15 +48,7 @@ public sealed class WorkflowTestHost : IAsyncLifetime
         host = await DurableTaskTestHost.StartAsync(
             registry =>
             {
-                registry.AddOrchestratorFunc<CaseWorkflowInput, CaseStatus>(WorkflowNames.Orchestrators.MarriageRegistration,
-                    (context, input) => MarriageRegistrationOrchestrator.RunAsync(context, input));
-                registry.AddOrchestratorFunc<CaseWorkflowInput, CaseStatus>(WorkflowNames.Orchestrators.NewbornRegistration,
-                    (context, input) => NewbornRegistrationOrchestrator.RunAsync(context, input));
-                registry.AddOrchestratorFunc<CaseWorkflowInput, CaseStatus>(WorkflowNames.Orchestrators.SchoolTransfer,
-                    (context, input) => SchoolTransferOrchestrator.RunAsync(context, input));
-                registry.AddActivity<FakeRecordCaseProgress>(WorkflowNames.Activities.RecordCaseProgress);
-                registry.AddActivity<FakeDispatchProvinceSteps>(WorkflowNames.Activities.DispatchProvinceSteps);
-                registry.AddActivity<FakeEnterIrreversibleStep>(WorkflowNames.Activities.EnterIrreversibleStep);
+                OrchestratorRegistry.Register(registry, activity => Fakes[activity.Name]);
             },
             new DurableTaskTestHostOptions
             {

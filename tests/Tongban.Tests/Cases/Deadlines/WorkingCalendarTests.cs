@@ -72,7 +72,7 @@ public class WorkingCalendarTests
         var configured = WorkingCalendar.From(new CalendarOptions
         {
             Days = { ["2027-01-01"] = "holiday", ["2027-02-06"] = "workday", ["2025-03-10"] = "holiday" },
-        });
+        }.Days);
 
         Assert.Equal([2024, 2025, 2026, 2027], configured.CoveredYears);
         Assert.False(configured.IsWorkingDay(D("2027-01-01"))); // a Friday

@@ -1,4 +1,4 @@
-namespace Tongban.Cases.Identity;
+namespace Tongban.Security;
 
 /// <summary>How an ID number appears in any response or log: the first 6 and last 4 characters, the rest '*'.</summary>
 public static class IdNumberMask
