@@ -34,7 +34,6 @@ public sealed partial class CaseApi(
 {
     /// <summary>A pending idempotency claim older than this is taken to be from a request that died.</summary>
     private static readonly TimeSpan StaleClaim = TimeSpan.FromSeconds(30);
-    private static readonly TimeZoneInfo Beijing = TimeZoneInfo.CreateCustomTimeZone("Beijing", TimeSpan.FromHours(8), "Beijing", "Beijing");
 
     public async Task<IResult> OpenCaseAsync(HttpRequest request)
     {
@@ -54,7 +53,7 @@ public sealed partial class CaseApi(
             return Problems.Forbidden("A case is opened by its handling province only.");
         }
 
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), Beijing).DateTime);
+        var today = BeijingTime.Today(time);
         var validated = validator.Validate(json, today, partner!);
         foreach (var (path, messages) in validated.Errors.ToDictionary())
             foreach (var message in messages) errors.Add(path, message);

@@ -153,7 +153,7 @@ public sealed partial class OperatorApi(
         if (problem is not null) return problem;
         if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
         var ct = request.HttpContext.RequestAborted;
-        var validated = OperatorActionValidator.ValidateSearch(json, Cases.Deadlines.CaseDeadlines.BeijingDate(time.GetUtcNow()));
+        var validated = OperatorActionValidator.ValidateSearch(json, BeijingTime.Today(time));
         if (validated.Value is not { } search) return Problems.Validation(validated.Errors.ToDictionary());
 
         var idNumber = search.IdNumber.Value;

@@ -14,7 +14,6 @@ namespace Tongban.Workflows.Marriage;
 /// </summary>
 public static class MarriageRegistrationWorkflow
 {
-    private static readonly TimeSpan BeijingOffset = TimeSpan.FromHours(8);
 
     public static async Task<CaseStatus> RunAsync(TaskOrchestrationContext context, CaseWorkflowInput input)
     {
@@ -91,7 +90,7 @@ public static class MarriageRegistrationWorkflow
             };
         }
 
-        var registeredOn = DateOnly.FromDateTime(context.CurrentUtcDateTime + BeijingOffset).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var registeredOn = BeijingTime.DateOfUtc(context.CurrentUtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var outcome = new CaseOutcome { CertificateNo = certificateNo, RegisteredOn = registeredOn };
         await steps.RecordAsync(outcome: outcome);
 
