@@ -287,7 +287,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
 
         foreach (var route in ApiRoutes.All)
         {
-            app.MapMethods($"/{ApiRoutes.Prefix}/{route.Template}", [route.Method], ApiDispatch.For(route.Name)).WithName(route.Name);
+            app.MapMethods($"/{ApiRoutes.Prefix}/{route.Template}", [route.Method], ApiDispatch.For(route)).WithName(route.Name);
         }
 
         ApiReferencePage.Map(app);

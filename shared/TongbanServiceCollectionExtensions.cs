@@ -66,6 +66,8 @@ public static class TongbanServiceCollectionExtensions
         services.AddSingleton<OperatorConsole.ConsoleApi>();
         services.AddSingleton<ContinuationTokens>();
         services.AddSingleton<CaseApi>();
+        services.AddSingleton<OpenCaseHandler>();
+        services.AddSingleton<PartnerCaseResults>();
         services.AddSingleton<OperatorApi>();
         services.AddSingleton<HealthApi>();
         services.AddSingleton<ProvinceCallbackApi>();

@@ -1,11 +1,16 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Tongban.Api;
 
-/// <summary>One HTTP route: the function name, its verb and its template below <c>/api</c>.</summary>
-public sealed record ApiRoute(string Name, string Method, string Template);
+/// <summary>One HTTP route: the function name, its verb, its template below <c>/api</c> and the shared handler that answers it.</summary>
+public sealed record ApiRoute(string Name, string Method, string Template, Func<HttpContext, Task<IResult>> Handler);
 
 /// <summary>
 /// The one registry of HTTP routes. Templates are relative to the <c>api</c> prefix (host.json
-/// routePrefix); the devhost maps them under <c>/api/</c>. Constants feed the Functions attributes.
+/// routePrefix); the devhost maps them under <c>/api/</c> and dispatches each to its entry's handler (<see cref="ApiDispatch"/>).
+/// Constants feed the Functions attributes; a test holds every Functions HTTP trigger to exactly one entry, and each entry to one
+/// trigger of the same name, verb and template.
 /// </summary>
 public static class ApiRoutes
 {
@@ -36,30 +41,40 @@ public static class ApiRoutes
 
     public static readonly IReadOnlyList<ApiRoute> All =
     [
-        new("OpenCase", "POST", Cases),
-        new("ListCases", "GET", Cases),
-        new("GetCase", "GET", Case),
-        new("DecideCase", "POST", Decisions),
-        new("WithdrawCase", "POST", Withdrawal),
-        new("ProvinceCallback", "POST", ProvinceCallbacks),
-        new("Health", "GET", Health),
-        new("ListAttention", "GET", OperatorAttention),
-        new("ListProvinces", "GET", OperatorProvinces),
-        new("RedriveCase", "POST", OperatorRedrive),
-        new("RequeuePoison", "POST", OperatorRequeuePoison),
-        new("OperatorSla", "GET", OperatorSla),
-        new("SearchCitizenCases", "POST", OperatorCaseSearch),
-        new("ListOperatorAudit", "GET", OperatorAuditLog),
-        new("GetCaseAudit", "GET", CaseAudit),
-        new("OperatorCaseAudit", "GET", OperatorCaseAudit),
-        new("VerifyAudit", "GET", OperatorAuditVerification),
-        new("ListOperatorCases", "GET", OperatorCases),
-        new("GetOperatorCase", "GET", OperatorCase),
-        new("SignIn", "POST", OperatorSession),
-        new("CurrentSession", "GET", OperatorSession),
-        new("SignOut", "DELETE", OperatorSession),
-        new("Console", "GET", Console),
-        new("OperatorMetrics", "GET", OperatorMetrics),
-        new("OpenApiDocument", "GET", OpenApiDocument),
+        new("OpenCase", "POST", Cases, c => Partners(c).OpenCaseAsync(c.Request)),
+        new("ListCases", "GET", Cases, c => Partners(c).ListCasesAsync(c.Request)),
+        new("GetCase", "GET", Case, c => Partners(c).GetCaseAsync(c.Request, Route(c, "caseId"))),
+        new("DecideCase", "POST", Decisions, c => Partners(c).DecideAsync(c.Request, Route(c, "caseId"))),
+        new("WithdrawCase", "POST", Withdrawal, c => Partners(c).WithdrawAsync(c.Request, Route(c, "caseId"))),
+        new("ProvinceCallback", "POST", ProvinceCallbacks, c => Service<ProvinceCallbackApi>(c).HandleAsync(c.Request, Route(c, "code"))),
+        new("Health", "GET", Health, c => Service<HealthApi>(c).CheckAsync(c.Request)),
+        new("ListAttention", "GET", OperatorAttention, c => Operators(c).ListAttentionAsync(c.Request)),
+        new("ListProvinces", "GET", OperatorProvinces, c => Operators(c).ListProvincesAsync(c.Request)),
+        new("RedriveCase", "POST", OperatorRedrive, c => Operators(c).RedriveAsync(c.Request, Route(c, "caseId"))),
+        new("RequeuePoison", "POST", OperatorRequeuePoison, c => Operators(c).RequeuePoisonAsync(c.Request, Route(c, "code"))),
+        new("OperatorSla", "GET", OperatorSla, c => Operators(c).SlaAsync(c.Request)),
+        new("SearchCitizenCases", "POST", OperatorCaseSearch, c => Operators(c).SearchCasesAsync(c.Request)),
+        new("ListOperatorAudit", "GET", OperatorAuditLog, c => Operators(c).ListOperatorAuditAsync(c.Request)),
+        new("GetCaseAudit", "GET", CaseAudit, c => Partners(c).GetCaseAuditAsync(c.Request, Route(c, "caseId"))),
+        new("OperatorCaseAudit", "GET", OperatorCaseAudit, c => Operators(c).CaseAuditAsync(c.Request, Route(c, "caseId"))),
+        new("VerifyAudit", "GET", OperatorAuditVerification, c => Operators(c).VerifyAuditAsync(c.Request)),
+        new("ListOperatorCases", "GET", OperatorCases, c => Operators(c).ListCasesAsync(c.Request)),
+        new("GetOperatorCase", "GET", OperatorCase, c => Operators(c).GetCaseAsync(c.Request, Route(c, "caseId"))),
+        new("SignIn", "POST", OperatorSession, c => ConsolePages(c).SignInAsync(c.Request)),
+        new("CurrentSession", "GET", OperatorSession, c => Task.FromResult(ConsolePages(c).Current(c.Request))),
+        new("SignOut", "DELETE", OperatorSession, c => Task.FromResult(ConsolePages(c).SignOut(c.Request))),
+        new("Console", "GET", Console, c => Task.FromResult(ConsolePages(c).Page(c.Request, Route(c, "path")))),
+        new("OperatorMetrics", "GET", OperatorMetrics, c => Operators(c).MetricsAsync(c.Request)),
+        new("OpenApiDocument", "GET", OpenApiDocument, c => Task.FromResult(OpenApi.OpenApiDocument.Serve(c.Request))),
     ];
+
+    private static CaseApi Partners(HttpContext context) => Service<CaseApi>(context);
+
+    private static OperatorApi Operators(HttpContext context) => Service<OperatorApi>(context);
+
+    private static OperatorConsole.ConsoleApi ConsolePages(HttpContext context) => Service<OperatorConsole.ConsoleApi>(context);
+
+    private static T Service<T>(HttpContext context) where T : notnull => context.RequestServices.GetRequiredService<T>();
+
+    private static string Route(HttpContext context, string name) => context.Request.RouteValues[name]?.ToString() ?? "";
 }

@@ -1,13 +1,8 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Tongban.Cases;
 using Tongban.Cases.Validation;
-using Tongban.Configuration;
 using Tongban.Storage;
 using Tongban.Workflows;
 
@@ -15,130 +10,54 @@ namespace Tongban.Api;
 
 /// <summary>
 /// The partner API's handlers, on ASP.NET Core's HttpRequest/IResult so the Functions app and the
-/// devhost serve the very same code.
+/// devhost serve the very same code. Opening a case is <see cref="OpenCaseHandler"/>'s.
 /// </summary>
 public sealed partial class CaseApi(
     PartnerAuthenticator authenticator,
-    OpenCaseValidator validator,
+    OpenCaseHandler opener,
     CaseStore cases,
-    IdempotencyStore idempotency,
     DurableTaskClient durable,
     ContinuationTokens continuationTokens,
-    IOptions<TongbanOptions> options,
+    PartnerCaseResults results,
     TimeProvider time,
-    Cases.Deadlines.CaseDeadlineClock deadlines,
     ILogger<CaseApi> logger,
-    CitizenIndex citizens,
     Audit.AuditTrail audit)
 {
-    /// <summary>A pending idempotency claim older than this is taken to be from a request that died.</summary>
-    private static readonly TimeSpan StaleClaim = TimeSpan.FromSeconds(30);
-    private static readonly TimeZoneInfo Beijing = TimeZoneInfo.CreateCustomTimeZone("Beijing", TimeSpan.FromHours(8), "Beijing", "Beijing");
-
     public async Task<IResult> OpenCaseAsync(HttpRequest request)
     {
-        var ct = request.HttpContext.RequestAborted;
-        var (partner, body, problem) = await ReadSignedAsync(request, requireJson: true);
-        if (problem is not null) return problem;
-
-        var errors = new ValidationErrors();
-        var key = request.Headers["Idempotency-Key"].ToString();
-        if (key.Length is < 8 or > 128) errors.Add("Idempotency-Key", "Required: 8 to 128 characters.");
-        else if (JsonFieldReader.UnwantedCharacter(key) is { } unwanted) errors.Add("Idempotency-Key", $"Must not contain {unwanted}.");
-        if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
-
-        if (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("handlingProvince", out var handling)
-            && handling.ValueKind == JsonValueKind.String && handling.GetString() != partner)
-        {
-            return Problems.Forbidden("A case is opened by its handling province only.");
-        }
-
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), Beijing).DateTime);
-        var validated = validator.Validate(json, today, partner!);
-        foreach (var (path, messages) in validated.Errors.ToDictionary())
-            foreach (var message in messages) errors.Add(path, message);
-        if (!errors.IsEmpty || validated.Value is null) return Problems.Validation(errors.ToDictionary());
-
-        var command = validated.Value;
-        var bodyHash = Convert.ToHexStringLower(SHA256.HashData(body!));
-        var caseId = CaseIds.New(time.GetUtcNow());
-        var claim = await idempotency.TryClaimAsync(partner!, key, bodyHash, caseId, ct);
-        if (claim is not null)
-        {
-            if (claim.BodyHash != bodyHash) return Problems.Conflict("This Idempotency-Key was used with a different body.");
-            if (claim.State == IdempotencyState.Created)
-            {
-                var existing = await cases.GetAsync(claim.CaseId, ct);
-                if (existing is not null) return CaseResult(existing.Record, StatusCodes.Status200OK);
-            }
-
-            var stale = time.GetUtcNow() - claim.CreatedAt > StaleClaim;
-            if (!stale || !await idempotency.TryTakeOverAsync(partner!, key, claim, ct))
-                return Problems.Conflict("A request with this Idempotency-Key is in flight.", retryAfterSeconds: 1);
-            caseId = claim.CaseId; // finish what the dead request began, under its case ID
-        }
-
-        var now = time.GetUtcNow();
-        var record = new CaseRecord
-        {
-            CaseId = caseId,
-            CaseType = command.CaseType.ToWire(),
-            Reference = command.Reference,
-            HandlingProvince = command.HandlingProvince,
-            InvolvedProvinces = command.InvolvedProvinces(),
-            CreatedAt = now,
-            UpdatedAt = now,
-            CallbackUrl = command.CallbackUrl,
-        };
-        // The citizen index first: a case row never exists without the rows that find it (a retry writes them again, harmlessly).
-        await citizens.IndexCaseAsync(record, command, ct);
-        var stored = await cases.CreateAsync(record, command, ct);
-        if (stored.Record.CreatedAt != record.CreatedAt) await citizens.IndexCaseAsync(stored.Record, command, ct); // a dead request's case, as it was made
-        await audit.AppendAsync(caseId, Audit.AuditFacts.Opened(partner!, command.HandlingProvince, Audit.AuditChain.BodyHash(body!)), ct);
-        await StartWorkflowAsync(stored, ct);
-        await idempotency.MarkCreatedAsync(partner!, key, ct);
-        CaseOpened(logger, caseId, partner, record.CaseType);
-        return CaseResult(stored.Record, StatusCodes.Status202Accepted, location: true);
+        if (!(await ReadSignedAsync(request, requireJson: true)).TryGet(out var signed, out var problem)) return problem;
+        return await opener.HandleAsync(signed, request.Headers["Idempotency-Key"].ToString(), request.HttpContext.RequestAborted);
     }
 
     public async Task<IResult> GetCaseAsync(HttpRequest request, string caseId)
     {
-        var (partner, _, problem) = await ReadSignedAsync(request, requireJson: false);
-        if (problem is not null) return problem;
-        if (!CaseIds.IsWellFormed(caseId)) return Problems.NotFound();
-        var stored = await cases.GetAsync(caseId, request.HttpContext.RequestAborted);
-        return stored is null || !stored.Record.Involves(partner!) ? Problems.NotFound() : CaseResult(stored.Record, StatusCodes.Status200OK);
+        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out var signed, out var problem)) return problem;
+        var stored = await FindAsync(signed.Caller, caseId, request.HttpContext.RequestAborted);
+        return stored is null ? Problems.NotFound() : results.Result(stored.Record, StatusCodes.Status200OK);
     }
 
     public async Task<IResult> ListCasesAsync(HttpRequest request)
     {
-        var (partner, _, problem) = await ReadSignedAsync(request, requireJson: false);
-        if (problem is not null) return problem;
+        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out var signed, out var problem)) return problem;
         var validated = CaseQueryValidator.Validate(request.Query);
         var errors = validated.Errors;
-        string? continuation = null;
-        if (validated.Value?.Continuation is { } token && !continuationTokens.TryOpen(partner!, token, out continuation))
-        {
-            errors.Add("continuation", "This continuation token was not issued to this caller.");
-        }
-
+        var tokens = continuationTokens.ForPartner(signed.Caller);
+        var continuation = tokens.Open(validated.Value?.Continuation, errors);
         if (!errors.IsEmpty || validated.Value is null) return Problems.Validation(errors.ToDictionary());
         var query = validated.Value;
-        var page = await cases.ListAsync(partner!, query.Status is null ? null : Enum.Parse<CaseStatus>(query.Status),
+        var page = await cases.ListAsync(signed.Caller, query.Status is null ? null : Enum.Parse<CaseStatus>(query.Status),
             query.CaseType?.ToWire(), query.UpdatedSince, query.PageSize, continuation, request.HttpContext.RequestAborted);
-        var next = page.ContinuationToken is null ? null : continuationTokens.Seal(partner!, page.ContinuationToken);
-        return Results.Json(new { items = page.Items.Select(View), continuation = next }, TongbanJson.Options);
+        return Results.Json(new { items = page.Items.Select(results.View), continuation = tokens.Seal(page.ContinuationToken) }, TongbanJson.Options);
     }
 
     public async Task<IResult> DecideAsync(HttpRequest request, string caseId)
     {
         var ct = request.HttpContext.RequestAborted;
-        var (partner, body, problem) = await ReadSignedAsync(request, requireJson: true);
-        if (problem is not null) return problem;
-        if (!CaseIds.IsWellFormed(caseId)) return Problems.NotFound();
-        var stored = await cases.GetAsync(caseId, ct);
-        if (stored is null || !stored.Record.Involves(partner!)) return Problems.NotFound();
-        if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
+        if (!(await ReadSignedAsync(request, requireJson: true)).TryGet(out var signed, out var problem)) return problem;
+        var partner = signed.Caller;
+        var stored = await FindAsync(partner, caseId, ct);
+        if (stored is null) return Problems.NotFound();
+        if (!signed.TryParseJson(out var json)) return RequestBody.NotJson();
         var validated = DecisionValidator.Validate(json);
         if (validated.Value is null) return Problems.Validation(validated.Errors.ToDictionary());
         var decision = validated.Value;
@@ -173,21 +92,18 @@ public sealed partial class CaseApi(
         }, ct);
         if (!accepted) return Problems.Conflict($"Step {decision.Step} is not waiting for a decision.");
 
-        await audit.AppendAsync(caseId, Audit.AuditFacts.Decision(decision.Step, partner!, wire, decision.Officer), ct);
+        await audit.AppendAsync(caseId, Audit.AuditFacts.Decision(decision.Step, partner, wire, decision.Officer), ct);
         await durable.RaiseEventAsync(caseId, CaseEvents.Decision(decision.Step), new OfficerDecisionEvent(wire, decision.Officer, decision.Reason, Telemetry.TongbanTelemetry.CurrentTraceParent), ct);
         StepDecided(logger, caseId, decision.Step, wire);
-        return CaseResult(updated.Record, StatusCodes.Status202Accepted);
+        return results.Result(updated.Record, StatusCodes.Status202Accepted);
     }
 
     /// <summary><c>GET v1/cases/{caseId}/audit</c>: the case's audit trail, without operators' or officers' identities and free text.</summary>
     public async Task<IResult> GetCaseAuditAsync(HttpRequest request, string caseId)
     {
-        var (partner, _, problem) = await ReadSignedAsync(request, requireJson: false);
-        if (problem is not null) return problem;
+        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out var signed, out var problem)) return problem;
         var ct = request.HttpContext.RequestAborted;
-        if (!CaseIds.IsWellFormed(caseId)) return Problems.NotFound();
-        var stored = await cases.GetAsync(caseId, ct);
-        if (stored is null || !stored.Record.Involves(partner!)) return Problems.NotFound();
+        if (await FindAsync(signed.Caller, caseId, ct) is null) return Problems.NotFound();
         return Results.Json(Audit.AuditView.Of(await audit.ReadAsync(caseId, ct), forOperator: false), TongbanJson.Options);
     }
 
@@ -197,13 +113,12 @@ public sealed partial class CaseApi(
     public async Task<IResult> WithdrawAsync(HttpRequest request, string caseId)
     {
         var ct = request.HttpContext.RequestAborted;
-        var (partner, body, problem) = await ReadSignedAsync(request, requireJson: true);
-        if (problem is not null) return problem;
-        if (!CaseIds.IsWellFormed(caseId)) return Problems.NotFound();
-        var stored = await cases.GetAsync(caseId, ct);
-        if (stored is null || !stored.Record.Involves(partner!)) return Problems.NotFound();
+        if (!(await ReadSignedAsync(request, requireJson: true)).TryGet(out var signed, out var problem)) return problem;
+        var partner = signed.Caller;
+        var stored = await FindAsync(partner, caseId, ct);
+        if (stored is null) return Problems.NotFound();
         if (stored.Record.HandlingProvince != partner) return Problems.Forbidden("Only the handling province may withdraw a case.");
-        if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
+        if (!signed.TryParseJson(out var json)) return RequestBody.NotJson();
         var validated = WithdrawalValidator.Validate(json);
         if (validated.Value is null) return Problems.Validation(validated.Errors.ToDictionary());
 
@@ -219,55 +134,22 @@ public sealed partial class CaseApi(
         }, ct);
         if (refusal is not null) return Problems.Conflict(refusal);
 
-        await audit.AppendAsync(caseId, Audit.AuditFacts.Withdrawal(partner!), ct);
+        await audit.AppendAsync(caseId, Audit.AuditFacts.Withdrawal(partner), ct);
         await durable.RaiseEventAsync(caseId, CaseEvents.Withdrawal, new WithdrawalNotice(validated.Value.Reason), ct);
         WithdrawalRequested(logger, caseId);
-        return CaseResult(updated.Record, StatusCodes.Status202Accepted);
+        return results.Result(updated.Record, StatusCodes.Status202Accepted);
     }
 
-    /// <summary>Starts the case's orchestration unless it already exists (the sidecar would re-run a completed ID).</summary>
-    private async Task StartWorkflowAsync(StoredCase stored, CancellationToken ct)
+    /// <summary>The case, when its ID is well formed, it exists and it involves <paramref name="partner"/>; else null (a 404: a partner never learns of another's case).</summary>
+    private async Task<StoredCase?> FindAsync(string partner, string caseId, CancellationToken ct)
     {
-        var caseId = stored.Record.CaseId;
-        if (await durable.GetInstanceAsync(caseId, getInputsAndOutputs: false, ct) is not null) return;
-        var command = stored.Command;
-        var parties = command switch
-        {
-            { Marriage: { } m } => new List<CaseParty> { new("partyA", m.PartyA.HukouProvince), new("partyB", m.PartyB.HukouProvince) },
-            { Newborn: { } n } => [new(Workflows.Orchestration.NewbornRegistrationOrchestrator.BirthRole, n.BirthProvince),
-                new(Workflows.Orchestration.NewbornRegistrationOrchestrator.ParentRole, n.RegisteringParent.HukouProvince)],
-            { SchoolTransfer: { } t } => [new(Workflows.Orchestration.SchoolTransferOrchestrator.SourceRole, t.SourceProvince)],
-            _ => throw new InvalidOperationException("A validated command carries its details."),
-        };
-        var input = new CaseWorkflowInput(caseId, stored.Record.CaseType, command.HandlingProvince, parties,
-            options.Value.Marriage.ReviewWindow, StepPolicy.From(options.Value.Workflow), Telemetry.TongbanTelemetry.CurrentTraceParent);
-        await durable.ScheduleNewOrchestrationInstanceAsync(WorkflowNames.OrchestratorFor(stored.Record.CaseType), input,
-            new StartOrchestrationOptions(InstanceId: caseId), ct);
+        if (!CaseIds.IsWellFormed(caseId)) return null;
+        var stored = await cases.GetAsync(caseId, ct);
+        return stored is not null && stored.Record.Involves(partner) ? stored : null;
     }
 
-    private Task<(string? Partner, byte[]? Body, IResult? Problem)> ReadSignedAsync(HttpRequest request, bool requireJson) =>
-        RequestBody.ReadSignedAsync(request, requireJson, authenticator.AuthenticateAsync);
-
-
-    private PartnerCaseView View(CaseRecord record) => PartnerCaseView.Of(record, deadlines.Of(record), deadlines.HubShareOf(record));
-
-    private IResult CaseResult(CaseRecord record, int status, bool location = false)
-    {
-        var json = Results.Json(View(record), TongbanJson.Options, "application/json", status);
-        return location ? new Located(json, $"/{ApiRoutes.Prefix}/v1/cases/{record.CaseId}") : json;
-    }
-
-    private sealed class Located(IResult inner, string location) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.Location = location;
-            return inner.ExecuteAsync(httpContext);
-        }
-    }
-
-    [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "Case {CaseId} opened by {Partner} ({CaseType})")]
-    private static partial void CaseOpened(ILogger logger, string caseId, string? partner, string caseType);
+    private Task<SignedRequestResult> ReadSignedAsync(HttpRequest request, bool requireJson) =>
+        SignedRequest.ReadAsync(request, requireJson, authenticator.AuthenticateAsync);
 
     [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} decided {Decision}")]
     private static partial void StepDecided(ILogger logger, string caseId, string step, string decision);

@@ -44,8 +44,8 @@ public sealed partial class HealthApi(TableServiceClient tables, DurableTaskClie
 
     private object CalendarDetail()
     {
-        var today = CaseDeadlines.BeijingDate(time.GetUtcNow());
-        var horizon = CaseDeadlines.BeijingDate(time.GetUtcNow() + CalendarLookAhead);
+        var today = BeijingTime.Today(time);
+        var horizon = BeijingTime.DateOf(time.GetUtcNow() + CalendarLookAhead);
         if (calendar.Covers(today, horizon)) return new { coveredYears = calendar.CoveredYears };
         var missing = Enumerable.Range(today.Year, horizon.Year - today.Year + 1).Where(y => !calendar.CoveredYears.Contains(y)).ToList();
         // Once per process: the probe runs every few seconds.

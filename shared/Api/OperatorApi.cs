@@ -4,9 +4,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Tongban.Cases.Validation;
 using Tongban.Provinces;
-using Tongban.Storage;
-using Tongban.Workflows.Dispatch;
 using Tongban.Security;
+using Tongban.Storage;
 
 namespace Tongban.Api;
 
@@ -16,7 +15,7 @@ namespace Tongban.Api;
 /// poison messages back onto their queue.
 /// </summary>
 public sealed partial class OperatorApi(
-    PartnerAuthenticator authenticator, AttentionIndex attention, ProvinceHealthStore health, ProvinceStepQueue queue,
+    PartnerAuthenticator authenticator, AttentionIndex attention, ProvinceHealthStore health, ProvinceWorkQueue queue,
     ProvinceRegistry provinces, CaseStore cases, CaseRedriver redriver, Cases.Deadlines.WorkingCalendar calendar, TimeProvider time,
     ILogger<OperatorApi> logger, CitizenIndex citizens, OperatorAuditLog operatorAudit, ContinuationTokens continuationTokens, Audit.AuditTrail audit, Audit.AuditVerifier verifier,
     Cases.Deadlines.CaseDeadlineClock deadlines, Callbacks.PartnerCallbackOutbox callbacks, Telemetry.MetricWindow metricWindow)
@@ -30,8 +29,7 @@ public sealed partial class OperatorApi(
     /// </summary>
     public async Task<IResult> SlaAsync(HttpRequest request)
     {
-        var (_, _, problem) = await ReadSignedAsync(request, requireJson: false);
-        if (problem is not null) return problem;
+        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out _, out var problem)) return problem;
         var ct = request.HttpContext.RequestAborted;
         var now = time.GetUtcNow();
         var found = new Dictionary<string, Cases.CaseRecord>(StringComparer.Ordinal);
@@ -55,8 +53,7 @@ public sealed partial class OperatorApi(
     /// <summary><c>GET v1/operator/attention[?province=]</c>: steps flagged, parked or held failed, and cases whose callbacks stopped (under their partner), oldest first.</summary>
     public async Task<IResult> ListAttentionAsync(HttpRequest request)
     {
-        var (_, _, problem) = await ReadSignedAsync(request, requireJson: false);
-        if (problem is not null) return problem;
+        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out _, out var problem)) return problem;
         var province = request.Query["province"].ToString();
         if (province.Length > 0 && !provinces.Codes.Contains(province))
         {
@@ -76,8 +73,7 @@ public sealed partial class OperatorApi(
     /// <summary><c>GET v1/operator/provinces</c>: each province's circuit, last answer and failure, queue and poison depth, parked steps.</summary>
     public async Task<IResult> ListProvincesAsync(HttpRequest request)
     {
-        var (_, _, problem) = await ReadSignedAsync(request, requireJson: false);
-        if (problem is not null) return problem;
+        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out _, out var problem)) return problem;
         var ct = request.HttpContext.RequestAborted;
         var items = await Task.WhenAll(provinces.Codes.Order(StringComparer.Ordinal).Select(async code =>
         {
@@ -100,11 +96,11 @@ public sealed partial class OperatorApi(
     /// </summary>
     public async Task<IResult> RedriveAsync(HttpRequest request, string caseId)
     {
-        var (operatorId, body, problem) = await ReadSignedAsync(request, requireJson: true);
-        if (problem is not null) return problem;
+        if (!(await ReadSignedAsync(request, requireJson: true)).TryGet(out var signed, out var problem)) return problem;
+        var operatorId = signed.Caller;
         var ct = request.HttpContext.RequestAborted;
         if (!Cases.CaseIds.IsWellFormed(caseId) || await cases.GetAsync(caseId, ct) is null) return Problems.NotFound();
-        if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
+        if (!signed.TryParseJson(out var json)) return RequestBody.NotJson();
         var validated = RedriveValidator.Validate(json);
         if (validated.Value is not { } redrive) return Problems.Validation(validated.Errors.ToDictionary());
 
@@ -118,7 +114,7 @@ public sealed partial class OperatorApi(
         }
 
         CaseRedrivenByOperator(logger, caseId, operatorId, string.Join(", ", done.Steps));
-        return Results.Json(done.Case, TongbanJson.Options, "application/json", StatusCodes.Status202Accepted);
+        return Results.Json(OperatorCaseView.Of(done.Case), TongbanJson.Options, "application/json", StatusCodes.Status202Accepted);
     }
 
     /// <summary>
@@ -127,15 +123,15 @@ public sealed partial class OperatorApi(
     /// </summary>
     public async Task<IResult> RequeuePoisonAsync(HttpRequest request, string code)
     {
-        var (operatorId, body, problem) = await ReadSignedAsync(request, requireJson: true);
-        if (problem is not null) return problem;
+        if (!(await ReadSignedAsync(request, requireJson: true)).TryGet(out var signed, out var problem)) return problem;
+        var operatorId = signed.Caller;
         if (!provinces.Codes.Contains(code)) return Problems.NotFound($"Province {code} is not configured.");
-        if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
+        if (!signed.TryParseJson(out var json)) return RequestBody.NotJson();
         var validated = OperatorActionValidator.ValidateReason(json);
         if (validated.Value is not { } reason) return Problems.Validation(validated.Errors.ToDictionary());
 
         var ct = request.HttpContext.RequestAborted;
-        var entry = await operatorAudit.AppendAsync(operatorId!, OperatorActions.PoisonRequeue, code, null, reason, null, ct);
+        var entry = await operatorAudit.AppendAsync(operatorId, OperatorActions.PoisonRequeue, code, null, reason, null, ct);
         var moved = await queue.RequeuePoisonAsync(code, int.MaxValue, ct);
         await operatorAudit.SetResultsAsync(entry.Id, moved, ct);
         PoisonRequeuedByOperator(logger, operatorId, moved, code, entry.Id);
@@ -150,15 +146,15 @@ public sealed partial class OperatorApi(
     /// </summary>
     public async Task<IResult> SearchCasesAsync(HttpRequest request)
     {
-        var (operatorId, body, problem) = await ReadSignedAsync(request, requireJson: true);
-        if (problem is not null) return problem;
-        if (!RequestBody.TryParseJson(body!, out var json)) return RequestBody.NotJson();
+        if (!(await ReadSignedAsync(request, requireJson: true)).TryGet(out var signed, out var problem)) return problem;
+        var operatorId = signed.Caller;
+        if (!signed.TryParseJson(out var json)) return RequestBody.NotJson();
         var ct = request.HttpContext.RequestAborted;
-        var validated = OperatorActionValidator.ValidateSearch(json, Cases.Deadlines.CaseDeadlines.BeijingDate(time.GetUtcNow()));
+        var validated = OperatorActionValidator.ValidateSearch(json, BeijingTime.Today(time));
         if (validated.Value is not { } search) return Problems.Validation(validated.Errors.ToDictionary());
 
         var idNumber = search.IdNumber.Value;
-        var entry = await operatorAudit.AppendAsync(operatorId!, OperatorActions.CaseSearch, IdNumberMask.Mask(idNumber),
+        var entry = await operatorAudit.AppendAsync(operatorId, OperatorActions.CaseSearch, IdNumberMask.Mask(idNumber),
             citizens.HashOf(idNumber), search.Reason, null, ct);
         var found = await citizens.FindAsync(idNumber, ct);
         var rows = await Task.WhenAll(found.Select(async f => (Found: f, Stored: await cases.GetAsync(f.CaseId, ct))));
@@ -175,29 +171,22 @@ public sealed partial class OperatorApi(
     /// <summary><c>GET v1/operator/operator-audit[?pageSize=&amp;continuation=]</c>: the operators' audit log, newest first, paged.</summary>
     public async Task<IResult> ListOperatorAuditAsync(HttpRequest request)
     {
-        var (operatorId, _, problem) = await ReadSignedAsync(request, requireJson: false);
-        if (problem is not null) return problem;
+        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out var signed, out var problem)) return problem;
+        var operatorId = signed.Caller;
         var validated = CaseQueryValidator.Validate(request.Query.Where(q => q.Key is "pageSize" or "continuation"));
         var errors = validated.Errors;
-        string? continuation = null;
         // Sealed to the operator who was given it (in a namespace of its own, apart from the partners' tokens).
-        var caller = ContinuationScope(operatorId!);
-        if (validated.Value?.Continuation is { } token && !continuationTokens.TryOpen(caller, token, out continuation))
-        {
-            errors.Add("continuation", "This continuation token was not issued to this caller.");
-        }
-
+        var tokens = continuationTokens.ForOperator(operatorId);
+        var continuation = tokens.Open(validated.Value?.Continuation, errors);
         if (!errors.IsEmpty || validated.Value is null) return Problems.Validation(errors.ToDictionary());
         var page = await operatorAudit.ListAsync(validated.Value.PageSize, continuation, request.HttpContext.RequestAborted);
-        var next = page.ContinuationToken is null ? null : continuationTokens.Seal(caller, page.ContinuationToken);
-        return Results.Json(new { items = page.Items, continuation = next }, TongbanJson.Options);
+        return Results.Json(new { items = page.Items, continuation = tokens.Seal(page.ContinuationToken) }, TongbanJson.Options);
     }
 
     /// <summary><c>GET v1/operator/cases/{caseId}/audit</c>: the case's whole audit trail, actors and details included.</summary>
     public async Task<IResult> CaseAuditAsync(HttpRequest request, string caseId)
     {
-        var (_, _, problem) = await ReadSignedAsync(request, requireJson: false);
-        if (problem is not null) return problem;
+        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out _, out var problem)) return problem;
         var ct = request.HttpContext.RequestAborted;
         if (!Cases.CaseIds.IsWellFormed(caseId) || await cases.GetAsync(caseId, ct) is null) return Problems.NotFound();
         return Results.Json(Audit.AuditView.Of(await audit.ReadAsync(caseId, ct), forOperator: true), TongbanJson.Options);
@@ -209,8 +198,8 @@ public sealed partial class OperatorApi(
     /// </summary>
     public async Task<IResult> VerifyAuditAsync(HttpRequest request)
     {
-        var (operatorId, _, problem) = await ReadSignedAsync(request, requireJson: false);
-        if (problem is not null) return problem;
+        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out var signed, out var problem)) return problem;
+        var operatorId = signed.Caller;
         var caseId = request.Query["caseId"].ToString();
         if (request.Query.ContainsKey("caseId") && !Cases.CaseIds.IsWellFormed(caseId))
         {
@@ -234,14 +223,12 @@ public sealed partial class OperatorApi(
     /// </summary>
     public async Task<IResult> ListCasesAsync(HttpRequest request)
     {
-        var (operatorId, _, problem) = await ReadSignedAsync(request, requireJson: false);
-        if (problem is not null) return problem;
+        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out var signed, out var problem)) return problem;
+        var operatorId = signed.Caller;
         var validated = OperatorCaseQueryValidator.Validate(request.Query, provinces.Codes.ToHashSet(StringComparer.Ordinal));
         var errors = validated.Errors;
-        string? after = null;
-        var scope = ContinuationScope(operatorId!);
-        if (validated.Value?.Continuation is { } token && !continuationTokens.TryOpen(scope, token, out after))
-            errors.Add("continuation", "This continuation token was not issued to this caller.");
+        var tokens = continuationTokens.ForOperator(operatorId);
+        var after = tokens.Open(validated.Value?.Continuation, errors);
         if (!errors.IsEmpty || validated.Value is not { } query) return Problems.Validation(errors.ToDictionary());
 
         var codes = query.Province is { } one ? [one] : provinces.Codes.Order(StringComparer.Ordinal).ToList();
@@ -254,7 +241,7 @@ public sealed partial class OperatorApi(
                 r.CaseId, r.CaseType, r.Reference, r.Status, r.HandlingProvince, r.InvolvedProvinces, r.CreatedAt, r.UpdatedAt,
                 needsAttention = r.Steps.Any(s => s.NeedsAttention), awaitingRedrive = r.Steps.Any(s => s.AwaitingRedrive),
             }),
-            continuation = next is null ? null : continuationTokens.Seal(scope, next),
+            continuation = tokens.Seal(next),
         }, TongbanJson.Options);
     }
 
@@ -265,8 +252,7 @@ public sealed partial class OperatorApi(
     /// </summary>
     public async Task<IResult> GetCaseAsync(HttpRequest request, string caseId)
     {
-        var (_, _, problem) = await ReadSignedAsync(request, requireJson: false);
-        if (problem is not null) return problem;
+        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out _, out var problem)) return problem;
         var ct = request.HttpContext.RequestAborted;
         if (!Cases.CaseIds.IsWellFormed(caseId) || await cases.GetAsync(caseId, ct) is not { } stored) return Problems.NotFound();
         var record = stored.Record;
@@ -286,25 +272,21 @@ public sealed partial class OperatorApi(
         }, TongbanJson.Options);
     }
 
-    /// <summary>The namespace an operator's continuation tokens are sealed in, apart from the partners' (case list and operators' audit log alike).</summary>
-    private static string ContinuationScope(string operatorId) => "operator:" + operatorId;
-
     /// <summary>
     /// <c>GET v1/operator/metrics[?province=&amp;windowMinutes=]</c>: per province over the window (default the last hour) calls, errors,
     /// error rate, latency p50/p95, circuit and each minute; and every instrument's points, from this process's own window.
     /// </summary>
     public async Task<IResult> MetricsAsync(HttpRequest request)
     {
-        var (_, _, problem) = await ReadSignedAsync(request, requireJson: false);
-        if (problem is not null) return problem;
+        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out _, out var problem)) return problem;
         var validated = Telemetry.MetricsQuery.Validate(request.Query, provinces.Codes);
         if (validated.Value is not { } query) return Problems.Validation(validated.Errors.ToDictionary());
         var codes = query.Province is { } one ? [one] : provinces.Codes.Order(StringComparer.Ordinal).ToList();
         return Results.Json(metricWindow.Snapshot(codes, query.WindowMinutes), TongbanJson.Options);
     }
 
-    private Task<(string? Operator, byte[]? Body, IResult? Problem)> ReadSignedAsync(HttpRequest request, bool requireJson) =>
-        RequestBody.ReadSignedAsync(request, requireJson, authenticator.AuthenticateOperatorAsync);
+    private Task<SignedRequestResult> ReadSignedAsync(HttpRequest request, bool requireJson) =>
+        SignedRequest.ReadAsync(request, requireJson, authenticator.AuthenticateOperatorAsync);
 
     [LoggerMessage(EventId = 1030, Level = LogLevel.Information, Message = "Case {CaseId} re-driven by operator {Operator}: {Steps}")]
     private static partial void CaseRedrivenByOperator(ILogger logger, string caseId, string? @operator, string steps);

@@ -24,21 +24,6 @@ public static class RequestBody
         return buffer.ToArray();
     }
 
-    /// <summary>
-    /// Reads and authenticates a signed request: the caller (partner or operator, as <paramref name="authenticate"/> decides),
-    /// its body, or the problem to answer (413, 401 or 429, 415 in that order).
-    /// </summary>
-    public static async Task<(string? Caller, byte[]? Body, IResult? Problem)> ReadSignedAsync(HttpRequest request, bool requireJson,
-        Func<HttpRequest, byte[], CancellationToken, Task<(string? Caller, IResult? Problem)>> authenticate)
-    {
-        var body = await ReadAsync(request, request.HttpContext.RequestAborted);
-        if (body is null) return (null, null, Problems.PayloadTooLarge(Limit));
-        var (caller, refused) = await authenticate(request, body, request.HttpContext.RequestAborted);
-        if (caller is null) return (null, null, refused);
-        if (requireJson && !IsJson(request)) return (null, null, Problems.UnsupportedMediaType());
-        return (caller, body, null);
-    }
-
     /// <summary>The body as JSON, or false when it is not JSON at all.</summary>
     public static bool TryParseJson(byte[] body, out JsonElement json)
     {

@@ -46,8 +46,6 @@ public static class CaseDeadlines
     /// <summary>Under this share of its time left, a pending deadline is at risk.</summary>
     public const double AtRiskShare = 0.2;
 
-    private static readonly TimeSpan BeijingOffset = TimeSpan.FromHours(8);
-
     public static IReadOnlyList<CaseDeadline> Of(CaseRecord record, DateTimeOffset now, WorkingCalendar calendar)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -59,8 +57,8 @@ public static class CaseDeadlines
                 // The clock starts at the officer's approval; registration is due by midnight, Beijing time, that day.
                 if (Find(record, StepNames.OfficerReview) is { Status: StepStatus.Succeeded, CompletedAt: { } approved })
                 {
-                    var day = BeijingDate(approved);
-                    deadlines.Add(Evaluate(MarriageRegisteredSameDay, record, StepNames.RegisterMarriage, approved, EndOfBeijingDay(day), now,
+                    var day = BeijingTime.DateOf(approved);
+                    deadlines.Add(Evaluate(MarriageRegisteredSameDay, record, StepNames.RegisterMarriage, approved, BeijingTime.EndOfDay(day), now,
                         calendar.Covers(day)));
                 }
 
@@ -70,8 +68,8 @@ public static class CaseDeadlines
                 // month later (the last day of a shorter month when it has no such day), Beijing time; calendar days, not working days.
                 if (record.NewbornBirthDate is { } born)
                 {
-                    deadlines.Add(Evaluate(NewbornWithinMonthOfBirth, record, StepNames.RegisterNewborn, StartOfBeijingDay(born),
-                        EndOfBeijingDay(born.AddMonths(1)), now, covered: true));
+                    deadlines.Add(Evaluate(NewbornWithinMonthOfBirth, record, StepNames.RegisterNewborn, BeijingTime.StartOfDay(born),
+                        BeijingTime.EndOfDay(born.AddMonths(1)), now, covered: true));
                 }
 
                 AddWorkingDayLimit(deadlines, NewbornDecided, record, StepNames.RegisterNewborn, NewbornDecisionWorkingDays, now, calendar);
@@ -90,9 +88,9 @@ public static class CaseDeadlines
         DateTimeOffset now, WorkingCalendar calendar)
     {
         if (Find(record, stepName) is not { StartedAt: { } started }) return;
-        var startDay = BeijingDate(started);
+        var startDay = BeijingTime.DateOf(started);
         var dueDay = calendar.AddWorkingDays(startDay, workingDays);
-        deadlines.Add(Evaluate(name, record, stepName, started, EndOfBeijingDay(dueDay), now, calendar.Covers(startDay, dueDay)));
+        deadlines.Add(Evaluate(name, record, stepName, started, BeijingTime.EndOfDay(dueDay), now, calendar.Covers(startDay, dueDay)));
     }
 
     private static CaseDeadline Evaluate(string name, CaseRecord record, string stepName, DateTimeOffset started, DateTimeOffset due,
@@ -116,15 +114,6 @@ public static class CaseDeadlines
     }
 
     private static CaseStep? Find(CaseRecord record, string stepName) => record.Steps.Find(s => s.Name == stepName);
-
-    public static DateOnly BeijingDate(DateTimeOffset instant) => DateOnly.FromDateTime(instant.ToOffset(BeijingOffset).DateTime);
-
-    /// <summary>Midnight at the start of <paramref name="day"/> in Beijing.</summary>
-    public static DateTimeOffset StartOfBeijingDay(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), BeijingOffset);
-
-    /// <summary>Midnight at the end of <paramref name="day"/> in Beijing (UTC+8, no daylight saving).</summary>
-    public static DateTimeOffset EndOfBeijingDay(DateOnly day) =>
-        new(day.AddDays(1).ToDateTime(TimeOnly.MinValue), BeijingOffset);
 }
 
 /// <summary>The deadlines of a case as of now, on the configured calendar: what the API shows.</summary>

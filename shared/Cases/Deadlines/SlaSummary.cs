@@ -35,7 +35,7 @@ public sealed record SlaSummary(IReadOnlyList<SlaLine> Lines, IReadOnlyList<SlaO
             {
                 var answered = g.Where(x => x.Deadline.CompletedAt is not null).ToList();
                 var days = answered
-                    .Select(x => calendar.WorkingDaysBetween(CaseDeadlines.BeijingDate(x.Deadline.StartedAt), CaseDeadlines.BeijingDate(x.Deadline.CompletedAt!.Value)))
+                    .Select(x => calendar.WorkingDaysBetween(BeijingTime.DateOf(x.Deadline.StartedAt), BeijingTime.DateOf(x.Deadline.CompletedAt!.Value)))
                     .Order().ToList();
                 double? onTime = answered.Count == 0 ? null : answered.Count(x => x.Deadline.State == DeadlineState.Met) / (double)answered.Count;
                 return new SlaLine(g.Key.Province, g.Key.Name, g.Key.Step, answered.Count, onTime, Percentile(days, 0.50), Percentile(days, 0.95));

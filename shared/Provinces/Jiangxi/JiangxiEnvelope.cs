@@ -22,8 +22,6 @@ public static class JiangxiEnvelope
     // the escaping only has to be the same on both sides, which it is because bizContent travels as a string.
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static readonly TimeSpan BeijingOffset = TimeSpan.FromHours(8);
-
     /// <summary>The string that is hashed: fields except <c>sign</c>, ordinal by name, then the key.</summary>
     public static string StringToSign(IEnumerable<KeyValuePair<string, string>> fields, string appSecret)
     {
@@ -94,13 +92,13 @@ public static class JiangxiEnvelope
 
     /// <summary>reqTime: Beijing time (UTC+8), yyyyMMddHHmmss.</summary>
     public static string FormatReqTime(DateTimeOffset now) =>
-        now.ToOffset(BeijingOffset).ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        BeijingTime.ToBeijing(now).ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
 
     public static bool TryParseReqTime(string? reqTime, out DateTimeOffset value)
     {
         value = default;
         if (!DateTime.TryParseExact(reqTime, "yyyyMMddHHmmss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)) return false;
-        value = new DateTimeOffset(local, BeijingOffset);
+        value = BeijingTime.At(local);
         return true;
     }
 

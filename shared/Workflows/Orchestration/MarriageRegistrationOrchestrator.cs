@@ -13,7 +13,6 @@ namespace Tongban.Workflows.Orchestration;
 /// </summary>
 public static class MarriageRegistrationOrchestrator
 {
-    private static readonly TimeSpan BeijingOffset = TimeSpan.FromHours(8);
 
     public static async Task<CaseStatus> RunAsync(TaskOrchestrationContext context, CaseWorkflowInput input)
     {
@@ -90,7 +89,7 @@ public static class MarriageRegistrationOrchestrator
             };
         }
 
-        var registeredOn = DateOnly.FromDateTime(context.CurrentUtcDateTime + BeijingOffset).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var registeredOn = BeijingTime.DateOfUtc(context.CurrentUtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var outcome = new CaseOutcome { CertificateNo = certificateNo, RegisteredOn = registeredOn };
         await steps.RecordAsync(outcome: outcome);
 

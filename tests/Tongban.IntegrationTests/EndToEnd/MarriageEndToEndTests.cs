@@ -50,7 +50,7 @@ public sealed class MarriageEndToEndTests(HubFixture hub)
         DateTimeOffset StepCompleted(string name) => DateTimeOffset.Parse(
             done["steps"]!.AsArray().Single(s => s!["name"]!.ToString() == name)!["completedAt"]!.ToString(), System.Globalization.CultureInfo.InvariantCulture);
         var approvedAt = StepCompleted("officer-review");
-        var due = Tongban.Cases.Deadlines.CaseDeadlines.EndOfBeijingDay(Tongban.Cases.Deadlines.CaseDeadlines.BeijingDate(approvedAt));
+        var due = BeijingTime.EndOfDay(BeijingTime.DateOf(approvedAt));
         Assert.Equal(due, DateTimeOffset.Parse(deadline["due"]!.ToString(), System.Globalization.CultureInfo.InvariantCulture));
         // Date-independent: approved moments before Beijing midnight (16:00 UTC), the registration may land the next day. The
         // state must follow the times either way.

@@ -236,7 +236,7 @@ public sealed class PartnerApiTests(HubFixture hub)
 
         // Issue 16: the calendar's years, and a warning (still 200) when the next 30 days reach a year it lacks.
         Assert.Equal([2024, 2025, 2026], body["calendar"]!["coveredYears"]!.AsArray().Select(y => (int)y!));
-        var horizon = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)) + Tongban.Api.HealthApi.CalendarLookAhead;
+        var horizon = BeijingTime.ToBeijing(DateTimeOffset.UtcNow) + Tongban.Api.HealthApi.CalendarLookAhead;
         Assert.Equal(horizon.Year > 2026, body["calendar"]!["warning"]?.ToString().Contains("2027", StringComparison.Ordinal) == true);
     }
 

@@ -10,7 +10,7 @@ namespace Tongban.Tests.Workflows;
 public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClassFixture<WorkflowTestHost>
 {
     private static string BeijingToday() =>
-        DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        BeijingTime.Today(TimeProvider.System).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task Completes_with_a_certificate_when_both_parties_are_free_and_the_officer_approves()
