@@ -10,8 +10,6 @@ internal sealed class ReplayGuard(TimeProvider time, TimeSpan tolerance)
     private readonly Dictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
     private DateTimeOffset _lastPurge = DateTimeOffset.MinValue;
 
-    public TimeSpan Tolerance => tolerance;
-
     /// <summary>True when the timestamp is within the tolerance of now (either way).</summary>
     public bool IsFresh(DateTimeOffset stamped) => (time.GetUtcNow() - stamped).Duration() <= tolerance;
 

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Tongban.Crypto;
-using Tongban.Provinces.Anhui;
 using Tongban.Sandbox.Knobs;
 
 namespace Tongban.Sandbox.Anhui;
@@ -28,23 +26,23 @@ internal sealed record AnhuiResult(int Code, string Message, object? Payload)
 
 /// <summary>
 /// Anhui's answers: HTTP 200, the x-tif body with code and message, the payload SM4-encrypted with the shared key
-/// and signed with Anhui's own SM2 private key (sealed with the hub's <see cref="AnhuiEnvelope"/>). While the
-/// wrong-signatures knob is on, signData is Anhui's signature over other bytes: it does not verify.
+/// and signed with Anhui's own SM2 private key (<see cref="AnhuiWire.Seal"/>). While the wrong-signatures knob is on,
+/// signData is Anhui's signature over other bytes: it does not verify.
 /// </summary>
-internal sealed class AnhuiReplies(AnhuiCredentials credentials, Sm4Ecb cipher, ProvinceKnobs knobs, TimeProvider time)
+internal sealed class AnhuiReplies(AnhuiCredentials credentials, AnhuiSm4 cipher, ProvinceKnobs knobs, TimeProvider time)
 {
-    private readonly Sm2Signature _provinceKey = Sm2Signature.FromPrivateKeyPem(credentials.ProvinceSm2PrivateKeyPem, credentials.Sm2UserId);
+    private readonly AnhuiSm2Key _provinceKey = AnhuiSm2Key.FromPem(credentials.ProvinceSm2PrivateKeyPem, credentials.Sm2UserId);
 
     public IResult Answer(AnhuiResult result)
     {
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var payload = JsonSerializer.Serialize(result.Payload, result.Payload?.GetType() ?? typeof(object), AnhuiEnvelope.PayloadJson);
-        var body = AnhuiEnvelope.Seal(credentials.AppId, timestamp, payload, cipher, _provinceKey, result.Code, result.Message);
+        var payload = JsonSerializer.Serialize(result.Payload, result.Payload?.GetType() ?? typeof(object), AnhuiWire.Json);
+        var body = AnhuiWire.Seal(credentials.AppId, timestamp, payload, cipher, _provinceKey, result.Code, result.Message);
         if (knobs.WrongSignatures)
         {
-            body = body with { SignData = _provinceKey.SignBase64(knobs.ForSigning(AnhuiEnvelope.SignedText(body.AppId, body.EncData, body.Timestamp))) };
+            body = body with { SignData = _provinceKey.Sign(knobs.ForSigning(AnhuiWire.SignedText(body))) };
         }
-        return Results.Text(AnhuiEnvelope.Serialize(body), "application/json", Encoding.UTF8);
+        return Results.Text(AnhuiWire.Write(body), "application/json", Encoding.UTF8);
     }
 
     public IResult Fail(int code, string message) => Answer(AnhuiResult.Fail(code, message));

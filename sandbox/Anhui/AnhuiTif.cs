@@ -5,20 +5,17 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Tongban.Crypto;
-using Tongban.Provinces.Anhui;
 using Tongban.Sandbox.Departments;
 using Tongban.Sandbox.Knobs;
 using Tongban.Sandbox.State;
-
-using Tongban.Provinces;
 
 namespace Tongban.Sandbox.Anhui;
 
 /// <summary>
 /// Anhui (340000): the x-tif gateway (SHA-256 header signature, ±300 s, one-time nonces), canonical payloads
 /// SM4-encrypted and SM2-signed both ways, slow work by taskId polled with task.query (contracts/provinces/anhui.md).
-/// The envelope is the hub's own (Tongban.Provinces.Anhui.AnhuiEnvelope).
+/// The wire (<see cref="AnhuiWire"/>, <see cref="AnhuiSm4"/>, <see cref="AnhuiSm2Key"/>) is the sandbox's own, written
+/// from the contract apart from the hub's, so that the adapter and the simulator check each other.
 /// </summary>
 internal sealed class AnhuiTif : ProvinceSimulator
 {
@@ -29,8 +26,8 @@ internal sealed class AnhuiTif : ProvinceSimulator
     private readonly ProvinceDepartments _departments;
     private readonly ProvinceKnobs _knobs;
     private readonly AnhuiCredentials _credentials;
-    private readonly Sm4Ecb _cipher;
-    private readonly Sm2Signature _hubKey;
+    private readonly AnhuiSm4 _cipher;
+    private readonly AnhuiSm2Key _hubKey;
     private readonly AnhuiReplies _replies;
     private readonly ReplayGuard _nonces;
     private readonly Dictionary<string, Func<AnhuiPayload, AnhuiResult>> _apis;
@@ -40,26 +37,26 @@ internal sealed class AnhuiTif : ProvinceSimulator
         _departments = new ProvinceDepartments(state, Code);
         _knobs = knobs;
         _credentials = credentials;
-        _cipher = new Sm4Ecb(credentials.Sm4KeyHex);
-        _hubKey = Sm2Signature.FromPublicKeyPem(credentials.HubSm2PublicKeyPem, credentials.Sm2UserId);
+        _cipher = new AnhuiSm4(credentials.Sm4KeyHex);
+        _hubKey = AnhuiSm2Key.FromPem(credentials.HubSm2PublicKeyPem, credentials.Sm2UserId);
         _replies = new AnhuiReplies(credentials, _cipher, knobs, time);
         _nonces = new ReplayGuard(time, TimeSpan.FromSeconds(300));
         _apis = new(StringComparer.Ordinal)
         {
-            [CanonicalOperations.ResidentVerify] = VerifyResident,
-            [CanonicalOperations.MaritalStatus] = QueryMaritalStatus,
-            [CanonicalOperations.MarriageRegister] = RegisterMarriage,
-            [CanonicalOperations.MaritalUpdate] = UpdateMaritalStatus,
-            [CanonicalOperations.BirthVerify] = VerifyBirth,
-            [CanonicalOperations.BirthMarkUsed] = MarkBirthUsed,
-            [CanonicalOperations.BirthRelease] = ReleaseBirth,
-            [CanonicalOperations.NewbornRegister] = ApplyNewborn,
-            [CanonicalOperations.StudentRecord] = StudentRecord,
-            [CanonicalOperations.TransferOutRequest] = RequestTransferOut,
-            [CanonicalOperations.StudentEnroll] = Enroll,
-            [CanonicalOperations.TransferOutConfirm] = ConfirmTransfer,
-            [CanonicalOperations.TransferOutCancel] = CancelTransfer,
-            [AnhuiAdapter.Apis.TaskQuery] = QueryTask,
+            [AnhuiWire.Apis.ResidentVerify] = VerifyResident,
+            [AnhuiWire.Apis.MaritalStatus] = QueryMaritalStatus,
+            [AnhuiWire.Apis.MarriageRegister] = RegisterMarriage,
+            [AnhuiWire.Apis.MaritalUpdate] = UpdateMaritalStatus,
+            [AnhuiWire.Apis.BirthVerify] = VerifyBirth,
+            [AnhuiWire.Apis.BirthMarkUsed] = MarkBirthUsed,
+            [AnhuiWire.Apis.BirthRelease] = ReleaseBirth,
+            [AnhuiWire.Apis.NewbornRegister] = ApplyNewborn,
+            [AnhuiWire.Apis.StudentRecord] = StudentRecord,
+            [AnhuiWire.Apis.TransferOutRequest] = RequestTransferOut,
+            [AnhuiWire.Apis.StudentEnroll] = Enroll,
+            [AnhuiWire.Apis.TransferOutConfirm] = ConfirmTransfer,
+            [AnhuiWire.Apis.TransferOutCancel] = CancelTransfer,
+            [AnhuiWire.Apis.TaskQuery] = QueryTask,
         };
     }
 
@@ -75,10 +72,10 @@ internal sealed class AnhuiTif : ProvinceSimulator
     public override ValueTask<IResult?> AuthenticateAsync(HttpContext context)
     {
         var headers = context.Request.Headers;
-        var paasId = headers[AnhuiEnvelope.PaasIdHeader].ToString();
-        var timestamp = headers[AnhuiEnvelope.TimestampHeader].ToString();
-        var nonce = headers[AnhuiEnvelope.NonceHeader].ToString();
-        var signature = headers[AnhuiEnvelope.SignatureHeader].ToString();
+        var paasId = headers[AnhuiWire.PaasIdHeader].ToString();
+        var timestamp = headers[AnhuiWire.TimestampHeader].ToString();
+        var nonce = headers[AnhuiWire.NonceHeader].ToString();
+        var signature = headers[AnhuiWire.SignatureHeader].ToString();
         return ValueTask.FromResult(CheckGateway(paasId, timestamp, nonce, signature) is { } problem
             ? _replies.Fail(AnhuiResult.SignatureRefused, problem)
             : null);
@@ -94,7 +91,7 @@ internal sealed class AnhuiTif : ProvinceSimulator
             return "x-tif-timestamp is missing or more than 300 s off";
         }
         if (nonce.Length is < 16 or > 32 || !nonce.All(char.IsAsciiLetterOrDigit)) return "x-tif-nonce must be 16-32 of [A-Za-z0-9]";
-        var expected = AnhuiEnvelope.GatewaySignature(timestamp, _credentials.PaasToken, nonce);
+        var expected = AnhuiWire.GatewaySignature(timestamp, _credentials.PaasToken, nonce);
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature)))
         {
             return "x-tif-signature does not match";
@@ -116,22 +113,22 @@ internal sealed class AnhuiTif : ProvinceSimulator
         AnhuiBody body;
         try
         {
-            body = AnhuiEnvelope.Deserialize(text);
+            body = AnhuiWire.Read(text);
         }
         catch (JsonException)
         {
             return AnhuiResult.Fail(AnhuiResult.ParameterError, "the body is not an x-tif body");
         }
         if (body.AppId != _credentials.AppId) return AnhuiResult.Fail(AnhuiResult.SignatureRefused, "unknown appId");
-        if (!AnhuiEnvelope.Verify(body, _hubKey)) return AnhuiResult.Fail(AnhuiResult.SignatureRefused, "signData does not verify");
-        if (body.EncType != AnhuiEnvelope.EncType || body.SignType != AnhuiEnvelope.SignType)
+        if (!AnhuiWire.IsSignedBy(body, _hubKey)) return AnhuiResult.Fail(AnhuiResult.SignatureRefused, "signData does not verify");
+        if (body.EncType != AnhuiWire.Sm4 || body.SignType != AnhuiWire.Sm2)
         {
             return AnhuiResult.Fail(AnhuiResult.ParameterError, "encType must be SM4 and signType SM2");
         }
         JsonElement payload;
         try
         {
-            using var document = JsonDocument.Parse(AnhuiEnvelope.Decrypt(body, _cipher) ?? "");
+            using var document = JsonDocument.Parse(AnhuiWire.Open(body, _cipher));
             payload = document.RootElement.Clone();
         }
         catch (Exception e) when (e is CryptographicException or JsonException)

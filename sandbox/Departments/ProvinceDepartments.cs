@@ -9,7 +9,6 @@ internal enum Outcome { Ok, Created, NotFound, Conflict }
 internal readonly record struct Answer<T>(Outcome Outcome, T? Value)
 {
     public static Answer<T> NotFound => new(Outcome.NotFound, default);
-    public static Answer<T> Conflict => new(Outcome.Conflict, default);
 }
 
 internal sealed record ResidentAnswer(bool Match, string HukouDivision, string ResidentStatus);
@@ -26,8 +25,6 @@ internal sealed record NewbornApplication(
 /// </summary>
 internal sealed class ProvinceDepartments(SandboxState state, string provinceCode)
 {
-    public string ProvinceCode => provinceCode;
-
     private Citizen? OwnCitizen(string idNumber) =>
         state.Population.Citizens.FirstOrDefault(c => c.IdNumber == idNumber && c.HukouProvince == provinceCode);
 

@@ -51,20 +51,14 @@ internal sealed class JiangxiBiz(IReadOnlyDictionary<string, string> fields)
         return value;
     }
 
-    /// <summary>A coded field read with one of JiangxiCodes' From* conversions (which throw FormatException outside the code list).</summary>
-    public T Code<T>(string name, Func<string, T> convert)
+    /// <summary>A coded field (xb, hyzk, ...) read as its canonical word.</summary>
+    public string Coded(string name, JiangxiCodeList list)
     {
         var value = Text(name);
-        if (value.Length == 0) return default!;
-        try
-        {
-            return convert(value);
-        }
-        catch (FormatException)
-        {
-            Fail($"{name} holds a value outside its code list");
-            return default!;
-        }
+        if (value.Length == 0) return "";
+        if (list.TryWordOf(value, out var word)) return word;
+        Fail($"{name} holds a value outside its code list");
+        return "";
     }
 
     public void Fail(string message) => _problem ??= message;

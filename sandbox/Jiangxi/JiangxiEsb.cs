@@ -4,19 +4,19 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Tongban.Provinces;
-using Tongban.Provinces.Jiangxi;
 using Tongban.Sandbox.Departments;
 using Tongban.Sandbox.Knobs;
+using Tongban.Sandbox.Population;
 using Tongban.Sandbox.State;
-using static Tongban.Provinces.Jiangxi.JiangxiCodes;
+using static Tongban.Sandbox.Jiangxi.JiangxiCodeLists;
 
 namespace Tongban.Sandbox.Jiangxi;
 
 /// <summary>
 /// Jiangxi (360000): one ESB endpoint, SM3-signed envelopes both ways, pinyin fields and GB/T 2261 codes in a
 /// bizContent string, slow work by slbh polled with JX_TY_BLJGCX (contracts/provinces/jiangxi.md). The envelope
-/// and the code conversions are the hub's own (Tongban.Provinces.Jiangxi), so both sides read the contract alike.
+/// (<see cref="JiangxiWire"/>) and the code lists (<see cref="JiangxiCodeLists"/>) are the sandbox's own, written from
+/// the contract apart from the hub's, so that the adapter and the simulator check each other.
 /// </summary>
 internal sealed class JiangxiEsb : ProvinceSimulator
 {
@@ -76,7 +76,7 @@ internal sealed class JiangxiEsb : ProvinceSimulator
         Dictionary<string, string> envelope;
         try
         {
-            envelope = JiangxiEnvelope.ParseEnvelope(text);
+            envelope = JiangxiWire.ReadFields(text);
         }
         catch (JsonException)
         {
@@ -90,7 +90,7 @@ internal sealed class JiangxiEsb : ProvinceSimulator
 
     private JiangxiResult Dispatch(Dictionary<string, string> envelope, string reqId)
     {
-        if (!JiangxiEnvelope.Verify(envelope, _credentials.AppSecret))
+        if (!JiangxiWire.IsSigned(envelope, _credentials.AppSecret))
         {
             return JiangxiResult.Fail(JiangxiResult.SignatureError, "签名错误");
         }
@@ -98,7 +98,7 @@ internal sealed class JiangxiEsb : ProvinceSimulator
         {
             return JiangxiResult.Fail(JiangxiResult.SignatureError, "appId unknown");
         }
-        if (!JiangxiEnvelope.TryParseReqTime(envelope.GetValueOrDefault("reqTime"), out var reqTime) || !_reqIds.IsFresh(reqTime))
+        if (!JiangxiWire.TryReadReqTime(envelope.GetValueOrDefault("reqTime"), out var reqTime) || !_reqIds.IsFresh(reqTime))
         {
             return JiangxiResult.Fail(JiangxiResult.SignatureError, "reqTime is missing or more than 300 s off");
         }
@@ -113,7 +113,7 @@ internal sealed class JiangxiEsb : ProvinceSimulator
         }
         try
         {
-            return service(new JiangxiBiz(JiangxiEnvelope.ParseBizContent(envelope.GetValueOrDefault("bizContent"))));
+            return service(new JiangxiBiz(JiangxiWire.ReadBizContent(envelope.GetValueOrDefault("bizContent"))));
         }
         catch (JsonException)
         {
@@ -123,17 +123,13 @@ internal sealed class JiangxiEsb : ProvinceSimulator
 
     private static JiangxiResult NoSuchRecord(string what) => JiangxiResult.Fail(JiangxiResult.NoSuchRecord, $"no such {what}");
 
-    private static string Canonical<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
-
-    private static T Parse<T>(string canonical) where T : struct, Enum => Enum.Parse<T>(canonical, ignoreCase: true);
-
     private JiangxiResult VerifyResident(JiangxiBiz b)
     {
         var (idNumber, name) = (b.IdNumber("sfzhm"), b.Text("xm"));
         if (b.Refusal is { } refusal) return refusal;
         if (_departments.VerifyResident(idNumber, name) is not { } r) return NoSuchRecord("resident");
         return JiangxiResult.Ok(
-            ("ppjg", ToFlag(r.Match)), ("hjxzqh", r.HukouDivision), ("rkzt", ToRkzt(Parse<ResidentStatus>(r.ResidentStatus))));
+            ("ppjg", Flag(r.Match)), ("hjxzqh", r.HukouDivision), ("rkzt", ResidentStatus.CodeOf(r.ResidentStatus)));
     }
 
     private JiangxiResult QueryMaritalStatus(JiangxiBiz b)
@@ -141,7 +137,7 @@ internal sealed class JiangxiEsb : ProvinceSimulator
         var (idNumber, name) = (b.IdNumber("sfzhm"), b.Text("xm"));
         if (b.Refusal is { } refusal) return refusal;
         return _departments.MaritalStatus(idNumber, name) is { } status
-            ? JiangxiResult.Ok(("hyzk", ToHyzk(Parse<MaritalStatus>(status))))
+            ? JiangxiResult.Ok(("hyzk", MaritalStatus.CodeOf(status)))
             : NoSuchRecord("resident");
     }
 
@@ -153,8 +149,8 @@ internal sealed class JiangxiEsb : ProvinceSimulator
         var (wife, _) = (b.IdNumber("nvsfzhm"), b.Text("nvxm"));
         var hubCaseId = b.Text("ywbh");
         if (b.Refusal is { } refusal) return refusal;
-        if (SexOfIdNumber(husband) != Sex.Male) return JiangxiResult.Fail(JiangxiResult.ParameterError, "nfsfzhm is not a man's ID number");
-        if (SexOfIdNumber(wife) != Sex.Female) return JiangxiResult.Fail(JiangxiResult.ParameterError, "nvsfzhm is not a woman's ID number");
+        if (!ResidentIdNumber.IsMale(husband)) return JiangxiResult.Fail(JiangxiResult.ParameterError, "nfsfzhm is not a man's ID number");
+        if (ResidentIdNumber.IsMale(wife)) return JiangxiResult.Fail(JiangxiResult.ParameterError, "nvsfzhm is not a woman's ID number");
         var answer = _departments.RegisterMarriage(registryCode, husband, wife, hubCaseId);
         return JiangxiResult.Ok(("jhzh", answer.Value!));
     }
@@ -162,13 +158,13 @@ internal sealed class JiangxiEsb : ProvinceSimulator
     private JiangxiResult UpdateMaritalStatus(JiangxiBiz b)
     {
         var (idNumber, name) = (b.IdNumber("sfzhm"), b.Text("xm"));
-        var status = b.Code("hyzk", FromHyzk);
+        var status = b.Coded("hyzk", MaritalStatus);
         var certificateNo = b.Text("jhzh");
         var spouse = b.IdNumber("pozjhm");
         var registeredOn = b.Date("djrq");
         if (b.Refusal is { } refusal) return refusal;
         var outcome = _departments.UpdateMaritalStatus(
-            idNumber, name, Canonical(status), certificateNo, spouse, registeredOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            idNumber, name, status, certificateNo, spouse, registeredOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         return outcome == Outcome.Ok ? JiangxiResult.Ok() : NoSuchRecord("resident");
     }
 
@@ -178,10 +174,10 @@ internal sealed class JiangxiEsb : ProvinceSimulator
         if (b.Refusal is { } refusal) return refusal;
         if (_departments.VerifyBirth(certificateNo, childName, mother) is not { } v) return NoSuchRecord("birth certificate");
         return JiangxiResult.Ok(
-            ("yxbz", ToFlag(v.Valid)),
-            ("csrq", ToDate(DateOnly.ParseExact(v.BirthDate, "yyyy-MM-dd", CultureInfo.InvariantCulture))),
-            ("xb", ToXb(Parse<Sex>(v.Sex))),
-            ("sybz", ToFlag(v.Used)));
+            ("yxbz", Flag(v.Valid)),
+            ("csrq", DateOnly.ParseExact(v.BirthDate, "yyyy-MM-dd", CultureInfo.InvariantCulture).ToString("yyyyMMdd", CultureInfo.InvariantCulture)),
+            ("xb", Sex.CodeOf(v.Sex)),
+            ("sybz", Flag(v.Used)));
     }
 
     private JiangxiResult MarkBirthUsed(JiangxiBiz b)
@@ -206,7 +202,7 @@ internal sealed class JiangxiEsb : ProvinceSimulator
     private JiangxiResult ApplyNewborn(JiangxiBiz b)
     {
         var application = new NewbornApplication(
-            b.Text("xsexm"), Canonical(b.Code("xb", FromXb)), b.Date("csrq"),
+            b.Text("xsexm"), b.Coded("xb", Sex), b.Date("csrq"),
             b.IdNumber("sfzhm"), b.Text("xm"), b.Division("hzxzqh"), b.Text("cszmbh"), b.Text("ywbh"));
         if (b.Refusal is { } refusal) return refusal;
         var answer = _departments.ApplyNewborn(application, _knobs.SlowWorkDelay);
@@ -220,7 +216,7 @@ internal sealed class JiangxiEsb : ProvinceSimulator
         if (_departments.StudentRecord(studentNo) is not { } s) return NoSuchRecord("student");
         return JiangxiResult.Ok(
             ("xm", s.Name), ("sfzhm", s.IdNumber), ("xxdm", s.SchoolCode),
-            ("nj", s.Grade.ToString(CultureInfo.InvariantCulture)), ("xjzt", ToXjzt(Parse<StudentStatus>(s.Status))));
+            ("nj", s.Grade.ToString(CultureInfo.InvariantCulture)), ("xjzt", StudentStatus.CodeOf(s.Status)));
     }
 
     private JiangxiResult RequestTransferOut(JiangxiBiz b)
@@ -265,13 +261,7 @@ internal sealed class JiangxiEsb : ProvinceSimulator
         var id = b.Text("slbh");
         if (b.Refusal is { } refusal) return refusal;
         if (_departments.Ticket(id) is not { } ticket) return NoSuchRecord("slbh");
-        var state = ticket.State switch
-        {
-            TicketStates.Approved => SlowWorkState.Approved,
-            TicketStates.Rejected => SlowWorkState.Rejected,
-            _ => SlowWorkState.Processing,
-        };
-        List<(string, string)> fields = [("blzt", ToBlzt(state)), ("bljg", ticket.Reason ?? "")];
+        List<(string, string)> fields = [("blzt", SlowWorkState.CodeOf(ticket.State)), ("bljg", ticket.Reason ?? "")];
         foreach (var (key, value) in ticket.Data)
         {
             fields.Add((key switch { "idNumber" => "sfzhm", "householdNo" => "hh", "transferId" => "zcbh", _ => key }, value));

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Tongban.Provinces.Jiangxi;
 
 namespace Tongban.Sandbox.Jiangxi;
 
@@ -23,8 +22,8 @@ internal sealed record JiangxiResult(string RetCode, string RetMsg, IReadOnlyDic
     /// <summary>The signed envelope (HTTP 200) answering the request <paramref name="reqId"/>.</summary>
     public IResult ToResponse(string reqId, string appSecret)
     {
-        var bizContent = Biz is null ? null : JiangxiEnvelope.SerializeBizContent(Biz);
-        return Results.Text(JiangxiEnvelope.BuildResponse(RetCode, RetMsg, reqId, bizContent, appSecret), "application/json", Encoding.UTF8);
+        var bizContent = Biz is null ? null : JiangxiWire.WriteBizContent(Biz);
+        return Results.Text(JiangxiWire.SealAnswer(RetCode, RetMsg, reqId, bizContent, appSecret), "application/json", Encoding.UTF8);
     }
 }
 
@@ -41,7 +40,7 @@ internal sealed class JiangxiUnreadReply(JiangxiResult result, string appSecret)
         {
             using var reader = new StreamReader(httpContext.Request.Body, Encoding.UTF8);
             var text = await reader.ReadToEndAsync(httpContext.RequestAborted);
-            reqId = JiangxiEnvelope.ParseEnvelope(text).GetValueOrDefault("reqId") ?? "";
+            reqId = JiangxiWire.ReadFields(text).GetValueOrDefault("reqId") ?? "";
         }
         catch (JsonException)
         {

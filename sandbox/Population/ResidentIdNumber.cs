@@ -15,6 +15,9 @@ public static class ResidentIdNumber
     public static bool HasValidChecksum(string value) =>
         IsWellFormed(value) && CheckCharacter(value.AsSpan(0, 17)) == value[17];
 
+    /// <summary>The sex a well-formed number carries: its sequence's last digit (the 17th character), odd for a man.</summary>
+    public static bool IsMale(string value) => (value[16] - '0') % 2 == 1;
+
     public static char CheckCharacter(ReadOnlySpan<char> first17)
     {
         var sum = 0;

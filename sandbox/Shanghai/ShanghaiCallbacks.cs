@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Tongban.Sandbox.Knobs;
 using Tongban.Sandbox.State;
-using Tongban.Security;
 
 namespace Tongban.Sandbox.Shanghai;
 
@@ -122,10 +121,10 @@ internal sealed class ShanghaiCallbacks(
             var nonce = Guid.NewGuid().ToString();
             using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
-            request.Headers.Add("X-Ca-Key", options.Shanghai.CallbackKey);
-            request.Headers.Add("X-Ca-Timestamp", timestamp);
-            request.Headers.Add("X-Ca-Nonce", nonce);
-            request.Headers.Add("X-Ca-Signature", HmacRequestSignature.Compute(
+            request.Headers.Add(ShanghaiWire.KeyHeader, options.Shanghai.CallbackKey);
+            request.Headers.Add(ShanghaiWire.TimestampHeader, timestamp);
+            request.Headers.Add(ShanghaiWire.NonceHeader, nonce);
+            request.Headers.Add(ShanghaiWire.SignatureHeader, ShanghaiWire.Sign(
                 knobs.ForSigning(options.Shanghai.CallbackSecret), "POST", target.PathAndQuery, timestamp, nonce, body));
             using var timeout = new CancellationTokenSource(options.CallbackAttemptTimeout, Time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);

@@ -67,11 +67,6 @@ public sealed class SandboxState
         lock (Gate) return MarriagesByCase.GetValueOrDefault((provinceCode, hubCaseId));
     }
 
-    public MarriageRecord? MarriageByCertificate(string certificateNo)
-    {
-        lock (Gate) return MarriagesByCase.Values.FirstOrDefault(m => m.CertificateNo == certificateNo);
-    }
-
     public IReadOnlyList<MaritalUpdateRecord> MaritalUpdates
     {
         get { lock (Gate) return [.. MaritalUpdatesByKey.Values]; }

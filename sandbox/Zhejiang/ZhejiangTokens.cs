@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 
 namespace Tongban.Sandbox.Zhejiang;
 
@@ -9,11 +8,9 @@ internal sealed class ZhejiangTokens(ZhejiangCredentials credentials, TimeProvid
     private readonly Lock _gate = new();
     private readonly Dictionary<string, DateTimeOffset> _secrets = new(StringComparer.Ordinal);
 
-    public static string Md5Hex(string text) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(text)));
-
     /// <summary>True when appKey is ours and sign = MD5(appKey + appSecret + requestTime).</summary>
     public bool IsValidTokenRequest(string appKey, string requestTime, string sign) =>
-        appKey == credentials.AppKey && SameHex(Md5Hex(appKey + credentials.AppSecret + requestTime), sign);
+        appKey == credentials.AppKey && ZhejiangWire.SameSign(ZhejiangWire.TokenSign(appKey, credentials.AppSecret, requestTime), sign);
 
     public string Issue(TimeSpan lifetime)
     {
@@ -36,12 +33,9 @@ internal sealed class ZhejiangTokens(ZhejiangCredentials credentials, TimeProvid
                     _secrets.Remove(secret);
                     continue;
                 }
-                if (SameHex(Md5Hex(appKey + secret + requestTime), sign)) return true;
+                if (ZhejiangWire.SameSign(ZhejiangWire.CallSign(appKey, secret, requestTime), sign)) return true;
             }
         }
         return false;
     }
-
-    private static bool SameHex(string expected, string presented) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(presented));
 }

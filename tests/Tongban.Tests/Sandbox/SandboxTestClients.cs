@@ -237,3 +237,10 @@ internal static class Eventually
         }
     }
 }
+
+/// <summary>A signature with one character changed, for checks that a broken one is refused.</summary>
+internal static class BrokenSignature
+{
+    /// <summary>The first character changed: every bit of it counts, in hex and in Base64 alike.</summary>
+    public static string Of(string signature) => (signature[0] == 'A' ? "B" : "A") + signature[1..];
+}
