@@ -220,7 +220,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
             // A failed start (a port in use) is told by Program.cs as one line; the host would log it again with its stack.
             .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
-        var queueSettings = builder.Configuration.GetSection("Tongban:Queues").Get<QueueListenerSettings>() ?? new QueueListenerSettings();
+        var queueSettings = QueueListenerSettings.ForDevHost(builder.Configuration);
         // One setting decides when a message is poisoned and how many attempts the poison path records: Tongban:MaxDequeueCount
         // (host.json's maxDequeueCount in Azure).
         queueSettings.MaxDequeueCount = builder.Configuration.GetSection(Configuration.TongbanOptions.Section).Get<Configuration.TongbanOptions>()?.MaxDequeueCount
