@@ -36,6 +36,14 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     private readonly TableClient index = tables.GetTableClient(StorageNames.CaseIndexTable);
     private readonly AttentionIndex attention = new(tables);
 
+    /// <summary>
+    /// The ETag this process last wrote per case, a hint: a caller's read older than it would only be refused (412), so the
+    /// update reads the row instead (parallel steps finishing together on one host). Forgotten all at once when full.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ETag> written = new(StringComparer.Ordinal);
+
+    private const int WrittenMemory = 10_000;
+
     /// <summary>Creates the case row and its index rows; an existing row (a retried request) is left as it is.</summary>
     public async Task<StoredCase> CreateAsync(CaseRecord record, OpenCaseCommand command, CancellationToken ct)
     {
@@ -46,6 +54,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
             var response = await cases.AddEntityAsync(entity, ct);
             metrics?.CaseOpened(record.CaseType, record.HandlingProvince);
             await WriteIndexAsync(record, ct);
+            Remember(record.CaseId, response.Headers.ETag ?? ETag.All);
             return new StoredCase(record, command, response.Headers.ETag ?? ETag.All) { IndexedAt = record.UpdatedAt };
         }
         catch (RequestFailedException e) when (e.Status == 409)
@@ -77,7 +86,8 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     {
         for (var attempt = 0; ; attempt++)
         {
-            var current = (attempt == 0 ? read : null) ?? await GetAsync(caseId, ct) ?? throw new CaseNotFoundException(caseId);
+            var fresh = attempt == 0 && read is not null && (!written.TryGetValue(caseId, out var last) || last == read.ETag);
+            var current = (fresh ? read : null) ?? await GetAsync(caseId, ct) ?? throw new CaseNotFoundException(caseId);
             var statusBefore = current.Record.Status;
             var attentionBefore = AttentionIndex.Of(current.Record, current.Record.UpdatedAt);
             if (!mutate(current.Record)) return current;
@@ -115,6 +125,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
                     etag = (await cases.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Merge, ct)).Headers.ETag ?? ETag.All;
                 }
 
+                Remember(caseId, etag);
                 Measure(current.Record, statusBefore, missed);
                 if (reindex) await WriteIndexAsync(current.Record, ct);
                 await attention.SyncAsync(attentionBefore, AttentionIndex.Of(current.Record, current.Record.UpdatedAt), ct);
@@ -243,6 +254,12 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         }
 
         return new ReencryptionRun(rewritten, conflicts, unreadable, More: conflicts > 0);
+    }
+
+    private void Remember(string caseId, ETag etag)
+    {
+        if (written.Count >= WrittenMemory) written.Clear();
+        written[caseId] = etag;
     }
 
     /// <summary>The case's deadlines missed as of its write and not counted before: added to the record, to count once written.</summary>

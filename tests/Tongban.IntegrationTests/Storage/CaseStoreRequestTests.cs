@@ -64,12 +64,28 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task A_stale_read_is_refused_then_read_again_and_both_changes_stay()
+    public async Task A_read_older_than_this_stores_own_last_write_is_read_again_without_a_refused_write()
     {
         var province = CaseData.NewProvinceCode();
         var (store, created) = await CreateAsync(province);
         var stale = (await store.GetAsync(created.Record.CaseId, ct))!;
         await store.UpdateAsync(created.Record.CaseId, r => { r.Step("verify-resident", "partyB", province).Status = StepStatus.Succeeded; return true; }, ct);
+        requests.Clear();
+
+        await store.UpdateAsync(stale.Record.CaseId, stale, r => StepSucceeds(r, province), ct);
+
+        Assert.Equal([$"GET {StorageNames.CasesTable}", $"PATCH {StorageNames.CasesTable}"], requests.Lines);
+        Assert.All((await store.GetAsync(created.Record.CaseId, ct))!.Record.Steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+    }
+
+    [Fact]
+    public async Task A_read_made_stale_by_another_host_is_refused_then_read_again_and_both_changes_stay()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+        var stale = (await store.GetAsync(created.Record.CaseId, ct))!;
+        var otherHost = new CaseStore(azurite.Tables, pii, clock);
+        await otherHost.UpdateAsync(created.Record.CaseId, r => { r.Step("verify-resident", "partyB", province).Status = StepStatus.Succeeded; return true; }, ct);
         requests.Clear();
 
         await store.UpdateAsync(stale.Record.CaseId, stale, r => StepSucceeds(r, province), ct);
