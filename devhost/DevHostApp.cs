@@ -253,7 +253,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
         builder.Services.AddHostedService<RedriveLoop>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
-        var probe = builder.Configuration.GetValue("Tongban:Bench:Probe", false) ? new BenchProbe() : null;
+        var probe = builder.Configuration.GetValue("Tongban:Bench:Probe", false) ? new BenchProbe { ServicesByPort = BenchProbe.AzuritePorts(storage) } : null;
         if (probe is not null)
         {
             builder.Services.AddSingleton(probe);
