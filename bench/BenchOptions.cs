@@ -5,14 +5,38 @@ namespace Tongban.Bench;
 /// <summary>Command-line options; <see cref="Parse"/> refuses what it does not know, with the reason.</summary>
 public sealed record BenchOptions
 {
-    /// <summary>Case types the bench can open, by their wire name. Newborn and school transfer come later.</summary>
+    public const string Marriage = "marriage-registration";
+    public const string Newborn = "newborn-registration";
+    public const string SchoolTransfer = "school-transfer";
+    public const string Mixed = "mixed";
+
+    /// <summary>Case types the bench can open, by their wire name; <c>mixed</c> opens the three in turn.</summary>
     public static readonly IReadOnlyDictionary<string, string> CaseTypes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
-        ["marriage"] = "marriage-registration",
-        ["marriage-registration"] = "marriage-registration",
+        ["marriage"] = Marriage,
+        [Marriage] = Marriage,
+        ["newborn"] = Newborn,
+        [Newborn] = Newborn,
+        [SchoolTransfer] = SchoolTransfer,
+        ["transfer"] = SchoolTransfer,
+        [Mixed] = Mixed,
     };
 
-    public string CaseType { get; init; } = "marriage-registration";
+    public string CaseType { get; init; } = Marriage;
+
+    /// <summary>The case type of case number <paramref name="i"/>: the chosen one, or marriage, newborn, school transfer in turn.</summary>
+    public string CaseTypeOf(int i) => CaseType == Mixed ? (i % 3) switch { 0 => Marriage, 1 => Newborn, _ => SchoolTransfer } : CaseType;
+
+    /// <summary>A named scenario (<c>overload</c>), or null.</summary>
+    public string? Scenario { get; init; }
+
+    /// <summary>A signed partner list read (<c>GET /api/v1/cases?pageSize=200</c>) this often throughout the run, its latency reported (0: none).</summary>
+    public TimeSpan PartnerReads { get; init; }
+
+    /// <summary>Saved figures to compare with (<c>--baseline</c>), or to write this run's to (<c>--save-baseline</c>).</summary>
+    public string? Baseline { get; init; }
+
+    public bool SaveBaseline { get; init; }
 
     public int Cases { get; init; } = 50;
 
@@ -41,7 +65,12 @@ public sealed record BenchOptions
 
     public const string Usage = """
         dotnet run -c Release --project bench -- [options]
-          --type marriage            case type (only marriage exists today)
+          --type T                   marriage, newborn, school-transfer or mixed (the three in turn); default marriage
+          --scenario overload        1,000 marriage cases at 10/s on Azurite, reviews held, partner list reads every 5 s,
+                                     engine warnings counted from the devhost log, drain time; 40 min limit (options after it override)
+          --baseline PATH            compare this run with figures saved there (a before/after table)
+          --save-baseline            write this run's figures to the --baseline path (default bench/results/baseline.json)
+          --partner-reads SECONDS    a signed GET /api/v1/cases?pageSize=200 every SECONDS, latency p50/p99 reported
           --cases N                  cases per backend (default 50)
           --rate R                   open loop: R new cases per second (default 5)
           --concurrency C            closed loop: keep C cases in flight (overrides --rate)
@@ -68,9 +97,23 @@ public sealed record BenchOptions
                     options = options with
                     {
                         CaseType = CaseTypes.TryGetValue(type, out var wire) ? wire
-                            : throw new ArgumentException($"Unknown case type '{type}'. Known: {string.Join(", ", CaseTypes.Keys)} (newborn and school transfer are not built yet)."),
+                            : throw new ArgumentException($"Unknown case type '{type}'. Known: {string.Join(", ", CaseTypes.Keys)}."),
                     };
                     break;
+                case "--scenario":
+                    options = Next() switch
+                    {
+                        "overload" => options with
+                        {
+                            Scenario = "overload", Backends = ["AzureStorage"], Cases = 1000, Rate = 10, Concurrency = 0, Hold = true,
+                            PartnerReads = TimeSpan.FromSeconds(5), Timeout = TimeSpan.FromMinutes(40),
+                        },
+                        var other => throw new ArgumentException($"Unknown scenario '{other}': overload."),
+                    };
+                    break;
+                case "--baseline": options = options with { Baseline = Next() }; break;
+                case "--save-baseline": options = options with { SaveBaseline = true }; break;
+                case "--partner-reads": options = options with { PartnerReads = TimeSpan.FromSeconds(PositiveInt(Next(), "--partner-reads")) }; break;
                 case "--cases": options = options with { Cases = PositiveInt(Next(), "--cases") }; break;
                 case "--rate": options = options with { Rate = double.Parse(Next(), CultureInfo.InvariantCulture) }; break;
                 case "--concurrency": options = options with { Concurrency = PositiveInt(Next(), "--concurrency") }; break;
@@ -105,6 +148,7 @@ public sealed record BenchOptions
         }
 
         if (options.Concurrency == 0 && options.Rate <= 0) throw new ArgumentException("--rate must be positive.");
+        if (options.SaveBaseline && options.Baseline is null) options = options with { Baseline = "bench/results/baseline.json" };
         return options with { Settings = settings };
     }
 

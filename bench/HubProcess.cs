@@ -15,8 +15,12 @@ public sealed class HubProcess : IAsyncDisposable
     private readonly Process process;
     private readonly StreamWriter log;
 
-    private HubProcess(Process process, StreamWriter log, AzuriteLauncher azurite, Uri url, Uri sandboxUrl)
+    /// <summary>The engine's task hub: its tables, queues and containers are named after it.</summary>
+    public const string TaskHub = "bench";
+
+    private HubProcess(Process process, StreamWriter log, AzuriteLauncher azurite, Uri url, Uri sandboxUrl, string logPath)
     {
+        LogPath = logPath;
         this.process = process;
         this.log = log;
         Azurite = azurite;
@@ -31,6 +35,9 @@ public sealed class HubProcess : IAsyncDisposable
     public Uri SandboxUrl { get; }
 
     public int ProcessId => process.Id;
+
+    /// <summary>The devhost's log (its console), for the engine warnings the bench counts.</summary>
+    public string LogPath { get; }
 
     public static async Task<HubProcess> StartAsync(string root, string backend, BenchOptions options, string population, string logPath, CancellationToken ct)
     {
@@ -50,7 +57,7 @@ public sealed class HubProcess : IAsyncDisposable
         var settings = new Dictionary<string, string>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["Tongban:TaskHub"] = "bench",
+            ["Tongban:TaskHub"] = TaskHub,
             ["Tongban:Pii:Keys:bench"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Tongban:Pii:ActiveKeyId"] = "bench",
             ["Tongban:Sandbox:Port"] = sandboxPort.ToString(CultureInfo.InvariantCulture),
@@ -73,7 +80,7 @@ public sealed class HubProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var hub = new HubProcess(process, writer, azurite, new Uri($"http://127.0.0.1:{hubPort}"), new Uri($"http://127.0.0.1:{sandboxPort}"));
+        var hub = new HubProcess(process, writer, azurite, new Uri($"http://127.0.0.1:{hubPort}"), new Uri($"http://127.0.0.1:{sandboxPort}"), logPath);
         try
         {
             await hub.WaitHealthyAsync(ct);

@@ -52,26 +52,58 @@ foreach (var backend in options.Backends)
         () => string.Create(CultureInfo.InvariantCulture, $"hub RSS {hub.Hub().RssBytes / 1048576.0:F0} MB (peak {hub.Hub().PeakRssBytes / 1048576.0:F0})"));
     var results = await workload.RunAsync($"{backend}-{started.ToUnixTimeSeconds()}", timeout.Token);
     var seconds = (DateTimeOffset.UtcNow - started).TotalSeconds;
-    var requestsAfter = await hub.RequestsAsync(timeout.Token);
+    if (timeout.IsCancellationRequested) Console.WriteLine($"[{backend}] stopped at the time limit ({options.Timeout.TotalMinutes:F0} min): reporting what finished");
+    // The figures are read after the time limit too: with a token of their own.
+    using var reading = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+    var requestsAfter = await hub.RequestsAsync(reading.Token);
     var azuriteAfter = hub.AzuriteStat();
     var hubAfter = hub.Hub();
 
     figures.Add(BackendFigures.From(backend, results, seconds, workload.PeakInFlight, Delta(requestsBefore, requestsAfter, portNames),
         hubAfter.PeakRssBytes, hubAfter.CpuSeconds - hubBefore.CpuSeconds,
-        azuriteAfter is null || azuriteBefore is null ? null : azuriteAfter.CpuSeconds - azuriteBefore.CpuSeconds));
+        azuriteAfter is null || azuriteBefore is null ? null : azuriteAfter.CpuSeconds - azuriteBefore.CpuSeconds)
+        with
+        {
+            EngineWarnings = EngineWarnings.Count(hub.LogPath),
+            PartnerReads = workload.PartnerReads.Seconds.Count == 0 ? null : Percentiles.Of(workload.PartnerReads.Seconds),
+            PartnerReadsFailed = workload.PartnerReads.Failed,
+            DrainSeconds = workload.Drain?.TotalSeconds,
+        });
     Console.WriteLine($"[{backend}] done in {seconds:F1} s");
     Console.WriteLine(Report.Steps(results));
     Console.WriteLine(Report.Operations(figures[^1]));
+    Console.WriteLine(Report.Overload(figures[^1]));
     foreach (var error in results.Where(r => r.Error is not null).Select(r => r.Error).Distinct().Take(5)) Console.WriteLine($"  error: {error}");
 }
 
 var report = Report.Build(options, figures);
 Console.WriteLine();
 Console.WriteLine(Report.Table(figures));
-var output = Path.IsPathRooted(options.Output) ? options.Output : Path.Combine(root, options.Output);
+string Rooted(string path) => Path.IsPathRooted(path) ? path : Path.Combine(root, path);
+var output = Rooted(options.Output);
 Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-File.WriteAllText(output, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+var json = report.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+File.WriteAllText(output, json);
 Console.WriteLine($"Figures written to {Path.GetRelativePath(root, output)}");
+if (options.Baseline is { } baselinePath)
+{
+    if (options.SaveBaseline)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Rooted(baselinePath))!);
+        File.WriteAllText(Rooted(baselinePath), json);
+        Console.WriteLine($"Saved as the baseline: {baselinePath}");
+    }
+    else if (File.Exists(Rooted(baselinePath)))
+    {
+        Console.WriteLine();
+        Console.WriteLine(Baseline.Compare(JsonNode.Parse(File.ReadAllText(Rooted(baselinePath)))!, report, baselinePath));
+    }
+    else
+    {
+        Console.Error.WriteLine($"No baseline at {baselinePath}: save one with --save-baseline.");
+    }
+}
+
 return figures.All(f => f.Failed == 0) ? 0 : 1;
 
 static Dictionary<string, long> Delta(Dictionary<string, long> before, Dictionary<string, long> after, Dictionary<string, string> ports)
@@ -80,7 +112,7 @@ static Dictionary<string, long> Delta(Dictionary<string, long> before, Dictionar
     var delta = new Dictionary<string, long>();
     foreach (var (key, value) in after)
     {
-        if (key.StartsWith("op:", StringComparison.Ordinal))
+        if (key.StartsWith("op:", StringComparison.Ordinal) || key.StartsWith("req:", StringComparison.Ordinal))
         {
             delta[key] = value - before.GetValueOrDefault(key);
             continue;
@@ -118,8 +150,110 @@ internal sealed record BackendFigures(
             requests.Where(r => r.Key.StartsWith("op:", StringComparison.Ordinal)).OrderByDescending(r => r.Value)
                 .ToDictionary(r => r.Key[3..], r => r.Value / (double)n),
             storage.Sum(s => requests.GetValueOrDefault($"observe:{s}")) / (double)n,
-            results.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count().ToString(CultureInfo.InvariantCulture)));
+            results.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count().ToString(CultureInfo.InvariantCulture)))
+        {
+            RequestsPerCase = requests.Where(r => r.Key.StartsWith("req:work ", StringComparison.Ordinal)).OrderByDescending(r => r.Value)
+                .ToDictionary(r => r.Key["req:work ".Length..], r => r.Value / (double)n),
+        };
     }
+
+    /// <summary>Every storage request per case by "{service} {verb} {target}", the engine's and the hub's (bench status reads left out).</summary>
+    public IReadOnlyDictionary<string, double> RequestsPerCase { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Engine warnings in the devhost log (see <see cref="EngineWarnings"/>), by kind.</summary>
+    public IReadOnlyDictionary<string, int> EngineWarnings { get; init; } = new Dictionary<string, int>();
+
+    public Percentiles? PartnerReads { get; init; }
+
+    public int PartnerReadsFailed { get; init; }
+
+    public double? DrainSeconds { get; init; }
+}
+
+/// <summary>The engine's overload symptoms (issue 14), counted from the devhost's log.</summary>
+internal static class EngineWarnings
+{
+    public static readonly IReadOnlyDictionary<string, string> Patterns = new Dictionary<string, string>
+    {
+        ["duplicate processing"] = "is being processed multiple times concurrently",
+        ["corruption"] = "Multiple ExecutionStartedEvent found",
+        ["partition timeout"] = "exceeded the 2-second timeout",
+        ["moved to poison"] = "moved to poison",
+        ["lease not renewed"] = "Could not renew the visibility",
+    };
+
+    public static Dictionary<string, int> Count(string logPath)
+    {
+        var counts = Patterns.Keys.ToDictionary(k => k, _ => 0);
+        if (!File.Exists(logPath)) return counts;
+        using var stream = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } line)
+        {
+            foreach (var (name, pattern) in Patterns)
+            {
+                if (line.Contains(pattern, StringComparison.Ordinal)) counts[name]++;
+            }
+        }
+
+        return counts;
+    }
+}
+
+/// <summary>This run against a saved one: each figure's baseline, now, and now ÷ baseline.</summary>
+internal static class Baseline
+{
+    private static readonly (string Name, Func<JsonNode, double?> Read)[] Figures =
+    [
+        ("cases completed", b => Number(b["Completed"])),
+        ("cases/s sustained", b => Number(b["CasesPerSecond"])),
+        ("hub share p50 (s)", b => Number(b["Hub"]?["P50"])),
+        ("hub share p99 (s)", b => Number(b["Hub"]?["P99"])),
+        ("end-to-end p50 (s)", b => Number(b["EndToEnd"]?["P50"])),
+        ("hub peak RSS (MB)", b => Number(b["PeakRssMb"])),
+        ("hub CPU s", b => Number(b["HubCpuSeconds"])),
+        ("Azurite CPU s", b => Number(b["AzuriteCpuSeconds"])),
+        ("storage requests / case", b => Number(b["StoragePerCase"])),
+        ("  table / case", b => Number(b["StoragePerCaseByService"]?["table"])),
+        ("  queue / case", b => Number(b["StoragePerCaseByService"]?["queue"])),
+        ("  blob / case", b => Number(b["StoragePerCaseByService"]?["blob"])),
+        ("partner list read p99 (s)", b => Number(b["PartnerReads"]?["P99"])),
+        ("drain (s)", b => Number(b["DrainSeconds"])),
+    ];
+
+    public static string Compare(JsonNode baseline, JsonNode now, string baselinePath)
+    {
+        var lines = new List<string> { $"Against the baseline {baselinePath} ({baseline["when"]}{(baseline["label"] is { } label ? ", " + label : "")}):" };
+        foreach (var current in now["backends"]!.AsArray())
+        {
+            var backend = current!["Backend"]!.ToString();
+            var before = baseline["backends"]?.AsArray().FirstOrDefault(b => b?["Backend"]?.ToString() == backend);
+            lines.Add($"  [{backend}]" + (before is null ? " not in the baseline" : ""));
+            if (before is null) continue;
+            lines.Add($"  {"figure",-30}{"baseline",12}{"now",12}{"ratio",10}");
+            foreach (var (name, read) in Figures)
+            {
+                var (was, @is) = (read(before), read(current));
+                if (was is null && @is is null) continue;
+                var ratio = was is > 0 && @is is not null ? string.Create(CultureInfo.InvariantCulture, $"{@is / was:F2}×") : "";
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"  {name,-30}{was,12:F2}{@is,12:F2}{ratio,10}"));
+            }
+
+            var beforeOps = before["RequestsPerCase"]?.AsObject();
+            var nowOps = current["RequestsPerCase"]?.AsObject();
+            if (beforeOps is null || nowOps is null) continue;
+            // The operations that moved most, so a change's effect shows where it landed.
+            var moved = nowOps.Select(o => o.Key).Union(beforeOps.Select(o => o.Key))
+                .Select(k => (Key: k, Was: Number(beforeOps[k]) ?? 0, Is: Number(nowOps[k]) ?? 0))
+                .Where(o => Math.Abs(o.Is - o.Was) >= 0.5).OrderByDescending(o => Math.Abs(o.Is - o.Was)).Take(12).ToList();
+            if (moved.Count > 0) lines.Add("  requests per case that moved:");
+            lines.AddRange(moved.Select(o => string.Create(CultureInfo.InvariantCulture, $"    {o.Key,-56}{o.Was,8:F2} → {o.Is,8:F2}")));
+        }
+
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    private static double? Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) && !double.IsNaN(d) ? d : null;
 }
 
 internal sealed record Percentiles(double P50, double P95, double P99, double Max)
@@ -178,11 +312,36 @@ internal static class Report
         return string.Join(Environment.NewLine, lines);
     }
 
-    /// <summary>The hub's own storage operations per case (its DI clients only; the engine's are not in here).</summary>
-    public static string Operations(BackendFigures figures) =>
-        "  hub's own storage operations per case (work; observe = bench status reads):" + Environment.NewLine +
-        string.Join(Environment.NewLine, figures.HubOperationsPerCase.Where(o => o.Value >= 0.05)
-            .Select(o => string.Create(CultureInfo.InvariantCulture, $"    {o.Value,7:F2}  {o.Key}")));
+    /// <summary>Storage requests per case by operation, the engine's (its task hub's tables, queues and containers) and the hub's.</summary>
+    public static string Operations(BackendFigures figures)
+    {
+        static bool Engine(string operation) => operation.Split(' ')[2].StartsWith(HubProcess.TaskHub, StringComparison.OrdinalIgnoreCase);
+        var lines = new List<string>();
+        foreach (var (owner, mine) in new[] { ("engine", true), ("hub", false) })
+        {
+            var ops = figures.RequestsPerCase.Where(o => Engine(o.Key) == mine).ToList();
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  {owner}'s storage requests per case: {ops.Sum(o => o.Value):F1}"));
+            lines.AddRange(ops.Where(o => o.Value >= 0.05).Select(o => string.Create(CultureInfo.InvariantCulture, $"    {o.Value,7:F2}  {o.Key}")));
+        }
+
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>What overload shows: partner list reads, engine warnings, drain; empty when none of it was measured.</summary>
+    public static string Overload(BackendFigures f)
+    {
+        var lines = new List<string>();
+        if (f.PartnerReads is { } reads)
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"  partner list reads (GET /api/v1/cases?pageSize=200): p50 {reads.P50:F2} s, p99 {reads.P99:F2} s, max {reads.Max:F2} s; {f.PartnerReadsFailed} unanswered within 60 s"));
+        }
+
+        lines.Add("  devhost log: " + string.Join(", ", f.EngineWarnings.Select(w => $"{w.Value} {w.Key}")));
+        if (f.DrainSeconds is { } drain) lines.Add(string.Create(CultureInfo.InvariantCulture, $"  drain (last decision posted → last case ended): {drain:F1} s"));
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"  hub peak RSS {f.PeakRssMb:F0} MB; statuses: {string.Join(", ", f.Statuses.Select(s => $"{s.Value} {s.Key}"))}"));
+        return string.Join(Environment.NewLine, lines);
+    }
 
     public static JsonObject Build(BenchOptions options, IReadOnlyList<BackendFigures> figures)
     {
@@ -194,7 +353,7 @@ internal static class Report
             ["machine"] = Machine(),
             ["options"] = JsonSerializer.SerializeToNode(new
             {
-                options.CaseType, options.Cases, options.Rate, options.Concurrency, options.Hold, options.Azurite, options.Settings,
+                options.CaseType, options.Scenario, options.Cases, options.Rate, options.Concurrency, options.Hold, options.Azurite, options.Settings,
             }),
             ["storageCountedBy"] = "HttpClient metrics (System.Net.Http http.client.request.duration) in the devhost process, by Azurite port; bench status reads counted apart",
             ["backends"] = JsonSerializer.SerializeToNode(figures),

@@ -27,8 +27,32 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
     private int inFlight;
     private int awaitingReview;
     private readonly TaskCompletionSource allAwaiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<double> readSeconds = [];
+    private int readFailures;
+    private long lastDecisionTicks;
+    private long lastEndTicks;
 
     public int PeakInFlight { get; private set; }
+
+    /// <summary>The partner list reads' latencies (seconds; a read that failed or took over 60 s counts as 60) and how many failed.</summary>
+    public (IReadOnlyList<double> Seconds, int Failed) PartnerReads
+    {
+        get
+        {
+            lock (readSeconds) return ([.. readSeconds], readFailures);
+        }
+    }
+
+    /// <summary>Drain: from the last decision posted to the last case's end (client clock), or null if no decision was posted.</summary>
+    public TimeSpan? Drain
+    {
+        get
+        {
+            var decided = Interlocked.Read(ref lastDecisionTicks);
+            var ended = Interlocked.Read(ref lastEndTicks);
+            return decided == 0 || ended < decided ? null : TimeSpan.FromTicks(ended - decided);
+        }
+    }
 
     public async Task<IReadOnlyList<CaseResult>> RunAsync(string run, CancellationToken ct)
     {
@@ -42,17 +66,26 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
         using var reporter = new Timer(_ => progress.WriteLine(
             $"  {clock.Elapsed.TotalSeconds,6:F0}s  opened {tasks.Count}/{options.Cases}  in flight {Volatile.Read(ref inFlight)}  awaiting review {Volatile.Read(ref awaitingReview)}  {status?.Invoke()}"),
             null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+        using var stopReads = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reads = options.PartnerReads > TimeSpan.Zero ? ReadListAsync(partner, stopReads.Token) : Task.CompletedTask;
 
-        for (var i = 0; i < options.Cases; i++)
+        for (var i = 0; i < options.Cases && !ct.IsCancellationRequested; i++)
         {
-            if (options.Concurrency > 0)
+            try
             {
-                await gate.WaitAsync(ct);
+                if (options.Concurrency > 0)
+                {
+                    await gate.WaitAsync(ct);
+                }
+                else
+                {
+                    var due = TimeSpan.FromSeconds(i / options.Rate) - clock.Elapsed;
+                    if (due > TimeSpan.Zero) await Task.Delay(due, ct);
+                }
             }
-            else
+            catch (OperationCanceledException)
             {
-                var due = TimeSpan.FromSeconds(i / options.Rate) - clock.Elapsed;
-                if (due > TimeSpan.Zero) await Task.Delay(due, ct);
+                break; // the time limit: what was opened is reported
             }
 
             var index = i;
@@ -66,11 +99,55 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
                 {
                     if (options.Concurrency > 0) gate.Release();
                 }
-            }, ct));
+            }, CancellationToken.None));
         }
 
         await Task.WhenAll(tasks);
+        await stopReads.CancelAsync();
+        await reads;
+        // Cases never opened before the time limit are reported as such, not left out.
+        for (var i = 0; i < results.Length; i++) results[i] ??= new CaseResult(null, "NotOpened", 0, 0, 0, "not opened before the time limit");
         return results;
+    }
+
+    /// <summary>A partner reading its case list (200 a page) every <see cref="BenchOptions.PartnerReads"/>, as under overload a partner would.</summary>
+    private async Task ReadListAsync(PartnerClient partner, CancellationToken ct)
+    {
+        var observe = new Dictionary<string, string> { [Tongban.DevHost.Hosting.BenchProbe.ObserveHeader] = "observe" };
+        while (!ct.IsCancellationRequested)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var ok = false;
+            try
+            {
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                limit.CancelAfter(TimeSpan.FromSeconds(60));
+                ok = (await partner.SendAsync(HttpMethod.Get, "/api/v1/cases?pageSize=200", null, observe, ct: limit.Token)).Status == 200;
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                // no answer within 60 s, or none at all: counted as a failed read
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            lock (readSeconds)
+            {
+                readSeconds.Add(ok ? Stopwatch.GetElapsedTime(started).TotalSeconds : 60);
+                if (!ok) readFailures++;
+            }
+
+            try
+            {
+                await Task.Delay(options.PartnerReads, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
     }
 
     private async Task<CaseResult> OneCaseAsync(PartnerClient partner, string run, int index, CancellationToken ct)
@@ -80,27 +157,18 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
         lock (this) PeakInFlight = Math.Max(PeakInFlight, now);
         string? caseId = null;
         var reviewCounted = false;
+        var lastSeen = "NotOpened";
         try
         {
-            var (a, b) = BenchPopulation.Couple(index);
             var reference = $"BENCH-{run}-{index}";
-            var body = new
-            {
-                caseType = options.CaseType,
-                reference,
-                handlingProvince = "310000",
-                details = new
-                {
-                    registryCode = "310115",
-                    partyA = new { idNumber = a.IdNumber, name = a.Name, hukouProvince = a.Hukou },
-                    partyB = new { idNumber = b.IdNumber, name = b.Name, hukouProvince = b.Hukou },
-                },
-            };
+            var body = new { caseType = options.CaseTypeOf(index), reference, handlingProvince = "310000", details = Details(options.CaseTypeOf(index), index) };
             var opened = await RetryAsync(() => partner.PostAsync("/api/v1/cases", body, idempotencyKey: reference, ct: ct), ct);
             if (opened.Status is not (200 or 202)) return Failed(null, started, $"open: {opened.Status} {opened.Body}");
             caseId = opened["caseId"]!;
+            lastSeen = "Opened";
 
             var json = await PollAsync(partner, caseId, s => s == "AwaitingReview" || Final.Contains(s), ct);
+            lastSeen = json["status"]!.ToString();
             DateTimeOffset? decidedAt = null;
             DateTimeOffset? reviewVisible = null;
             if (json["status"]!.ToString() == "AwaitingReview")
@@ -114,14 +182,22 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
                 var decided = await RetryAsync(() => partner.PostAsync($"/api/v1/cases/{caseId}/decisions",
                     new { step = "officer-review", decision = "approve", officer = "BENCH-OFFICER" }, ct: ct), ct);
                 if (decided.Status != 202) return Failed(caseId, started, $"decide: {decided.Status} {decided.Body}");
+                Later(ref lastDecisionTicks);
+                lastSeen = "Decided";
                 json = await PollAsync(partner, caseId, Final.Contains, ct);
             }
 
+            Later(ref lastEndTicks);
             return Measure(caseId, json, started, reviewVisible, decidedAt);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             return Failed(caseId, started, e.Message);
+        }
+        catch (Exception) when (ct.IsCancellationRequested)
+        {
+            // The run's time limit: reported with the last status seen, not thrown.
+            return new CaseResult(caseId, "Unfinished", Stopwatch.GetElapsedTime(started).TotalSeconds, 0, 0, $"unfinished at the time limit (last seen: {lastSeen})");
         }
         finally
         {
@@ -156,6 +232,53 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
                     (s["startedAt"]!.GetValue<DateTimeOffset>() - created).TotalSeconds, (s["completedAt"]!.GetValue<DateTimeOffset>() - created).TotalSeconds))
                 .ToList(),
         };
+    }
+
+    private static void Later(ref long ticks)
+    {
+        var now = DateTime.UtcNow.Ticks;
+        long seen;
+        while ((seen = Interlocked.Read(ref ticks)) < now && Interlocked.CompareExchange(ref ticks, now, seen) != seen)
+        {
+        }
+    }
+
+    /// <summary>The case's details: the fresh people of case number <paramref name="i"/> (<see cref="BenchPopulation"/>).</summary>
+    private static object Details(string caseType, int i)
+    {
+        switch (caseType)
+        {
+            case BenchOptions.Newborn:
+                var birth = BenchPopulation.Newborn(i);
+                return new
+                {
+                    child = new { name = birth.ChildName, sex = birth.Sex, birthDate = birth.BirthDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) },
+                    birthCertificateNo = birth.CertificateNo,
+                    birthProvince = BenchPopulation.BirthProvince,
+                    registerWith = "mother",
+                    mother = new { idNumber = birth.Mother.IdNumber, name = birth.Mother.Name, hukouProvince = birth.Mother.Hukou },
+                    householdDivision = "310115",
+                };
+            case BenchOptions.SchoolTransfer:
+                var pupil = BenchPopulation.Student(i);
+                return new
+                {
+                    student = new { studentNo = pupil.StudentNo, name = pupil.Name, idNumber = pupil.IdNumber },
+                    sourceProvince = BenchPopulation.SourceProvince,
+                    sourceSchoolCode = BenchPopulation.SourceSchool,
+                    targetSchoolCode = BenchPopulation.TargetSchool,
+                    targetGrade = BenchPopulation.Grade,
+                    reason = "family-relocation",
+                };
+            default:
+                var (a, b) = BenchPopulation.Couple(i);
+                return new
+                {
+                    registryCode = "310115",
+                    partyA = new { idNumber = a.IdNumber, name = a.Name, hukouProvince = a.Hukou },
+                    partyB = new { idNumber = b.IdNumber, name = b.Name, hukouProvince = b.Hukou },
+                };
+        }
     }
 
     private static CaseResult Failed(string? caseId, long started, string error) =>

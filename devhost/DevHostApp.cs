@@ -220,7 +220,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
             // A failed start (a port in use) is told by Program.cs as one line; the host would log it again with its stack.
             .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
-        var queueSettings = builder.Configuration.GetSection("Tongban:Queues").Get<QueueListenerSettings>() ?? new QueueListenerSettings();
+        var queueSettings = QueueListenerSettings.ForDevHost(builder.Configuration);
         // One setting decides when a message is poisoned and how many attempts the poison path records: Tongban:MaxDequeueCount
         // (host.json's maxDequeueCount in Azure).
         queueSettings.MaxDequeueCount = builder.Configuration.GetSection(Configuration.TongbanOptions.Section).Get<Configuration.TongbanOptions>()?.MaxDequeueCount
@@ -253,7 +253,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
         builder.Services.AddHostedService<RedriveLoop>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
-        var probe = builder.Configuration.GetValue("Tongban:Bench:Probe", false) ? new BenchProbe() : null;
+        var probe = builder.Configuration.GetValue("Tongban:Bench:Probe", false) ? new BenchProbe { ServicesByPort = BenchProbe.AzuritePorts(storage) } : null;
         if (probe is not null)
         {
             builder.Services.AddSingleton(probe);

@@ -7,7 +7,11 @@ using Tongban.Cases;
 namespace Tongban.Storage;
 
 /// <summary>A case as stored: the read model and the encrypted command it was opened with.</summary>
-public sealed record StoredCase(CaseRecord Record, OpenCaseCommand Command, ETag ETag);
+public sealed record StoredCase(CaseRecord Record, OpenCaseCommand Command, ETag ETag)
+{
+    /// <summary>The case's UpdatedAt its index rows carry (they are rewritten only when they would say something else).</summary>
+    public DateTimeOffset? IndexedAt { get; init; }
+}
 
 /// <summary>A page of a province's cases, newest first.</summary>
 public sealed record CasePage(IReadOnlyList<CaseRecord> Items, string? ContinuationToken);
@@ -21,9 +25,24 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     Telemetry.TongbanMetrics? metrics = null)
 {
     private const string CaseRow = "case";
+
+    /// <summary>
+    /// How far an index row's UpdatedAt may trail its case row's: a write that changes no status rewrites the index only
+    /// once this much has passed since it was last written, and the list's updatedSince bound is widened by as much (the
+    /// case row then decides), so step progress costs no index writes and the list answers as before.
+    /// </summary>
+    public static readonly TimeSpan IndexSlack = TimeSpan.FromMinutes(1);
     private readonly TableClient cases = tables.GetTableClient(StorageNames.CasesTable);
     private readonly TableClient index = tables.GetTableClient(StorageNames.CaseIndexTable);
     private readonly AttentionIndex attention = new(tables);
+
+    /// <summary>
+    /// The ETag this process last wrote per case, a hint: a caller's read older than it would only be refused (412), so the
+    /// update reads the row instead (parallel steps finishing together on one host). Forgotten all at once when full.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ETag> written = new(StringComparer.Ordinal);
+
+    private const int WrittenMemory = 10_000;
 
     /// <summary>Creates the case row and its index rows; an existing row (a retried request) is left as it is.</summary>
     public async Task<StoredCase> CreateAsync(CaseRecord record, OpenCaseCommand command, CancellationToken ct)
@@ -35,7 +54,8 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
             var response = await cases.AddEntityAsync(entity, ct);
             metrics?.CaseOpened(record.CaseType, record.HandlingProvince);
             await WriteIndexAsync(record, ct);
-            return new StoredCase(record, command, response.Headers.ETag ?? ETag.All);
+            Remember(record.CaseId, response.Headers.ETag ?? ETag.All);
+            return new StoredCase(record, command, response.Headers.ETag ?? ETag.All) { IndexedAt = record.UpdatedAt };
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
@@ -55,11 +75,19 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     /// Read, change, write with the row's ETag; on a concurrent change, read again and re-apply.
     /// The mutation returns false to leave the row as it is. Returns the case as last seen.
     /// </summary>
-    public async Task<StoredCase> UpdateAsync(string caseId, Func<CaseRecord, bool> mutate, CancellationToken ct)
+    public Task<StoredCase> UpdateAsync(string caseId, Func<CaseRecord, bool> mutate, CancellationToken ct) => UpdateAsync(caseId, null, mutate, ct);
+
+    /// <summary>
+    /// As <see cref="UpdateAsync(string, Func{CaseRecord, bool}, CancellationToken)"/>, first trying the write on <paramref name="read"/>
+    /// when given (the row as the caller has just read it, with its ETag; its record is changed in place) instead of reading the row
+    /// again: a stale read costs one refused write (412), then the usual read, change, write.
+    /// </summary>
+    public async Task<StoredCase> UpdateAsync(string caseId, StoredCase? read, Func<CaseRecord, bool> mutate, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var current = await GetAsync(caseId, ct) ?? throw new CaseNotFoundException(caseId);
+            var fresh = attempt == 0 && read is not null && (!written.TryGetValue(caseId, out var last) || last == read.ETag);
+            var current = (fresh ? read : null) ?? await GetAsync(caseId, ct) ?? throw new CaseNotFoundException(caseId);
             var statusBefore = current.Record.Status;
             var attentionBefore = AttentionIndex.Of(current.Record, current.Record.UpdatedAt);
             if (!mutate(current.Record)) return current;
@@ -67,6 +95,9 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
             if (current.Record.Status != statusBefore) current.Record.StatusChanges++;
             // A deadline found missed is marked in this very write, so of racing writers only the one that wins counts it.
             var missed = NewlyMissed(current.Record);
+            // The index carries status and UpdatedAt: rewritten when the status moves or its UpdatedAt would trail by IndexSlack.
+            var reindex = current.Record.Status != statusBefore || current.IndexedAt is not { } indexed || current.Record.UpdatedAt - indexed >= IndexSlack;
+            var row = RowColumns(current.Record, reindex ? current.Record.UpdatedAt : current.IndexedAt);
             try
             {
                 ETag etag;
@@ -76,7 +107,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
                     current.Record.CallbackSequence++;
                     var batch = new List<TableTransactionAction>
                     {
-                        new(TableTransactionActionType.UpdateReplace, ToEntity(current.Record, current.Command), current.ETag),
+                        new(TableTransactionActionType.UpdateMerge, row, current.ETag),
                         new(TableTransactionActionType.Add, new TableEntity(caseId, PartnerCallbackOutbox.RowKey(current.Record.CallbackSequence))
                         {
                             // The partner's view, as GET answers it: no operator's identity leaves the hub in a callback.
@@ -91,14 +122,14 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
                 }
                 else
                 {
-                    etag = (await cases.UpdateEntityAsync(ToEntity(current.Record, current.Command), current.ETag, TableUpdateMode.Replace, ct)).Headers.ETag ?? ETag.All;
+                    etag = (await cases.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Merge, ct)).Headers.ETag ?? ETag.All;
                 }
 
-                // Every write moves UpdatedAt, which the list's updatedSince filter reads from the index.
+                Remember(caseId, etag);
                 Measure(current.Record, statusBefore, missed);
-                await WriteIndexAsync(current.Record, ct);
+                if (reindex) await WriteIndexAsync(current.Record, ct);
                 await attention.SyncAsync(attentionBefore, AttentionIndex.Of(current.Record, current.Record.UpdatedAt), ct);
-                return current with { ETag = etag };
+                return current with { ETag = etag, IndexedAt = reindex ? current.Record.UpdatedAt : current.IndexedAt };
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < 50)
             {
@@ -114,7 +145,8 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         var filters = new List<string> { TableClient.CreateQueryFilter($"PartitionKey eq {province}") };
         if (status is not null) filters.Add(TableClient.CreateQueryFilter($"Status eq {status.Value.ToString()}"));
         if (caseType is not null) filters.Add(TableClient.CreateQueryFilter($"CaseType eq {caseType}"));
-        if (updatedSince is not null) filters.Add(TableClient.CreateQueryFilter($"UpdatedAt ge {updatedSince.Value}"));
+        // An index row's UpdatedAt may trail its case's by up to IndexSlack; the case row below decides.
+        if (updatedSince is not null) filters.Add(TableClient.CreateQueryFilter($"UpdatedAt ge {updatedSince.Value - IndexSlack}"));
         var query = index.QueryAsync<TableEntity>(string.Join(" and ", filters), pageSize, ["CaseId"], ct);
         await foreach (var page in query.AsPages(continuation, pageSize))
         {
@@ -178,8 +210,8 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     /// <summary>
     /// Re-encrypts under the active key up to <paramref name="max"/> case rows whose details are under another key (after a
     /// rotation), reading at most <paramref name="maxPages"/> pages. Only the Details column is rewritten, with a merge
-    /// conditional on the row's ETag: a case changed meanwhile (412) is left for the next run (its own update re-seals it
-    /// under the active key anyway). Rows already under the active key are filtered out by the service, so a run when none is
+    /// conditional on the row's ETag: a case changed meanwhile (412) is left for the next run (updates merge without the
+    /// details, so only this job moves them). Rows already under the active key are filtered out by the service, so a run when none is
     /// left reads one empty page. Untagged or unopenable details are counted, logged by the caller, and left as they are.
     /// </summary>
     public async Task<ReencryptionRun> ReencryptAsync(int max, int maxPages, CancellationToken ct)
@@ -222,6 +254,12 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         }
 
         return new ReencryptionRun(rewritten, conflicts, unreadable, More: conflicts > 0);
+    }
+
+    private void Remember(string caseId, ETag etag)
+    {
+        if (written.Count >= WrittenMemory) written.Clear();
+        written[caseId] = etag;
     }
 
     /// <summary>The case's deadlines missed as of its write and not counted before: added to the record, to count once written.</summary>
@@ -268,10 +306,21 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
 
     private static string InvertedTicks(DateTimeOffset at) => (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
 
-    private TableEntity ToEntity(CaseRecord record, OpenCaseCommand command) => new(record.CaseId, CaseRow)
+    private TableEntity ToEntity(CaseRecord record, OpenCaseCommand command)
+    {
+        var entity = RowColumns(record, record.UpdatedAt);
+        entity["Details"] = details.Seal(record.CaseId, TongbanJson.Serialize(command));
+        return entity;
+    }
+
+    /// <summary>
+    /// Every column but the sealed details, which an update merges without: the command never changes after creation, so
+    /// it is not sealed and sent again on each write. (A column left null here is one no update clears.)
+    /// </summary>
+    private static TableEntity RowColumns(CaseRecord record, DateTimeOffset? indexedAt) => new(record.CaseId, CaseRow)
     {
         ["Record"] = TongbanJson.Serialize(record),
-        ["Details"] = details.Seal(record.CaseId, TongbanJson.Serialize(command)),
+        ["IndexedAt"] = indexedAt,
         ["Status"] = record.Status.ToString(),
         ["CallbackUrl"] = record.CallbackUrl?.ToString(),
         ["WithdrawalRequested"] = record.WithdrawalRequested,
@@ -295,7 +344,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         record.DeadlinesMissed.AddRange((entity.GetString("DeadlinesMissed") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
         var command = TongbanJson.Deserialize<OpenCaseCommand>(details.Open(entity.PartitionKey, entity.GetString("Details")));
         record.NewbornBirthDate = command.Newborn?.Child.BirthDate;
-        return new StoredCase(record, command, entity.ETag);
+        return new StoredCase(record, command, entity.ETag) { IndexedAt = entity.GetDateTimeOffset("IndexedAt") };
     }
 }
 

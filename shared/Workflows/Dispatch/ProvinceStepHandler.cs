@@ -91,11 +91,11 @@ public sealed partial class ProvinceStepHandler(
         StepAnswered(logger, item.CaseId, item.StepKey, item.Province, result.Outcome);
         if (result.Outcome == StepOutcome.Waiting)
         {
-            await WaitForSlowWorkAsync(item, result.Get("ticket")!, (int)dequeueCount, callFrom, ct);
+            await WaitForSlowWorkAsync(item, result.Get("ticket")!, (int)dequeueCount, callFrom, ct, read: stored);
             return;
         }
 
-        if (!await CompleteAsync(item, result, (int)dequeueCount, ct, call)) await WaitForOrchestrationAsync(item, ct);
+        if (!await CompleteAsync(item, result, (int)dequeueCount, ct, call, read: stored)) await WaitForOrchestrationAsync(item, ct);
     }
 
     public async Task HandlePoisonAsync(string message, CancellationToken ct)
@@ -135,10 +135,10 @@ public sealed partial class ProvinceStepHandler(
         }
     }
 
-    private async Task WaitForSlowWorkAsync(ProvinceStep item, string ticket, int attempts, DateTimeOffset callFrom, CancellationToken ct)
+    private async Task WaitForSlowWorkAsync(ProvinceStep item, string ticket, int attempts, DateTimeOffset callFrom, CancellationToken ct, StoredCase? read = null)
     {
         var succeeded = false;
-        await cases.UpdateAsync(item.CaseId, record =>
+        await cases.UpdateAsync(item.CaseId, read, record =>
         {
             var step = record.Step(item.StepName, item.Subject, item.Province);
             succeeded = step.Status == StepStatus.Succeeded;
@@ -219,13 +219,14 @@ public sealed partial class ProvinceStepHandler(
     /// an orchestration's first activity ran, but before the engine saved that first step, leaves its start message hidden
     /// until the queue's visibility timeout, and the steps' answers raised meanwhile would be lost.
     /// </summary>
-    private async Task<bool> CompleteAsync(ProvinceStep item, StepResult result, int attemptsThisRound, CancellationToken ct, CaseWait? call = null)
+    private async Task<bool> CompleteAsync(ProvinceStep item, StepResult result, int attemptsThisRound, CancellationToken ct, CaseWait? call = null, StoredCase? read = null)
     {
         var status = result.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Failed;
         TimeSpan? took = null;
         try
         {
-            await cases.UpdateAsync(item.CaseId, record =>
+            // The row the handler read before the call is tried first: one read fewer per step when no other step wrote meanwhile.
+            await cases.UpdateAsync(item.CaseId, read, record =>
             {
                 var step = record.Step(item.StepName, item.Subject, item.Province);
                 took = null;

@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Tongban.Cases;
+using Tongban.IntegrationTests.Infrastructure;
+using Tongban.Storage;
+
+namespace Tongban.IntegrationTests.Storage;
+
+/// <summary>
+/// What a case update costs in storage requests (issue 14), counted by an Azure.Core pipeline policy on the store's own
+/// client: an update on a row just read does not read it again, step progress rewrites no index row, and the sealed
+/// details are not sent again.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
+    private readonly CaseDetailsCipher pii = CaseData.NewCipher();
+    private readonly ManualClock clock = new(T0);
+    private readonly RequestLog requests = new();
+    private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token;
+
+    public Task InitializeAsync() => new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([], CancellationToken.None);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private CaseStore Store()
+    {
+        var options = new TableClientOptions();
+        options.AddPolicy(requests, HttpPipelinePosition.PerRetry);
+        return new CaseStore(new TableServiceClient(azurite.ConnectionString, options), pii, clock);
+    }
+
+    private async Task<(CaseStore Store, StoredCase Created)> CreateAsync(string province)
+    {
+        var store = Store();
+        var command = CaseData.MarriageCommand(province, province, CaseData.NewProvinceCode());
+        var created = await store.CreateAsync(CaseData.RecordFor(CaseData.NewCaseId(), command, T0), command, ct);
+        requests.Clear();
+        return (store, created);
+    }
+
+    private static bool StepSucceeds(CaseRecord record, string province)
+    {
+        record.Step("verify-resident", "partyA", province).Status = StepStatus.Succeeded;
+        return true;
+    }
+
+    [Fact]
+    public async Task An_update_on_the_row_just_read_writes_without_reading_again()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+        var read = (await store.GetAsync(created.Record.CaseId, ct))!;
+        requests.Clear();
+
+        var updated = await store.UpdateAsync(read.Record.CaseId, read, r => StepSucceeds(r, province), ct);
+
+        Assert.Equal([$"PATCH {StorageNames.CasesTable}"], requests.Lines);
+        Assert.Equal(StepStatus.Succeeded, (await store.GetAsync(read.Record.CaseId, ct))!.Record.FindStep("verify-resident.partyA")!.Status);
+        Assert.NotEqual(read.ETag, updated.ETag);
+    }
+
+    [Fact]
+    public async Task A_read_older_than_this_stores_own_last_write_is_read_again_without_a_refused_write()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+        var stale = (await store.GetAsync(created.Record.CaseId, ct))!;
+        await store.UpdateAsync(created.Record.CaseId, r => { r.Step("verify-resident", "partyB", province).Status = StepStatus.Succeeded; return true; }, ct);
+        requests.Clear();
+
+        await store.UpdateAsync(stale.Record.CaseId, stale, r => StepSucceeds(r, province), ct);
+
+        Assert.Equal([$"GET {StorageNames.CasesTable}", $"PATCH {StorageNames.CasesTable}"], requests.Lines);
+        Assert.All((await store.GetAsync(created.Record.CaseId, ct))!.Record.Steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+    }
+
+    [Fact]
+    public async Task A_read_made_stale_by_another_host_is_refused_then_read_again_and_both_changes_stay()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+        var stale = (await store.GetAsync(created.Record.CaseId, ct))!;
+        var otherHost = new CaseStore(azurite.Tables, pii, clock);
+        await otherHost.UpdateAsync(created.Record.CaseId, r => { r.Step("verify-resident", "partyB", province).Status = StepStatus.Succeeded; return true; }, ct);
+        requests.Clear();
+
+        await store.UpdateAsync(stale.Record.CaseId, stale, r => StepSucceeds(r, province), ct);
+
+        Assert.Equal([$"PATCH {StorageNames.CasesTable} 412", $"GET {StorageNames.CasesTable}", $"PATCH {StorageNames.CasesTable}"], requests.Lines);
+        var steps = (await store.GetAsync(created.Record.CaseId, ct))!.Record.Steps;
+        Assert.All(steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+        Assert.Equal(2, steps.Count);
+    }
+
+    [Fact]
+    public async Task Step_progress_rewrites_no_index_row_a_status_change_rewrites_each_provinces()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+
+        await store.UpdateAsync(created.Record.CaseId, r => StepSucceeds(r, province), ct);
+        var afterStep = requests.Lines.Count(l => l.Contains(StorageNames.CaseIndexTable, StringComparison.Ordinal));
+        requests.Clear();
+        await store.UpdateAsync(created.Record.CaseId, r => { r.Status = CaseStatus.InProgress; return true; }, ct);
+
+        Assert.Equal(0, afterStep);
+        Assert.Equal(created.Record.InvolvedProvinces.Count, requests.Lines.Count(l => l.StartsWith($"PUT {StorageNames.CaseIndexTable}", StringComparison.Ordinal)));
+        Assert.Equal(2, created.Record.InvolvedProvinces.Count);
+    }
+
+    [Fact]
+    public async Task Step_progress_rewrites_the_index_once_it_would_trail_by_the_slack()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+
+        clock.Advance(CaseStore.IndexSlack - TimeSpan.FromSeconds(1));
+        await store.UpdateAsync(created.Record.CaseId, r => StepSucceeds(r, province), ct);
+        var withinSlack = requests.Lines.Count(l => l.Contains(StorageNames.CaseIndexTable, StringComparison.Ordinal));
+        requests.Clear();
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await store.UpdateAsync(created.Record.CaseId, r => { r.Step("verify-resident", "partyB", province).Status = StepStatus.Running; return true; }, ct);
+
+        Assert.Equal(0, withinSlack);
+        Assert.Equal(2, requests.Lines.Count(l => l.StartsWith($"PUT {StorageNames.CaseIndexTable}", StringComparison.Ordinal)));
+        // And the list's updatedSince still finds the case at its row's time.
+        var page = await store.ListAsync(province, null, null, clock.GetUtcNow(), 10, null, ct);
+        Assert.Equal([created.Record.CaseId], page.Items.Select(c => c.CaseId));
+    }
+
+    [Fact]
+    public async Task Updated_since_finds_a_case_whose_index_trails_its_row_within_the_slack()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+        clock.Advance(TimeSpan.FromSeconds(30));
+        await store.UpdateAsync(created.Record.CaseId, r => StepSucceeds(r, province), ct);
+
+        var found = await store.ListAsync(province, null, null, T0.AddSeconds(30), 10, null, ct);
+        var later = await store.ListAsync(province, null, null, T0.AddSeconds(31), 10, null, ct);
+
+        Assert.Equal([created.Record.CaseId], found.Items.Select(c => c.CaseId));
+        Assert.Empty(later.Items);
+    }
+
+    [Fact]
+    public async Task An_update_leaves_the_sealed_details_as_they_were()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+        var rows = azurite.Tables.GetTableClient(StorageNames.CasesTable);
+        var before = (await rows.GetEntityAsync<TableEntity>(created.Record.CaseId, "case", cancellationToken: ct)).Value.GetString("Details");
+
+        await store.UpdateAsync(created.Record.CaseId, r => { r.Status = CaseStatus.InProgress; return true; }, ct);
+
+        var after = (await rows.GetEntityAsync<TableEntity>(created.Record.CaseId, "case", cancellationToken: ct)).Value;
+        Assert.Equal(before, after.GetString("Details"));
+        Assert.Equal(nameof(CaseStatus.InProgress), after.GetString("Status"));
+        Assert.Equal(created.Command, (await store.GetAsync(created.Record.CaseId, ct))!.Command);
+    }
+
+    /// <summary>Each request as "VERB table[ status]", the status only when not 2xx.</summary>
+    private sealed class RequestLog : HttpPipelineSynchronousPolicy
+    {
+        private readonly ConcurrentQueue<string> lines = new();
+
+        public IReadOnlyList<string> Lines => [.. lines];
+
+        public void Clear() => lines.Clear();
+
+        public override void OnReceivedResponse(HttpMessage message)
+        {
+            var table = message.Request.Uri.Path.Split('/', StringSplitOptions.RemoveEmptyEntries).Skip(1).FirstOrDefault()?.Split('(')[0];
+            var status = message.Response.Status is >= 200 and < 300 ? "" : $" {message.Response.Status}";
+            lines.Enqueue($"{message.Request.Method} {table}{status}");
+        }
+    }
+}
