@@ -61,7 +61,7 @@ internal sealed class ProvinceDepartments(SandboxState state, string provinceCod
                 return new(Outcome.Ok, existing.CertificateNo);
             }
             var now = state.Time.GetUtcNow();
-            var year = BeijingTime.ToBeijing(now).Year;
+            var year = now.ToOffset(TimeSpan.FromHours(8)).Year;
             var certificateNo = $"J{provinceCode}-{year}-{state.Next($"marriage:{provinceCode}:{year}"):000000}";
             state.MarriagesByCase[(provinceCode, hubCaseId)] =
                 new MarriageRecord(provinceCode, hubCaseId, certificateNo, registryCode, partyAIdNumber, partyBIdNumber, now);

@@ -6,6 +6,7 @@ using Tongban.Cases.Validation;
 using Tongban.Provinces;
 using Tongban.Security;
 using Tongban.Storage;
+using Tongban.Workflows.Dispatch;
 
 namespace Tongban.Api;
 
@@ -15,7 +16,7 @@ namespace Tongban.Api;
 /// poison messages back onto their queue.
 /// </summary>
 public sealed partial class OperatorApi(
-    PartnerAuthenticator authenticator, AttentionIndex attention, ProvinceHealthStore health, ProvinceWorkQueue queue,
+    PartnerAuthenticator authenticator, AttentionIndex attention, ProvinceHealthStore health, ProvinceStepQueue queue,
     ProvinceRegistry provinces, CaseStore cases, CaseRedriver redriver, Cases.Deadlines.WorkingCalendar calendar, TimeProvider time,
     ILogger<OperatorApi> logger, CitizenIndex citizens, OperatorAuditLog operatorAudit, ContinuationTokens continuationTokens, Audit.AuditTrail audit, Audit.AuditVerifier verifier,
     Cases.Deadlines.CaseDeadlineClock deadlines, Callbacks.PartnerCallbackOutbox callbacks, Telemetry.MetricWindow metricWindow)
