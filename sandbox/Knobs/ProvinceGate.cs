@@ -11,6 +11,7 @@ internal sealed class ProvinceGate(ProvinceSimulator province, ProvinceKnobs kno
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
+        knobs.Called(context.Request.Path);
         var settings = knobs.Current;
         if (settings.IsDownAt(time.GetUtcNow()))
         {

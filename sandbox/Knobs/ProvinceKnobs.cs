@@ -8,6 +8,7 @@ public sealed class ProvinceKnobs
 {
     private readonly Lock _gate = new();
     private ProvinceKnobSettings _settings = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
 
     internal ProvinceKnobs(string provinceCode, TimeProvider time)
     {
@@ -86,6 +87,14 @@ public sealed class ProvinceKnobs
 
     /// <summary>Shanghai: decide at once and deliver the callback before answering the 202.</summary>
     public bool EarlyCallbacks { get => Current.EarlyCallbacks; set => Update(s => s with { EarlyCallbacks = value }); }
+
+    /// <summary>
+    /// How many requests the province got at <paramref name="path"/> (say <c>/zj/gateway/api/zj.mzt.hyzk.update</c>), whatever
+    /// it answered, down and busy included: what a test holds the hub's count of its calls against.
+    /// </summary>
+    public int CallsTo(string path) => _calls.TryGetValue(path, out var count) ? count : 0;
+
+    internal void Called(string path) => _calls.AddOrUpdate(path, 1, (_, count) => count + 1);
 
     public void Update(Func<ProvinceKnobSettings, ProvinceKnobSettings> change)
     {

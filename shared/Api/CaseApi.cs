@@ -127,6 +127,8 @@ public sealed partial class CaseApi(
         {
             refusal = record.Status.IsFinal() ? $"The case already ended {record.Status}."
                 : record.IrreversibleStep is not null ? $"The case has passed its irreversible step ({record.IrreversibleStep})."
+                // Recorded by the dispatcher before the workflow hears of it: from then on the enrolment stands.
+                : record.FindStep(StepNames.EnrollStudent)?.Status == StepStatus.Succeeded ? $"The case has passed its irreversible step ({StepNames.EnrollStudent})."
                 : null;
             if (refusal is not null || record.WithdrawalRequested) return false;
             record.WithdrawalRequested = true;

@@ -24,6 +24,14 @@ public sealed record PendingCallback(string CaseId, int Sequence, string Snapsho
     public string? LastFailure { get; init; }
 
     public bool Stopped { get; init; }
+
+    /// <summary>The poke sending this callback now (see <see cref="CallbackPoke.Sender"/>), until <see cref="SendingUntil"/>.</summary>
+    public string? SendingBy { get; init; }
+
+    public DateTimeOffset? SendingUntil { get; init; }
+
+    /// <summary>Whether another poke is sending it now: the callback is its to deliver.</summary>
+    public bool HeldByAnother(string sender, DateTimeOffset now) => SendingBy is { Length: > 0 } by && by != sender && SendingUntil > now;
 }
 
 /// <summary>
@@ -56,6 +64,8 @@ public sealed class PartnerCallbackOutbox(TableServiceClient tables, QueueServic
                 RetryToken = row.GetString(nameof(PendingCallback.RetryToken)),
                 LastFailure = row.GetString(nameof(PendingCallback.LastFailure)),
                 Stopped = row.GetBoolean(nameof(PendingCallback.Stopped)) ?? false,
+                SendingBy = row.GetString(nameof(PendingCallback.SendingBy)),
+                SendingUntil = row.GetDateTimeOffset(nameof(PendingCallback.SendingUntil)),
             });
         }
 
@@ -78,15 +88,36 @@ public sealed class PartnerCallbackOutbox(TableServiceClient tables, QueueServic
             [nameof(PendingCallback.RetryToken)] = head.RetryToken,
             [nameof(PendingCallback.LastFailure)] = head.LastFailure,
             [nameof(PendingCallback.Stopped)] = head.Stopped,
+            // Written as values, not nulls (which a merge leaves as they were): an attempt's end releases its claim.
+            [nameof(PendingCallback.SendingBy)] = head.SendingBy ?? "",
+            [nameof(PendingCallback.SendingUntil)] = head.SendingUntil ?? DateTimeOffset.UnixEpoch,
         };
+        return await TryMergeAsync(entity, head.ETag, ct) is not null;
+    }
+
+    /// <summary>
+    /// Claims a callback for one poke's attempt if no one else changed it since it was read: the claimed callback (its new
+    /// ETag), or null when someone did (another poke claimed or delivered it, or saved a failure).
+    /// </summary>
+    public async Task<PendingCallback?> TryClaimAsync(PendingCallback callback, string sender, DateTimeOffset until, CancellationToken ct)
+    {
+        var entity = new TableEntity(callback.CaseId, RowKey(callback.Sequence))
+        {
+            [nameof(PendingCallback.SendingBy)] = sender,
+            [nameof(PendingCallback.SendingUntil)] = until,
+        };
+        return await TryMergeAsync(entity, callback.ETag, ct) is { } etag ? callback with { ETag = etag, SendingBy = sender, SendingUntil = until } : null;
+    }
+
+    private async Task<ETag?> TryMergeAsync(TableEntity entity, ETag etag, CancellationToken ct)
+    {
         try
         {
-            await table.UpdateEntityAsync(entity, head.ETag, TableUpdateMode.Merge, ct);
-            return true;
+            return (await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Merge, ct)).Headers.ETag ?? ETag.All;
         }
         catch (RequestFailedException e) when (e.Status is 412 or 404)
         {
-            return false;
+            return null;
         }
     }
 
@@ -95,7 +126,7 @@ public sealed class PartnerCallbackOutbox(TableServiceClient tables, QueueServic
 
     /// <summary>Asks the sender to deliver a case's pending callbacks, in the trace of the change (<paramref name="traceParent"/>).</summary>
     public Task PokeAsync(string caseId, string? traceParent, CancellationToken ct) =>
-        PokeAsync(new CallbackPoke(caseId, TraceParent: traceParent), null, ct);
+        PokeAsync(new CallbackPoke(caseId, TraceParent: traceParent, Id: Guid.NewGuid().ToString("N")), null, ct);
 
     /// <summary>Asks the sender to deliver a case's pending callbacks, now or after a back-off.</summary>
     public async Task PokeAsync(CallbackPoke poke, TimeSpan? delay, CancellationToken ct) =>
@@ -105,6 +136,12 @@ public sealed class PartnerCallbackOutbox(TableServiceClient tables, QueueServic
 /// <summary>
 /// A request to deliver a case's pending callbacks: after a status change (no token), or the retry of a failed attempt
 /// of callback <see cref="Sequence"/>, named by <see cref="RetryToken"/>, which replaces the head's <see cref="Replaces"/>.
-/// <see cref="TraceParent"/>: the trace of the status change that queued it, which the delivery continues.
+/// <see cref="TraceParent"/>: the trace of the status change that queued it, which the delivery continues. <see cref="Id"/>: a
+/// status change's poke's own, so a redelivery of it is known as the same poke.
 /// </summary>
-public sealed record CallbackPoke(string CaseId, string? RetryToken = null, int Sequence = 0, string? Replaces = null, string? TraceParent = null);
+public sealed record CallbackPoke(string CaseId, string? RetryToken = null, int Sequence = 0, string? Replaces = null, string? TraceParent = null,
+    string? Id = null)
+{
+    /// <summary>Who claims a callback for this poke's attempt: the same poke when the queue delivers it again after a crash.</summary>
+    public string Sender => RetryToken ?? Id ?? "";
+}

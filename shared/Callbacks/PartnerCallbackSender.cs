@@ -40,7 +40,7 @@ public sealed partial class PartnerCallbackSender(
         if (stored?.Record.CallbackUrl is not { } url) return;
         var pending = await outbox.PendingAsync(poke.CaseId, ct);
         if (pending.Count == 0) return;
-        switch (Judge(poke, pending[0]))
+        switch (Judge(poke, pending[0], time.GetUtcNow()))
         {
             case PokeVerdict.Drop:
                 return;
@@ -50,25 +50,43 @@ public sealed partial class PartnerCallbackSender(
                 return;
         }
 
-        foreach (var callback in pending)
+        while (pending.Count > 0)
         {
-            // In order: a failure stops here, and the retry starts again from the oldest pending change.
-            var failure = await SendAsync(url, callback, ct);
-            metrics?.CallbackAttempted(callback.Partner, failure is null, time.GetUtcNow() - ChangedAt(callback));
-            if (failure is not null)
+            foreach (var listed in pending)
             {
-                span.WithOutcome("failed", error: true);
-                await FailedAsync(stored.Record, callback, failure, ct);
-                return;
+                // One poke sends a callback at a time: two pokes of one case handled at once (two status changes moments
+                // apart) would otherwise both send it. The claim lapses, so a poke that died mid-attempt holds nothing for long.
+                var now = time.GetUtcNow();
+                var callback = listed.HeldByAnother(poke.Sender, now) ? null : await outbox.TryClaimAsync(listed, poke.Sender, now + Settings.Timeout * 2, ct);
+                if (callback is null)
+                {
+                    // Another poke is sending it, has saved a failure of it, or has delivered it: the rest is that poke's.
+                    span.WithOutcome("left to another");
+                    return;
+                }
+
+                // In order: a failure stops here, and the retry starts again from the oldest pending change.
+                var failure = await SendAsync(url, callback, ct);
+                metrics?.CallbackAttempted(callback.Partner, failure is null, time.GetUtcNow() - ChangedAt(callback));
+                if (failure is not null)
+                {
+                    span.WithOutcome("failed", error: true);
+                    await FailedAsync(stored.Record, callback with { SendingBy = null, SendingUntil = null }, failure, ct);
+                    return;
+                }
+
+                await outbox.DeliveredAsync(callback, ct);
+                await audit.AppendAsync(callback.CaseId, Audit.AuditFacts.CallbackDelivered(callback.Sequence, callback.Partner), ct);
+                if (callback.Stopped)
+                {
+                    await attention.ClearCallbacksAsync(callback.Partner, callback.CaseId, ct);
+                    CallbacksResumed(logger, callback.CaseId, callback.Sequence);
+                }
             }
 
-            await outbox.DeliveredAsync(callback, ct);
-            await audit.AppendAsync(callback.CaseId, Audit.AuditFacts.CallbackDelivered(callback.Sequence, callback.Partner), ct);
-            if (callback.Stopped)
-            {
-                await attention.ClearCallbacksAsync(callback.Partner, callback.CaseId, ct);
-                CallbacksResumed(logger, callback.CaseId, callback.Sequence);
-            }
+            // Status changes recorded meanwhile: their pokes found this one sending and left them to it.
+            pending = await outbox.PendingAsync(poke.CaseId, ct);
+            if (pending.Count > 0 && Judge(poke, pending[0], time.GetUtcNow()) != PokeVerdict.Attempt) return;
         }
 
         span.WithOutcome("delivered");
@@ -91,15 +109,16 @@ public sealed partial class PartnerCallbackSender(
 
     /// <summary>
     /// Whether this poke may attempt delivery: a retry only while it is the live one (its token is the head's), a
-    /// status change only when no retry is scheduled or delivery has stopped, so concurrent failures never multiply
+    /// status change only when no retry is scheduled or delivery has stopped and no other poke is sending the head (that one
+    /// delivers what follows too), so concurrent pokes never send one callback twice and concurrent failures never multiply
     /// into parallel retry chains. A retry that finds the head still holding the token it replaces came before its
     /// attempt's state was saved: it is early, not stale.
     /// </summary>
-    private static PokeVerdict Judge(CallbackPoke poke, PendingCallback head)
+    private static PokeVerdict Judge(CallbackPoke poke, PendingCallback head, DateTimeOffset now)
     {
         if (poke.RetryToken is null || poke.Sequence != head.Sequence)
         {
-            return head.RetryToken is null || head.Stopped ? PokeVerdict.Attempt : PokeVerdict.Drop;
+            return (head.RetryToken is null || head.Stopped) && !head.HeldByAnother(poke.Sender, now) ? PokeVerdict.Attempt : PokeVerdict.Drop;
         }
 
         if (head.Stopped) return PokeVerdict.Drop;

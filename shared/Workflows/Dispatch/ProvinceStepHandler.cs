@@ -58,6 +58,15 @@ public sealed partial class ProvinceStepHandler(
             return;
         }
 
+        if (stored.Record.WithdrawalRequested && item.Operation == CanonicalOperations.StudentEnroll)
+        {
+            // Withdrawn while enrolment was being retried: the workflow stops the retries and cancels the transfer-out. An
+            // enrolment made now could not be undone.
+            span.WithOutcome("skipped");
+            StepSkippedWithdrawn(logger, item.CaseId, item.StepKey);
+            return;
+        }
+
         StepResult result;
         // The province's time, for the hub's share of the case's (a call that failed is retried as the hub's time).
         var callFrom = time.GetUtcNow();
@@ -80,6 +89,7 @@ public sealed partial class ProvinceStepHandler(
         {
             span.WithOutcome("transient", error: true);
             await health.RecordCallAsync(item.Province, answered: false, ct);
+            await CountUnansweredCallAsync(item, ct);
             throw;
         }
 
@@ -91,11 +101,31 @@ public sealed partial class ProvinceStepHandler(
         StepAnswered(logger, item.CaseId, item.StepKey, item.Province, result.Outcome);
         if (result.Outcome == StepOutcome.Waiting)
         {
-            await WaitForSlowWorkAsync(item, result.Get("ticket")!, (int)dequeueCount, callFrom, ct, read: stored);
+            await WaitForSlowWorkAsync(item, result.Get("ticket")!, callFrom, ct, read: stored);
             return;
         }
 
-        if (!await CompleteAsync(item, result, (int)dequeueCount, ct, call, read: stored)) await WaitForOrchestrationAsync(item, ct);
+        if (!await CompleteAsync(item, result, calls: 1, ct, call, read: stored)) await WaitForOrchestrationAsync(item, ct);
+    }
+
+    /// <summary>
+    /// A call the province did not answer is one of the step's attempts, counted as it is made. The message's delivery count
+    /// cannot tell: a delivery parked meanwhile (an open circuit) goes back on the queue as a new message, counting from one.
+    /// </summary>
+    private async Task CountUnansweredCallAsync(ProvinceStep item, CancellationToken ct)
+    {
+        try
+        {
+            await cases.UpdateAsync(item.CaseId, record =>
+            {
+                record.Step(item.StepName, item.Subject, item.Province).Attempts++;
+                return true;
+            }, ct);
+        }
+        catch (CaseNotFoundException)
+        {
+            // The case is gone: nothing to count on.
+        }
     }
 
     public async Task HandlePoisonAsync(string message, CancellationToken ct)
@@ -107,8 +137,8 @@ public sealed partial class ProvinceStepHandler(
         StepRetriesExhausted(logger, item.CaseId, item.StepKey, item.Province);
         var result = new StepResult(StepOutcome.Failed, $"{item.Province} kept failing; queue retries exhausted", Transient: true);
         await audit.AppendAsync(item.CaseId, Audit.AuditFacts.ProvinceCallGaveUp(item), ct);
-        // Every delivery the queue made before giving up was an attempt at the province.
-        if (!await CompleteAsync(item, result, attemptsThisRound: options.Value.MaxDequeueCount, ct)) await WaitForOrchestrationAsync(item, ct);
+        // Each delivery's call was counted as it was made.
+        if (!await CompleteAsync(item, result, calls: 0, ct)) await WaitForOrchestrationAsync(item, ct);
     }
 
     /// <summary>Slow work has ended (a poll or a callback): complete the step it belongs to.</summary>
@@ -128,14 +158,14 @@ public sealed partial class ProvinceStepHandler(
             else if (result.IdNumberLookup is { } lookup) await citizens.IndexChildByHashAsync(stored.Record, lookup, ct);
         }
 
-        if (!await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(result, stored?.Command), attemptsThisRound: 0, ct))
+        if (!await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(result, stored?.Command), calls: 0, ct))
         {
             // The poller polls the ticket again, the province sends its callback again (it got no 204).
             throw new OrchestrationNotStartedException(item.CaseId);
         }
     }
 
-    private async Task WaitForSlowWorkAsync(ProvinceStep item, string ticket, int attempts, DateTimeOffset callFrom, CancellationToken ct, StoredCase? read = null)
+    private async Task WaitForSlowWorkAsync(ProvinceStep item, string ticket, DateTimeOffset callFrom, CancellationToken ct, StoredCase? read = null)
     {
         var succeeded = false;
         await cases.UpdateAsync(item.CaseId, read, record =>
@@ -144,7 +174,7 @@ public sealed partial class ProvinceStepHandler(
             succeeded = step.Status == StepStatus.Succeeded;
             if (step.Status.IsFinal()) return false;
             CaseActivities.Apply(record, new StepChange(item.StepName, item.Subject, item.Province, StepStatus.Waiting, time.GetUtcNow(),
-                $"waiting on {item.Province} (ticket {ticket})", Attempts: step.Attempts + Math.Max(attempts, 1)));
+                $"waiting on {item.Province} (ticket {ticket})", Attempts: step.Attempts + 1));
             // The province's from the call until the slow work's result (a repeated message leaves the open wait as it is).
             if (!record.Waits.Any(w => w.Step == item.StepKey && w.To is null)) record.Waits.Add(new CaseWait(item.StepKey, item.Province, callFrom, null));
             return true;
@@ -219,7 +249,8 @@ public sealed partial class ProvinceStepHandler(
     /// an orchestration's first activity ran, but before the engine saved that first step, leaves its start message hidden
     /// until the queue's visibility timeout, and the steps' answers raised meanwhile would be lost.
     /// </summary>
-    private async Task<bool> CompleteAsync(ProvinceStep item, StepResult result, int attemptsThisRound, CancellationToken ct, CaseWait? call = null, StoredCase? read = null)
+    /// <param name="calls">The calls to the province this completion counts: the one that answered, or none (counted when made).</param>
+    private async Task<bool> CompleteAsync(ProvinceStep item, StepResult result, int calls, CancellationToken ct, CaseWait? call = null, StoredCase? read = null)
     {
         var status = result.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Failed;
         TimeSpan? took = null;
@@ -234,7 +265,7 @@ public sealed partial class ProvinceStepHandler(
                 var at = time.GetUtcNow();
                 took = step.StartedAt is { } started ? at - started : TimeSpan.Zero;
                 CaseActivities.Apply(record, new StepChange(item.StepName, item.Subject, item.Province, status, at,
-                    result.Reason, Attempts: step.Attempts + attemptsThisRound));
+                    result.Reason, Attempts: step.Attempts + calls));
                 // Slow work ends: its open wait closes now. A call answered now is the province's time too.
                 var open = record.Waits.FindIndex(w => w.Step == item.StepKey && w.To is null);
                 if (open >= 0) record.Waits[open] = record.Waits[open] with { To = at };
@@ -262,6 +293,9 @@ public sealed partial class ProvinceStepHandler(
 
     [LoggerMessage(EventId = 2021, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} skipped: already compensated")]
     private static partial void StepSkippedCompensated(ILogger logger, string caseId, string step);
+
+    [LoggerMessage(EventId = 2028, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} skipped: the case is being withdrawn")]
+    private static partial void StepSkippedWithdrawn(ILogger logger, string caseId, string step);
 
     [LoggerMessage(EventId = 2022, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} parked for {Delay}: {Reason}")]
     private static partial void StepParked(ILogger logger, string caseId, string step, TimeSpan delay, string reason);

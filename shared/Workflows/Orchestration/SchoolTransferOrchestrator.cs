@@ -8,8 +8,8 @@ namespace Tongban.Workflows.Orchestration;
 /// <summary>
 /// School-record transfer (contracts/provinces/README.md), handled by the target school's province:
 /// the student's record at the source, transfer-out approved by the source school and bureau (slow),
-/// enrolment at the target (the irreversible step, retried within a budget; failing for good cancels the
-/// transfer-out), then transfer-out.confirm at the source until it succeeds.
+/// enrolment at the target (irreversible once it has succeeded; retried within a budget; failing for good or a
+/// withdrawal before it succeeded cancels the transfer-out), then transfer-out.confirm at the source until it succeeds.
 /// </summary>
 public static class SchoolTransferOrchestrator
 {
@@ -51,10 +51,14 @@ public static class SchoolTransferOrchestrator
                 : await flow.FinishAsync(CaseStatus.Rejected, $"transfer-refused: {request.Reason}");
         }
 
-        // 3. Enrolment at the target: the irreversible step. Withdrawal is refused from here on.
-        if (!await flow.EnterIrreversibleStepAsync(StepNames.EnrollStudent)) return await flow.WithdrawAsync();
+        // 3. Enrolment at the target: the irreversible step once it has succeeded. Until then a withdrawal stops its retries
+        //    and cancels the transfer-out, as a budget run out does. Its success passes the gate unless the API recorded a
+        //    withdrawal first (the case row decides, ETag-guarded; the API refuses once the success is recorded).
         var enrollItem = steps.Item(StepNames.EnrollStudent, null, CanonicalOperations.StudentEnroll, target);
-        var enroll = await steps.RunOneAsync(enrollItem, new StepRun(Retry: new RetryMode.Budget(input.Policy.RetryBudget)));
+        var enrolling = steps.RunOneAsync(enrollItem, new StepRun(Retry: new RetryMode.Budget(input.Policy.RetryBudget)));
+        if (await Task.WhenAny(enrolling, flow.Withdrawal) == flow.Withdrawal) return await flow.WithdrawAsync();
+        var enroll = await enrolling;
+        if (enroll.Outcome == StepOutcome.Succeeded && !await flow.EnterIrreversibleStepAsync(StepNames.EnrollStudent)) return await flow.WithdrawAsync();
         if (enroll.Outcome != StepOutcome.Succeeded)
         {
             await flow.CompensateAllAsync();

@@ -106,7 +106,7 @@ public sealed class SchoolTransferEndToEndTests : IDisposable
     }
 
     [Fact]
-    public async Task Withdrawal_during_the_transfer_out_review_cancels_it_and_once_enrolment_began_withdrawal_is_refused()
+    public async Task Withdrawal_during_the_transfer_out_review_cancels_it_and_once_enrolment_succeeded_withdrawal_is_refused()
     {
         var student = AhYeMeisi;
         var anhui = hub.Sandbox.Knobs.Anhui;
@@ -139,21 +139,21 @@ public sealed class SchoolTransferEndToEndTests : IDisposable
         Assert.Equal("enrolled", state.StudentStatus(student.StudentNo));
         Assert.DoesNotContain(state.Enrollments, e => e.HubCaseId == caseId || e.StudentNo == student.StudentNo);
 
-        // Still enrolled at Anhui, the student can transfer to Shanghai; once enrolment has begun, withdrawal is refused.
-        var shanghaiKnobs = hub.Sandbox.Knobs.Shanghai;
+        // Still enrolled at Anhui, the student can transfer to Shanghai; once enrolment has succeeded, withdrawal is refused
+        // (Anhui slow, so the case is still confirming the transfer-out there).
         var shanghai = hub.Partner("310000");
-        shanghaiKnobs.Latency = TimeSpan.FromSeconds(3);
+        anhui.Latency = TimeSpan.FromSeconds(3);
         string second;
         try
         {
             second = (await shanghai.PostAsync("/api/v1/cases", Body(student, "310000"), Marriages.Key()))["caseId"]!;
-            await HubFixture.WaitForCaseAsync(shanghai, second, c => Steps(c).Any(s => s.StartsWith("enroll-student", StringComparison.Ordinal)));
+            await HubFixture.WaitForCaseAsync(shanghai, second, c => Steps(c).Contains("enroll-student|310000|Succeeded"));
             var late = await shanghai.PostAsync($"/api/v1/cases/{second}/withdrawal", new { reason = "too late" });
             Assert.Equal(409, late.Status);
         }
         finally
         {
-            shanghaiKnobs.Latency = TimeSpan.Zero;
+            anhui.Latency = TimeSpan.Zero;
         }
         var final = await HubFixture.WaitForStatusAsync(shanghai, second, "Completed", "Withdrawn", "Rejected", "Failed");
         output.WriteLine(final.ToJsonString());
