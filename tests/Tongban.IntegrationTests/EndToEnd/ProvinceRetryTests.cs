@@ -19,7 +19,7 @@ public sealed class BusyProvinceHubFixture : HubFixture
             settings[$"Tongban:Provinces:{code}:Resilience:CircuitBreaker:MinimumThroughput"] = "2";
         }
 
-        settings["Logging:LogLevel:Tongban.Workflows.Steps.ProvinceWorkHandler"] = "Information";
+        settings["Logging:LogLevel:Tongban.Workflows.Dispatch.ProvinceStepHandler"] = "Information";
         settings["Logging:LogLevel:Tongban.Provinces.Resilience.ProvinceCircuits"] = "Information";
     }
 
