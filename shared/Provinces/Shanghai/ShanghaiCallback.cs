@@ -127,7 +127,7 @@ public static class ShanghaiCallback
         CallbackBody? parsed;
         try
         {
-            parsed = JsonSerializer.Deserialize<CallbackBody>(body, ShanghaiAdapter.Json);
+            parsed = JsonSerializer.Deserialize<CallbackBody>(body, ShanghaiMessages.Json);
         }
         catch (JsonException ex)
         {

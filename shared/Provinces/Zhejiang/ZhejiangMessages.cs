@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using static Tongban.Provinces.ReplyFields;
 
 namespace Tongban.Provinces.Zhejiang;
 
@@ -137,12 +138,6 @@ internal static class ZhejiangMessages
             throw new FormatException($"{what}: reply data does not match the contract (at {ex.Path})", ex);
         }
     }
-
-    private static T Required<T>(T? value, string field, string what) where T : struct =>
-        value ?? throw new FormatException($"{what}: reply lacks {field}");
-
-    private static string RequiredText(string? value, string field, string what) =>
-        string.IsNullOrWhiteSpace(value) ? throw new FormatException($"{what}: reply lacks {field}") : value;
 
     private sealed record TokenData(string? RequestSecret, long ExpiresInSeconds);
 
