@@ -97,7 +97,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
             var missed = NewlyMissed(current.Record);
             // The index carries status and UpdatedAt: rewritten when the status moves or its UpdatedAt would trail by IndexSlack.
             var reindex = current.Record.Status != statusBefore || current.IndexedAt is not { } indexed || current.Record.UpdatedAt - indexed >= IndexSlack;
-            var row = RowColumns(current.Record, reindex ? current.Record.UpdatedAt : current.IndexedAt);
+            var indexedAt = reindex ? current.Record.UpdatedAt : current.IndexedAt;
             try
             {
                 ETag etag;
@@ -107,7 +107,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
                     current.Record.CallbackSequence++;
                     var batch = new List<TableTransactionAction>
                     {
-                        new(TableTransactionActionType.UpdateMerge, row, current.ETag),
+                        new(TableTransactionActionType.UpdateMerge, RowColumns(current.Record, indexedAt), current.ETag),
                         new(TableTransactionActionType.Add, new TableEntity(caseId, PartnerCallbackOutbox.RowKey(current.Record.CallbackSequence))
                         {
                             // The partner's view, as GET answers it: no operator's identity leaves the hub in a callback.
@@ -122,7 +122,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
                 }
                 else
                 {
-                    etag = (await cases.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Merge, ct)).Headers.ETag ?? ETag.All;
+                    etag = (await cases.UpdateEntityAsync(RowColumns(current.Record, indexedAt), current.ETag, TableUpdateMode.Merge, ct)).Headers.ETag ?? ETag.All;
                 }
 
                 Remember(caseId, etag);

@@ -163,6 +163,25 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.Equal(created.Command, (await store.GetAsync(created.Record.CaseId, ct))!.Command);
     }
 
+    [Fact]
+    public async Task Each_status_change_of_a_case_with_a_callback_merges_with_the_next_outbox_row()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+        Assert.NotNull(created.Record.CallbackUrl);
+
+        await store.UpdateAsync(created.Record.CaseId, r => { r.Status = CaseStatus.InProgress; return true; }, ct);
+        await store.UpdateAsync(created.Record.CaseId, r => StepSucceeds(r, province), ct);
+        await store.UpdateAsync(created.Record.CaseId, r => { r.Status = CaseStatus.AwaitingReview; return true; }, ct);
+
+        Assert.Equal(2, (await store.GetAsync(created.Record.CaseId, ct))!.Record.CallbackSequence);
+        var rows = azurite.Tables.GetTableClient(StorageNames.CasesTable)
+            .QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {created.Record.CaseId} and RowKey ne {"case"}"), cancellationToken: ct);
+        var outbox = new List<string>();
+        await foreach (var row in rows) outbox.Add(row.RowKey);
+        Assert.Equal([Tongban.Callbacks.PartnerCallbackOutbox.RowKey(1), Tongban.Callbacks.PartnerCallbackOutbox.RowKey(2)], outbox);
+    }
+
     /// <summary>Each request as "VERB table[ status]", the status only when not 2xx.</summary>
     private sealed class RequestLog : HttpPipelineSynchronousPolicy
     {
