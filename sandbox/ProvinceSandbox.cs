@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Tongban.Hosting;
 using Tongban.Sandbox.Anhui;
 using Tongban.Sandbox.Jiangxi;
 using Tongban.Sandbox.Knobs;
@@ -65,7 +65,7 @@ public sealed class ProvinceSandbox : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port));
         // Embedded in the devhost or a test: the outer host owns Ctrl-C.
-        builder.Services.AddEmbeddedHostLifetime();
+        builder.Services.AddSingleton<IHostLifetime, OuterHostLifetime>();
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ProvinceSandbox>();
 
@@ -118,5 +118,16 @@ public sealed class ProvinceSandbox : IAsyncDisposable
         await _app.DisposeAsync();
         _callbackClient.Dispose();
         _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// Leaves Ctrl-C to the host the sandbox runs in (the devhost, a test): a console lifetime here would take the
+    /// signal and the outer host would never stop.
+    /// </summary>
+    private sealed class OuterHostLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
