@@ -11,8 +11,6 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public string ConnectionString => azurite?.ConnectionString ?? throw new InvalidOperationException("Azurite is not started.");
 
-    public AzuriteLauncher Launcher => azurite ?? throw new InvalidOperationException("Azurite is not started.");
-
     public TableServiceClient Tables => new(ConnectionString);
 
     public QueueServiceClient Queues => new(ConnectionString);
