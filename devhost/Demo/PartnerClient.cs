@@ -17,8 +17,6 @@ public sealed class PartnerClient(HttpClient http, string partnerCode, string se
     private readonly TongbanCredentials credentials = callerHeader == TongbanSignature.OperatorHeader
         ? TongbanCredentials.Operator(partnerCode, secret) : TongbanCredentials.Partner(partnerCode, secret);
 
-    public string PartnerCode => partnerCode;
-
     /// <summary>A client for the operator API, signing as operator <paramref name="operatorId"/>.</summary>
     public static PartnerClient ForOperator(HttpClient http, string operatorId, string secret) =>
         new(http, operatorId, secret, callerHeader: TongbanSignature.OperatorHeader);

@@ -92,15 +92,25 @@ public sealed class AzuriteLauncher : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await AllAnswerAsync(blobPort, queuePort, tablePort, ct))
+        var launcher = new AzuriteLauncher(process, blobPort, queuePort, tablePort, location);
+        try
         {
-            if (process.HasExited) throw new InvalidOperationException($"Azurite exited with code {process.ExitCode} before it listened.");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("Azurite did not listen within 60 s.");
-            await Task.Delay(100, ct);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!await AllAnswerAsync(blobPort, queuePort, tablePort, ct))
+            {
+                if (process.HasExited) throw new InvalidOperationException($"Azurite exited with code {process.ExitCode} before it listened.");
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("Azurite did not listen within 60 s.");
+                await Task.Delay(100, ct);
+            }
+        }
+        catch
+        {
+            // A start that fails or is cancelled stops the node process: the caller gets no launcher to stop it with.
+            await launcher.DisposeAsync();
+            throw;
         }
 
-        return new AzuriteLauncher(process, blobPort, queuePort, tablePort, location);
+        return launcher;
     }
 
     public static int FreePort()

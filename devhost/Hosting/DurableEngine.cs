@@ -4,7 +4,6 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.DurableTask.Testing.Sidecar;
 using Microsoft.DurableTask.Testing.Sidecar.Grpc;
-using Tongban.Hosting;
 
 namespace Tongban.DevHost.Hosting;
 

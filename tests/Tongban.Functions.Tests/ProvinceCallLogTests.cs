@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Provinces;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Tongban.Functions.Tests;
 
@@ -68,7 +69,7 @@ public sealed class ProvinceCallLogTests : IAsyncLifetime
             ["Tongban:Provinces:310000:appKey"] = "tongban-hub",
             ["Tongban:Provinces:310000:appSecret"] = "sh-app-secret-0001",
         }).Build();
-        var capture = new CapturedHubLog();
+        var capture = new FakeLoggerProvider();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(logging => logging.AddConfiguration(configuration.GetSection("Logging")).SetMinimumLevel(LogLevel.Trace).AddProvider(capture));
@@ -79,7 +80,7 @@ public sealed class ProvinceCallLogTests : IAsyncLifetime
 
         Assert.True(answer.IsOk);
         Assert.Contains($"/sh/api/v2/residents/{IdNumber}", stubPaths); // the ID number did travel in the URL
-        var lines = capture.Lines;
+        var lines = capture.Lines();
         Assert.Contains(lines, l => l.Contains("310115********1232", StringComparison.Ordinal)); // and the call was logged, masked
         Assert.DoesNotContain(lines, l => l.Contains(IdNumber, StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains(Name, StringComparison.Ordinal) || l.Contains(Uri.EscapeDataString(Name), StringComparison.OrdinalIgnoreCase));

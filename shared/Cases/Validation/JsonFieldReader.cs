@@ -13,8 +13,6 @@ internal sealed partial class JsonFieldReader(ValidationErrors errors)
 {
     public ValidationErrors Errors => errors;
 
-    public static string PathOf(string parent, string name) => parent.Length == 0 ? name : parent + "." + name;
-
     /// <summary>The property's value, or null when it is absent or JSON null. A repeated property is an error.</summary>
     public JsonElement? Find(JsonElement parent, string name, string path)
     {

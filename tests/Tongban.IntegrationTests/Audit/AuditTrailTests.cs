@@ -6,6 +6,7 @@ using Tongban.Audit;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
 using Xunit.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Audit;
 
@@ -153,7 +154,7 @@ public sealed class AuditTrailTests(AzuriteFixture azurite, ITestOutputHelper ou
     [Fact]
     public async Task Heads_due_are_signed_open_daily_and_ended_after_late_entries_and_ended_cases_are_found_for_purging()
     {
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var trail = AuditTrails.OnAzurite(azurite, clock);
         var open = CaseData.NewCaseId();
         var ended = CaseData.NewCaseId();

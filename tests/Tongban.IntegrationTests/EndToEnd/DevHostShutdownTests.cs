@@ -17,14 +17,14 @@ public sealed class DevHostShutdownTests : IAsyncLifetime
 {
     private readonly string taskHub = "stop" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
     private AzuriteLauncher? azurite;
+    private DevHostApp? hub;
 
-    public async Task InitializeAsync() =>
-        azurite = await AzuriteLauncher.StartAsync(AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), null, CancellationToken.None);
+    public async Task InitializeAsync() => azurite = await TestProcesses.StartAzuriteAsync();
 
-    public async Task DisposeAsync()
-    {
-        if (azurite is not null) await azurite.DisposeAsync();
-    }
+    /// <summary>The hub too when the test failed before stopping it.</summary>
+    public Task DisposeAsync() => TestProcesses.StopAllAsync(
+        () => Interlocked.Exchange(ref hub, null)?.DisposeAsync() ?? ValueTask.CompletedTask,
+        () => Interlocked.Exchange(ref azurite, null)?.DisposeAsync() ?? ValueTask.CompletedTask);
 
     [Fact]
     public async Task A_hub_stopped_with_cases_in_flight_releases_its_partitions_promptly()
@@ -38,7 +38,7 @@ public sealed class DevHostShutdownTests : IAsyncLifetime
             ["Tongban:Pii:ActiveKeyId"] = "stop",
             ["Logging:LogLevel:Default"] = "Warning",
         };
-        var hub = await DevHostApp.StartAsync([], config => config.AddInMemoryCollection(settings));
+        hub = await DevHostApp.StartAsync([], config => config.AddInMemoryCollection(settings));
         using (var http = new HttpClient(OpenApiConformance.Create()) { BaseAddress = hub.Url })
         {
             var shanghai = new DevHost.Demo.PartnerClient(http, "310000",
@@ -52,7 +52,7 @@ public sealed class DevHostShutdownTests : IAsyncLifetime
         }
 
         var stopping = Stopwatch.StartNew();
-        await hub.DisposeAsync();
+        await Interlocked.Exchange(ref hub, null)!.DisposeAsync();
         stopping.Stop();
 
         Assert.True(stopping.Elapsed < DurableEngine.ReleaseWait, $"stopping took {stopping.Elapsed}");

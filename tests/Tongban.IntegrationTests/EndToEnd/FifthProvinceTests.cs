@@ -24,7 +24,7 @@ public sealed class FifthProvinceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        azurite = await AzuriteLauncher.StartAsync(AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), null, CancellationToken.None);
+        azurite = await TestProcesses.StartAzuriteAsync();
         var settings = new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",
@@ -38,15 +38,22 @@ public sealed class FifthProvinceTests : IAsyncLifetime
             [$"Tongban:Provinces:{Jiangsu}:Scheme"] = JiangsuTestProtocol.Scheme,
             [$"Tongban:Provinces:{Jiangsu}:BaseUrl"] = "http://jiangsu.test.invalid/",
         };
-        hub = await DevHostApp.StartAsync([], config => config.AddInMemoryCollection(settings),
-            services: services => services.AddSingleton<IProvinceAdapterFactory, JiangsuTestProtocol>());
+        try
+        {
+            hub = await DevHostApp.StartAsync([], config => config.AddInMemoryCollection(settings),
+                services: services => services.AddSingleton<IProvinceAdapterFactory, JiangsuTestProtocol>());
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
     }
 
-    public async Task DisposeAsync()
-    {
-        if (hub is not null) await hub.DisposeAsync();
-        if (azurite is not null) await azurite.DisposeAsync();
-    }
+    /// <summary>Once, whoever calls first: a failed start, or xUnit after the test.</summary>
+    public Task DisposeAsync() => TestProcesses.StopAllAsync(
+        () => Interlocked.Exchange(ref hub, null)?.DisposeAsync() ?? ValueTask.CompletedTask,
+        () => Interlocked.Exchange(ref azurite, null)?.DisposeAsync() ?? ValueTask.CompletedTask);
 
     [Fact]
     public async Task A_marriage_between_Jiangsu_and_Shanghai_opened_by_Jiangsu_completes()

@@ -9,6 +9,7 @@ using Tongban.Cases.Deadlines;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Provinces;
 using Tongban.Telemetry;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Tongban.IntegrationTests.EndToEnd;
 
@@ -84,7 +85,7 @@ public sealed class MetricsEndToEndTests(MetricsEndToEndTests.MetricsHub hub) : 
         Assert.Equal(0, Latest(measured, TongbanMetrics.CircuitOpenDuration, "310000"));
 
         // The ended case's times are a log field (what the hub-share alert reads), never a metric tag.
-        Assert.Contains(hub.Logs.Lines, l => l.Contains($"CaseId={marriage}", StringComparison.Ordinal) && l.Contains($"{MetricLog.HubShareField}=", StringComparison.Ordinal));
+        Assert.Contains(hub.Logs.Lines(), l => l.Contains($"CaseId={marriage}", StringComparison.Ordinal) && l.Contains($"{MetricLog.HubShareField}=", StringComparison.Ordinal));
 
         // The operator endpoint: the agreed shape, with the figures the meter holds.
         var answer = await hub.Operator(OperatorId).GetAsync("/api/v1/operator/metrics");
@@ -226,7 +227,7 @@ public sealed class MetricsEndToEndTests(MetricsEndToEndTests.MetricsHub hub) : 
         private readonly ConcurrentQueue<Measured> measured = new();
         private Dictionary<string, TimeSpan>? slowWork;
 
-        public CapturedHubLog Logs { get; } = new();
+        public FakeLoggerProvider Logs { get; } = new();
 
         public IEnumerable<Measured> Measured => measured;
 

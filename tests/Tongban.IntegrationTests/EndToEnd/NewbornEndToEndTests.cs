@@ -121,13 +121,6 @@ public sealed class NewbornEndToEndTests : IDisposable
         Assert.DoesNotContain(state.Tickets, t => t.HubCaseId == caseId);
     }
 
-    [Fact(Skip = "No sandbox data reaches it: the police refuse newborn.register only for a parent without hukou in the province, "
-        + "a name mismatch, a resident status other than normal or a household division outside the province, and the hub rejects "
-        + "each of those earlier (validation or verify-resident). The orchestration tests cover refusal -> birth.release -> Rejected.")]
-    public void Registration_refused_by_the_police_releases_the_certificate()
-    {
-    }
-
     // newborn.register cannot be called back: a withdrawal during the police review waits for their answer. Approved (as the
     // sandbox's police do for this family), the child is registered, the certificate stays held, the case completes flagged.
     [Fact]

@@ -6,6 +6,7 @@ using Tongban.DevHost.Demo;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
 using static Tongban.IntegrationTests.Infrastructure.Marriages;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.EndToEnd;
 
@@ -135,7 +136,7 @@ public sealed class PartnerApiTests(HubFixture hub)
         var before = await CountCasesAsync();
         var client = fault switch
         {
-            "timestamp" => new PartnerClient(Http, "310000", Secret("310000"), new ShiftedTime(TimeSpan.FromSeconds(-301))),
+            "timestamp" => new PartnerClient(Http, "310000", Secret("310000"), new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(-301))),
             "partner" => new PartnerClient(Http, "990000", "no-such-secret"),
             _ => hub.Partner("310000"),
         };
@@ -264,10 +265,5 @@ public sealed class PartnerApiTests(HubFixture hub)
         var ids = new HashSet<string>();
         await foreach (var row in client.QueryAsync<TableEntity>(select: ["PartitionKey"])) ids.Add(row.PartitionKey);
         return ids;
-    }
-
-    private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + shift;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tongban.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Tongban.IntegrationTests.EndToEnd;
 
@@ -34,7 +35,7 @@ public sealed class QuietRunTests(QuietRunTests.QuietHub hub, ITestOutputHelper 
         // Idle: the cancelled timers come back to ended cases, and the stream sees no work item for longer than the timeout.
         await Task.Delay(TimerWindow + SilentDisconnect + TimeSpan.FromSeconds(3));
 
-        var lines = hub.Logs.Lines;
+        var lines = hub.Logs.Lines();
         var warnings = lines.Where(l => l.StartsWith("Warning ", StringComparison.Ordinal) || l.StartsWith("Error ", StringComparison.Ordinal)
             || l.StartsWith("Critical ", StringComparison.Ordinal)).ToList();
         foreach (var line in warnings) output.WriteLine(line);
@@ -76,7 +77,7 @@ public sealed class QuietRunTests(QuietRunTests.QuietHub hub, ITestOutputHelper 
     /// <summary>The hub with every log line captured at Information (the engine's own at Debug, to see what it drops), short windows.</summary>
     public sealed class QuietHub : HubFixture, IAsyncLifetime
     {
-        public CapturedHubLog Logs { get; } = new();
+        public FakeLoggerProvider Logs { get; } = new();
 
         private Dictionary<string, TimeSpan>? slowWork;
 

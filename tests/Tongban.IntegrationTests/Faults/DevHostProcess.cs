@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
+using Tongban.IntegrationTests.Infrastructure;
 
 namespace Tongban.IntegrationTests.Faults;
 
@@ -68,28 +69,22 @@ public sealed class DevHostProcess : IAsyncDisposable
         var started = Stopwatch.StartNew();
         process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet for the devhost.");
         var me = process;
+        TestProcesses.Hold(me.Id);
         me.OutputDataReceived += (_, e) => Forward(e.Data);
         me.ErrorDataReceived += (_, e) => Forward(e.Data);
         me.BeginOutputReadLine();
         me.BeginErrorReadLine();
         Starts++;
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        try
         {
-            if (me.HasExited) throw new InvalidOperationException($"{name} exited with code {me.ExitCode} before it was healthy{Hint(me.ExitCode)}.");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{name} was not healthy within 60 s.");
-            try
-            {
-                using var response = await http.GetAsync(new Uri(Url, "api/v1/health"), ct);
-                if ((int)response.StatusCode == 200) break;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-            {
-            }
-
-            await Task.Delay(200, ct);
+            await WaitForHealthAsync(me, ct);
+        }
+        catch
+        {
+            // A start that fails kills what it started: the caller never gets this host to stop.
+            Kill();
+            throw;
         }
 
         log($"{name} healthy on {Url} (start {Starts}, pid {me.Id}, {started.Elapsed.TotalSeconds:0.0} s)");
@@ -99,6 +94,27 @@ public sealed class DevHostProcess : IAsyncDisposable
             // Kill() drops the process before it is killed: an exit seen here is one the test did not cause.
             if (ReferenceEquals(process, me)) log($"{name} (pid {me.Id}) exited by itself with code {me.ExitCode}{Hint(me.ExitCode)}");
         };
+    }
+
+    private async Task WaitForHealthAsync(Process me, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (me.HasExited) throw new InvalidOperationException($"{name} exited with code {me.ExitCode} before it was healthy{Hint(me.ExitCode)}.");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{name} was not healthy within 60 s.");
+            try
+            {
+                using var response = await http.GetAsync(new Uri(Url, "api/v1/health"), ct);
+                if ((int)response.StatusCode == 200) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+            }
+
+            await Task.Delay(200, ct);
+        }
     }
 
     /// <summary>137 is SIGKILL: on a shared machine, most likely another run's pkill of every devhost.</summary>

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Tongban.DevHost.Demo;
 using Tongban.DevHost.Hosting;
+using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Sandbox;
 using Xunit.Abstractions;
 
@@ -53,11 +54,21 @@ public sealed class FaultRig : IAsyncDisposable
     public static async Task<FaultRig> StartAsync(ITestOutputHelper output)
     {
         var location = Path.Combine(Path.GetTempPath(), "tongban-faults-" + Guid.NewGuid().ToString("N")[..8]);
-        var azurite = await AzuriteLauncher.StartAsync(AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), location, CancellationToken.None);
-        var sandbox = await ProvinceSandbox.StartAsync(new SandboxOptions(), CancellationToken.None);
         var credentials = RepoRoot.SandboxCredentials() ?? throw new InvalidOperationException("No sandbox credentials beside the repository.");
         var config = new ConfigurationBuilder().AddJsonFile(credentials).Build();
         var secrets = Provinces.ToDictionary(p => p, p => config[$"partners:{p}:secret"]!);
+        var azurite = await TestProcesses.StartAzuriteAsync(location);
+        ProvinceSandbox sandbox;
+        try
+        {
+            sandbox = await ProvinceSandbox.StartAsync(new SandboxOptions(), CancellationToken.None);
+        }
+        catch
+        {
+            await azurite.DisposeAsync();
+            throw;
+        }
+
         var rig = new FaultRig(output, azurite, location, sandbox, secrets);
         rig.Log($"Azurite on {location} (blob {azurite.BlobPort}), sandbox on {sandbox.BaseUrl}, task hub {rig.TaskHub}");
         return rig;
@@ -191,15 +202,15 @@ public sealed class FaultRig : IAsyncDisposable
     public async Task StartStorageAgainAsync()
     {
         Azurite = await AzuriteLauncher.StartAsync(Azurite.BlobPort, Azurite.QueuePort, Azurite.TablePort, Location, CancellationToken.None);
+        TestProcesses.Hold(Azurite.ProcessId!.Value);
         Log("Azurite restarted on the same data folder and ports");
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var hub in hubs) await hub.DisposeAsync();
         foreach (var client in clients.Values) client.Dispose();
-        await Sandbox.DisposeAsync();
-        await Azurite.DisposeAsync();
+        // Every hub, the sandbox and Azurite stop even when one of them fails to.
+        await TestProcesses.StopAllAsync([.. hubs.Select(hub => (Func<ValueTask>)hub.DisposeAsync), Sandbox.DisposeAsync, Azurite.DisposeAsync]);
         try
         {
             Directory.Delete(Location, recursive: true);

@@ -11,20 +11,16 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public string ConnectionString => azurite?.ConnectionString ?? throw new InvalidOperationException("Azurite is not started.");
 
-    public AzuriteLauncher Launcher => azurite ?? throw new InvalidOperationException("Azurite is not started.");
-
     public TableServiceClient Tables => new(ConnectionString);
 
     public QueueServiceClient Queues => new(ConnectionString);
 
-    public async Task InitializeAsync()
-    {
-        azurite = await AzuriteLauncher.StartAsync(AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), location: null, CancellationToken.None);
-    }
+    public async Task InitializeAsync() => azurite = await TestProcesses.StartAzuriteAsync();
 
     public async Task DisposeAsync()
     {
-        if (azurite is not null) await azurite.DisposeAsync();
+        // Once: xUnit v2 calls this even for a start that failed, and a stopped launcher cannot stop again.
+        if (Interlocked.Exchange(ref azurite, null) is { } started) await started.DisposeAsync();
     }
 }
 

@@ -52,7 +52,7 @@ public sealed class CallbackReceiver : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, Hosting.EmbeddedHostLifetime>();
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, DevHost.Hosting.EmbeddedHostLifetime>();
         var app = builder.Build();
         var receiver = new CallbackReceiver(app);
         app.Run(receiver.HandleAsync);

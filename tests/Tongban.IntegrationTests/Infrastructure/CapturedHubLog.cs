@@ -1,43 +1,24 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Tongban.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Every log line at every level, with category, state values, scopes and exception: the sink the personal-data log scans read.
-/// Shared with Tongban.Functions.Tests (linked there), so both hosts' scans read logs the same way.
+/// A host's log captured by a <see cref="FakeLoggerProvider"/>, as lines with level, category, message, state values, scopes
+/// and exception: what the personal-data log scans read. Shared with Tongban.Functions.Tests (linked there), so both hosts'
+/// scans read logs the same way.
 /// </summary>
-[ProviderAlias(Alias)]
-public sealed class CapturedHubLog : ILoggerProvider, ISupportExternalScope
+public static class CapturedHubLog
 {
-    public const string Alias = "PersonalDataScan";
+    /// <summary>The provider's name in configuration (<c>Logging:Fake:LogLevel:…</c>): its own rules outrank the host's code filters.</summary>
+    public const string Alias = "Fake";
 
-    private readonly ConcurrentQueue<string> lines = new();
-    private IExternalScopeProvider scopes = new LoggerExternalScopeProvider();
+    public static IReadOnlyList<string> Lines(this FakeLoggerProvider logs) => [.. logs.Collector.GetSnapshot().Select(Line)];
 
-    public IReadOnlyList<string> Lines => [.. lines];
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => scopes = scopeProvider;
-
-    public void Dispose()
+    private static string Line(FakeLogRecord record)
     {
-    }
-
-    private sealed class Logger(CapturedHubLog sink, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => sink.scopes.Push(state);
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
-            var scopeText = new List<string>();
-            sink.scopes.ForEachScope((scope, list) => list.Add(scope is IEnumerable<KeyValuePair<string, object?>> kv
-                ? string.Join(" ", kv.Select(p => $"{p.Key}={p.Value}")) : scope?.ToString() ?? ""), scopeText);
-            sink.lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} | {values} | {string.Join(" / ", scopeText)} | {exception}");
-        }
+        var values = record.StructuredState is { } pairs ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
+        var scopes = record.Scopes.Select(scope => scope is IEnumerable<KeyValuePair<string, object?>> kv
+            ? string.Join(" ", kv.Select(p => $"{p.Key}={p.Value}")) : scope?.ToString() ?? "");
+        return $"{record.Level} {record.Category}: {record.Message} | {values} | {string.Join(" / ", scopes)} | {record.Exception}";
     }
 }

@@ -21,12 +21,16 @@ public class HubFixture : IAsyncLifetime
     private AzuriteLauncher? azurite;
     private DevHostApp? hub;
     private HttpClient? http;
+    private int stopped;
 
     public DevHostApp Hub => hub ?? throw new InvalidOperationException("Not started.");
 
     public ProvinceSandbox Sandbox => Hub.Sandbox ?? throw new InvalidOperationException("No sandbox.");
 
     public string StorageConnectionString => azurite!.ConnectionString;
+
+    /// <summary>The node process of the Azurite this fixture started, kept after it stops (a test checks it is gone).</summary>
+    public int? AzuriteProcessId { get; private set; }
 
     public string TaskHub { get; } = "e2e" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
@@ -46,9 +50,24 @@ public class HubFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // A start that fails stops what it started here: nothing else is sure to (xUnit v3 disposes no fixture whose start failed).
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
         callbacks = await CallbackReceiver.StartAsync();
         await BeforeStartAsync();
-        azurite = await AzuriteLauncher.StartAsync(AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), null, CancellationToken.None);
+        azurite = await TestProcesses.StartAzuriteAsync();
+        AzuriteProcessId = azurite.ProcessId;
         var settings = new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",
@@ -99,13 +118,16 @@ public class HubFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>Stops everything started, once (again after a failed start is a no-op); one failure to stop does not keep the rest running.</summary>
     public async Task DisposeAsync()
     {
+        if (Interlocked.Exchange(ref stopped, 1) == 1) return;
         http?.Dispose();
-        if (hub is not null) await hub.DisposeAsync();
-        if (azurite is not null) await azurite.DisposeAsync();
-        if (callbacks is not null) await callbacks.DisposeAsync();
-        await AfterStopAsync();
+        await TestProcesses.StopAllAsync(
+            () => hub?.DisposeAsync() ?? ValueTask.CompletedTask,
+            () => azurite?.DisposeAsync() ?? ValueTask.CompletedTask,
+            () => callbacks?.DisposeAsync() ?? ValueTask.CompletedTask,
+            AfterStopAsync);
     }
 
     /// <summary>Polls the case as <paramref name="partner"/> until <paramref name="until"/> holds or the time is up.</summary>

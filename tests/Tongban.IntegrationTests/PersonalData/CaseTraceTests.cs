@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Tongban.Telemetry;
 using Xunit.Abstractions;
 
+using Tongban.IntegrationTests.Infrastructure;
+
 namespace Tongban.IntegrationTests.PersonalData;
 
 /// <summary>
@@ -131,7 +133,7 @@ public sealed class CaseTraceTests(PersonalDataRun run, ITestOutputHelper output
         var (caseId, view) = run.Outcomes.First(o => o.Value["caseType"]!.ToString() == "marriage-registration");
         var (key, province) = ProvinceSteps(view).First();
         var scope = $"CaseId={caseId} Step={key} Province={province}";
-        var lines = run.Logs.Lines;
+        var lines = run.Logs.Lines();
         // The handler's own line, and the outbound HTTP line the adapter's client wrote beneath it, both in the scope.
         Assert.Contains(lines, l => l.Contains("Tongban.Workflows.Dispatch.ProvinceStepHandler:", StringComparison.Ordinal)
             && l.Contains($"Case {caseId} step {key} at {province}:", StringComparison.Ordinal) && ScopeOf(l).Contains(scope, StringComparison.Ordinal));

@@ -1,5 +1,7 @@
 using Xunit.Abstractions;
 
+using Tongban.IntegrationTests.Infrastructure;
+
 namespace Tongban.IntegrationTests.PersonalData;
 
 /// <summary>
@@ -13,7 +15,7 @@ public sealed class PersonalDataLogTests(PersonalDataRun run, ITestOutputHelper 
     public void No_id_number_or_name_is_logged_at_any_level()
     {
         var scan = new Infrastructure.PersonalDataScan(run.Names);
-        var lines = run.Logs.Lines;
+        var lines = run.Logs.Lines();
 
         var findings = lines.SelectMany((line, i) => scan.Find($"log line {i} ({line[..Math.Min(line.Length, line.IndexOf(':') + 1)]})", line)).ToList();
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Trace;
 using Tongban.IntegrationTests.EndToEnd;
 using Tongban.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Tongban.IntegrationTests.PersonalData;
 
@@ -19,7 +20,7 @@ namespace Tongban.IntegrationTests.PersonalData;
 /// </summary>
 public sealed class PersonalDataRun : HubFixture, IAsyncLifetime
 {
-    public CapturedHubLog Logs { get; } = new();
+    public FakeLoggerProvider Logs { get; } = new();
 
     /// <summary>Every name this run sent.</summary>
     public IReadOnlyList<string> Names => names;

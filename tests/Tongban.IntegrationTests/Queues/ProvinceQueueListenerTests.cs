@@ -1,3 +1,4 @@
+using System.Globalization;
 using Azure.Storage.Queues;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
@@ -13,6 +14,7 @@ using Tongban.Provinces.Zhejiang;
 using Tongban.Storage;
 using Tongban.Workflows;
 using Tongban.Workflows.Dispatch;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Tongban.IntegrationTests.Queues;
 
@@ -28,7 +30,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
     private readonly string province = CaseData.NewProvinceCode();
     private readonly CaseDetailsCipher pii = CaseData.NewCipher();
     private readonly Mock<DurableTaskClient> durable = new("test-hub");
-    private readonly RecordingLogger<QueueListener> listenerLog = new();
+    private readonly FakeLogger<QueueListener> listenerLog = new();
     private readonly List<QueueListener> started = [];
     private readonly ServiceProvider http = new ServiceCollection().AddHttpClient().BuildServiceProvider();
 
@@ -98,7 +100,13 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
 
     private static async Task<int> CountAsync(QueueClient queue) => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
 
-    private IReadOnlyList<LoggedEntry> Retries => listenerLog.Entries.Where(e => e.Level == LogLevel.Information && e.Message.Contains("again in")).ToList();
+    private IReadOnlyList<FakeLogRecord> Retries => listenerLog.Collector.GetSnapshot().Where(e => e.Level == LogLevel.Information && e.Message.Contains("again in")).ToList();
+
+    /// <summary>The delivery count a retry or poison line names.</summary>
+    private static long Count(FakeLogRecord e) => long.Parse(e.GetStructuredStateValue("Count")!, CultureInfo.InvariantCulture);
+
+    /// <summary>The back-off a retry line names.</summary>
+    private static TimeSpan Delay(FakeLogRecord e) => TimeSpan.Parse(e.GetStructuredStateValue("Delay")!, CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task Failing_message_is_retried_with_back_off_then_moved_to_poison()
@@ -113,10 +121,10 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
         Assert.Equal(0, await CountAsync(WorkQueue));
         // Deliveries 1 and 2 were put back with a doubling back-off; delivery 3 (MaxDequeueCount) went to poison.
         Assert.Equal([(1L, TimeSpan.FromMilliseconds(50)), (2L, TimeSpan.FromMilliseconds(100))],
-            Retries.Select(e => (Convert.ToInt64(e["Count"], System.Globalization.CultureInfo.InvariantCulture), (TimeSpan)e["Delay"]!)));
-        var moved = Assert.Single(listenerLog.Entries, e => e.Level == LogLevel.Warning);
+            Retries.Select(e => (Count(e), Delay(e))));
+        var moved = Assert.Single(listenerLog.Collector.GetSnapshot(), e => e.Level == LogLevel.Warning);
         Assert.Contains("moved to poison", moved.Message);
-        Assert.Equal(3L, Convert.ToInt64(moved["Count"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(3L, Count(moved));
         // Only the poison path tells the orchestration; the step is still as dispatched.
         durable.Verify(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Never);
         var step = (await Cases.GetAsync(item.CaseId, CancellationToken.None))!.Record.FindStep(item.StepKey)!;
@@ -132,7 +140,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
         await StartAsync(poison: false);
         await Eventually.UntilAsync(async () => await CountAsync(PoisonQueue) == 1, Patience, "the message on the poison queue");
 
-        Assert.Equal([50, 100, 200, 200], Retries.Select(e => ((TimeSpan)e["Delay"]!).TotalMilliseconds));
+        Assert.Equal([50, 100, 200, 200], Retries.Select(e => Delay(e).TotalMilliseconds));
     }
 
     [Fact]
@@ -146,7 +154,7 @@ public sealed class ProvinceQueueListenerTests(AzuriteFixture azurite) : IAsyncL
         await StartAsync(poison: false);
         await Eventually.UntilAsync(async () => await CountAsync(PoisonQueue) == 1, Patience, "the message on the poison queue");
 
-        var failures = listenerLog.Entries.Where(e => e.Message.Contains("again in") || e.Message.Contains("moved to poison")).Select(e => e.At).ToList();
+        var failures = listenerLog.Collector.GetSnapshot().Where(e => e.Message.Contains("again in") || e.Message.Contains("moved to poison")).Select(e => e.Timestamp).ToList();
         Assert.Equal(3, failures.Count);
         Assert.InRange(failures[1] - failures[0], TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(3));
         Assert.InRange(failures[2] - failures[1], TimeSpan.FromMilliseconds(1900), TimeSpan.FromSeconds(4));

@@ -7,6 +7,7 @@ using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
 using Tongban.Telemetry;
 using Tongban.Workflows;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 
@@ -19,7 +20,7 @@ public sealed class CaseStoreMetricsTests(AzuriteFixture azurite) : IAsyncLifeti
 {
     // A Monday morning in Beijing: register-newborn is due at the end of the 5th working day after.
     private static readonly DateTimeOffset T0 = new(2026, 3, 2, 1, 0, 0, TimeSpan.Zero);
-    private readonly ManualClock clock = new(T0);
+    private readonly FakeTimeProvider clock = new(T0);
     private readonly ServiceProvider services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly MeterListener listener = new();
     private readonly List<(string Name, double Value, Dictionary<string, string> Tags)> measured = [];

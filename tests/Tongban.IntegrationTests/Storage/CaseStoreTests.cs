@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Tongban.Cases;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 
@@ -11,7 +12,7 @@ public sealed class CaseStoreTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
     private readonly CaseDetailsCipher pii = CaseData.NewCipher();
-    private readonly ManualClock clock = new(T0);
+    private readonly FakeTimeProvider clock = new(T0);
 
     public Task InitializeAsync() => new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([], CancellationToken.None);
 

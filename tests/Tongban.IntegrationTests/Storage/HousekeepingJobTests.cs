@@ -6,6 +6,7 @@ using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Operations;
 using Tongban.Provinces;
 using Tongban.Storage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 
@@ -13,7 +14,7 @@ namespace Tongban.IntegrationTests.Storage;
 [Collection(AzuriteCollection.Name)]
 public sealed class HousekeepingJobTests(AzuriteFixture azurite)
 {
-    private readonly ManualClock clock = new(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero));
     private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 
@@ -8,7 +9,7 @@ namespace Tongban.IntegrationTests.Storage;
 public sealed class IdempotencyStoreTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
-    private readonly ManualClock clock = new(T0);
+    private readonly FakeTimeProvider clock = new(T0);
     private readonly PiiKeyRing keys = CaseData.NewKeyRing();
     private readonly string partner = "P" + Guid.NewGuid().ToString("N");
     private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token;

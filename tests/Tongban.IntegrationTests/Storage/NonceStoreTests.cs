@@ -1,12 +1,13 @@
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 
 [Collection(AzuriteCollection.Name)]
 public sealed class NonceStoreTests(AzuriteFixture azurite) : IAsyncLifetime
 {
-    private readonly ManualClock clock = new(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero));
     private readonly string caller = "C" + Guid.NewGuid().ToString("N");
     private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token;
 

@@ -1,5 +1,6 @@
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 
@@ -13,7 +14,7 @@ public sealed class OperatorAuditLogTests(AzuriteFixture azurite)
     public async Task Entries_list_newest_first_across_pages_with_their_results()
     {
         await azurite.Tables.CreateTableIfNotExistsAsync(StorageNames.OperatorAuditTable, ct);
-        var clock = new ManualClock(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+        var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         var log = new OperatorAuditLog(azurite.Tables, clock);
         var operatorId = "ops-" + Guid.NewGuid().ToString("N")[..8];
         var search = await log.AppendAsync(operatorId, OperatorActions.CaseSearch, "330106********5898", new string('a', 64), "hotline ticket 1", null, ct);

@@ -4,6 +4,7 @@ using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
 using Tongban.Workflows;
 using Tongban.Workflows.Dispatch;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 
@@ -87,7 +88,7 @@ public sealed class OperatorStorageTests(AzuriteFixture azurite)
     public async Task A_province_answers_again_once_its_latest_word_is_an_answer_and_its_circuit_is_not_open()
     {
         var code = await ProvinceAsync();
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var health = new ProvinceHealthStore(azurite.Tables, clock, NullLogger<ProvinceHealthStore>.Instance);
         Assert.False((await health.GetAsync(code, ct)).Answering);
 

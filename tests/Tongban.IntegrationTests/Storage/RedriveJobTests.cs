@@ -11,6 +11,7 @@ using Tongban.Provinces;
 using Tongban.Storage;
 using Tongban.Workflows;
 using Tongban.Workflows.Dispatch;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 
@@ -21,7 +22,7 @@ public sealed class RedriveJobTests(AzuriteFixture azurite) : IDisposable
     private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
     private readonly Mock<DurableTaskClient> durable = new("test-hub");
     private readonly ServiceProvider http = new ServiceCollection().AddHttpClient().BuildServiceProvider();
-    private readonly ManualClock clock = new(DateTimeOffset.UtcNow);
+    private readonly FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
 
     public void Dispose() => http.Dispose();
 

@@ -13,6 +13,7 @@ using Tongban.Storage;
 using Tongban.Workflows;
 using Tongban.Workflows.Dispatch;
 using Tongban.Security;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 
@@ -197,7 +198,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task An_unclaimed_result_is_purged_after_its_keeping_time_and_a_recorded_ticket_is_not()
     {
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var tickets = new TicketStore(azurite.Tables, clock);
         await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([code], ct);
         string unclaimed = "T-" + Guid.NewGuid().ToString("N"), recorded = "T-" + Guid.NewGuid().ToString("N");

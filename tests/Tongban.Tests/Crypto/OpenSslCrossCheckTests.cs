@@ -81,15 +81,22 @@ internal static class OpenSsl
         };
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("openssl did not start");
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var output = new MemoryStream();
-        var copy = process.StandardOutput.BaseStream.CopyToAsync(output);
-        process.StandardInput.BaseStream.Write(stdin);
-        process.StandardInput.Close();
-        copy.Wait();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new OpenSslFailedException(process.ExitCode, stderr.Result);
-        return output.ToArray();
+        try
+        {
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var output = new MemoryStream();
+            var copy = process.StandardOutput.BaseStream.CopyToAsync(output);
+            process.StandardInput.BaseStream.Write(stdin);
+            process.StandardInput.Close();
+            if (!copy.Wait(TimeSpan.FromMinutes(1)) || !process.WaitForExit(TimeSpan.FromMinutes(1))) throw new TimeoutException("openssl did not finish within a minute");
+            if (process.ExitCode != 0) throw new OpenSslFailedException(process.ExitCode, stderr.Result);
+            return output.ToArray();
+        }
+        finally
+        {
+            // A failed write or a hung openssl leaves no process behind.
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
     }
 
     public static bool VerifySm2(string publicKeyPem, byte[] data, byte[] signature)

@@ -4,13 +4,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Tongban.Cases;
 using Tongban.Telemetry;
 using Tongban.Workflows;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.Tests.Telemetry;
 
 public sealed class TongbanMetricsTests : IDisposable
 {
     private readonly ServiceProvider services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly SteppedClock clock = new(new DateTimeOffset(2026, 12, 5, 4, 0, 30, TimeSpan.Zero));
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 12, 5, 4, 0, 30, TimeSpan.Zero));
     private readonly TongbanMetrics metrics;
 
     public TongbanMetricsTests() => metrics = new TongbanMetrics(services.GetRequiredService<IMeterFactory>(), clock, NullLogger<TongbanMetrics>.Instance);
@@ -158,14 +159,5 @@ public sealed class TongbanMetricsTests : IDisposable
         listener.Start();
         listener.RecordObservableInstruments();
         return seen;
-    }
-
-    private sealed class SteppedClock(DateTimeOffset start) : TimeProvider
-    {
-        private DateTimeOffset now = start;
-
-        public override DateTimeOffset GetUtcNow() => now;
-
-        public void Advance(TimeSpan by) => now += by;
     }
 }

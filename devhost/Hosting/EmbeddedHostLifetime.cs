@@ -1,10 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Tongban.Hosting;
+namespace Tongban.DevHost.Hosting;
 
 /// <summary>
-/// The lifetime of a host embedded in another process (the Durable sidecar, the province sandbox): it
+/// The lifetime of a host embedded in the devhost's process (the Durable sidecar, a test's own servers): it
 /// does not listen for Ctrl-C itself, so the outer host receives the signal and stops it in order.
 /// Without it, the inner host's console lifetime swallows SIGINT and the outer one never stops.
 /// </summary>
