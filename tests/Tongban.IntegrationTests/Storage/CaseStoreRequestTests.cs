@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Core.Pipeline;
@@ -18,7 +19,7 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
     private readonly CaseDetailsCipher pii = CaseData.NewCipher();
-    private readonly ManualClock clock = new(T0);
+    private readonly FakeTimeProvider clock = new(T0);
     private readonly RequestLog requests = new();
     private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token;
 
