@@ -24,7 +24,7 @@ public sealed class BusyProvinceHubFixture : HubFixture
     }
 
     /// <summary>Every line the hub logs at the levels configured above.</summary>
-    public RecordingLoggerProvider Logs { get; } = new();
+    public Microsoft.Extensions.Logging.Testing.FakeLoggerProvider Logs { get; } = new();
 
     protected override void ConfigureServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services) =>
         Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(services, Logs);
@@ -64,7 +64,7 @@ public sealed class ProvinceRetryTests(BusyProvinceHubFixture hub, ITestOutputHe
         {
             var decided = await shanghai.PostAsync($"/api/v1/cases/{caseId}/decisions", new { step = "officer-review", decision = "approve", officer = "SH-OFFICER-7" });
             Assert.Equal(202, decided.Status);
-            await Eventually.UntilAsync(() => Task.FromResult(zhejiang.CallsTo(ZhejiangMaritalUpdate) >= 3 && hub.Logs.Lines.Any(l => l.Message.StartsWith(parked, StringComparison.Ordinal))),
+            await Eventually.UntilAsync(() => Task.FromResult(zhejiang.CallsTo(ZhejiangMaritalUpdate) >= 3 && hub.Logs.Collector.GetSnapshot().Any(l => l.Message.StartsWith(parked, StringComparison.Ordinal))),
                 TimeSpan.FromSeconds(60), "busy marital.update calls at Zhejiang, one delivery parked");
         }
         finally
@@ -74,7 +74,7 @@ public sealed class ProvinceRetryTests(BusyProvinceHubFixture hub, ITestOutputHe
 
         var done = await HubFixture.WaitForCaseAsync(shanghai, caseId, c => c["status"]!.ToString() is "Completed" or "Failed", TimeSpan.FromSeconds(120));
         output.WriteLine(done.ToJsonString());
-        output.WriteLine(string.Join("\n", hub.Logs.Lines.Where(l => l.Message.Contains(caseId, StringComparison.Ordinal) || l.Message.Contains("330000 circuit", StringComparison.Ordinal))
+        output.WriteLine(string.Join("\n", hub.Logs.Collector.GetSnapshot().Where(l => l.Message.Contains(caseId, StringComparison.Ordinal) || l.Message.Contains("330000 circuit", StringComparison.Ordinal))
             .Select(l => l.Message)));
         Assert.Equal("Completed", done["status"]!.ToString());
         var update = done["steps"]!.AsArray().Single(s => s!["name"]!.ToString() == "update-marital-status" && s["province"]!.ToString() == "330000")!;
