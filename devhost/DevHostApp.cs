@@ -1,6 +1,5 @@
 using OpenTelemetry;
 using Tongban.Telemetry;
-using Microsoft.Extensions.Logging;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -177,7 +176,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
             }
             else
             {
-                boot.LogWarning("No development operator: the hub listens beyond loopback ({Urls}); configure Tongban:Operators for the console", listensOn);
+                NoDevOperator(boot, listensOn);
             }
         }
 
@@ -407,6 +406,9 @@ public sealed partial class DevHostApp : IAsyncDisposable
 
     [LoggerMessage(EventId = 7115, Level = LogLevel.Information, Message = "Console development operator {Operator} (loopback only), its secret in {SecretFile}")]
     private static partial void DevOperatorReady(ILogger logger, string @operator, string secretFile);
+
+    [LoggerMessage(EventId = 7116, Level = LogLevel.Warning, Message = "No development operator: the hub listens beyond loopback ({Urls}); configure Tongban:Operators for the console")]
+    private static partial void NoDevOperator(ILogger logger, string urls);
 }
 
 /// <summary>The devhost's development SM2 key for audit heads, kept beside Azurite's data (so heads it signed still verify after a restart), or made for one run.</summary>

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Tongban.Api;
-using Tongban.Api.OpenApi;
 
 namespace Tongban.Functions;
 

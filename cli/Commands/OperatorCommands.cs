@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Tongban.Cli.Hub;
-using Tongban.Client;
 using static Tongban.Cli.Commands.CaseText;
 
 namespace Tongban.Cli.Commands;

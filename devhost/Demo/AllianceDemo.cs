@@ -51,7 +51,7 @@ public sealed class AllianceDemo(Uri hub, TongbanOptions options, TextWriter out
         output.WriteLine($"API reference:         {root}/api/v1/reference  (OpenAPI document: {root}/api/v1/openapi.json)");
     }
 
-    private async Task<DemoOutcome> PlayAsync(TongbanClient partner, Scene scene, string run, CancellationToken ct)
+    private static async Task<DemoOutcome> PlayAsync(TongbanClient partner, Scene scene, string run, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var opened = await partner.OpenCaseAsync(scene.Request($"DEMO-{run}-{scene.Name}"), ct: ct);

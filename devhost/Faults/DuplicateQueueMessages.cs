@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Microsoft.Extensions.Azure;

@@ -47,7 +47,7 @@ public static class StartupFailure
 
     private static IEnumerable<Exception> Chain(Exception failure)
     {
-        for (Exception? e = failure; e is not null; e = e.InnerException)
+        for (var e = failure; e is not null; e = e.InnerException)
         {
             yield return e;
             if (e is AggregateException all)

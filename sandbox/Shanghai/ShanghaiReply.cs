@@ -26,7 +26,7 @@ internal static class ShanghaiReply
         public Task ExecuteAsync(HttpContext httpContext)
         {
             // Whole seconds, never 0: a client told "retry after 0" would hammer the gateway.
-            httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
+            httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return inner.ExecuteAsync(httpContext);
         }
     }

@@ -132,7 +132,7 @@ internal sealed class ZhejiangGateway : ProvinceSimulator
         var spouse = f.IdNumber("spouseIdNumber");
         var registeredOn = f.Date("registeredOn");
         if (f.Refusal is { } refusal) return refusal;
-        var outcome = _departments.UpdateMaritalStatus(idNumber, name, status, certificateNo, spouse, registeredOn.ToString("yyyy-MM-dd"));
+        var outcome = _departments.UpdateMaritalStatus(idNumber, name, status, certificateNo, spouse, registeredOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         return outcome == Outcome.Ok ? ZhejiangReply.Ok() : NoSuchRecord("resident");
     }
 

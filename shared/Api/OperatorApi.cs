@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Tongban.Cases;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;

@@ -19,7 +19,7 @@ public sealed class AuditVerifier(AuditTrail trail, AuditSigner signer, TimeProv
     {
         var started = time.GetTimestamp();
         var failures = new List<AuditFailure>();
-        int cases = 0;
+        var cases = 0;
         long entries = 0;
         async IAsyncEnumerable<AuditTrailRead> One()
         {

@@ -21,6 +21,7 @@ public sealed partial class ConsoleApi(
     private const int MaxSecretLength = 512;
 
     /// <summary><c>GET /api/console/{*path}</c>: a console file; <c>/api/console</c> itself moves to <c>/api/console/</c> so relative links resolve.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "One of ConsoleApi's endpoints, called on the instance the hosts resolve like the others")]
     public IResult Page(HttpRequest request, string path)
     {
         if (path.Length == 0 && !request.Path.Value!.EndsWith('/')) return Results.Redirect(request.PathBase + request.Path + "/" + request.QueryString);

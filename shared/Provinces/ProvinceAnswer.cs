@@ -19,6 +19,7 @@ public interface IProvinceAnswer
     AnswerKind Kind { get; }
 }
 
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000:Do not declare static members on generic types", Justification = "ProvinceAnswer<T>.NoRecord() and Refused() carry no value to infer T from; a non-generic factory would need the type argument all the same")]
 public sealed record ProvinceAnswer<T>(AnswerKind Kind, T? Value, string? Reason) : IProvinceAnswer
 {
     public bool IsOk => Kind == AnswerKind.Ok;

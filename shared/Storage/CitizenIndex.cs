@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Tongban.Cases;
 using Tongban.Provinces;

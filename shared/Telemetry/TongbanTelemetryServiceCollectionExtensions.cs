@@ -11,7 +11,7 @@ namespace Tongban.Telemetry;
 /// The one telemetry registration both hosts use: the <c>Tongban</c> spans and meter, ASP.NET Core's server spans and
 /// HttpClient's client spans (the province's HTTP call), every span scrubbed of personal data before any exporter sees
 /// it, and log records with their scopes (the case, step and province). Each host adds its exporter through
-/// <paramref name="export"/>: the Functions app Azure Monitor, the devhost OTLP.
+/// <c>export</c>: the Functions app Azure Monitor, the devhost OTLP.
 /// </summary>
 public static class TongbanTelemetryServiceCollectionExtensions
 {

@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text.Json;
 using Tongban.Api;
 using Tongban.DevHost.Hosting;
-using Tongban.Functions;
 using Tongban.Storage;
 using Tongban.Workflows;
 

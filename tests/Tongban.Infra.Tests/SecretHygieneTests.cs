@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Tongban.Infra.Tests.Bicep;
 
 namespace Tongban.Infra.Tests;

@@ -8,7 +8,7 @@ public enum OfficialDayKind { Holiday, Workday }
 /// <summary>
 /// China's official working days: Monday–Friday, less public holidays, plus the weekend days made working days (调休).
 /// The embedded 2024–2026 data (cn-official-days.csv) and configured extra days; a year with no row is not covered,
-/// and callers are told (<see cref="Covers"/>), since there its holidays are unknown.
+/// and callers are told (<see cref="Covers(DateOnly)"/>), since there its holidays are unknown.
 /// </summary>
 public sealed class WorkingCalendar
 {

@@ -124,7 +124,7 @@ public sealed partial class ProvinceCircuit
     {
         if (metrics is null) return await call(ct);
         var started = Stopwatch.GetTimestamp();
-        string outcome = "transient";
+        var outcome = "transient";
         try
         {
             var answer = await call(ct);

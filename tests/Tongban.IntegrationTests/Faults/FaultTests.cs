@@ -167,7 +167,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         Assert.True(allFinal);
     }
 
-    private async Task ReportAsync(string test, FaultRig rig, CaseRun run, Stopwatch clock, string faults)
+    private static async Task ReportAsync(string test, FaultRig rig, CaseRun run, Stopwatch clock, string faults)
     {
         await run.ConfirmFinalAsync();
         var (lost, findings) = run.Verify();

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -11,7 +9,6 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Tongban.Cases.Identity;
-using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
 using Xunit.Abstractions;
 using static Tongban.IntegrationTests.Infrastructure.Marriages;

@@ -202,7 +202,7 @@ public sealed partial class OpenApiContract
         {
             var name = parameter["name"]!.GetValue<string>();
             var place = parameter["in"]!.GetValue<string>();
-            string? value = place switch
+            var value = place switch
             {
                 "path" => found.Match.Groups[name].Success ? Uri.UnescapeDataString(found.Match.Groups[name].Value) : null,
                 "query" => query.TryGetValue(name, out var values) ? values.ToString() : null,

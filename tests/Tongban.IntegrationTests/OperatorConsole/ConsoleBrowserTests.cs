@@ -264,11 +264,11 @@ public sealed class ConsoleBrowserTests(ConsoleHubFixture hub, ITestOutputHelper
     {
         var opened = await hub.Partner("310000").PostAsync("/api/v1/cases", Body("310000", "310104", ZjMan3, ShWoman3), Key());
         Assert.Equal(202, opened.Status);
-        const int Loads = 5;
+        const int loads = 5;
         var bytes = new List<long>();
         var requests = new List<int>();
         var millis = new List<double>();
-        for (var i = 0; i < Loads; i++)
+        for (var i = 0; i < loads; i++)
         {
             await using var context = await hub.NewContextAsync();
             var signedIn = await context.APIRequest.PostAsync("api/v1/operator/session", new APIRequestContextOptions
@@ -296,13 +296,13 @@ public sealed class ConsoleBrowserTests(ConsoleHubFixture hub, ITestOutputHelper
 
         millis.Sort();
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"console: cases page cold weight={bytes.Max()} bytes in {requests.Max()} requests, load median={millis[Loads / 2]:F0} ms (min {millis[0]:F0}, max {millis[^1]:F0}) over {Loads} cold loads");
+            $"console: cases page cold weight={bytes.Max()} bytes in {requests.Max()} requests, load median={millis[loads / 2]:F0} ms (min {millis[0]:F0}, max {millis[^1]:F0}) over {loads} cold loads");
         output.WriteLine(line);
         if (Environment.GetEnvironmentVariable("TONGBAN_FAULT_REPORT") is { Length: > 0 } report) await File.AppendAllTextAsync(report, line + Environment.NewLine);
         // Small on a slow link: a few requests and well under 100 KB transferred (a 256 kbit/s link takes ~3 s for 100 KB).
         Assert.InRange(bytes.Max(), 1, 100_000);
         // Loose: the machine running the tests may be busy; the figure line is the measure, this only catches a page gone wrong.
-        Assert.InRange(millis[Loads / 2], 1, 10_000);
+        Assert.InRange(millis[loads / 2], 1, 10_000);
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using Azure;
 using Tongban.Audit;
 using Tongban.Configuration;
-using Xunit;
 
 namespace Tongban.Tests.Audit;
 

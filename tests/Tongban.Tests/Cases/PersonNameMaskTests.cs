@@ -1,6 +1,5 @@
 using Tongban.Cases;
 using Tongban.Cases.Identity;
-using Tongban.Provinces;
 
 namespace Tongban.Tests.Cases;
 

@@ -10,7 +10,6 @@ using Tongban.Provinces.Shanghai;
 using Tongban.Provinces.Zhejiang;
 using Tongban.Security;
 using Tongban.Storage;
-using Tongban.Tests.Crypto;
 using Tongban.Tests.Provinces.Anhui;
 using Tongban.Tests.Provinces.Jiangxi;
 using Tongban.Workflows;
