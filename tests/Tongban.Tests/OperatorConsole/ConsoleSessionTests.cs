@@ -1,9 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Configuration;
 using Tongban.OperatorConsole;
-using Tongban.Tests.Sandbox;
 
 namespace Tongban.Tests.OperatorConsole;
 
@@ -11,7 +11,7 @@ namespace Tongban.Tests.OperatorConsole;
 public sealed class ConsoleSessionTests
 {
     private const string Secret = "operator-secret-for-unit-tests-at-least-32-bytes";
-    private readonly ShiftableTime clock = new() { Frozen = new DateTimeOffset(2026, 12, 5, 4, 0, 0, TimeSpan.Zero) };
+    private FakeTimeProvider clock = new(new DateTimeOffset(2026, 12, 5, 4, 0, 0, TimeSpan.Zero));
     private readonly TongbanOptions options = new() { Operators = { ["ops-1"] = new PartnerOptions { Secret = Secret } } };
 
     private ConsoleSessions Sessions() => new(Options.Create(options), clock);
@@ -72,25 +72,26 @@ public sealed class ConsoleSessionTests
     {
         var sessions = Sessions();
         var (session, _) = sessions.Begin("ops-1");
-        clock.Offset = options.Console.SessionIdle - TimeSpan.FromSeconds(1);
+        clock.SetUtcNow(clock.Start + options.Console.SessionIdle - TimeSpan.FromSeconds(1));
         var context = Context();
         sessions.Write(context.Response, session);
         var value = CookieValue(context);
         Assert.NotNull(sessions.Open(value));
-        clock.Offset = options.Console.SessionIdle;
+        clock.SetUtcNow(clock.Start + options.Console.SessionIdle);
         Assert.Null(sessions.Open(value));
 
-        // Sliding every few minutes keeps it alive, until its lifetime.
-        clock.Offset = TimeSpan.Zero;
+        // Sliding every few minutes keeps it alive, until its lifetime; from the start again, on a fresh clock (a fake one never goes back).
+        clock = new FakeTimeProvider(clock.Start);
+        sessions = Sessions();
         var live = session;
         for (var at = TimeSpan.Zero; at < options.Console.SessionLifetime; at += TimeSpan.FromMinutes(10))
         {
-            clock.Offset = at;
+            clock.SetUtcNow(clock.Start + at);
             live = sessions.Slide(live);
         }
 
         Assert.Equal(session.IssuedAt + options.Console.SessionLifetime, live.ExpiresAt);
-        clock.Offset = options.Console.SessionLifetime;
+        clock.SetUtcNow(clock.Start + options.Console.SessionLifetime);
         var late = Context();
         sessions.Write(late.Response, live with { ExpiresAt = clock.GetUtcNow() + TimeSpan.FromHours(1) });
         Assert.Null(sessions.Open(CookieValue(late)));

@@ -1,14 +1,14 @@
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Configuration;
 using Tongban.OperatorConsole;
-using Tongban.Tests.Sandbox;
 
 namespace Tongban.Tests.OperatorConsole;
 
 /// <summary>Failed console sign-ins are limited per address and per operator, over a sliding window.</summary>
 public sealed class SignInThrottleTests
 {
-    private readonly ShiftableTime clock = new() { Frozen = new DateTimeOffset(2026, 12, 5, 4, 0, 0, TimeSpan.Zero) };
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 12, 5, 4, 0, 0, TimeSpan.Zero));
 
     private SignInThrottle Throttle() => new(Options.Create(new TongbanOptions
     {
@@ -23,11 +23,11 @@ public sealed class SignInThrottleTests
         {
             Assert.Null(throttle.RetryAfter("address:1.2.3.4"));
             throttle.Failed("address:1.2.3.4");
-            clock.Offset += TimeSpan.FromMinutes(1);
+            clock.Advance(TimeSpan.FromMinutes(1));
         }
 
         Assert.Equal(TimeSpan.FromMinutes(7), throttle.RetryAfter("address:1.2.3.4"));
-        clock.Offset = TimeSpan.FromMinutes(10);
+        clock.SetUtcNow(clock.Start + TimeSpan.FromMinutes(10));
         Assert.Null(throttle.RetryAfter("address:1.2.3.4"));
     }
 

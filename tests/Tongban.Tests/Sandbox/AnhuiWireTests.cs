@@ -128,7 +128,7 @@ public sealed class AnhuiWireTests
             Endpoints.Create("340000", HubAdapter.SchemeName, province.BaseUrl,
                 ("paasId", "tongban-hub"), ("paasToken", PaasToken), ("appId", AppId), ("sm4KeyHex", SandboxKeys.Sm4KeyHex),
                 ("hubSm2PrivateKeyPem", SandboxKeys.HubPrivateKeyPem), ("provinceSm2PublicKeyPem", SandboxKeys.ProvincePublicKeyPem)),
-            http, ManualClock.AtExampleTime());
+            http, ExampleTime.Clock());
         var person = new Person("340104199505021668", "于浩霞");
 
         Assert.Equal(new ResidentVerification(true, "340104", ResidentStatus.Normal), (await adapter.VerifyResidentAsync(person, CancellationToken.None)).Value);

@@ -147,7 +147,7 @@ public sealed class JiangxiWireTests
         using var http = new HttpClient();
         var adapter = new JiangxiAdapter(
             Endpoints.Create("360000", JiangxiAdapter.SchemeName, province.BaseUrl, ("appId", "tongban-hub"), ("appSecret", AppSecret)),
-            http, ManualClock.AtExampleTime());
+            http, ExampleTime.Clock());
         var person = new Person("360111200004011253", "马刚思");
 
         Assert.Equal(new ResidentVerification(true, "360111", ResidentStatus.Normal), (await adapter.VerifyResidentAsync(person, CancellationToken.None)).Value);

@@ -20,15 +20,16 @@ using Tongban.Security;
 
 namespace Tongban.Tests.Sandbox;
 
-/// <summary>A clock that can be moved forward, for expiry without waiting; <see cref="Frozen"/> stops it, for checks just inside a limit.</summary>
+/// <summary>
+/// Real time moved forward by <see cref="Offset"/>, for expiry without waiting. Not a FakeTimeProvider: the simulator
+/// tests also need real time to pass on the sandbox's clock (the latency knob's Task.Delay, slow work due in 200 ms,
+/// timestamps the hub adapters sign with the system clock). Tests whose clock must stand still use FakeTimeProvider.
+/// </summary>
 internal sealed class ShiftableTime : TimeProvider
 {
     public TimeSpan Offset { get; set; }
 
-    /// <summary>When set, the clock stands at this instant (plus <see cref="Offset"/>) however long the test takes.</summary>
-    public DateTimeOffset? Frozen { get; init; }
-
-    public override DateTimeOffset GetUtcNow() => (Frozen ?? System.GetUtcNow()) + Offset;
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
 }
 
 /// <summary>Calls the simulated Zhejiang gateway exactly as zhejiang.md says: form posts, MD5 signs.</summary>

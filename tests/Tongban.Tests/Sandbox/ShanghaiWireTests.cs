@@ -58,7 +58,7 @@ public sealed class ShanghaiWireTests
         using var http = new HttpClient();
         var adapter = new ShanghaiAdapter(
             Endpoints.Create("310000", ShanghaiAdapter.SchemeName, province.BaseUrl, ("appKey", "tongban-hub"), ("appSecret", AppSecret)),
-            http, ManualClock.AtExampleTime(), () => Nonce);
+            http, ExampleTime.Clock(), () => Nonce);
         var update = new MaritalUpdate("310115199001011232", "陈静", MaritalStatus.Married, "J310000-2026-000001", "31011519920202234X", new DateOnly(2026, 1, 1));
 
         Assert.True((await adapter.UpdateMaritalStatusAsync(update, CancellationToken.None)).IsOk);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -9,8 +10,8 @@ namespace Tongban.Tests.Sandbox;
 /// <summary>The down-for-a-while knob: a province out until a time, then back by itself; on its own clock and on the control surface.</summary>
 public sealed class TimedOutageTests : IAsyncLifetime
 {
-    // Frozen: "still down at 59 s of 60" must not depend on how long the test itself takes on a busy machine.
-    private readonly ShiftableTime _time = new() { Frozen = DateTimeOffset.UtcNow };
+    // Moved by hand only: "still down at 59 s of 60" must not depend on how long the test itself takes on a busy machine.
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private ProvinceSandbox _sandbox = null!;
     private HttpClient _http = null!;
 
@@ -58,10 +59,10 @@ public sealed class TimedOutageTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await PostAsync(path));
         Assert.All(_sandbox.Knobs.ProvinceCodes.Where(c => c != code), other => Assert.False(_sandbox.Knobs[other].IsDown));
 
-        _time.Offset = TimeSpan.FromSeconds(59);
+        _time.SetUtcNow(_time.Start + TimeSpan.FromSeconds(59));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await PostAsync(path));
 
-        _time.Offset = TimeSpan.FromSeconds(61);
+        _time.SetUtcNow(_time.Start + TimeSpan.FromSeconds(61));
         Assert.False(knobs.IsDown);
         Assert.NotEqual(HttpStatusCode.ServiceUnavailable, await PostAsync(path));
     }
@@ -72,7 +73,7 @@ public sealed class TimedOutageTests : IAsyncLifetime
         var knobs = _sandbox.Knobs.Jiangxi;
         knobs.DownFor(TimeSpan.FromSeconds(10));
         knobs.Down = true;
-        _time.Offset = TimeSpan.FromSeconds(11);
+        _time.SetUtcNow(_time.Start + TimeSpan.FromSeconds(11));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await PostAsync("jx/esb/service"));
         knobs.Down = false;
         Assert.Equal(HttpStatusCode.OK, await PostAsync("jx/esb/service"));
@@ -98,7 +99,7 @@ public sealed class TimedOutageTests : IAsyncLifetime
         Assert.Equal(0, (await KnobsAsync("330000")).GetProperty("downForSeconds").GetInt32());
         Assert.Equal(JsonValueKind.Null, (await KnobsAsync("330000")).GetProperty("downUntil").ValueKind);
 
-        _time.Offset = TimeSpan.FromSeconds(45);
+        _time.SetUtcNow(_time.Start + TimeSpan.FromSeconds(45));
         Assert.Equal(15, (await KnobsAsync("360000")).GetProperty("downForSeconds").GetInt32());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await PostAsync("jx/esb/service"));
 

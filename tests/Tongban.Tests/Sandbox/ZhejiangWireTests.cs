@@ -52,7 +52,7 @@ public sealed class ZhejiangWireTests
         using var http = new HttpClient();
         var adapter = new ZhejiangAdapter(
             Endpoints.Create("330000", ZhejiangAdapter.SchemeName, province.BaseUrl, ("appKey", AppKey), ("appSecret", AppSecret)),
-            http, ManualClock.AtExampleTime());
+            http, ExampleTime.Clock());
 
         var answer = await adapter.VerifyResidentAsync(new Person("330106200006179053", "赵磊"), CancellationToken.None);
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Provinces;
 using Tongban.Provinces.Anhui;
 using Tongban.Tests.Crypto;
@@ -465,7 +466,7 @@ public sealed class AnhuiAdapterTests : IDisposable
     {
         using var down = WireMockServer.Start();
         down.Given(Request.Create().UsingPost()).RespondWith(Response.Create().WithStatusCode(503));
-        var toDown = new AnhuiAdapter(AnhuiProvinceStub.Endpoint(new Uri(down.Url!)), http, new FixedClock(AnhuiProvinceStub.Now));
+        var toDown = new AnhuiAdapter(AnhuiProvinceStub.Endpoint(new Uri(down.Url!)), http, new FakeTimeProvider(AnhuiProvinceStub.Now));
 
         await Assert.ThrowsAsync<ProvinceTransientException>(() => toDown.VerifyResidentAsync(new Person(Person1, "张敏"), default));
     }
@@ -475,7 +476,7 @@ public sealed class AnhuiAdapterTests : IDisposable
     {
         using var odd = WireMockServer.Start();
         odd.Given(Request.Create().UsingPost()).RespondWith(Response.Create().WithStatusCode(200).WithBody("<html>maintenance</html>"));
-        var toOdd = new AnhuiAdapter(AnhuiProvinceStub.Endpoint(new Uri(odd.Url!)), http, new FixedClock(AnhuiProvinceStub.Now));
+        var toOdd = new AnhuiAdapter(AnhuiProvinceStub.Endpoint(new Uri(odd.Url!)), http, new FakeTimeProvider(AnhuiProvinceStub.Now));
 
         await Assert.ThrowsAsync<ProvinceTransientException>(() => toOdd.VerifyResidentAsync(new Person(Person1, "张敏"), default));
     }
@@ -483,7 +484,7 @@ public sealed class AnhuiAdapterTests : IDisposable
     [Fact]
     public async Task Throws_transient_when_nothing_listens()
     {
-        var toNowhere = new AnhuiAdapter(AnhuiProvinceStub.Endpoint(AnhuiProvinceStub.ClosedPort()), http, new FixedClock(AnhuiProvinceStub.Now));
+        var toNowhere = new AnhuiAdapter(AnhuiProvinceStub.Endpoint(AnhuiProvinceStub.ClosedPort()), http, new FakeTimeProvider(AnhuiProvinceStub.Now));
 
         var error = await Assert.ThrowsAsync<ProvinceTransientException>(() => toNowhere.VerifyResidentAsync(new Person(Person1, "张敏"), default));
 
@@ -495,7 +496,7 @@ public sealed class AnhuiAdapterTests : IDisposable
     {
         var handler = StubHandler.Throwing(new IOException("Connection reset by peer"));
         using var client = new HttpClient(handler);
-        var dropping = new AnhuiAdapter(AnhuiProvinceStub.Endpoint(new Uri("http://127.0.0.1:9/")), client, new FixedClock(AnhuiProvinceStub.Now));
+        var dropping = new AnhuiAdapter(AnhuiProvinceStub.Endpoint(new Uri("http://127.0.0.1:9/")), client, new FakeTimeProvider(AnhuiProvinceStub.Now));
 
         var error = await Assert.ThrowsAsync<ProvinceTransientException>(() => dropping.VerifyResidentAsync(new Person(Person1, "张敏"), default));
 

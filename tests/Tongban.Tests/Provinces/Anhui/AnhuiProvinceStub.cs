@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Crypto;
 using Tongban.Provinces;
 using Tongban.Provinces.Anhui;
@@ -87,7 +88,7 @@ internal sealed partial class AnhuiProvinceStub : IDisposable
     };
 
     public AnhuiAdapter Adapter(HttpClient http, Dictionary<string, string?>? settings = null, Func<string>? nonce = null, DateTimeOffset? now = null) =>
-        new(Endpoint(Url, settings), http, new FixedClock(now ?? Now), nonce);
+        new(Endpoint(Url, settings), http, new FakeTimeProvider(now ?? Now), nonce);
 
     /// <summary>A loopback address nothing listens on.</summary>
     public static Uri ClosedPort()
@@ -166,11 +167,6 @@ internal sealed partial class AnhuiProvinceStub : IDisposable
 
     [GeneratedRegex("^[A-Za-z0-9]{16,32}$")]
     private static partial Regex NonceFormat();
-}
-
-internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => now;
 }
 
 internal static class Json

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Provinces;
 using Tongban.Provinces.Jiangxi;
 using WireMock.RequestBuilders;
@@ -30,7 +31,7 @@ public sealed class JiangxiAdapterTests : IDisposable
     public async Task Sends_a_signed_envelope_with_Beijing_reqTime_and_a_fresh_reqId()
     {
         var fixedIds = new Queue<string>(["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"]);
-        var pinned = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(province.Url), http, new FixedClock(JiangxiProvinceStub.Now), fixedIds.Dequeue);
+        var pinned = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(province.Url), http, new FakeTimeProvider(JiangxiProvinceStub.Now), fixedIds.Dequeue);
         Answer("0000", new() { ["hyzk"] = "10" });
 
         await pinned.GetMaritalStatusAsync(new Person(Wife, "张敏"), default);
@@ -340,7 +341,7 @@ public sealed class JiangxiAdapterTests : IDisposable
     {
         // The stub checks reqTime like the ESB (±300 s) and answers a properly signed 1002.
         var skewed = new JiangxiAdapter(
-            JiangxiProvinceStub.Endpoint(province.Url), http, new FixedClock(JiangxiProvinceStub.Now.AddMinutes(6)));
+            JiangxiProvinceStub.Endpoint(province.Url), http, new FakeTimeProvider(JiangxiProvinceStub.Now.AddMinutes(6)));
 
         await Assert.ThrowsAsync<ProvinceDefectException>(() => skewed.GetMaritalStatusAsync(new Person(Wife, "张敏"), default));
         Assert.Empty(province.Calls);
@@ -402,7 +403,7 @@ public sealed class JiangxiAdapterTests : IDisposable
     {
         using var down = WireMockServer.Start();
         down.Given(Request.Create().UsingPost()).RespondWith(Response.Create().WithStatusCode(503).WithHeader("Retry-After", "7"));
-        var toDown = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(new Uri(down.Url!)), http, new FixedClock(JiangxiProvinceStub.Now));
+        var toDown = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(new Uri(down.Url!)), http, new FakeTimeProvider(JiangxiProvinceStub.Now));
 
         var error = await Assert.ThrowsAsync<ProvinceTransientException>(() => toDown.VerifyResidentAsync(new Person(Wife, "张敏"), default));
 
@@ -414,7 +415,7 @@ public sealed class JiangxiAdapterTests : IDisposable
     {
         using var odd = WireMockServer.Start();
         odd.Given(Request.Create().UsingPost()).RespondWith(Response.Create().WithStatusCode(200).WithBody("<html>maintenance</html>"));
-        var toOdd = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(new Uri(odd.Url!)), http, new FixedClock(JiangxiProvinceStub.Now));
+        var toOdd = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(new Uri(odd.Url!)), http, new FakeTimeProvider(JiangxiProvinceStub.Now));
 
         await Assert.ThrowsAsync<ProvinceTransientException>(() => toOdd.VerifyResidentAsync(new Person(Wife, "张敏"), default));
     }
@@ -424,7 +425,7 @@ public sealed class JiangxiAdapterTests : IDisposable
     {
         using var wrong = WireMockServer.Start();
         wrong.Given(Request.Create().UsingPost()).RespondWith(Response.Create().WithStatusCode(404));
-        var toWrong = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(new Uri(wrong.Url!)), http, new FixedClock(JiangxiProvinceStub.Now));
+        var toWrong = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(new Uri(wrong.Url!)), http, new FakeTimeProvider(JiangxiProvinceStub.Now));
 
         await Assert.ThrowsAsync<ProvinceDefectException>(() => toWrong.VerifyResidentAsync(new Person(Wife, "张敏"), default));
     }
@@ -432,7 +433,7 @@ public sealed class JiangxiAdapterTests : IDisposable
     [Fact]
     public async Task Throws_transient_when_nothing_listens()
     {
-        var toNowhere = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(JiangxiProvinceStub.ClosedPort()), http, new FixedClock(JiangxiProvinceStub.Now));
+        var toNowhere = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(JiangxiProvinceStub.ClosedPort()), http, new FakeTimeProvider(JiangxiProvinceStub.Now));
 
         var error = await Assert.ThrowsAsync<ProvinceTransientException>(() => toNowhere.VerifyResidentAsync(new Person(Wife, "张敏"), default));
 
@@ -444,7 +445,7 @@ public sealed class JiangxiAdapterTests : IDisposable
     {
         var handler = StubHandler.Throwing(new IOException("Connection reset by peer"));
         using var client = new HttpClient(handler);
-        var dropping = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(new Uri("http://127.0.0.1:9/")), client, new FixedClock(JiangxiProvinceStub.Now));
+        var dropping = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(new Uri("http://127.0.0.1:9/")), client, new FakeTimeProvider(JiangxiProvinceStub.Now));
 
         var error = await Assert.ThrowsAsync<ProvinceTransientException>(() => dropping.VerifyResidentAsync(new Person(Wife, "张敏"), default));
 
@@ -458,7 +459,7 @@ public sealed class JiangxiAdapterTests : IDisposable
         using var slow = WireMockServer.Start();
         slow.Given(Request.Create().UsingPost()).RespondWith(Response.Create().WithStatusCode(200).WithDelay(TimeSpan.FromSeconds(3)));
         using var impatient = new HttpClient { Timeout = TimeSpan.FromMilliseconds(200) };
-        var toSlow = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(new Uri(slow.Url!)), impatient, new FixedClock(JiangxiProvinceStub.Now));
+        var toSlow = new JiangxiAdapter(JiangxiProvinceStub.Endpoint(new Uri(slow.Url!)), impatient, new FakeTimeProvider(JiangxiProvinceStub.Now));
 
         await Assert.ThrowsAsync<ProvinceTransientException>(() => toSlow.VerifyResidentAsync(new Person(Wife, "张敏"), default));
     }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Provinces;
 using Tongban.Provinces.Jiangxi;
 using WireMock;
@@ -65,7 +66,7 @@ internal sealed partial class JiangxiProvinceStub : IDisposable
     };
 
     public JiangxiAdapter Adapter(HttpClient http, string appSecret = AppSecret) =>
-        new(Endpoint(Url, appSecret), http, new FixedClock(Now));
+        new(Endpoint(Url, appSecret), http, new FakeTimeProvider(Now));
 
     /// <summary>A loopback address nothing listens on.</summary>
     public static Uri ClosedPort()
@@ -113,9 +114,4 @@ internal sealed partial class JiangxiProvinceStub : IDisposable
 
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex ReqIdFormat();
-}
-
-internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => now;
 }

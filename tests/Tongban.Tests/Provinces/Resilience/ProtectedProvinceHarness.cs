@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Tongban.Provinces;
 using Tongban.Provinces.Resilience;
 
@@ -15,7 +15,7 @@ internal sealed class ProtectedProvinceHarness : IAsyncDisposable
 {
     private readonly ServiceProvider services;
 
-    private ProtectedProvinceHarness(ServiceProvider services, LoopbackProvince stub, CapturedLogs logs, string code)
+    private ProtectedProvinceHarness(ServiceProvider services, LoopbackProvince stub, FakeLogCollector logs, string code)
     {
         this.services = services;
         Stub = stub;
@@ -25,7 +25,7 @@ internal sealed class ProtectedProvinceHarness : IAsyncDisposable
 
     public LoopbackProvince Stub { get; }
 
-    public CapturedLogs Logs { get; }
+    public FakeLogCollector Logs { get; }
 
     public string Code { get; }
 
@@ -50,9 +50,9 @@ internal sealed class ProtectedProvinceHarness : IAsyncDisposable
         foreach (var (key, value) in resilience) settings[$"{root}:Resilience:{key}"] = value;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 
-        var logs = new CapturedLogs();
+        var logs = new FakeLogCollector();
         var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(logs));
+        services.AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs)));
         services.AddSingleton<IConfiguration>(configuration);
         services.AddSingleton(TimeProvider.System);
         services.AddTongbanProvinceAdapters();
@@ -69,37 +69,12 @@ internal sealed class ProtectedProvinceHarness : IAsyncDisposable
     }
 }
 
-internal sealed record CapturedLog(LogLevel Level, string Message, IReadOnlyDictionary<string, object?> State, Exception? Exception = null);
-
-internal sealed class CapturedLogs : ILoggerProvider
+internal static class CircuitLogLines
 {
-    private readonly ConcurrentQueue<CapturedLog> entries = new();
-
-    public IReadOnlyList<CapturedLog> Entries => [.. entries];
-
     /// <summary>The {State} values of the "Province {Province} circuit {State}" lines, in order.</summary>
-    public List<string> CircuitStates(string province) => Entries
-        .Where(e => e.State.TryGetValue("{OriginalFormat}", out var f) && f is string format && format.StartsWith("Province {Province} circuit {State}", StringComparison.Ordinal))
-        .Where(e => Equals(e.State["Province"], province))
-        .Select(e => (string)e.State["State"]!)
+    public static List<string> CircuitStates(this FakeLogCollector logs, string province) => logs.GetSnapshot()
+        .Where(e => e.GetStructuredStateValue("{OriginalFormat}") is { } format && format.StartsWith("Province {Province} circuit {State}", StringComparison.Ordinal))
+        .Where(e => e.GetStructuredStateValue("Province") == province)
+        .Select(e => e.GetStructuredStateValue("State")!)
         .ToList();
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(CapturedLogs sink) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            var values = state as IEnumerable<KeyValuePair<string, object?>> ?? [];
-            sink.entries.Enqueue(new CapturedLog(logLevel, formatter(state, exception), values.ToDictionary(p => p.Key, p => p.Value), exception));
-        }
-    }
 }

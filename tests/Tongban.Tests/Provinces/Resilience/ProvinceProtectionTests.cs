@@ -98,7 +98,7 @@ public sealed class ProvinceProtectionTests
         Assert.Equal(CircuitState.Closed, harness.Circuit.State);
         Assert.Equal(4, harness.Stub.Requests.Count);
         Assert.Equal(["opened", "half-open", "closed"], harness.Logs.CircuitStates("310000"));
-        var opened = harness.Logs.Entries.First(e => e.Message.Contains("circuit opened", StringComparison.Ordinal));
+        var opened = harness.Logs.GetSnapshot().First(e => e.Message.Contains("circuit opened", StringComparison.Ordinal));
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, opened.Level);
     }
 

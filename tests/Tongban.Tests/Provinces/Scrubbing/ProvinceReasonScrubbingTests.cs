@@ -2,6 +2,7 @@ using System.Text;
 using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Cases;
 using Tongban.Provinces;
 using Tongban.Provinces.Anhui;
@@ -30,7 +31,7 @@ public sealed class ProvinceReasonScrubbingTests
     private const string Child = "李小明";
     private static readonly string Reason = $"学生号G{IdNumber}：{Mother}（身份证{IdNumber}）之子{Child}的出生证已被占用";
 
-    private readonly ManualClock clock = ManualClock.AtExampleTime();
+    private readonly FakeTimeProvider clock = ExampleTime.Clock();
 
     [Fact]
     public async Task Zhejiang_refusal_and_slow_work_reason_are_scrubbed()
@@ -59,7 +60,7 @@ public sealed class ProvinceReasonScrubbingTests
 
         // Shanghai's slow work comes back by callback: the reader the callback API uses scrubs the reason it carries.
         var body = Encoding.UTF8.GetBytes("""{"ticket":"sh-t-1","type":"newborn-registration","result":"rejected","reason":""" + Quoted(Reason) + "}");
-        var timestamp = clock.Now.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var timestamp = clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var request = new DefaultHttpContext().Request;
         request.Method = "POST";
         request.Headers["X-Ca-Key"] = "sh-callback";
@@ -68,7 +69,7 @@ public sealed class ProvinceReasonScrubbingTests
         request.Headers["X-Ca-Signature"] = HmacRequestSignature.Compute("sh-callback-secret-0001", "POST", ShanghaiCallback.Path, timestamp, "9a9b0c1d-0000-4000-8000-00000000000a", body);
         var registry = Registry("310000", ShanghaiAdapter.SchemeName, province.BaseUrl, settings);
 
-        var (callback, refusal) = new ScrubbedCallbackReader(new ShanghaiCallbackReader()).Read(registry.Endpoint("310000"), request, ShanghaiCallback.Path, body, clock.Now);
+        var (callback, refusal) = new ScrubbedCallbackReader(new ShanghaiCallbackReader()).Read(registry.Endpoint("310000"), request, ShanghaiCallback.Path, body, clock.GetUtcNow());
 
         Assert.Null(refusal);
         AssertNoIdNumber(callback!.Result.Reason);

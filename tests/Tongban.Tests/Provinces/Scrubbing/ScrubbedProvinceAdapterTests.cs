@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Tongban.Provinces;
 using Tongban.Provinces.Resilience;
 using Tongban.Tests.Provinces.Resilience;
@@ -143,7 +144,7 @@ public sealed class ScrubbedProvinceAdapterTests
     public async Task The_circuit_sees_a_fault_only_once_it_is_scrubbed()
     {
         // Scrubbing sits inside the circuit: the fault the circuit logs as it opens already has its ID numbers masked.
-        var logs = new CapturedLogs();
+        var logs = new FakeLogCollector();
         var adapter = Registry(new TalkativeAdapter("990000") { Throw = new ProvinceTransientException("990000", Text) }, withCircuits: true, logs).Adapter("990000");
 
         for (var call = 0; call < 2; call++)
@@ -151,12 +152,12 @@ public sealed class ScrubbedProvinceAdapterTests
             await Assert.ThrowsAsync<ProvinceTransientException>(() => adapter.GetMaritalStatusAsync(new Person(IdNumber, "张敏"), default));
         }
 
-        var opened = Assert.Single(logs.Entries, e => e.Exception is not null);
+        var opened = Assert.Single(logs.GetSnapshot(), e => e.Exception is not null);
         Assert.Equal(["opened"], logs.CircuitStates("990000"));
         Assert.Equal($"no record for G{MaskedId}, see {MaskedId}", opened.Exception!.Message);
     }
 
-    private static ProvinceRegistry Registry(TalkativeAdapter adapter, bool withCircuits, CapturedLogs? logs = null)
+    private static ProvinceRegistry Registry(TalkativeAdapter adapter, bool withCircuits, FakeLogCollector? logs = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -169,7 +170,7 @@ public sealed class ScrubbedProvinceAdapterTests
         services.AddSingleton<IConfiguration>(configuration);
         services.AddSingleton(TimeProvider.System);
         if (logs is null) services.AddSingleton<Microsoft.Extensions.Logging.ILoggerFactory>(NullLoggerFactory.Instance);
-        else services.AddLogging(b => b.AddProvider(logs));
+        else services.AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs)));
         services.AddTongbanProvinceAdapters();
         services.AddSingleton<IProvinceAdapterFactory>(new NewSchemeFactory(adapter));
         services.AddSingleton<ProvinceRegistry>();

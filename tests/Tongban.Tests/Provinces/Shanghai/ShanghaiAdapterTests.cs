@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Text.Json;
 using Tongban.Provinces;
 using Tongban.Provinces.Shanghai;
@@ -13,7 +14,7 @@ public sealed class ShanghaiAdapterTests : IAsyncLifetime
     private const string IdA = "310115199001011232";
     private const string IdB = "31011519920202234X";
 
-    private readonly ManualClock clock = ManualClock.AtExampleTime();
+    private readonly FakeTimeProvider clock = ExampleTime.Clock();
     private readonly HttpClient http = new();
     private LoopbackProvince server = null!;
     private ShanghaiAdapter adapter = null!;

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Provinces;
 
 namespace Tongban.Tests.Provinces;
@@ -99,15 +100,10 @@ internal sealed class LoopbackProvince : IAsyncDisposable
     }
 }
 
-/// <summary>A clock the test moves by hand.</summary>
-internal sealed class ManualClock(DateTimeOffset now) : TimeProvider
+/// <summary>The specs' worked-example time, 2026-01-01T00:00:00Z (1767225600000 ms), on a clock the test moves by hand.</summary>
+internal static class ExampleTime
 {
-    public DateTimeOffset Now { get; set; } = now;
-
-    public override DateTimeOffset GetUtcNow() => Now;
-
-    /// <summary>2026-01-01T00:00:00Z, the specs' worked-example time 1767225600000.</summary>
-    public static ManualClock AtExampleTime() => new(DateTimeOffset.FromUnixTimeMilliseconds(1767225600000));
+    public static FakeTimeProvider Clock() => new(DateTimeOffset.FromUnixTimeMilliseconds(1767225600000));
 }
 
 internal static class Endpoints

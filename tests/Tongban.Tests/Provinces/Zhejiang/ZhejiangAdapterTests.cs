@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Text.Json;
 using Tongban.Provinces;
@@ -12,7 +13,7 @@ public sealed class ZhejiangAdapterTests : IAsyncLifetime
     private const string IdA = "330106199001011234";
     private const string IdB = "33010619920202234X";
 
-    private readonly ManualClock clock = ManualClock.AtExampleTime();
+    private readonly FakeTimeProvider clock = ExampleTime.Clock();
     private readonly HttpClient http = new();
     private readonly List<string> issuedSecrets = [];
     private readonly HashSet<string> revokedSecrets = [];
@@ -113,7 +114,7 @@ public sealed class ZhejiangAdapterTests : IAsyncLifetime
     {
         await adapter.ConfirmTransferOutAsync(new TransferOutReference("S1", "T1"), default);
         await adapter.CancelTransferOutAsync(new TransferOutReference("S1", "T1"), default);
-        clock.Now = clock.Now.AddMinutes(10);
+        clock.Advance(TimeSpan.FromMinutes(10));
         await adapter.ConfirmTransferOutAsync(new TransferOutReference("S2", "T2"), default);
 
         Assert.Single(TokenRequests);
@@ -134,7 +135,7 @@ public sealed class ZhejiangAdapterTests : IAsyncLifetime
     public async Task Token_is_renewed_shortly_before_it_expires()
     {
         await adapter.ConfirmTransferOutAsync(new TransferOutReference("S1", "T1"), default);
-        clock.Now = clock.Now.AddSeconds(900 - 30);
+        clock.Advance(TimeSpan.FromSeconds(900 - 30));
         await adapter.ConfirmTransferOutAsync(new TransferOutReference("S1", "T1"), default);
 
         Assert.Equal(2, TokenRequests.Count);
