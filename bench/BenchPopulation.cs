@@ -77,7 +77,7 @@ public static class BenchPopulation
             }
 
             Fresh(birth.CertificateNo);
-            certificates.Add(new BirthCertificate(birth.CertificateNo, BirthProvince, birth.ChildName, birth.Sex, birth.BirthDate.ToString("yyyy-MM-dd"),
+            certificates.Add(new BirthCertificate(birth.CertificateNo, BirthProvince, birth.ChildName, birth.Sex, birth.BirthDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
                 birth.Mother.IdNumber, "33-hospital-bench", Used: false));
             var pupil = Student(i);
             Fresh(pupil.StudentNo);

@@ -1,7 +1,7 @@
 using System.CommandLine;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Encodings.Web;
 using Tongban.Cli.Hub;
 using Tongban.Cli.Profiles;
 

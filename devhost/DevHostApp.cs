@@ -1,11 +1,10 @@
-using OpenTelemetry;
-using Tongban.Telemetry;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.DurableTask.Client;
-using Microsoft.Extensions.Azure;
 using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.Azure;
+using OpenTelemetry;
 using Tongban.Api;
 using Tongban.Callbacks;
 using Tongban.DevHost.Faults;
@@ -14,6 +13,7 @@ using Tongban.Operations;
 using Tongban.Provinces;
 using Tongban.Sandbox;
 using Tongban.Storage;
+using Tongban.Telemetry;
 using Tongban.Workflows;
 using Tongban.Workflows.Dispatch;
 

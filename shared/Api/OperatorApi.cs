@@ -1,6 +1,6 @@
-using Tongban.Cases;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Tongban.Cases;
 using Tongban.Cases.Validation;
 using Tongban.Provinces;
 using Tongban.Security;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Tongban.Cases;
-using Tongban.Workflows;
 using Tongban.Security;
+using Tongban.Workflows;
 
 namespace Tongban.Audit;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Tongban.Provinces;
-using Tongban.Storage;
 using Tongban.Telemetry;
 using Tongban.Workflows.Dispatch;
 

@@ -1,5 +1,4 @@
 using Tongban.Cases;
-using Tongban.Workflows;
 
 namespace Tongban.Telemetry;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.DurableTask.Client;
 using Moq;
-using Tongban.Workflows.Dispatch;
 
 namespace Tongban.Functions.Tests;
 

@@ -7,9 +7,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Provinces;
-using Microsoft.Extensions.Logging.Testing;
 
 namespace Tongban.Functions.Tests;
 

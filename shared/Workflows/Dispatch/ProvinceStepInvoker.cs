@@ -3,9 +3,9 @@ using Tongban.Cases;
 using Tongban.Cases.Identity;
 using Tongban.Provinces;
 using Tongban.Provinces.Resilience;
+using Tongban.Security;
 using Tongban.Storage;
 using Tongban.Telemetry;
-using Tongban.Security;
 
 namespace Tongban.Workflows.Dispatch;
 

@@ -1,9 +1,8 @@
 using Azure;
 using Azure.Data.Tables;
-using Tongban.Cases.Identity;
 using Tongban.Provinces;
-using Tongban.Storage;
 using Tongban.Security;
+using Tongban.Storage;
 
 namespace Tongban.Workflows.Dispatch;
 

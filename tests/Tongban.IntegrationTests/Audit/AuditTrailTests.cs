@@ -2,11 +2,11 @@ using System.Diagnostics;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Audit;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
 using Xunit.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Audit;
 

@@ -3,11 +3,11 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
 using Tongban.Callbacks;
 using Tongban.DevHost.Demo;
 using Tongban.IntegrationTests.Infrastructure;
 using static Tongban.IntegrationTests.Infrastructure.Marriages;
-using Microsoft.Extensions.Logging.Testing;
 
 namespace Tongban.IntegrationTests.EndToEnd;
 

@@ -4,12 +4,12 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Tongban.Cases;
 using Tongban.Cases.Deadlines;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Provinces;
 using Tongban.Telemetry;
-using Microsoft.Extensions.Logging.Testing;
 
 namespace Tongban.IntegrationTests.EndToEnd;
 

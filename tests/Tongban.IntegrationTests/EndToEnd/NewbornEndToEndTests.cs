@@ -1,6 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Sandbox.State;
 using Xunit.Abstractions;

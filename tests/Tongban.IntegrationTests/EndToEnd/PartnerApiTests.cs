@@ -2,11 +2,11 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.DevHost.Demo;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
 using static Tongban.IntegrationTests.Infrastructure.Marriages;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.EndToEnd;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Client;
+using Tongban.IntegrationTests.Infrastructure;
 using static Tongban.IntegrationTests.Infrastructure.Marriages;
 
 namespace Tongban.IntegrationTests.EndToEnd;

@@ -3,9 +3,9 @@ using Microsoft.DurableTask.Worker.Grpc;
 using Microsoft.DurableTask.Worker.Grpc.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Tongban.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
-using Microsoft.Extensions.Logging.Testing;
 
 namespace Tongban.IntegrationTests.EndToEnd;
 

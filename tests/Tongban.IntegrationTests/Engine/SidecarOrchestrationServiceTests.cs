@@ -3,7 +3,6 @@ using DurableTask.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Tongban.DevHost.Hosting;
-using Xunit;
 
 namespace Tongban.IntegrationTests.Engine;
 

@@ -4,7 +4,6 @@ using Moq;
 using Tongban.Configuration;
 using Tongban.Provinces;
 using Tongban.Storage;
-using Tongban.Workflows.Orchestration;
 using Tongban.Workflows.Dispatch;
 
 namespace Tongban.IntegrationTests.Infrastructure;

@@ -3,7 +3,6 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Tongban.DevHost;
-using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Security;
 using Xunit.Abstractions;
 using static Tongban.IntegrationTests.Infrastructure.Marriages;

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Telemetry;
 using Xunit.Abstractions;
-
-using Tongban.IntegrationTests.Infrastructure;
 
 namespace Tongban.IntegrationTests.PersonalData;
 

@@ -1,6 +1,5 @@
-using Xunit.Abstractions;
-
 using Tongban.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Tongban.IntegrationTests.PersonalData;
 

@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using OpenTelemetry.Trace;
 using Tongban.IntegrationTests.EndToEnd;
 using Tongban.IntegrationTests.Infrastructure;
-using Microsoft.Extensions.Logging.Testing;
 
 namespace Tongban.IntegrationTests.PersonalData;
 

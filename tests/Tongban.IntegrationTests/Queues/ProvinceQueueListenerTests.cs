@@ -4,6 +4,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Moq;
 using Tongban.Cases;
 using Tongban.DevHost.Hosting;
@@ -13,7 +14,6 @@ using Tongban.Provinces.Zhejiang;
 using Tongban.Storage;
 using Tongban.Workflows;
 using Tongban.Workflows.Dispatch;
-using Microsoft.Extensions.Logging.Testing;
 
 namespace Tongban.IntegrationTests.Queues;
 

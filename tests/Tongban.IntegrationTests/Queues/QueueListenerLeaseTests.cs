@@ -1,4 +1,3 @@
-using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tongban.DevHost.Hosting;
 using Tongban.IntegrationTests.Infrastructure;

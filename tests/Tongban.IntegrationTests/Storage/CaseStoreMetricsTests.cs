@@ -1,13 +1,12 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Cases;
 using Tongban.Cases.Deadlines;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
 using Tongban.Telemetry;
-using Tongban.Workflows;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Cases;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 

@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Api;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Operations;
 using Tongban.Provinces;
 using Tongban.Storage;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 

@@ -1,6 +1,6 @@
+using Microsoft.Extensions.Time.Testing;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 

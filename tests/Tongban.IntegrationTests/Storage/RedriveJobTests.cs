@@ -2,6 +2,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Moq;
 using Tongban.Cases;
 using Tongban.Configuration;
@@ -11,7 +12,6 @@ using Tongban.Provinces;
 using Tongban.Storage;
 using Tongban.Workflows;
 using Tongban.Workflows.Dispatch;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 

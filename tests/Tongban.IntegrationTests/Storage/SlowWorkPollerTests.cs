@@ -2,18 +2,17 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Moq;
 using Tongban.Cases;
-using Tongban.Cases.Identity;
 using Tongban.Configuration;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Operations;
 using Tongban.Provinces;
+using Tongban.Security;
 using Tongban.Storage;
 using Tongban.Workflows;
 using Tongban.Workflows.Dispatch;
-using Tongban.Security;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.IntegrationTests.Storage;
 

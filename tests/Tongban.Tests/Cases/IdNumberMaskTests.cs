@@ -1,4 +1,3 @@
-using Tongban.Cases.Identity;
 using Tongban.Security;
 
 namespace Tongban.Tests.Cases;

@@ -7,9 +7,9 @@ using Tongban.Crypto;
 using Tongban.Provinces;
 using Tongban.Provinces.Anhui;
 using Tongban.Sandbox;
-using Tongban.Tests.Provinces;
 using Tongban.Sandbox.Population;
 using Tongban.Tests.Crypto;
+using Tongban.Tests.Provinces;
 
 namespace Tongban.Tests.Sandbox;
 

@@ -4,8 +4,8 @@ using System.Text;
 using Tongban.Provinces;
 using Tongban.Provinces.Jiangxi;
 using Tongban.Sandbox;
-using Tongban.Tests.Provinces;
 using Tongban.Sandbox.Population;
+using Tongban.Tests.Provinces;
 
 namespace Tongban.Tests.Sandbox;
 

@@ -13,10 +13,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tongban.Provinces;
 using Tongban.Provinces.Shanghai;
-using Tongban.Tests.Provinces;
 using Tongban.Sandbox;
 using Tongban.Sandbox.Knobs;
 using Tongban.Security;
+using Tongban.Tests.Provinces;
 
 namespace Tongban.Tests.Sandbox;
 

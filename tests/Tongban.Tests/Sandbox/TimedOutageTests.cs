@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Sandbox;
 
 namespace Tongban.Tests.Sandbox;

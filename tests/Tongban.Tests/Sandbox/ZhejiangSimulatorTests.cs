@@ -3,8 +3,8 @@ using System.Text.Json;
 using Tongban.Provinces;
 using Tongban.Provinces.Zhejiang;
 using Tongban.Sandbox;
-using Tongban.Tests.Provinces;
 using Tongban.Sandbox.Population;
+using Tongban.Tests.Provinces;
 
 namespace Tongban.Tests.Sandbox;
 

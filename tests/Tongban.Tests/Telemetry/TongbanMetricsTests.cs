@@ -1,10 +1,9 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Cases;
 using Tongban.Telemetry;
-using Tongban.Workflows;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Tongban.Tests.Telemetry;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Tongban.Cases;
 using Tongban.Workflows;
-using Ops = Tongban.Provinces.CanonicalOperations;
 using static Tongban.Tests.Workflows.WorkflowTestHost;
+using Ops = Tongban.Provinces.CanonicalOperations;
 
 namespace Tongban.Tests.Workflows;
 

@@ -119,7 +119,7 @@ public sealed class NamespaceCycleTests
         var at = 0;
         while (at < il.Length)
         {
-            short value = il[at] == 0xFE ? (short)(0xFE00 | il[at + 1]) : il[at];
+            var value = il[at] == 0xFE ? (short)(0xFE00 | il[at + 1]) : il[at];
             at += il[at] == 0xFE ? 2 : 1;
             var op = OpCodesByValue[value];
             switch (op.OperandType)

@@ -1,8 +1,8 @@
 using Tongban.Cases;
 using Tongban.Workflows;
 using Tongban.Workflows.Orchestration;
-using Ops = Tongban.Provinces.CanonicalOperations;
 using static Tongban.Tests.Workflows.WorkflowTestHost;
+using Ops = Tongban.Provinces.CanonicalOperations;
 
 namespace Tongban.Tests.Workflows;
 

@@ -1,7 +1,7 @@
 using Tongban.Cases;
 using Tongban.Workflows;
-using Ops = Tongban.Provinces.CanonicalOperations;
 using static Tongban.Tests.Workflows.WorkflowTestHost;
+using Ops = Tongban.Provinces.CanonicalOperations;
 
 namespace Tongban.Tests.Workflows;
 

@@ -1,6 +1,5 @@
 using Tongban.Cases;
 using Tongban.Cases.Deadlines;
-using Tongban.Workflows;
 
 namespace Tongban.Tests.Cases.Deadlines;
 

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Time.Testing;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Provinces;
 using Tongban.Provinces.Shanghai;
 using Tongban.Security;

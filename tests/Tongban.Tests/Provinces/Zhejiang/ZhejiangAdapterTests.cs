@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using Tongban.Provinces;
 using Tongban.Provinces.Zhejiang;
 
