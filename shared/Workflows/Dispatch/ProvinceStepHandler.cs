@@ -99,9 +99,9 @@ public sealed partial class ProvinceStepHandler(
 
         span.WithOutcome(result.Outcome.ToString(), error: result.Outcome == StepOutcome.Failed);
         StepAnswered(logger, item.CaseId, item.StepKey, item.Province, result.Outcome);
-        if (result.Outcome == StepOutcome.Waiting)
+        if (result is { Outcome: StepOutcome.Waiting, Data: SlowWorkAccepted { Ticket: var ticket } })
         {
-            await WaitForSlowWorkAsync(item, result.Get("ticket")!, callFrom, ct, read: stored);
+            await WaitForSlowWorkAsync(item, ticket, callFrom, ct, read: stored);
             return;
         }
 
@@ -158,7 +158,7 @@ public sealed partial class ProvinceStepHandler(
             else if (result.IdNumberLookup is { } lookup) await citizens.IndexChildByHashAsync(stored.Record, lookup, ct);
         }
 
-        if (!await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(result, stored?.Command), calls: 0, ct))
+        if (!await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(item.Operation, result, stored?.Command), calls: 0, ct))
         {
             // The poller polls the ticket again, the province sends its callback again (it got no 204).
             throw new OrchestrationNotStartedException(item.CaseId);
