@@ -99,8 +99,9 @@ public sealed partial class ProvinceStepHandler(
 
         span.WithOutcome(result.Outcome.ToString(), error: result.Outcome == StepOutcome.Failed);
         StepAnswered(logger, item.CaseId, item.StepKey, item.Province, result.Outcome);
-        if (result is { Outcome: StepOutcome.Waiting, Data: SlowWorkAccepted { Ticket: var ticket } })
+        if (result.Outcome == StepOutcome.Waiting)
         {
+            var ticket = (result.Data as SlowWorkAccepted)?.Ticket ?? throw new InvalidOperationException("Slow work accepted without a ticket.");
             await WaitForSlowWorkAsync(item, ticket, callFrom, ct, read: stored);
             return;
         }
