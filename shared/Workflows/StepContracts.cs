@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Tongban.Cases;
 using Tongban.Configuration;
 
@@ -24,15 +25,16 @@ public enum StepOutcome
     Refused,
     /// <summary>A defect (not retried), or transient faults beyond the queue's retries (Transient = true).</summary>
     Failed,
-    /// <summary>Slow work accepted: Data["ticket"] names it; the result comes by callback or polling. Never raised as an event.</summary>
+    /// <summary>Slow work accepted: its <see cref="SlowWorkAccepted"/> data names the ticket; the result comes by callback or polling. Never raised as an event.</summary>
     Waiting,
 }
 
-/// <summary>The event that carries a province step's result to its orchestration. Data holds no ID numbers.</summary>
-public sealed record StepResult(StepOutcome Outcome, string? Reason = null, IReadOnlyDictionary<string, string>? Data = null, bool Transient = false)
-{
-    public string? Get(string key) => Data is not null && Data.TryGetValue(key, out var v) ? v : null;
-}
+/// <summary>
+/// The event that carries a province step's result to its orchestration. <paramref name="Data"/>: what the answer carries, by
+/// kind (<see cref="StepData"/>), none for an acknowledgement; it holds no ID numbers.
+/// </summary>
+public sealed record StepResult(
+    StepOutcome Outcome, string? Reason = null, [property: JsonConverter(typeof(StepDataConverter))] StepData? Data = null, bool Transient = false);
 
 /// <summary>A change to one timeline step, stamped with orchestration time.</summary>
 public sealed record StepChange(

@@ -101,7 +101,8 @@ public sealed partial class ProvinceStepHandler(
         StepAnswered(logger, item.CaseId, item.StepKey, item.Province, result.Outcome);
         if (result.Outcome == StepOutcome.Waiting)
         {
-            await WaitForSlowWorkAsync(item, result.Get("ticket")!, callFrom, ct, read: stored);
+            var ticket = (result.Data as SlowWorkAccepted)?.Ticket ?? throw new InvalidOperationException("Slow work accepted without a ticket.");
+            await WaitForSlowWorkAsync(item, ticket, callFrom, ct, read: stored);
             return;
         }
 
@@ -158,7 +159,7 @@ public sealed partial class ProvinceStepHandler(
             else if (result.IdNumberLookup is { } lookup) await citizens.IndexChildByHashAsync(stored.Record, lookup, ct);
         }
 
-        if (!await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(result, stored?.Command), calls: 0, ct))
+        if (!await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(item.Operation, result, stored?.Command), calls: 0, ct))
         {
             // The poller polls the ticket again, the province sends its callback again (it got no 204).
             throw new OrchestrationNotStartedException(item.CaseId);

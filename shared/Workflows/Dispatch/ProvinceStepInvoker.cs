@@ -49,9 +49,9 @@ public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
     }
 
     /// <summary>The result of slow work as a step result, its reason without the names of the case's people (when the case is known).</summary>
-    public static StepResult FromSlowWork(SlowWorkResult result, OpenCaseCommand? command)
+    public static StepResult FromSlowWork(string operation, SlowWorkResult result, OpenCaseCommand? command)
     {
-        var step = FromSlowWork(result);
+        var step = FromSlowWork(operation, result);
         return command is null ? step : step with { Reason = PersonNameMask.For(command).Apply(step.Reason) };
     }
 
@@ -62,20 +62,12 @@ public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
         var caseId = stored.Record.CaseId;
         return item.Operation switch
         {
-            CanonicalOperations.ResidentVerify => Map(await adapter.VerifyResidentAsync(PersonOf(command, item), ct), r => new()
-            {
-                ["match"] = Flag(r.Match),
-                ["residentStatus"] = Wire(r.ResidentStatus),
-                ["hukouDivision"] = r.HukouDivision ?? "",
-            }),
-            CanonicalOperations.MaritalStatus => Map(await adapter.GetMaritalStatusAsync(PersonOf(command, item), ct), r => new()
-            {
-                ["maritalStatus"] = Wire(r.MaritalStatus),
-            }),
-            CanonicalOperations.MarriageRegister => Map(await adapter.RegisterMarriageAsync(Registration(command, caseId), ct), r => new()
-            {
-                ["certificateNo"] = r.CertificateNo,
-            }),
+            CanonicalOperations.ResidentVerify => Map(await adapter.VerifyResidentAsync(PersonOf(command, item), ct),
+                r => new ResidentCheck(r.Match, Wire(r.ResidentStatus), r.HukouDivision ?? "")),
+            CanonicalOperations.MaritalStatus => Map(await adapter.GetMaritalStatusAsync(PersonOf(command, item), ct),
+                r => new MaritalStatusCheck(Wire(r.MaritalStatus))),
+            CanonicalOperations.MarriageRegister => Map(await adapter.RegisterMarriageAsync(Registration(command, caseId), ct),
+                r => new MarriageRegistered(r.CertificateNo)),
             CanonicalOperations.MaritalUpdate => Ack(await adapter.UpdateMaritalStatusAsync(MaritalUpdateFor(stored, item), ct)),
             CanonicalOperations.BirthVerify => await VerifyBirthAsync(adapter, Newborn(command), ct),
             CanonicalOperations.BirthMarkUsed => Ack(await adapter.MarkBirthCertificateUsedAsync(new(Newborn(command).BirthCertificateNo, caseId), ct)),
@@ -93,13 +85,13 @@ public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
     }
 
     /// <summary>The result of slow work as a step result: approved carries the new records (the child's ID masked), rejected its reason.</summary>
-    private static StepResult FromSlowWork(SlowWorkResult result) => result.State switch
+    private static StepResult FromSlowWork(string operation, SlowWorkResult result) => result.State switch
     {
-        SlowWorkState.Approved => new StepResult(StepOutcome.Succeeded, null, new Dictionary<string, string>
+        SlowWorkState.Approved => new StepResult(StepOutcome.Succeeded, null, operation switch
         {
-            ["childIdNumber"] = IdNumberMask.Mask(result.IdNumber),
-            ["householdNo"] = result.HouseholdNo ?? "",
-            ["transferId"] = result.TransferId ?? "",
+            CanonicalOperations.NewbornRegister => new NewbornRegistered(IdNumberMask.Mask(result.IdNumber), result.HouseholdNo ?? ""),
+            CanonicalOperations.TransferOutRequest => new TransferOutApproved(result.TransferId ?? ""),
+            _ => throw new NotSupportedException($"Operation {operation} is not slow work."),
         }),
         SlowWorkState.Rejected => new StepResult(StepOutcome.Refused, result.Reason ?? "refused"),
         _ => throw new ArgumentException("Slow work still in progress has no step result.", nameof(result)),
@@ -109,39 +101,30 @@ public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
     {
         var mother = details.Mother?.IdNumber ?? "";
         var answer = await adapter.VerifyBirthAsync(new(details.BirthCertificateNo, details.Child.Name, mother), ct);
-        return Map(answer, r => new()
-        {
-            ["valid"] = Flag(r.Valid),
-            ["used"] = Flag(r.Used),
-            ["matchesChild"] = Flag(r.BirthDate is null || (r.BirthDate == details.Child.BirthDate && (r.Sex is null || r.Sex == details.Child.Sex))),
-        });
+        return Map(answer, r => new BirthCertificateCheck(r.Valid, r.Used,
+            MatchesChild: r.BirthDate is null || (r.BirthDate == details.Child.BirthDate && (r.Sex is null || r.Sex == details.Child.Sex))));
     }
 
     private static async Task<StepResult> CheckStudentAsync(IProvinceAdapter adapter, SchoolTransferDetails details, CancellationToken ct)
     {
         var answer = await adapter.GetStudentRecordAsync(details.Student.StudentNo, ct);
-        return Map(answer, r => new()
-        {
-            ["studentStatus"] = Wire(r.StudentStatus),
-            ["match"] = Flag(r.Name == details.Student.Name && string.Equals(r.IdNumber, details.Student.IdNumber, StringComparison.OrdinalIgnoreCase)),
-            ["schoolMatch"] = Flag(r.SchoolCode == details.SourceSchoolCode),
-        });
+        return Map(answer, r => new StudentRecordCheck(Wire(r.StudentStatus),
+            Match: r.Name == details.Student.Name && string.Equals(r.IdNumber, details.Student.IdNumber, StringComparison.OrdinalIgnoreCase),
+            SchoolMatch: r.SchoolCode == details.SourceSchoolCode));
     }
 
-    private static StepResult Map<T>(ProvinceAnswer<T> answer, Func<T, Dictionary<string, string>> data) => answer.Kind switch
+    private static StepResult Map<T>(ProvinceAnswer<T> answer, Func<T, StepData?> data) => answer.Kind switch
     {
         AnswerKind.Ok => new StepResult(StepOutcome.Succeeded, null, data(answer.Value!)),
         AnswerKind.NoRecord => new StepResult(StepOutcome.NoRecord, answer.Reason),
         _ => new StepResult(StepOutcome.Refused, answer.Reason),
     };
 
-    private static StepResult Ack(ProvinceAnswer<Acknowledged> answer) => Map(answer, _ => []);
+    private static StepResult Ack(ProvinceAnswer<Acknowledged> answer) => Map(answer, _ => null);
 
     private static StepResult Slow(ProvinceAnswer<SlowTicket> answer) => answer.Kind == AnswerKind.Ok
-        ? new StepResult(StepOutcome.Waiting, null, new Dictionary<string, string> { ["ticket"] = answer.Value!.Ticket })
-        : Map(answer, _ => []);
-
-    private static string Flag(bool value) => value ? "true" : "false";
+        ? new StepResult(StepOutcome.Waiting, null, new SlowWorkAccepted(answer.Value!.Ticket))
+        : Map(answer, _ => null);
 
     private static string Wire<TEnum>(TEnum value) where TEnum : struct, Enum => value.ToString().ToLowerInvariant();
 

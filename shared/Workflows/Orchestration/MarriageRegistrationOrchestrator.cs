@@ -78,8 +78,7 @@ public static class MarriageRegistrationOrchestrator
 
         var registerItem = steps.Item(StepNames.RegisterMarriage, null, CanonicalOperations.MarriageRegister, input.HandlingProvince);
         var register = await steps.RunOneAsync(registerItem);
-        var certificateNo = register.Get("certificateNo");
-        if (register.Outcome != StepOutcome.Succeeded || certificateNo is null)
+        if (register.Outcome != StepOutcome.Succeeded || register.Data is not MarriageRegistered { CertificateNo: { } certificateNo })
         {
             return register.Outcome switch
             {
@@ -103,7 +102,7 @@ public static class MarriageRegistrationOrchestrator
 
     /// <summary>Turns a verification answer into a rejection reason, or null when the party may marry.</summary>
     internal static string? Assess(ProvinceStep item, StepResult result) =>
-        PartyChecks.Assess(item, result) ?? (item.Operation == CanonicalOperations.MaritalStatus && result.Get("maritalStatus") == "married"
+        PartyChecks.Assess(item, result) ?? (item.Operation == CanonicalOperations.MaritalStatus && result.Data is MaritalStatusCheck { MaritalStatus: "married" }
             ? $"{item.Subject}.married: {item.Subject} is married"
             : null);
 }

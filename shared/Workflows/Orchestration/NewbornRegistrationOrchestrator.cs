@@ -45,7 +45,7 @@ public static class NewbornRegistrationOrchestrator
         if (mark.Outcome is StepOutcome.Refused or StepOutcome.NoRecord)
         {
             // Held by another case: nothing of ours is marked, so nothing to release.
-            return await flow.FinishAsync(CaseStatus.Rejected, verified[0].Get("used") == "true"
+            return await flow.FinishAsync(CaseStatus.Rejected, verified[0].Data is BirthCertificateCheck { Used: true }
                 ? $"birth-certificate.used: the certificate was used by another registration ({mark.Reason})"
                 : $"birth-certificate.held: {mark.Reason}");
         }
@@ -73,7 +73,8 @@ public static class NewbornRegistrationOrchestrator
                 : await flow.FinishAsync(CaseStatus.Rejected, $"registration-refused: {register.Reason}");
         }
 
-        var outcome = new CaseOutcome { ChildIdNumber = register.Get("childIdNumber"), HouseholdNo = register.Get("householdNo") };
+        var registered = register.Data as NewbornRegistered;
+        var outcome = new CaseOutcome { ChildIdNumber = registered?.ChildIdNumber, HouseholdNo = registered?.HouseholdNo };
         if (withdrawnDuringReview || !await flow.EnterIrreversibleStepAsync(StepNames.RegisterNewborn))
         {
             await steps.RecordAsync(CaseStatus.Completed, [steps.Change(StepNames.RegisterNewborn, null, handling, StepStatus.Succeeded,
@@ -94,8 +95,8 @@ public static class NewbornRegistrationOrchestrator
         {
             StepOutcome.NoRecord => "birth-certificate.no-record: the birth province has no such certificate",
             StepOutcome.Refused => $"birth-certificate.refused: {result.Reason}",
-            _ when result.Get("valid") != "true" => "birth-certificate.invalid: the certificate does not match the child's name and the mother",
-            _ when result.Get("matchesChild") != "true" => "birth-certificate.mismatch: the certificate's birth date or sex differs from the request",
+            _ when result.Data is not BirthCertificateCheck { Valid: true } => "birth-certificate.invalid: the certificate does not match the child's name and the mother",
+            _ when result.Data is not BirthCertificateCheck { MatchesChild: true } => "birth-certificate.mismatch: the certificate's birth date or sex differs from the request",
             // A used certificate is not refused here: birth.verify does not say by whom, and an earlier run of this very case
             // (a step delivered again after a crash) may be the holder. birth.mark-used, keyed by hubCaseId, decides.
             _ => null,

@@ -9,12 +9,13 @@ public static class PartyChecks
     public static string? Assess(ProvinceStep item, StepResult result)
     {
         var who = item.Subject ?? item.StepName;
+        var resident = result.Data as ResidentCheck;
         return (item.Operation, result.Outcome) switch
         {
             (_, StepOutcome.NoRecord) => $"{who}.no-record: {item.Province} has no record for {who}",
             (_, StepOutcome.Refused) => $"{who}.refused: {result.Reason}",
-            (CanonicalOperations.ResidentVerify, _) when result.Get("match") != "true" => $"{who}.name-mismatch: ID number and name do not belong together",
-            (CanonicalOperations.ResidentVerify, _) when result.Get("residentStatus") != "normal" => $"{who}.{result.Get("residentStatus")}: resident status is {result.Get("residentStatus")}",
+            (CanonicalOperations.ResidentVerify, _) when resident is not { Match: true } => $"{who}.name-mismatch: ID number and name do not belong together",
+            (CanonicalOperations.ResidentVerify, _) when resident.ResidentStatus != "normal" => $"{who}.{resident.ResidentStatus}: resident status is {resident.ResidentStatus}",
             _ => null,
         };
     }

@@ -37,7 +37,7 @@ public static class SchoolTransferOrchestrator
         var request = await requesting;
         if (request.Outcome == StepOutcome.Succeeded)
         {
-            var transferId = request.Get("transferId");
+            var transferId = (request.Data as TransferOutApproved)?.TransferId;
             await steps.RecordAsync(outcome: new CaseOutcome { TransferId = transferId });
             flow.Compensate(steps.Item(StepNames.CancelTransferOut, null, CanonicalOperations.TransferOutCancel, source),
                 StepNames.RequestTransferOut, null, source);
@@ -73,13 +73,17 @@ public static class SchoolTransferOrchestrator
     }
 
     /// <summary>A rejection reason from the student's record, or null when the transfer may go on.</summary>
-    internal static string? Assess(ProvinceStep item, StepResult result) => result.Outcome switch
+    internal static string? Assess(ProvinceStep item, StepResult result)
     {
-        StepOutcome.NoRecord => "student.no-record: the source province has no such student",
-        StepOutcome.Refused => $"student.refused: {result.Reason}",
-        _ when result.Get("studentStatus") != "enrolled" => $"student.{result.Get("studentStatus")}: the student is not enrolled",
-        _ when result.Get("match") != "true" => "student.mismatch: the student's name or ID number differs from the record",
-        _ when result.Get("schoolMatch") != "true" => "student.school-mismatch: the student is not at the named source school",
-        _ => null,
-    };
+        var record = result.Data as StudentRecordCheck;
+        return result.Outcome switch
+        {
+            StepOutcome.NoRecord => "student.no-record: the source province has no such student",
+            StepOutcome.Refused => $"student.refused: {result.Reason}",
+            _ when record?.StudentStatus != "enrolled" => $"student.{record?.StudentStatus}: the student is not enrolled",
+            _ when record is not { Match: true } => "student.mismatch: the student's name or ID number differs from the record",
+            _ when record is not { SchoolMatch: true } => "student.school-mismatch: the student is not at the named source school",
+            _ => null,
+        };
+    }
 }

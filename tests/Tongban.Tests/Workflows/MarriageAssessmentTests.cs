@@ -14,38 +14,40 @@ public class MarriageAssessmentTests
     private static ProvinceStep Marital(string subject = "partyA") =>
         new("case-1", StepNames.CheckMaritalStatus, subject, Ops.MaritalStatus, "330000", 1);
 
-    private static StepResult Ok(params (string Key, string Value)[] data) => new(StepOutcome.Succeeded, null, data.ToDictionary(d => d.Key, d => d.Value));
+    private static StepResult Ok(StepData? data) => new(StepOutcome.Succeeded, null, data);
+
+    private static ResidentCheck Resident(bool match, string status) => new(match, status, "330106");
 
     [Fact]
     public void Accepts_a_matching_resident_in_normal_status() =>
-        Assert.Null(MarriageRegistrationOrchestrator.Assess(Verify(), Ok(("match", "true"), ("residentStatus", "normal"))));
+        Assert.Null(MarriageRegistrationOrchestrator.Assess(Verify(), Ok(Resident(match: true, "normal"))));
 
     [Theory]
     [InlineData("unmarried")]
     [InlineData("divorced")]
     [InlineData("widowed")]
     public void Accepts_a_party_free_to_marry(string maritalStatus) =>
-        Assert.Null(MarriageRegistrationOrchestrator.Assess(Marital(), Ok(("maritalStatus", maritalStatus))));
+        Assert.Null(MarriageRegistrationOrchestrator.Assess(Marital(), Ok(new MaritalStatusCheck(maritalStatus))));
 
     [Fact]
     public void Rejects_a_married_party() =>
-        Assert.Equal("partyB.married: partyB is married", MarriageRegistrationOrchestrator.Assess(Marital("partyB"), Ok(("maritalStatus", "married"))));
+        Assert.Equal("partyB.married: partyB is married", MarriageRegistrationOrchestrator.Assess(Marital("partyB"), Ok(new MaritalStatusCheck("married"))));
 
     [Theory]
     [InlineData("deceased")]
     [InlineData("cancelled")]
     public void Rejects_a_resident_not_in_normal_status(string residentStatus) =>
         Assert.Equal($"partyA.{residentStatus}: resident status is {residentStatus}",
-            MarriageRegistrationOrchestrator.Assess(Verify(), Ok(("match", "true"), ("residentStatus", residentStatus))));
+            MarriageRegistrationOrchestrator.Assess(Verify(), Ok(Resident(match: true, residentStatus))));
 
     [Fact]
     public void Rejects_a_name_mismatch_before_looking_at_the_resident_status() =>
         Assert.Equal("partyA.name-mismatch: ID number and name do not belong together",
-            MarriageRegistrationOrchestrator.Assess(Verify(), Ok(("match", "false"), ("residentStatus", "deceased"))));
+            MarriageRegistrationOrchestrator.Assess(Verify(), Ok(Resident(match: false, "deceased"))));
 
     [Fact]
-    public void Treats_a_missing_match_field_as_a_mismatch() =>
-        Assert.StartsWith("partyA.name-mismatch", MarriageRegistrationOrchestrator.Assess(Verify(), Ok(("residentStatus", "normal"))), StringComparison.Ordinal);
+    public void Treats_an_answer_without_a_resident_check_as_a_mismatch() =>
+        Assert.StartsWith("partyA.name-mismatch", MarriageRegistrationOrchestrator.Assess(Verify(), Ok(null)), StringComparison.Ordinal);
 
     [Fact]
     public void Rejects_when_the_province_has_no_record()

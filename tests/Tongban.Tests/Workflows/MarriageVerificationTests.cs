@@ -33,7 +33,7 @@ public class MarriageVerificationTests(WorkflowTestHost host) : IClassFixture<Wo
     public async Task Rejects_case_when_party_is_married()
     {
         var caseId = NewCaseId("married");
-        host.Provinces.On(caseId, Ops.MaritalStatus, "partyB", 1, FakeProvinces.Ok(("maritalStatus", "married")));
+        host.Provinces.On(caseId, Ops.MaritalStatus, "partyB", 1, FakeProvinces.Ok(new MaritalStatusCheck("married")));
 
         var (status, reason) = await RunAsync(caseId);
 
@@ -51,7 +51,7 @@ public class MarriageVerificationTests(WorkflowTestHost host) : IClassFixture<Wo
     public async Task Rejects_case_when_party_is_deceased()
     {
         var caseId = NewCaseId("deceased");
-        host.Provinces.On(caseId, Ops.ResidentVerify, "partyA", 1, FakeProvinces.Ok(("match", "true"), ("residentStatus", "deceased")));
+        host.Provinces.On(caseId, Ops.ResidentVerify, "partyA", 1, FakeProvinces.Ok(new ResidentCheck(Match: true, "deceased", "330106")));
 
         var (status, reason) = await RunAsync(caseId);
 
@@ -64,7 +64,7 @@ public class MarriageVerificationTests(WorkflowTestHost host) : IClassFixture<Wo
     public async Task Rejects_case_when_name_and_id_number_do_not_match()
     {
         var caseId = NewCaseId("mismatch");
-        host.Provinces.On(caseId, Ops.ResidentVerify, "partyB", 1, FakeProvinces.Ok(("match", "false"), ("residentStatus", "normal")));
+        host.Provinces.On(caseId, Ops.ResidentVerify, "partyB", 1, FakeProvinces.Ok(new ResidentCheck(Match: false, "normal", "310115")));
 
         var (status, reason) = await RunAsync(caseId);
 

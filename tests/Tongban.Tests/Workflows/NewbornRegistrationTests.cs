@@ -60,13 +60,13 @@ public class NewbornRegistrationTests(WorkflowTestHost host) : IClassFixture<Wor
     }
 
     [Theory]
-    [InlineData("false", "true", "false", "birth-certificate.invalid")]
-    [InlineData("true", "false", "false", "birth-certificate.mismatch")]
-    public async Task Rejects_a_bad_certificate_before_anything_is_marked(string valid, string matchesChild, string used, string reason)
+    [InlineData(false, true, false, "birth-certificate.invalid")]
+    [InlineData(true, false, false, "birth-certificate.mismatch")]
+    public async Task Rejects_a_bad_certificate_before_anything_is_marked(bool valid, bool matchesChild, bool used, string reason)
     {
         var caseId = NewbornCaseId("certificate");
         host.Provinces.On(caseId, Ops.BirthVerify, null, 1,
-            FakeProvinces.Ok(("valid", valid), ("matchesChild", matchesChild), ("used", used)));
+            FakeProvinces.Ok(new BirthCertificateCheck(valid, used, matchesChild)));
         await host.StartAsync(Newborn(caseId));
 
         var (status, why) = await RunToEndAsync(caseId);
@@ -90,13 +90,13 @@ public class NewbornRegistrationTests(WorkflowTestHost host) : IClassFixture<Wor
     }
 
     [Theory]
-    [InlineData("true", "deceased", "parent.deceased:")]
-    [InlineData("false", "normal", "parent.name-mismatch:")]
-    public async Task Rejects_when_the_registering_parent_does_not_check_out(string match, string residentStatus, string reason)
+    [InlineData(true, "deceased", "parent.deceased:")]
+    [InlineData(false, "normal", "parent.name-mismatch:")]
+    public async Task Rejects_when_the_registering_parent_does_not_check_out(bool match, string residentStatus, string reason)
     {
         var caseId = NewbornCaseId("parent");
         host.Provinces.On(caseId, Ops.ResidentVerify, NewbornRegistrationOrchestrator.ParentRole, 1,
-            FakeProvinces.Ok(("match", match), ("residentStatus", residentStatus)));
+            FakeProvinces.Ok(new ResidentCheck(match, residentStatus, Shanghai)));
         await host.StartAsync(Newborn(caseId));
 
         var (status, why) = await RunToEndAsync(caseId);
@@ -109,7 +109,7 @@ public class NewbornRegistrationTests(WorkflowTestHost host) : IClassFixture<Wor
     public async Task A_certificate_verified_as_used_is_rejected_when_marking_it_for_this_case_is_refused()
     {
         var caseId = NewbornCaseId("used");
-        host.Provinces.On(caseId, Ops.BirthVerify, null, 1, FakeProvinces.Ok(("valid", "true"), ("matchesChild", "true"), ("used", "true")));
+        host.Provinces.On(caseId, Ops.BirthVerify, null, 1, FakeProvinces.Ok(new BirthCertificateCheck(Valid: true, Used: true, MatchesChild: true)));
         host.Provinces.On(caseId, Ops.BirthMarkUsed, null, 1, new StepResult(StepOutcome.Refused, "held by case nb-other"));
         await host.StartAsync(Newborn(caseId));
 
@@ -126,7 +126,7 @@ public class NewbornRegistrationTests(WorkflowTestHost host) : IClassFixture<Wor
     {
         // A verification delivered again after a crash sees the mark this case already made; the mark, keyed by hubCaseId, is acknowledged again.
         var caseId = NewbornCaseId("own-mark");
-        host.Provinces.On(caseId, Ops.BirthVerify, null, 1, FakeProvinces.Ok(("valid", "true"), ("matchesChild", "true"), ("used", "true")));
+        host.Provinces.On(caseId, Ops.BirthVerify, null, 1, FakeProvinces.Ok(new BirthCertificateCheck(Valid: true, Used: true, MatchesChild: true)));
         await host.StartAsync(Newborn(caseId));
 
         var (status, _) = await RunToEndAsync(caseId);
@@ -274,7 +274,7 @@ public class NewbornRegistrationTests(WorkflowTestHost host) : IClassFixture<Wor
         // The API marked the row withdrawn; the police approval reaches the hub before the withdrawal event.
         host.Recorder.MarkWithdrawalRequested(caseId);
         await host.AnswerAsync(caseId, StepNames.RegisterNewborn,
-            FakeProvinces.Ok(("childIdNumber", FakeProvinces.ChildIdNumber), ("householdNo", FakeProvinces.HouseholdNo)));
+            FakeProvinces.Ok(new NewbornRegistered(FakeProvinces.ChildIdNumber, FakeProvinces.HouseholdNo)));
 
         var (status, why) = await RunToEndAsync(caseId);
         Assert.Equal(CaseStatus.Completed, status);

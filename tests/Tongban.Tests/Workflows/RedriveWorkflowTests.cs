@@ -54,7 +54,7 @@ public class RedriveWorkflowTests(WorkflowTestHost host) : IClassFixture<Workflo
         await host.StartAsync(Marriage(caseId, policy: Holding()));
         await host.HeldAsync(caseId, MaritalA);
 
-        await host.Client.RaiseEventAsync(caseId, CaseEvents.StepResult(MaritalA, 3), FakeProvinces.Ok(("maritalStatus", "unmarried")));
+        await host.Client.RaiseEventAsync(caseId, CaseEvents.StepResult(MaritalA, 3), FakeProvinces.Ok(new MaritalStatusCheck("unmarried")));
         await host.ApproveAsync(caseId);
 
         Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
@@ -141,7 +141,7 @@ public class RedriveWorkflowTests(WorkflowTestHost host) : IClassFixture<Workflo
         await host.StartAsync(Marriage(caseId, policy: Holding()));
         await host.HeldAsync(caseId, "verify-resident.partyA");
 
-        await host.Client.RaiseEventAsync(caseId, CaseEvents.StepResult("check-marital-status.partyB", 1), FakeProvinces.Ok(("maritalStatus", "married")));
+        await host.Client.RaiseEventAsync(caseId, CaseEvents.StepResult("check-marital-status.partyB", 1), FakeProvinces.Ok(new MaritalStatusCheck("married")));
 
         Assert.Equal(CaseStatus.Rejected, await host.FinishedAsync(caseId));
         Assert.Equal("partyB.married: partyB is married", host.Recorder.Final(caseId).Outcome!.Reason);

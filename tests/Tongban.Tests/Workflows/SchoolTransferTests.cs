@@ -60,14 +60,14 @@ public class SchoolTransferTests(WorkflowTestHost host) : IClassFixture<Workflow
     }
 
     [Theory]
-    [InlineData("graduated", "true", "true", "student.graduated:")]
-    [InlineData("enrolled", "false", "true", "student.mismatch:")]
-    [InlineData("enrolled", "true", "false", "student.school-mismatch:")]
-    public async Task Rejects_when_the_students_record_does_not_allow_the_transfer(string studentStatus, string match, string schoolMatch, string reason)
+    [InlineData("graduated", true, true, "student.graduated:")]
+    [InlineData("enrolled", false, true, "student.mismatch:")]
+    [InlineData("enrolled", true, false, "student.school-mismatch:")]
+    public async Task Rejects_when_the_students_record_does_not_allow_the_transfer(string studentStatus, bool match, bool schoolMatch, string reason)
     {
         var caseId = TransferCaseId("record");
         host.Provinces.On(caseId, Ops.StudentRecord, null, 1,
-            FakeProvinces.Ok(("studentStatus", studentStatus), ("match", match), ("schoolMatch", schoolMatch)));
+            FakeProvinces.Ok(new StudentRecordCheck(studentStatus, match, schoolMatch)));
         await host.StartAsync(SchoolTransfer(caseId));
 
         var (status, why) = await RunToEndAsync(caseId);
@@ -213,7 +213,7 @@ public class SchoolTransferTests(WorkflowTestHost host) : IClassFixture<Workflow
         await host.WithdrawAsync(caseId, "family stays");
         await Task.Delay(TimeSpan.FromMilliseconds(500));
         Assert.Equal(2, host.Recorder.Trace(caseId).Count); // still waiting for the review's answer
-        await host.AnswerAsync(caseId, StepNames.RequestTransferOut, FakeProvinces.Ok(("transferId", FakeProvinces.TransferId)));
+        await host.AnswerAsync(caseId, StepNames.RequestTransferOut, FakeProvinces.Ok(new TransferOutApproved(FakeProvinces.TransferId)));
 
         var (status, why) = await RunToEndAsync(caseId);
         Assert.Equal(CaseStatus.Withdrawn, status);

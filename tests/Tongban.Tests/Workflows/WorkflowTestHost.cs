@@ -152,8 +152,7 @@ public sealed class FakeProvinces
     private readonly Dictionary<(string CaseId, string Operation, string? Subject, int Round), StepResult?> script = [];
     private readonly Lock gate = new();
 
-    public static StepResult Ok(params (string Key, string Value)[] data) =>
-        new(StepOutcome.Succeeded, null, data.ToDictionary(d => d.Key, d => d.Value));
+    public static StepResult Ok(StepData? data = null) => new(StepOutcome.Succeeded, null, data);
 
     public static StepResult Poisoned(string province) =>
         new(StepOutcome.Failed, $"{province} kept failing; queue retries exhausted", Transient: true);
@@ -182,13 +181,13 @@ public sealed class FakeProvinces
 
         return item.Operation switch
         {
-            Ops.ResidentVerify => Ok(("match", "true"), ("residentStatus", "normal"), ("hukouDivision", item.Province)),
-            Ops.MaritalStatus => Ok(("maritalStatus", "unmarried")),
-            Ops.MarriageRegister => Ok(("certificateNo", CertificateNo)),
-            Ops.BirthVerify => Ok(("valid", "true"), ("matchesChild", "true"), ("used", "false")),
-            Ops.NewbornRegister => Ok(("childIdNumber", ChildIdNumber), ("householdNo", HouseholdNo)),
-            Ops.StudentRecord => Ok(("studentStatus", "enrolled"), ("match", "true"), ("schoolMatch", "true")),
-            Ops.TransferOutRequest => Ok(("transferId", TransferId)),
+            Ops.ResidentVerify => Ok(new ResidentCheck(Match: true, "normal", item.Province)),
+            Ops.MaritalStatus => Ok(new MaritalStatusCheck("unmarried")),
+            Ops.MarriageRegister => Ok(new MarriageRegistered(CertificateNo)),
+            Ops.BirthVerify => Ok(new BirthCertificateCheck(Valid: true, Used: false, MatchesChild: true)),
+            Ops.NewbornRegister => Ok(new NewbornRegistered(ChildIdNumber, HouseholdNo)),
+            Ops.StudentRecord => Ok(new StudentRecordCheck("enrolled", Match: true, SchoolMatch: true)),
+            Ops.TransferOutRequest => Ok(new TransferOutApproved(TransferId)),
             _ => Ok(),
         };
     }

@@ -73,7 +73,7 @@ public sealed class ProvinceReasonScrubbingTests
 
         Assert.Null(refusal);
         AssertNoIdNumber(callback!.Result.Reason);
-        AssertNoName(ProvinceStepInvoker.FromSlowWork(callback.Result, Command()).Reason);
+        AssertNoName(ProvinceStepInvoker.FromSlowWork(CanonicalOperations.NewbornRegister, callback.Result, Command()).Reason);
     }
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed class ProvinceReasonScrubbingTests
 
         Assert.Equal(SlowWorkState.Rejected, slow.Value!.State);
         AssertNoIdNumber(slow.Value.Reason);
-        AssertNoName(ProvinceStepInvoker.FromSlowWork(slow.Value, Command()).Reason);
+        AssertNoName(ProvinceStepInvoker.FromSlowWork(CanonicalOperations.NewbornRegister, slow.Value, Command()).Reason);
     }
 
     private ProvinceRegistry Registry(string code, string scheme, Uri baseUrl, Dictionary<string, string?> settings)
