@@ -150,7 +150,7 @@ public sealed class TicketStore(TableServiceClient tables, TimeProvider time)
     }
 
     /// <summary>
-    /// What of a result the tickets table keeps: all a later step reads (<see cref="ProvinceStepInvoker.FromSlowWork(SlowWorkResult, Cases.OpenCaseCommand)"/> masks
+    /// What of a result the tickets table keeps: all a later step reads (<see cref="ProvinceStepInvoker.FromSlowWork(string, SlowWorkResult, Cases.OpenCaseCommand)"/> masks
     /// the ID number in any case), with the ID number masked and ID numbers in the province's reason masked.
     /// </summary>
     public static SlowWorkResult Kept(SlowWorkResult result) => result with
