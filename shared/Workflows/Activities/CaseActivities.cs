@@ -71,12 +71,14 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
         using var scope = CaseLogScope.Begin(logger, dispatch.CaseId, dispatch.Items.Count == 1 ? dispatch.Items[0].StepKey : null,
             dispatch.Items.Count == 1 ? dispatch.Items[0].Province : null);
         var closed = false;
+        var answered = false;
         var stored = await cases.UpdateAsync(dispatch.CaseId, record =>
         {
-            // A closed case, or a dispatch whose steps have all succeeded since (this activity redelivered late after a
-            // crash), is left as it is: its status must not move back (say, from AwaitingReview to InProgress).
-            closed = record.Closed || dispatch.Items.All(i => record.FindStep(i.StepKey)?.Status == StepStatus.Succeeded);
-            if (closed) return false;
+            closed = record.Closed;
+            // Steps that have all succeeded since leave the row as it is: its status must not move back (say, from
+            // AwaitingReview to InProgress).
+            answered = dispatch.Items.All(i => record.FindStep(i.StepKey)?.Status == StepStatus.Succeeded);
+            if (closed || answered) return false;
             if (dispatch.Status is { } status) record.Status = status;
             foreach (var item in dispatch.Items)
             {
@@ -85,14 +87,18 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
 
             return true;
         }, ct);
-        if (closed)
+        // A first round already answered is this activity delivered again late after a crash: nothing to send. A later round
+        // is still sent: the orchestration waits for that round's answer, and its predecessor's came after it stopped
+        // waiting (a held step answering just as an operator re-drove it). Calling the province again is repeat-safe.
+        if (closed || (answered && dispatch.Items.All(i => i.Round == 1)))
         {
             LateDispatchDropped(logger, dispatch.CaseId, dispatch.Items.Count);
             return true;
         }
 
-        if (dispatch.Status is not null) await RecordStatusAsync(stored.Record, ct);
+        if (!answered && dispatch.Status is not null) await RecordStatusAsync(stored.Record, ct);
         await Task.WhenAll(dispatch.Items.Select(item => EnqueueAsync(item, stored.Record.CaseType, ct)));
+        if (answered) return true;
         // The status change is the dispatch's: its delivery continues the steps' trace.
         if (dispatch.Status is not null && stored.Record.CallbackUrl is not null) await callbacks.PokeAsync(dispatch.CaseId, dispatch.Items[0].TraceParent, ct);
         return true;

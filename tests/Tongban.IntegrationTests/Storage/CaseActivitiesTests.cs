@@ -50,6 +50,26 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_new_round_of_a_step_that_succeeded_meanwhile_is_still_queued_and_leaves_the_case_as_it_is()
+    {
+        // A held step's late answer (round 1) lands just as an operator re-drives it: the orchestration now waits for round 2.
+        var (province, store, record, activities, verify) = await NewCaseAsync();
+        await activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(record.CaseId, [verify], DateTimeOffset.UtcNow, CaseStatus.InProgress), ct);
+        await activities.RecordCaseProgressAsync(new CaseProgress(record.CaseId, CaseStatus.AwaitingReview,
+            [new StepChange(verify.StepName, verify.Subject, province, StepStatus.Succeeded, DateTimeOffset.UtcNow)]), ct);
+        var before = (await store.GetAsync(record.CaseId, ct))!.Record;
+
+        await activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(record.CaseId, [verify with { Round = 2 }], DateTimeOffset.UtcNow, CaseStatus.InProgress), ct);
+
+        var after = (await store.GetAsync(record.CaseId, ct))!.Record;
+        Assert.Equal(CaseStatus.AwaitingReview, after.Status);
+        Assert.Equal(StepStatus.Succeeded, after.FindStep(verify.StepKey)!.Status);
+        Assert.Equal(before.UpdatedAt, after.UpdatedAt);
+        var queued = (await azurite.Queues.GetQueueClient(StorageNames.ProvinceQueue(province)).PeekMessagesAsync(32, ct)).Value;
+        Assert.Equal([1, 2], queued.Select(m => TongbanJson.Deserialize<ProvinceStep>(m.Body.ToString()).Round).Order());
+    }
+
+    [Fact]
     public async Task A_late_progress_or_dispatch_for_a_closed_case_changes_nothing_and_queues_nothing()
     {
         var (province, store, record, activities, verify) = await NewCaseAsync();
