@@ -14,7 +14,19 @@ function headers(extra) {
   return h;
 }
 
+// Every answer may slide the session cookie (Set-Cookie), so one still in flight when sign-out's answer clears it would set it
+// again: sign-out waits for the calls in flight and lets no new one start meanwhile.
+const inflight = new Set();
+let signingOut = false;
+
 async function call(method, path, body) {
+  if (signingOut) throw new Unauthenticated();
+  const pending = send(method, path, body);
+  inflight.add(pending);
+  try { return await pending; } finally { inflight.delete(pending); }
+}
+
+async function send(method, path, body) {
   const unsafe = method !== 'GET';
   const init = { method, credentials: 'same-origin', headers: headers(unsafe ? { 'X-Tongban-Csrf': store.getItem('csrf') ?? '' } : {}) };
   if (body !== undefined) { init.body = JSON.stringify(body); init.headers['Content-Type'] = 'application/json'; }
@@ -47,5 +59,13 @@ export async function resume() {
 }
 
 export async function signOut() {
-  try { await call('DELETE', 'v1/operator/session'); } finally { forget(); store.removeItem('functionKey'); }
+  signingOut = true;
+  try {
+    await Promise.allSettled([...inflight]);
+    await send('DELETE', 'v1/operator/session');
+  } finally {
+    signingOut = false;
+    forget();
+    store.removeItem('functionKey');
+  }
 }
