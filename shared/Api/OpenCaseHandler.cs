@@ -110,7 +110,10 @@ public sealed partial class OpenCaseHandler(
             _ => throw new InvalidOperationException("A validated command carries its details."),
         };
         var input = new CaseWorkflowInput(caseId, stored.Record.CaseType, command.HandlingProvince, parties,
-            options.Value.Marriage.ReviewWindow, StepPolicy.From(options.Value.Workflow), Telemetry.TongbanTelemetry.CurrentTraceParent);
+            options.Value.Marriage.ReviewWindow, StepPolicy.From(options.Value.Workflow), Telemetry.TongbanTelemetry.CurrentTraceParent)
+        {
+            Version = WorkflowVersions.Current,
+        };
         await durable.ScheduleNewOrchestrationInstanceAsync(WorkflowNames.OrchestratorFor(stored.Record.CaseType), input,
             new StartOrchestrationOptions(InstanceId: caseId), ct);
     }

@@ -45,14 +45,28 @@ public sealed record StepChange(
 /// What an activity writes to the case row: status, step changes, outcome. A final status closes the case
 /// (steps still open are shown skipped, queued work for it is dropped) unless <paramref name="Held"/>: a failed
 /// case held for an operator's redrive is Failed but not closed. <paramref name="Reason"/>, when given, replaces
-/// the outcome's reason ("" clears it).
+/// the outcome's reason ("" clears it). <paramref name="IrreversibleStep"/>, when given, enters that irreversible step with
+/// the same write (see <see cref="IrreversibleStepRequest"/>); a withdrawal recorded first refuses it, nothing is written
+/// and the activity answers false.
 /// </summary>
 public sealed record CaseProgress(
     string CaseId, CaseStatus? Status = null, IReadOnlyList<StepChange>? Steps = null, CaseOutcome? Outcome = null,
-    bool Held = false, string? Reason = null, string? TraceParent = null);
+    bool Held = false, string? Reason = null, string? TraceParent = null, string? IrreversibleStep = null);
 
-/// <summary>Province steps to start together: marks them Running and queues them.</summary>
-public sealed record ProvinceStepDispatch(string CaseId, IReadOnlyList<ProvinceStep> Items, DateTimeOffset At, CaseStatus? Status = null);
+/// <summary>
+/// Province steps to start together: marks them Running and queues them. What the case row needs recorded just before (the
+/// case's <paramref name="Status"/>, step <see cref="Changes"/>, the <see cref="Outcome"/>, entering an
+/// <see cref="IrreversibleStep"/>) rides on the same write, one activity and one orchestration turn instead of two or three.
+/// The activity answers false, and queues nothing, only when a withdrawal recorded first refuses the irreversible step.
+/// </summary>
+public sealed record ProvinceStepDispatch(string CaseId, IReadOnlyList<ProvinceStep> Items, DateTimeOffset At, CaseStatus? Status = null)
+{
+    public IReadOnlyList<StepChange>? Changes { get; init; }
+
+    public CaseOutcome? Outcome { get; init; }
+
+    public string? IrreversibleStep { get; init; }
+}
 
 public sealed record IrreversibleStepRequest(string CaseId, string StepName);
 
@@ -115,7 +129,30 @@ public sealed record StepPolicy(TimeSpan StepTimeout, TimeSpan RetryDelay, TimeS
 /// </summary>
 public sealed record CaseWorkflowInput(
     string CaseId, string CaseType, string HandlingProvince, IReadOnlyList<CaseParty> Parties,
-    TimeSpan ReviewWindow, StepPolicy Policy, string? TraceParent = null);
+    TimeSpan ReviewWindow, StepPolicy Policy, string? TraceParent = null)
+{
+    /// <summary>
+    /// The workflow's shape the case started with. An orchestration replays the activities its history holds, so a case
+    /// keeps its version to its end across deployments: an input from before versions existed reads as 1.
+    /// </summary>
+    public int Version { get; init; } = WorkflowVersions.First;
+}
+
+/// <summary>The workflow shapes a case may have started with (<see cref="CaseWorkflowInput.Version"/>).</summary>
+public static class WorkflowVersions
+{
+    /// <summary>Every record, gate and dispatch its own activity.</summary>
+    public const int First = 1;
+
+    /// <summary>
+    /// A record followed by a dispatch (an approval, an outcome, entering the irreversible step) rides on the dispatch; entering
+    /// the irreversible step rides on the record or dispatch after it: marriage 8 activities to 5, newborn and school transfer one fewer.
+    /// </summary>
+    public const int FewerTurns = 2;
+
+    /// <summary>What a case opened now starts with.</summary>
+    public const int Current = FewerTurns;
+}
 
 /// <summary>A party by role and the province that speaks for it (e.g. partyA at 330000), without personal data.</summary>
 public sealed record CaseParty(string Role, string Province);

@@ -20,11 +20,14 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
         // A status change is told to the partner: its span is the parent of that delivery (the poke carries it).
         using var span = progress.Status is null ? null : CaseSpans.Progress(progress);
         var before = (CaseStatus?)null;
+        var refused = false;
         var stored = await cases.UpdateAsync(progress.CaseId, record =>
         {
             before = record.Status;
             // A closed case is final for good: a repeated or late run of this activity (redelivered after a crash) changes nothing.
             if (record.Closed) return false;
+            refused = !TryEnter(record, progress.IrreversibleStep);
+            if (refused) return false;
             if (progress.Status is { } status) record.Status = status;
             foreach (var change in progress.Steps ?? []) Apply(record, change);
             if (progress.Outcome is not null) record.Outcome = progress.Outcome;
@@ -50,6 +53,7 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
 
             return true;
         }, ct);
+        if (refused) return false;
         if (progress.Status is not null) await RecordStatusAsync(stored.Record, ct);
         if (progress.Status is not null && stored.Record.CallbackUrl is not null)
         {
@@ -57,12 +61,26 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
             await callbacks.PokeAsync(progress.CaseId, ct);
         }
 
-        if (progress.Status is { } s && before != s)
-        {
-            CaseStatusChanged(logger, progress.CaseId, s);
-            if (s.IsFinal()) CaseEnded(logger, progress.CaseId, s, stored.Record.Outcome?.Reason);
-        }
+        LogStatusChange(stored.Record, before, progress.Status);
+        return true;
+    }
 
+    private void LogStatusChange(CaseRecord record, CaseStatus? before, CaseStatus? status)
+    {
+        if (status is not { } s || before == s) return;
+        CaseStatusChanged(logger, record.CaseId, s);
+        if (s.IsFinal()) CaseEnded(logger, record.CaseId, s, record.Outcome?.Reason);
+    }
+
+    /// <summary>
+    /// Enters <paramref name="irreversibleStep"/> (none: nothing to enter) unless the API recorded a withdrawal first; the
+    /// case row's ETag makes exactly one of the two win.
+    /// </summary>
+    private static bool TryEnter(CaseRecord record, string? irreversibleStep)
+    {
+        if (irreversibleStep is null) return true;
+        if (record.WithdrawalRequested) return false;
+        record.IrreversibleStep = irreversibleStep;
         return true;
     }
 
@@ -72,14 +90,21 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
             dispatch.Items.Count == 1 ? dispatch.Items[0].Province : null);
         var closed = false;
         var answered = false;
+        var refused = false;
+        var before = (CaseStatus?)null;
         var stored = await cases.UpdateAsync(dispatch.CaseId, record =>
         {
             closed = record.Closed;
+            before = record.Status;
             // Steps that have all succeeded since leave the row as it is: its status must not move back (say, from
             // AwaitingReview to InProgress).
             answered = dispatch.Items.All(i => record.FindStep(i.StepKey)?.Status == StepStatus.Succeeded);
             if (closed || answered) return false;
+            refused = !TryEnter(record, dispatch.IrreversibleStep);
+            if (refused) return false;
             if (dispatch.Status is { } status) record.Status = status;
+            foreach (var change in dispatch.Changes ?? []) Apply(record, change);
+            if (dispatch.Outcome is not null) record.Outcome = dispatch.Outcome;
             foreach (var item in dispatch.Items)
             {
                 Apply(record, new StepChange(item.StepName, item.Subject, item.Province, StepStatus.Running, dispatch.At));
@@ -87,6 +112,7 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
 
             return true;
         }, ct);
+        if (refused) return false;
         // A first round already answered is this activity delivered again late after a crash: nothing to send. A later round
         // is still sent: the orchestration waits for that round's answer, and its predecessor's came after it stopped
         // waiting (a held step answering just as an operator re-drove it). Calling the province again is repeat-safe.
@@ -99,6 +125,7 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
         if (!answered && dispatch.Status is not null) await RecordStatusAsync(stored.Record, ct);
         await Task.WhenAll(dispatch.Items.Select(item => EnqueueAsync(item, stored.Record.CaseType, ct)));
         if (answered) return true;
+        LogStatusChange(stored.Record, before, dispatch.Status);
         // The status change is the dispatch's: its delivery continues the steps' trace.
         if (dispatch.Status is not null && stored.Record.CallbackUrl is not null) await callbacks.PokeAsync(dispatch.CaseId, dispatch.Items[0].TraceParent, ct);
         return true;
@@ -130,11 +157,9 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
         var entered = false;
         await cases.UpdateAsync(request.CaseId, record =>
         {
-            if (record.WithdrawalRequested) { entered = false; return false; }
-            entered = true;
-            if (record.IrreversibleStep == request.StepName) return false;
-            record.IrreversibleStep = request.StepName;
-            return true;
+            var already = record.IrreversibleStep == request.StepName;
+            entered = TryEnter(record, request.StepName);
+            return entered && !already;
         }, ct);
         return entered;
     }

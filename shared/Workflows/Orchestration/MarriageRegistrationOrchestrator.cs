@@ -39,6 +39,7 @@ public static class MarriageRegistrationOrchestrator
         }
 
         // 2. The couple appears before the handling province's officer, who decides through the API.
+        StepChange approval;
         await steps.RecordAsync(CaseStatus.AwaitingReview,
             [steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Waiting, "awaiting the officer's decision")]);
         using (var cancelWindow = new CancellationTokenSource())
@@ -66,18 +67,26 @@ public static class MarriageRegistrationOrchestrator
                     [steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Failed, $"rejected by {given.Officer}")]);
             }
 
-            await steps.RecordAsync(CaseStatus.InProgress,
-                [steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Succeeded, $"approved by {given.Officer}")]);
+            approval = steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Succeeded, $"approved by {given.Officer}");
         }
 
         // 3. The irreversible step: withdrawal is refused from here on (the gate is atomic with the API's withdrawal).
-        if (!await flow.EnterIrreversibleStepAsync(StepNames.RegisterMarriage))
-        {
-            return await flow.WithdrawAsync();
-        }
-
+        //    From version 2 the approval, the gate and the dispatch are one write.
         var registerItem = steps.Item(StepNames.RegisterMarriage, null, CanonicalOperations.MarriageRegister, input.HandlingProvince);
-        var register = await steps.RunOneAsync(registerItem);
+        StepResult register;
+        if (input.Version < WorkflowVersions.FewerTurns)
+        {
+            await steps.RecordAsync(CaseStatus.InProgress, [approval]);
+            if (!await flow.EnterIrreversibleStepAsync(StepNames.RegisterMarriage)) return await flow.WithdrawAsync();
+            register = await steps.RunOneAsync(registerItem);
+        }
+        else
+        {
+            var registering = await steps.TryRunAsync([registerItem],
+                new StepRun(CaseStatus.InProgress) { Changes = [approval], IrreversibleStep = StepNames.RegisterMarriage });
+            if (registering is null) return await flow.WithdrawAsync([approval]);
+            register = registering[0];
+        }
         if (register.Outcome != StepOutcome.Succeeded || register.Data is not MarriageRegistered { CertificateNo: { } certificateNo })
         {
             return register.Outcome switch
@@ -90,11 +99,12 @@ public static class MarriageRegistrationOrchestrator
 
         var registeredOn = BeijingTime.DateOfUtc(context.CurrentUtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var outcome = new CaseOutcome { CertificateNo = certificateNo, RegisteredOn = registeredOn };
-        await steps.RecordAsync(outcome: outcome);
+        if (input.Version < WorkflowVersions.FewerTurns) await steps.RecordAsync(outcome: outcome);
 
         // 4. Both home provinces record the marriage; a registered marriage is never undone, so this is retried until it succeeds.
+        //    From version 2 the certificate is recorded with their dispatch.
         await steps.RunAsync(parties.Select(p => steps.Item(StepNames.UpdateMaritalStatus, p.Role, CanonicalOperations.MaritalUpdate, p.Province)).ToList(),
-            new StepRun(Retry: RetryMode.UntilSucceeded));
+            new StepRun(Retry: RetryMode.UntilSucceeded) { Outcome = input.Version < WorkflowVersions.FewerTurns ? null : outcome });
 
         await steps.RecordAsync(CaseStatus.Completed, outcome: outcome);
         return CaseStatus.Completed;

@@ -75,15 +75,17 @@ public static class NewbornRegistrationOrchestrator
 
         var registered = register.Data as NewbornRegistered;
         var outcome = new CaseOutcome { ChildIdNumber = registered?.ChildIdNumber, HouseholdNo = registered?.HouseholdNo };
-        if (withdrawnDuringReview || !await flow.EnterIrreversibleStepAsync(StepNames.RegisterNewborn))
+        // From version 2 the gate rides on the completing write: a withdrawal recorded first refuses both.
+        var completed = input.Version < WorkflowVersions.FewerTurns
+            ? !withdrawnDuringReview && await flow.EnterIrreversibleStepAsync(StepNames.RegisterNewborn) && await steps.RecordAsync(CaseStatus.Completed, outcome: outcome)
+            : !withdrawnDuringReview && await steps.RecordAsync(CaseStatus.Completed, outcome: outcome, irreversibleStep: StepNames.RegisterNewborn);
+        if (!completed)
         {
             await steps.RecordAsync(CaseStatus.Completed, [steps.Change(StepNames.RegisterNewborn, null, handling, StepStatus.Succeeded,
                 $"approved by {handling} although a withdrawal was asked for during the review; the registration stands", attention: true)], outcome);
             steps.StopAll();
-            return CaseStatus.Completed;
         }
 
-        await steps.RecordAsync(CaseStatus.Completed, outcome: outcome);
         return CaseStatus.Completed;
     }
 

@@ -31,11 +31,15 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     /// <summary>The case's status as this runner last set it: what a redriven case returns to.</summary>
     private CaseStatus current = CaseStatus.InProgress;
 
-    /// <summary>Records status, step changes and outcome on the case row.</summary>
-    public Task RecordAsync(CaseStatus? status = null, IReadOnlyList<StepChange>? steps = null, CaseOutcome? outcome = null)
+    /// <summary>
+    /// Records status, step changes and outcome on the case row; with <paramref name="irreversibleStep"/>, also enters that step,
+    /// unless a withdrawal was recorded first: then nothing is written and the answer is false.
+    /// </summary>
+    public Task<bool> RecordAsync(CaseStatus? status = null, IReadOnlyList<StepChange>? steps = null, CaseOutcome? outcome = null, string? irreversibleStep = null)
     {
         if (status is { } s && !s.IsFinal()) current = s;
-        return context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, new CaseProgress(input.CaseId, status, steps, outcome, TraceParent: TraceParent));
+        return context.CallActivityAsync<bool>(WorkflowNames.Activities.RecordCaseProgress,
+            new CaseProgress(input.CaseId, status, steps, outcome, TraceParent: TraceParent, IrreversibleStep: irreversibleStep));
     }
 
     public StepChange Change(string name, string? subject, string? province, StepStatus status, string? detail = null, bool? attention = null) =>
@@ -48,11 +52,24 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     /// steps still going are no longer held for a redrive: nothing they could answer would change it. Steps still in
     /// their rounds are heard out, so which refusal the case names does not depend on which answer came first.
     /// </summary>
-    public async Task<IReadOnlyList<StepResult>> RunAsync(IReadOnlyList<ProvinceStep> items, StepRun? run = null)
+    public async Task<IReadOnlyList<StepResult>> RunAsync(IReadOnlyList<ProvinceStep> items, StepRun? run = null) =>
+        await TryRunAsync(items, run) ?? throw new InvalidOperationException("Only entering an irreversible step refuses a dispatch; use TryRunAsync.");
+
+    /// <summary>
+    /// <see cref="RunAsync"/> for a run that enters an irreversible step (<see cref="StepRun.IrreversibleStep"/>): null, with
+    /// nothing recorded or sent, when a withdrawal was recorded first.
+    /// </summary>
+    public async Task<IReadOnlyList<StepResult>?> TryRunAsync(IReadOnlyList<ProvinceStep> items, StepRun? run = null)
     {
         run ??= new StepRun();
+        var dispatch = new ProvinceStepDispatch(input.CaseId, items, Now, run.Status)
+        {
+            Changes = run.Changes,
+            Outcome = run.Outcome,
+            IrreversibleStep = run.IrreversibleStep,
+        };
+        if (!await context.CallActivityAsync<bool>(WorkflowNames.Activities.DispatchProvinceSteps, dispatch)) return null;
         if (run.Status is { } s) current = s;
-        await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceStepDispatch(input.CaseId, items, Now, run.Status));
         var started = Now;
         using var decided = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
         var drives = items.Select(async item =>

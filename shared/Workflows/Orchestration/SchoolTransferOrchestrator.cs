@@ -58,7 +58,6 @@ public static class SchoolTransferOrchestrator
         var enrolling = steps.RunOneAsync(enrollItem, new StepRun(Retry: new RetryMode.Budget(input.Policy.RetryBudget)));
         if (await Task.WhenAny(enrolling, flow.Withdrawal) == flow.Withdrawal) return await flow.WithdrawAsync();
         var enroll = await enrolling;
-        if (enroll.Outcome == StepOutcome.Succeeded && !await flow.EnterIrreversibleStepAsync(StepNames.EnrollStudent)) return await flow.WithdrawAsync();
         if (enroll.Outcome != StepOutcome.Succeeded)
         {
             await flow.CompensateAllAsync();
@@ -66,8 +65,19 @@ public static class SchoolTransferOrchestrator
             return await flow.FinishAsync(CaseStatus.Failed, $"enrolment-failed: {why}");
         }
 
-        // 4. The source confirms the transfer-out; it must happen, so it is retried until it does.
-        await steps.RunOneAsync(steps.Item(StepNames.ConfirmTransferOut, null, CanonicalOperations.TransferOutConfirm, source), new StepRun(Retry: RetryMode.UntilSucceeded));
+        // 4. The source confirms the transfer-out; it must happen, so it is retried until it does. From version 2 the gate
+        //    rides on its dispatch.
+        var confirmItem = steps.Item(StepNames.ConfirmTransferOut, null, CanonicalOperations.TransferOutConfirm, source);
+        var confirmRun = new StepRun(Retry: RetryMode.UntilSucceeded);
+        if (input.Version < WorkflowVersions.FewerTurns)
+        {
+            if (!await flow.EnterIrreversibleStepAsync(StepNames.EnrollStudent)) return await flow.WithdrawAsync();
+            await steps.RunOneAsync(confirmItem, confirmRun);
+        }
+        else if (await steps.TryRunAsync([confirmItem], confirmRun with { IrreversibleStep = StepNames.EnrollStudent }) is null)
+        {
+            return await flow.WithdrawAsync();
+        }
         await steps.RecordAsync(CaseStatus.Completed);
         return CaseStatus.Completed;
     }

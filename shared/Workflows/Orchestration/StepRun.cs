@@ -76,8 +76,16 @@ public abstract record RetryMode
 /// How to run a batch of province steps. <paramref name="Status"/>: the case's status while they run (set with the dispatch).
 /// <paramref name="Retry"/>: how unsuccessful answers are retried (bounded rounds when not given). <paramref name="Decides"/>:
 /// whether an answer settles the case by itself (a refusal), so the steps still going are no longer held for a redrive.
+/// <see cref="Changes"/>, <see cref="Outcome"/> and <see cref="IrreversibleStep"/> are recorded with the dispatch (see
+/// <see cref="ProvinceStepDispatch"/>).
 /// </summary>
 public sealed record StepRun(CaseStatus? Status = null, RetryMode? Retry = null, Func<ProvinceStep, StepResult, bool>? Decides = null)
 {
     public RetryMode Retry { get; init; } = Retry ?? RetryMode.BoundedRounds;
+
+    public IReadOnlyList<StepChange>? Changes { get; init; }
+
+    public CaseOutcome? Outcome { get; init; }
+
+    public string? IrreversibleStep { get; init; }
 }

@@ -70,6 +70,57 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_dispatch_records_the_status_step_changes_outcome_and_irreversible_step_that_ride_on_it()
+    {
+        var (province, store, record, activities, verify) = await NewCaseAsync();
+        var register = verify with { StepName = StepNames.RegisterMarriage, Subject = null, Operation = "marriage.register" };
+        var at = DateTimeOffset.UtcNow;
+
+        var dispatched = await activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(record.CaseId, [register], at, CaseStatus.InProgress)
+        {
+            Changes = [new StepChange(StepNames.OfficerReview, null, province, StepStatus.Succeeded, at, "approved by officer-7")],
+            Outcome = new CaseOutcome { CertificateNo = "J310115-2026-000042" },
+            IrreversibleStep = StepNames.RegisterMarriage,
+        }, ct);
+
+        Assert.True(dispatched);
+        var after = (await store.GetAsync(record.CaseId, ct))!.Record;
+        Assert.Equal(CaseStatus.InProgress, after.Status);
+        Assert.Equal(StepNames.RegisterMarriage, after.IrreversibleStep);
+        Assert.Equal("J310115-2026-000042", after.Outcome!.CertificateNo);
+        Assert.Equal((StepStatus.Succeeded, "approved by officer-7"), (after.FindStep(StepNames.OfficerReview)!.Status, after.FindStep(StepNames.OfficerReview)!.Detail));
+        Assert.Equal(StepStatus.Running, after.FindStep(register.StepKey)!.Status);
+        var queued = Assert.Single((await azurite.Queues.GetQueueClient(StorageNames.ProvinceQueue(province)).PeekMessagesAsync(32, ct)).Value);
+        Assert.Equal(register.StepKey, TongbanJson.Deserialize<ProvinceStep>(queued.Body.ToString()).StepKey);
+    }
+
+    [Fact]
+    public async Task A_withdrawal_recorded_first_refuses_a_dispatch_or_record_entering_the_irreversible_step_and_nothing_is_written_or_queued()
+    {
+        var (province, store, record, activities, verify) = await NewCaseAsync();
+        await store.UpdateAsync(record.CaseId, r => { r.WithdrawalRequested = true; return true; }, ct);
+        var before = (await store.GetAsync(record.CaseId, ct))!.Record;
+        var at = DateTimeOffset.UtcNow;
+
+        var dispatched = await activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(record.CaseId, [verify], at, CaseStatus.InProgress)
+        {
+            Changes = [new StepChange(StepNames.OfficerReview, null, province, StepStatus.Succeeded, at)],
+            IrreversibleStep = StepNames.RegisterMarriage,
+        }, ct);
+        var recorded = await activities.RecordCaseProgressAsync(new CaseProgress(record.CaseId, CaseStatus.Completed,
+            Outcome: new CaseOutcome { HouseholdNo = "H310115-0042" }, IrreversibleStep: StepNames.RegisterNewborn), ct);
+
+        Assert.False(dispatched);
+        Assert.False(recorded);
+        var after = (await store.GetAsync(record.CaseId, ct))!.Record;
+        Assert.Equal((before.Status, before.UpdatedAt, before.StatusChanges), (after.Status, after.UpdatedAt, after.StatusChanges));
+        Assert.Null(after.IrreversibleStep);
+        Assert.False(after.Closed);
+        Assert.Null(after.FindStep(StepNames.OfficerReview));
+        Assert.Empty((await azurite.Queues.GetQueueClient(StorageNames.ProvinceQueue(province)).PeekMessagesAsync(32, ct)).Value);
+    }
+
+    [Fact]
     public async Task A_late_progress_or_dispatch_for_a_closed_case_changes_nothing_and_queues_nothing()
     {
         var (province, store, record, activities, verify) = await NewCaseAsync();

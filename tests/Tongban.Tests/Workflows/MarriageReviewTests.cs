@@ -31,7 +31,7 @@ public class MarriageReviewTests(WorkflowTestHost host) : IClassFixture<Workflow
         Assert.Equal("review-rejected: declaration not signed", outcome!.Reason);
         var review = LastReviewChange(caseId);
         Assert.Equal((StepStatus.Failed, "rejected by officer-9", Shanghai), (review.Status, review.Detail, review.Province));
-        Assert.Empty(host.Recorder.Of(caseId).OfType<IrreversibleStepRequest>());
+        Assert.Empty(host.Recorder.Gates(caseId));
         AssertNeverRegistered(caseId);
     }
 
@@ -45,7 +45,7 @@ public class MarriageReviewTests(WorkflowTestHost host) : IClassFixture<Workflow
         Assert.Equal(CaseStatus.Expired, status);
         Assert.StartsWith("review-expired", outcome!.Reason, StringComparison.Ordinal);
         Assert.Equal(StepStatus.Failed, LastReviewChange(caseId).Status);
-        Assert.Empty(host.Recorder.Of(caseId).OfType<IrreversibleStepRequest>());
+        Assert.Empty(host.Recorder.Gates(caseId));
         AssertNeverRegistered(caseId);
     }
 
@@ -61,7 +61,7 @@ public class MarriageReviewTests(WorkflowTestHost host) : IClassFixture<Workflow
         Assert.Equal(CaseStatus.Withdrawn, status);
         Assert.Equal("withdrawn: applicant request", outcome!.Reason);
         Assert.Equal(StepStatus.Skipped, LastReviewChange(caseId).Status);
-        Assert.Empty(host.Recorder.Of(caseId).OfType<IrreversibleStepRequest>());
+        Assert.Empty(host.Recorder.Gates(caseId));
         AssertNeverRegistered(caseId);
     }
 
@@ -78,9 +78,12 @@ public class MarriageReviewTests(WorkflowTestHost host) : IClassFixture<Workflow
         var (status, outcome) = host.Recorder.Final(caseId);
         Assert.Equal(CaseStatus.Withdrawn, status);
         Assert.StartsWith("withdrawn", outcome!.Reason, StringComparison.Ordinal);
-        var gate = Assert.Single(host.Recorder.Of(caseId).OfType<IrreversibleStepRequest>());
-        Assert.Equal(StepNames.RegisterMarriage, gate.StepName);
+        Assert.Equal([StepNames.RegisterMarriage], host.Recorder.Gates(caseId));
         AssertNeverRegistered(caseId);
-        Assert.Equal("irreversible register-marriage", host.Recorder.Trace(caseId)[^2]);
+        Assert.Equal(
+        [
+            "refused dispatch InProgress officer-review:Succeeded irreversible:register-marriage marriage.register/#1",
+            "progress Withdrawn outcome officer-review:Succeeded",
+        ], host.Recorder.Trace(caseId).TakeLast(2));
     }
 }

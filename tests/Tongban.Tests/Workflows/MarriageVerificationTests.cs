@@ -25,7 +25,7 @@ public class MarriageVerificationTests(WorkflowTestHost host) : IClassFixture<Wo
     {
         Assert.All(host.Recorder.Dispatched(caseId), i => Assert.Contains(i.Operation, new[] { Ops.ResidentVerify, Ops.MaritalStatus }));
         Assert.DoesNotContain(host.Recorder.StepChanges(caseId), c => c.Name == StepNames.OfficerReview);
-        Assert.Empty(host.Recorder.Of(caseId).OfType<IrreversibleStepRequest>());
+        Assert.Empty(host.Recorder.Gates(caseId));
         Assert.DoesNotContain(host.Recorder.Progress(caseId), p => p.Status == CaseStatus.AwaitingReview);
     }
 

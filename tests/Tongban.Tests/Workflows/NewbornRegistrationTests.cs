@@ -21,7 +21,7 @@ public class NewbornRegistrationTests(WorkflowTestHost host) : IClassFixture<Wor
         Assert.Empty(Dispatched(caseId, Ops.BirthMarkUsed));
         Assert.Empty(Dispatched(caseId, Ops.BirthRelease));
         Assert.Empty(Dispatched(caseId, Ops.NewbornRegister));
-        Assert.Empty(host.Recorder.Of(caseId).OfType<IrreversibleStepRequest>());
+        Assert.Empty(host.Recorder.Gates(caseId));
     }
 
     private async Task<(CaseStatus Status, string? Reason)> RunToEndAsync(string caseId)
@@ -48,8 +48,7 @@ public class NewbornRegistrationTests(WorkflowTestHost host) : IClassFixture<Wor
             Verified,
             "dispatch birth.mark-used/#1",
             "dispatch newborn.register/#1",
-            "irreversible register-newborn",
-            "progress Completed outcome",
+            "progress Completed outcome irreversible:register-newborn",
         ], host.Recorder.Trace(caseId));
         var items = host.Recorder.Dispatched(caseId);
         Assert.Equal(Zhejiang, Assert.Single(items, i => i.Operation == Ops.BirthVerify).Province);
@@ -201,7 +200,7 @@ public class NewbornRegistrationTests(WorkflowTestHost host) : IClassFixture<Wor
         Assert.Equal((StepNames.ReleaseBirthCertificate, Zhejiang), (release.StepName, release.Province));
         var compensated = Assert.Single(host.Recorder.StepChanges(caseId), c => c.Status == StepStatus.Compensated);
         Assert.Equal((StepNames.MarkBirthCertificateUsed, Zhejiang), (compensated.Name, compensated.Province));
-        Assert.Empty(host.Recorder.Of(caseId).OfType<IrreversibleStepRequest>());
+        Assert.Empty(host.Recorder.Gates(caseId));
     }
 
     [Fact]
@@ -252,7 +251,7 @@ public class NewbornRegistrationTests(WorkflowTestHost host) : IClassFixture<Wor
         var (status, why) = await RunToEndAsync(caseId);
         Assert.Equal(CaseStatus.Withdrawn, status);
         Assert.Equal("withdrawn: parents moved", why);
-        Assert.Empty(host.Recorder.Of(caseId).OfType<IrreversibleStepRequest>());
+        Assert.Empty(host.Recorder.Gates(caseId));
         Assert.Equal(
         [
             Verified,

@@ -86,8 +86,7 @@ public class RedriveWorkflowTests(WorkflowTestHost host) : IClassFixture<Workflo
             "progress InProgress register-marriage:Running~resumed",
             "dispatch InProgress marriage.register/#2",
             "progress register-marriage:Succeeded!False",
-            "progress outcome",
-            "dispatch marital.update/partyA#1,marital.update/partyB#1",
+            "dispatch outcome marital.update/partyA#1,marital.update/partyB#1",
             "progress Completed outcome",
         ], after);
         // The reason of the failure is cleared when the case goes on.

@@ -47,8 +47,7 @@ public class SchoolTransferTests(WorkflowTestHost host) : IClassFixture<Workflow
             "dispatch transfer-out.request/#1",
             "progress outcome",
             "dispatch student.enroll/#1",
-            "irreversible enroll-student",
-            "dispatch transfer-out.confirm/#1",
+            "dispatch irreversible:enroll-student transfer-out.confirm/#1",
             "progress Completed",
         ], host.Recorder.Trace(caseId));
         var items = host.Recorder.Dispatched(caseId);
@@ -174,10 +173,10 @@ public class SchoolTransferTests(WorkflowTestHost host) : IClassFixture<Workflow
 
         var (status, _) = await RunToEndAsync(caseId);
         Assert.Equal(CaseStatus.Completed, status);
-        var tail = host.Recorder.Trace(caseId).SkipWhile(t => !t.StartsWith("dispatch transfer-out.confirm", StringComparison.Ordinal)).ToList();
+        var tail = host.Recorder.Trace(caseId).SkipWhile(t => !t.Contains("transfer-out.confirm/#1", StringComparison.Ordinal)).ToList();
         Assert.Equal(
         [
-            "dispatch transfer-out.confirm/#1",
+            "dispatch irreversible:enroll-student transfer-out.confirm/#1",
             "dispatch transfer-out.confirm/#2",
             "progress confirm-transfer-out:Running!True",
             "dispatch transfer-out.confirm/#3",
@@ -228,7 +227,7 @@ public class SchoolTransferTests(WorkflowTestHost host) : IClassFixture<Workflow
             "progress Withdrawn outcome",
         ], host.Recorder.Trace(caseId));
         AssertCancelledOnce(caseId);
-        Assert.Empty(host.Recorder.Of(caseId).OfType<IrreversibleStepRequest>());
+        Assert.Empty(host.Recorder.Gates(caseId));
         Assert.Empty(Dispatched(caseId, Ops.StudentEnroll));
     }
 
@@ -259,7 +258,7 @@ public class SchoolTransferTests(WorkflowTestHost host) : IClassFixture<Workflow
         // The API marked the row withdrawn; the enrolment's success reaches the workflow before the withdrawal event.
         host.Recorder.MarkWithdrawalRequested(caseId);
         await host.AnswerAsync(caseId, StepNames.EnrollStudent, FakeProvinces.Ok());
-        await host.Recorder.WaitForAsync(caseId, e => e.OfType<IrreversibleStepRequest>().Any(), WaitLimit);
+        await host.Recorder.WaitForAsync(caseId, _ => host.Recorder.Gates(caseId).Count > 0, WaitLimit);
         await host.WithdrawAsync(caseId, "family stays");
 
         var (status, why) = await RunToEndAsync(caseId);
@@ -271,7 +270,7 @@ public class SchoolTransferTests(WorkflowTestHost host) : IClassFixture<Workflow
             "dispatch transfer-out.request/#1",
             "progress outcome",
             "dispatch student.enroll/#1",
-            "irreversible enroll-student",
+            "refused dispatch irreversible:enroll-student transfer-out.confirm/#1",
             "dispatch transfer-out.cancel/#1",
             "progress request-transfer-out:Compensated",
             "progress Withdrawn outcome",
@@ -300,7 +299,7 @@ public class SchoolTransferTests(WorkflowTestHost host) : IClassFixture<Workflow
         Assert.Equal("withdrawn: family stays", why);
         // No round after the one under way when the withdrawal came (a slow machine may have begun the next).
         Assert.InRange(Dispatched(caseId, Ops.StudentEnroll).Count, 2, 3);
-        Assert.Empty(host.Recorder.Of(caseId).OfType<IrreversibleStepRequest>());
+        Assert.Empty(host.Recorder.Gates(caseId));
         AssertCancelledOnce(caseId);
         Assert.Equal(["dispatch transfer-out.cancel/#1", "progress request-transfer-out:Compensated", "progress Withdrawn outcome"],
             host.Recorder.Trace(caseId).TakeLast(3));

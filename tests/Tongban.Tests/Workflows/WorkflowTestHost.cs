@@ -70,18 +70,18 @@ public sealed class WorkflowTestHost : IAsyncLifetime
     /// <summary>A marriage case: partyA from Zhejiang, partyB from Shanghai, registering in Shanghai.</summary>
     public static CaseWorkflowInput Marriage(string caseId, TimeSpan? reviewWindow = null, StepPolicy? policy = null) => new(
         caseId, CaseTypeNames.Marriage, Shanghai, [new CaseParty("partyA", Zhejiang), new CaseParty("partyB", Shanghai)],
-        reviewWindow ?? TimeSpan.FromHours(1), policy ?? Policy);
+        reviewWindow ?? TimeSpan.FromHours(1), policy ?? Policy) { Version = WorkflowVersions.Current };
 
     /// <summary>A newborn case: born in Zhejiang, registered at the parent's hukou province Shanghai.</summary>
     public static CaseWorkflowInput Newborn(string caseId, StepPolicy? policy = null) => new(
         caseId, CaseTypeNames.Newborn, Shanghai,
         [new CaseParty(NewbornRegistrationOrchestrator.BirthRole, Zhejiang), new CaseParty(NewbornRegistrationOrchestrator.ParentRole, Shanghai)],
-        TimeSpan.FromHours(1), policy ?? Policy);
+        TimeSpan.FromHours(1), policy ?? Policy) { Version = WorkflowVersions.Current };
 
     /// <summary>A school transfer from a Zhejiang school to a Shanghai school (the handling province).</summary>
     public static CaseWorkflowInput SchoolTransfer(string caseId, StepPolicy? policy = null) => new(
         caseId, CaseTypeNames.SchoolTransfer, Shanghai, [new CaseParty(SchoolTransferOrchestrator.SourceRole, Zhejiang)],
-        TimeSpan.FromHours(1), policy ?? Policy);
+        TimeSpan.FromHours(1), policy ?? Policy) { Version = WorkflowVersions.Current };
 
     public const string Zhejiang = "330000";
     public const string Shanghai = "310000";
@@ -214,7 +214,13 @@ public sealed class FakeCaseRecorder
         lock (gate) return entries.TryGetValue(caseId, out var list) ? [.. list] : [];
     }
 
-    public IReadOnlyList<CaseProgress> Progress(string caseId) => Of(caseId).OfType<CaseProgress>().ToList();
+    /// <summary>Every write to the case row, in order: records, and what rode on dispatches (status, step changes, outcome). Refused writes are left out.</summary>
+    public IReadOnlyList<CaseProgress> Progress(string caseId) => Of(caseId).Select(e => e switch
+    {
+        CaseProgress p => p,
+        ProvinceStepDispatch d => new CaseProgress(d.CaseId, d.Status, d.Changes, d.Outcome),
+        _ => null,
+    }).OfType<CaseProgress>().ToList();
 
     public IReadOnlyList<ProvinceStep> Dispatched(string caseId) => Of(caseId).OfType<ProvinceStepDispatch>().SelectMany(d => d.Items).ToList();
 
@@ -227,17 +233,44 @@ public sealed class FakeCaseRecorder
         return (progress.LastOrDefault(p => p.Status is not null)?.Status, progress.LastOrDefault(p => p.Outcome is not null)?.Outcome);
     }
 
-    /// <summary>A compact, ordered trace: "dispatch op/subject#round,...", "progress Status step:Status", "irreversible step".</summary>
-    public IReadOnlyList<string> Trace(string caseId) => Of(caseId).Select(e => e switch
+    /// <summary>
+    /// A compact, ordered trace: "dispatch Status outcome step:Status irreversible:step op/subject#round,...", "progress Status
+    /// held outcome step:Status irreversible:step", "irreversible step"; a write the irreversible gate refused is "refused …".
+    /// </summary>
+    public IReadOnlyList<string> Trace(string caseId) => Of(caseId).Select(TraceOf).ToList();
+
+    private static string TraceOf(object entry) => entry switch
     {
-        ProvinceStepDispatch d => $"dispatch{(d.Status is { } s ? $" {s}" : "")} {string.Join(",", d.Items.Select(i => $"{i.Operation}/{i.Subject}#{i.Round}"))}",
-        CaseProgress p => string.Join(" ", new[] { "progress", p.Status?.ToString(), p.Held ? "held" : null, p.Outcome is null ? null : "outcome" }
-            .Concat((p.Steps ?? []).Select(c => $"{StepKeys.Of(c.Name, c.Subject)}:{c.Status}{(c.NeedsAttention is { } a ? $"!{a}" : "")}"
-                + (c.AwaitingRedrive is { } r ? (r ? "~awaiting" : "~resumed") : "")))
-            .Where(x => x is not null)),
+        ProvinceStepDispatch d => Join(["dispatch", d.Status?.ToString(), d.Outcome is null ? null : "outcome", .. Changes(d.Changes),
+            d.IrreversibleStep is { } i ? $"irreversible:{i}" : null, string.Join(",", d.Items.Select(i => $"{i.Operation}/{i.Subject}#{i.Round}"))]),
+        CaseProgress p => Join(["progress", p.Status?.ToString(), p.Held ? "held" : null, p.Outcome is null ? null : "outcome", .. Changes(p.Steps),
+            p.IrreversibleStep is { } i ? $"irreversible:{i}" : null]),
         IrreversibleStepRequest r => $"irreversible {r.StepName}",
-        _ => e.ToString() ?? "",
-    }).ToList();
+        RefusedWrite r => $"refused {TraceOf(r.Write)}",
+        _ => entry.ToString() ?? "",
+    };
+
+    private static IEnumerable<string> Changes(IReadOnlyList<StepChange>? changes) => (changes ?? []).Select(c =>
+        $"{StepKeys.Of(c.Name, c.Subject)}:{c.Status}{(c.NeedsAttention is { } a ? $"!{a}" : "")}" + (c.AwaitingRedrive is { } r ? (r ? "~awaiting" : "~resumed") : ""));
+
+    private static string Join(IEnumerable<string?> parts) => string.Join(" ", parts.Where(x => x is not null));
+
+    /// <summary>The irreversible steps the workflow tried to enter, in order, whichever write carried the gate, taken or refused.</summary>
+    public IReadOnlyList<string> Gates(string caseId) => Of(caseId).Select(e => (e is RefusedWrite r ? r.Write : e) switch
+    {
+        IrreversibleStepRequest request => request.StepName,
+        ProvinceStepDispatch d => d.IrreversibleStep,
+        CaseProgress p => p.IrreversibleStep,
+        _ => null,
+    }).OfType<string>().ToList();
+
+    /// <summary>Records a write the irreversible gate refused (a withdrawal came first), or the write itself; true when it was taken.</summary>
+    public bool Gate(string caseId, object write, string? irreversibleStep)
+    {
+        var refused = irreversibleStep is not null && WithdrawalRequested(caseId);
+        Add(caseId, refused ? new RefusedWrite(write) : write);
+        return !refused;
+    }
 
     /// <summary>Simulates the API's withdrawal having marked the case row, so the irreversible gate refuses.</summary>
     public void MarkWithdrawalRequested(string caseId)
@@ -271,13 +304,13 @@ public sealed class FakeCaseRecorder
     }
 }
 
+/// <summary>A write the irreversible gate refused: nothing of it reached the case row.</summary>
+public sealed record RefusedWrite(object Write);
+
 public sealed class FakeRecordCaseProgress(FakeCaseRecorder recorder) : TaskActivity<CaseProgress, bool>
 {
-    public override Task<bool> RunAsync(TaskActivityContext context, CaseProgress input)
-    {
-        recorder.Add(input.CaseId, input);
-        return Task.FromResult(true);
-    }
+    public override Task<bool> RunAsync(TaskActivityContext context, CaseProgress input) =>
+        Task.FromResult(recorder.Gate(input.CaseId, input, input.IrreversibleStep));
 }
 
 /// <summary>Records the dispatch, then answers each item as the province (through the worker) would: a StepResult event.</summary>
@@ -286,7 +319,7 @@ public sealed class FakeDispatchProvinceSteps(FakeCaseRecorder recorder, FakePro
 {
     public override async Task<bool> RunAsync(TaskActivityContext context, ProvinceStepDispatch input)
     {
-        recorder.Add(input.CaseId, input);
+        if (!recorder.Gate(input.CaseId, input, input.IrreversibleStep)) return false;
         foreach (var item in input.Items)
         {
             if (provinces.Answer(item) is { } answer)

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Tongban.Cases;
+using Tongban.Workflows;
+using static Tongban.Tests.Workflows.WorkflowTestHost;
+
+namespace Tongban.Tests.Workflows;
+
+/// <summary>
+/// A case keeps the workflow shape it started with: an orchestration replays its history against the code, so a case opened
+/// before version 2 must schedule exactly the activities it scheduled then (each record, gate and dispatch its own).
+/// </summary>
+public class WorkflowVersionTests(WorkflowTestHost host) : IClassFixture<WorkflowTestHost>
+{
+    private static CaseWorkflowInput First(CaseWorkflowInput input) => input with { Version = WorkflowVersions.First };
+
+    [Fact]
+    public void An_input_stored_before_versions_existed_reads_as_the_first_version_and_a_new_one_keeps_its_version()
+    {
+        var stored = JsonSerializer.Serialize(Marriage("c-old") with { Version = 7 }).Replace(",\"Version\":7", "", StringComparison.Ordinal);
+        Assert.DoesNotContain("Version", stored, StringComparison.Ordinal);
+
+        Assert.Equal(WorkflowVersions.First, JsonSerializer.Deserialize<CaseWorkflowInput>(stored)!.Version);
+        var current = JsonSerializer.Deserialize<CaseWorkflowInput>(JsonSerializer.Serialize(Marriage("c-new")))!;
+        Assert.Equal(WorkflowVersions.Current, current.Version);
+        Assert.True(WorkflowVersions.Current > WorkflowVersions.First);
+    }
+
+    [Fact]
+    public async Task A_first_version_marriage_records_gates_and_dispatches_one_activity_each()
+    {
+        var caseId = await host.StartAsync(First(Marriage(NewCaseId("v1"))));
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        Assert.Equal(
+        [
+            "dispatch InProgress resident.verify/partyA#1,marital.status/partyA#1,resident.verify/partyB#1,marital.status/partyB#1",
+            "progress AwaitingReview officer-review:Waiting",
+            "progress InProgress officer-review:Succeeded",
+            "irreversible register-marriage",
+            "dispatch marriage.register/#1",
+            "progress outcome",
+            "dispatch marital.update/partyA#1,marital.update/partyB#1",
+            "progress Completed outcome",
+        ], host.Recorder.Trace(caseId));
+        Assert.Equal(FakeProvinces.CertificateNo, host.Recorder.Final(caseId).Outcome!.CertificateNo);
+    }
+
+    [Fact]
+    public async Task A_first_version_marriage_whose_withdrawal_won_the_gate_ends_withdrawn_through_its_own_gate_activity()
+    {
+        var caseId = await host.StartAsync(First(Marriage(NewCaseId("v1-gate"))));
+        await host.Recorder.WaitForStatusAsync(caseId, CaseStatus.AwaitingReview, WaitLimit);
+        host.Recorder.MarkWithdrawalRequested(caseId);
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Withdrawn, await host.FinishedAsync(caseId));
+        Assert.Equal(["progress InProgress officer-review:Succeeded", "irreversible register-marriage", "progress Withdrawn outcome"],
+            host.Recorder.Trace(caseId).TakeLast(3));
+        Assert.DoesNotContain(host.Recorder.Dispatched(caseId), i => i.Operation == Tongban.Provinces.CanonicalOperations.MarriageRegister);
+    }
+
+    [Fact]
+    public async Task A_first_version_newborn_registration_enters_the_gate_before_it_completes()
+    {
+        var caseId = await host.StartAsync(First(Newborn($"nb-v1-{Guid.NewGuid():N}")));
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        Assert.Equal(["dispatch newborn.register/#1", "irreversible register-newborn", "progress Completed outcome"], host.Recorder.Trace(caseId).TakeLast(3));
+    }
+
+    [Fact]
+    public async Task A_first_version_school_transfer_enters_the_gate_before_the_confirmation()
+    {
+        var caseId = await host.StartAsync(First(SchoolTransfer($"st-v1-{Guid.NewGuid():N}")));
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        Assert.Equal(["dispatch student.enroll/#1", "irreversible enroll-student", "dispatch transfer-out.confirm/#1", "progress Completed"],
+            host.Recorder.Trace(caseId).TakeLast(4));
+    }
+}
