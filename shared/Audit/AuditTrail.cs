@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
@@ -22,13 +23,21 @@ public sealed record AuditTrailRead(string CaseId, IReadOnlyList<AuditEntry> Ent
 /// <c>head</c> (where the chain stands, and its last signature) and <c>i-{SM3 of the entry's identity}</c> (which causes
 /// were recorded). An append reads the head and commits head, entry and identity in one transaction, conditional on the
 /// head's ETag: a racing append retries on the new head, and a cause recorded before (a replayed activity, a redelivered
-/// message) fails the transaction on its identity row and appends nothing.
+/// message) fails the transaction on its identity row and appends nothing. The head this process last wrote is kept as a
+/// hint (<see cref="HeadMemory"/> cases): the next append or signature tries its write on it without reading the head, and
+/// a write by anyone else since (another hub, a purge mark) makes that write fail on the ETag and the head be read.
 /// </summary>
 public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, TimeProvider time)
 {
     public const string HeadRow = "head";
     private const string IdentityPrefix = "i-";
     private readonly TableClient table = tables.GetTableClient(StorageNames.AuditTable);
+
+    /// <summary>The heads this process last wrote, by case, with the identity of their last entry. Forgotten all at once when full.</summary>
+    private readonly ConcurrentDictionary<string, (AuditHead Head, string? LastId)> written = new(StringComparer.Ordinal);
+
+    /// <summary>How many cases' heads are kept as hints.</summary>
+    public const int HeadMemory = 10_000;
 
     public static string EntryRowKey(long seq) => seq.ToString("D10", CultureInfo.InvariantCulture);
 
@@ -41,8 +50,9 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
         var identity = IdentityRowKey(fact.Id);
         for (var attempt = 0; ; attempt++)
         {
-            var head = await GetHeadAsync(caseId, ct);
-            if (head?.LastId == fact.Id) return null; // the latest cause again: one read, no transaction
+            var hinted = TryHint(caseId, attempt, out var hint);
+            var head = hinted ? hint : await GetHeadAsync(caseId, ct);
+            if (head?.LastId == fact.Id) return null; // the latest cause again: at most one read, no transaction
             var seq = (head?.Head.Seq ?? 0) + 1;
             var prev = head?.Head.Hash ?? AuditChain.Genesis(caseId);
             var at = time.GetUtcNow();
@@ -69,7 +79,14 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
             };
             try
             {
-                await table.SubmitTransactionAsync(batch, ct);
+                var responses = await table.SubmitTransactionAsync(batch, ct);
+                var open = headRow.TryGetValue("Open", out var o) ? (bool)o : head?.Head.Open ?? true;
+                var endedAt = headRow.TryGetValue("EndedAt", out var ended) ? (DateTimeOffset?)ended : head?.Head.EndedAt;
+                var etag = responses.Value[0].Headers.ETag ?? ETag.All;
+                Remember(caseId, (head?.Head ?? new AuditHead(caseId, 0, "", true, null, 0, null, null, null, null, false, etag)) with
+                {
+                    Seq = seq, Hash = hash, Open = open, EndedAt = endedAt, ETag = etag,
+                }, fact.Id);
                 return entry;
             }
             catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex == 2 && e.Status == 409)
@@ -82,7 +99,13 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
             }
             catch (RequestFailedException e) when (e.Status == 404 && e.ErrorCode == "TableNotFound" && attempt == 0)
             {
+                written.TryRemove(caseId, out _);
                 await table.CreateIfNotExistsAsync(ct);
+            }
+            catch (RequestFailedException) when (hinted)
+            {
+                // The hint no longer holds (say, the head is gone): read the head.
+                written.TryRemove(caseId, out _);
             }
         }
     }
@@ -133,7 +156,9 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
         if (!signer.CanSign) return false;
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            var head = (await GetHeadAsync(caseId, ct))?.Head;
+            var hinted = TryHint(caseId, attempt, out var hint);
+            var known = hinted ? hint : await GetHeadAsync(caseId, ct);
+            var head = known?.Head;
             if (head is null) return false;
             var at = time.GetUtcNow();
             var text = AuditChain.HeadText(caseId, head.Seq, head.Hash, at, signer.KeyId);
@@ -143,12 +168,18 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
             };
             try
             {
-                await table.UpdateEntityAsync(signed, head.ETag, TableUpdateMode.Merge, ct);
+                var response = await table.UpdateEntityAsync(signed, head.ETag, TableUpdateMode.Merge, ct);
+                Remember(caseId, head with
+                {
+                    SignedSeq = head.Seq, SignedHash = head.Hash, SignedAt = at, Signature = (string)signed["Signature"], KeyId = signer.KeyId,
+                    ETag = response.Headers.ETag ?? ETag.All,
+                }, known!.Value.LastId);
                 return true;
             }
-            catch (RequestFailedException e) when (e.Status == 412)
+            catch (RequestFailedException e) when (e.Status == 412 || hinted)
             {
-                // appended meanwhile: sign the newer head
+                // appended meanwhile (or the hint no longer holds): sign the head as it is now
+                written.TryRemove(caseId, out _);
             }
         }
 
@@ -209,6 +240,19 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
     /// <summary>Marks the case's orchestration history purged (the trail and the case row stay).</summary>
     public Task MarkHistoryPurgedAsync(string caseId, CancellationToken ct) =>
         table.UpdateEntityAsync(new TableEntity(caseId, HeadRow) { ["HistoryPurged"] = true }, ETag.All, TableUpdateMode.Merge, ct);
+
+    /// <summary>The head this process last wrote, on a first attempt only: a retry reads the head.</summary>
+    private bool TryHint(string caseId, int attempt, out (AuditHead Head, string? LastId) hint)
+    {
+        hint = default;
+        return attempt == 0 && written.TryGetValue(caseId, out hint);
+    }
+
+    private void Remember(string caseId, AuditHead head, string? lastId)
+    {
+        if (written.Count >= HeadMemory) written.Clear();
+        written[caseId] = (head, lastId);
+    }
 
     private async Task<(AuditHead Head, string? LastId)?> GetHeadAsync(string caseId, CancellationToken ct)
     {
