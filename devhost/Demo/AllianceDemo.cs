@@ -16,10 +16,13 @@ public sealed record DemoOutcome(string Name, string CaseId, string CaseType, st
 /// two marriages an officer approves and refuses, one withdrawn while it awaits the officer, two newborn registrations,
 /// a school transfer the source school approves and one it refuses. Prints a table of outcomes, then where to look next.
 /// </summary>
-public sealed class AllianceDemo(Uri hub, TongbanOptions options, TextWriter output)
+/// <param name="patience">How long one case may take before the demo gives up on it (<see cref="DefaultPatience"/> unless given).</param>
+public sealed class AllianceDemo(Uri hub, TongbanOptions options, TextWriter output, TimeSpan? patience = null)
 {
-    /// <summary>How long one case may take before the demo gives up on it (the sandbox's slow work is 2 s).</summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(50);
+    /// <summary>How long one case may take at the console before the demo gives up on it (the sandbox's slow work is 2 s).</summary>
+    public static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(50);
+
+    private readonly TimeSpan patience = patience ?? DefaultPatience;
 
     private enum Officer { None, Approve, Reject, Withdraw }
 
@@ -51,7 +54,7 @@ public sealed class AllianceDemo(Uri hub, TongbanOptions options, TextWriter out
         output.WriteLine($"API reference:         {root}/api/v1/reference  (OpenAPI document: {root}/api/v1/openapi.json)");
     }
 
-    private static async Task<DemoOutcome> PlayAsync(TongbanClient partner, Scene scene, string run, CancellationToken ct)
+    private async Task<DemoOutcome> PlayAsync(TongbanClient partner, Scene scene, string run, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var opened = await partner.OpenCaseAsync(scene.Request($"DEMO-{run}-{scene.Name}"), ct: ct);
@@ -59,7 +62,7 @@ public sealed class AllianceDemo(Uri hub, TongbanOptions options, TextWriter out
         var view = opened.Case;
         if (scene.Officer != Officer.None)
         {
-            view = await partner.WaitForAsync(caseId, c => c.Status == CaseStatuses.AwaitingReview, Patience, ct: ct);
+            view = await partner.WaitForAsync(caseId, c => c.Status == CaseStatuses.AwaitingReview, patience, ct: ct);
             if (view.Status == CaseStatuses.AwaitingReview)
             {
                 view = scene.Officer switch
@@ -71,7 +74,7 @@ public sealed class AllianceDemo(Uri hub, TongbanOptions options, TextWriter out
             }
         }
 
-        view = await partner.WaitForAsync(caseId, c => c.IsFinal, Patience, ct: ct);
+        view = await partner.WaitForAsync(caseId, c => c.IsFinal, patience, ct: ct);
         var provinces = view.InvolvedProvinces.Prepend(view.HandlingProvince).Distinct().ToList();
         return new DemoOutcome(scene.Name, caseId, view.CaseType, view.HandlingProvince, provinces, scene.Expected, view.Status, Detail(view), clock.Elapsed);
     }
