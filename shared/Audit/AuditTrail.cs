@@ -59,7 +59,8 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
             var hash = AuditChain.HashOf(seq, at, fact.Action, fact.Step, fact.Province, fact.Outcome, fact.Actor, fact.Detail, fact.AnswerHash, prev);
             var entry = new AuditEntry(seq, at, fact.Action, fact.Step, fact.Province, fact.Outcome, fact.Actor, fact.Detail, fact.AnswerHash, prev, hash);
             var headRow = new TableEntity(caseId, HeadRow) { ["Seq"] = seq, ["Hash"] = hash, ["LastId"] = fact.Id };
-            if (ends && head?.Head.Open != false)
+            var ending = ends && head?.Head.Open != false;
+            if (ending)
             {
                 headRow["Open"] = false;
                 headRow["EndedAt"] = at;
@@ -80,12 +81,11 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
             try
             {
                 var responses = await table.SubmitTransactionAsync(batch, ct);
-                var open = headRow.TryGetValue("Open", out var o) ? (bool)o : head?.Head.Open ?? true;
-                var endedAt = headRow.TryGetValue("EndedAt", out var ended) ? (DateTimeOffset?)ended : head?.Head.EndedAt;
                 var etag = responses.Value[0].Headers.ETag ?? ETag.All;
-                Remember(caseId, (head?.Head ?? new AuditHead(caseId, 0, "", true, null, 0, null, null, null, null, false, etag)) with
+                var last = head?.Head ?? new AuditHead(caseId, 0, "", Open: true, null, 0, null, null, null, null, false, etag);
+                Remember(caseId, last with
                 {
-                    Seq = seq, Hash = hash, Open = open, EndedAt = endedAt, ETag = etag,
+                    Seq = seq, Hash = hash, Open = !ending && last.Open, EndedAt = ending ? at : last.EndedAt, ETag = etag,
                 }, fact.Id);
                 return entry;
             }
@@ -161,17 +161,17 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
             var head = known?.Head;
             if (head is null) return false;
             var at = time.GetUtcNow();
-            var text = AuditChain.HeadText(caseId, head.Seq, head.Hash, at, signer.KeyId);
+            var signature = signer.Sign(AuditChain.HeadText(caseId, head.Seq, head.Hash, at, signer.KeyId));
             var signed = new TableEntity(caseId, HeadRow)
             {
-                ["SignedSeq"] = head.Seq, ["SignedHash"] = head.Hash, ["SignedAt"] = at, ["Signature"] = signer.Sign(text), ["KeyId"] = signer.KeyId,
+                ["SignedSeq"] = head.Seq, ["SignedHash"] = head.Hash, ["SignedAt"] = at, ["Signature"] = signature, ["KeyId"] = signer.KeyId,
             };
             try
             {
                 var response = await table.UpdateEntityAsync(signed, head.ETag, TableUpdateMode.Merge, ct);
                 Remember(caseId, head with
                 {
-                    SignedSeq = head.Seq, SignedHash = head.Hash, SignedAt = at, Signature = (string)signed["Signature"], KeyId = signer.KeyId,
+                    SignedSeq = head.Seq, SignedHash = head.Hash, SignedAt = at, Signature = signature, KeyId = signer.KeyId,
                     ETag = response.Headers.ETag ?? ETag.All,
                 }, known!.Value.LastId);
                 return true;

@@ -28,9 +28,7 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
             if (record.Closed) return false;
             refused = !TryEnter(record, progress.IrreversibleStep);
             if (refused) return false;
-            if (progress.Status is { } status) record.Status = status;
-            foreach (var change in progress.Steps ?? []) Apply(record, change);
-            if (progress.Outcome is not null) record.Outcome = progress.Outcome;
+            Record(record, progress.Status, progress.Steps, progress.Outcome);
             if (progress.Reason is { } reason)
             {
                 record.Outcome ??= new CaseOutcome();
@@ -72,6 +70,14 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
         if (s.IsFinal()) CaseEnded(logger, record.CaseId, s, record.Outcome?.Reason);
     }
 
+    /// <summary>What a record and a dispatch write alike: the case's status, step changes and outcome, each when given.</summary>
+    private static void Record(CaseRecord record, CaseStatus? status, IReadOnlyList<StepChange>? changes, CaseOutcome? outcome)
+    {
+        if (status is { } s) record.Status = s;
+        foreach (var change in changes ?? []) Apply(record, change);
+        if (outcome is not null) record.Outcome = outcome;
+    }
+
     /// <summary>
     /// Enters <paramref name="irreversibleStep"/> (none: nothing to enter) unless the API recorded a withdrawal first; the
     /// case row's ETag makes exactly one of the two win.
@@ -102,9 +108,7 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
             if (closed || answered) return false;
             refused = !TryEnter(record, dispatch.IrreversibleStep);
             if (refused) return false;
-            if (dispatch.Status is { } status) record.Status = status;
-            foreach (var change in dispatch.Changes ?? []) Apply(record, change);
-            if (dispatch.Outcome is not null) record.Outcome = dispatch.Outcome;
+            Record(record, dispatch.Status, dispatch.Changes, dispatch.Outcome);
             foreach (var item in dispatch.Items)
             {
                 Apply(record, new StepChange(item.StepName, item.Subject, item.Province, StepStatus.Running, dispatch.At));
