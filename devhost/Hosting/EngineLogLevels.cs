@@ -8,11 +8,21 @@ namespace Tongban.DevHost.Hosting;
 /// ended and the engine drops it (AzureStorageOrchestrationService.LockNextTaskOrchestrationWorkItemAsync, its
 /// IsExecutableInstanceAsync answering "Instance is Completed"), logging a Warning: for a timer that is its expected
 /// behaviour, nothing to act on. Any other discarded event (a result or decision raised to a closed case) stays a Warning.
+/// <para>
+/// And AbandoningMessage (104) lowered to Information when it defers an ExecutionStarted "pending instance status
+/// reconciliation": the engine's client sends a new case's start message before it writes the instance's row, so a dequeue
+/// quick enough to come between the two finds no row and puts the message back for a moment (seen once in a healthy CI
+/// run). The engine gives up on a start message only after ten such deliveries, and that discard (DuplicateMessageDetected)
+/// stays a Warning.
+/// </para>
 /// </summary>
 public sealed class EngineLogLevels(ILoggerFactory inner) : ILoggerFactory
 {
     /// <summary>DurableTask.AzureStorage's EventIds.DiscardingWorkItem.</summary>
     public const int DiscardingWorkItem = 139;
+
+    /// <summary>DurableTask.AzureStorage's EventIds.AbandoningMessage.</summary>
+    public const int AbandoningMessage = 104;
 
     public ILogger CreateLogger(string categoryName) => new Logger(inner.CreateLogger(categoryName));
 
@@ -26,11 +36,27 @@ public sealed class EngineLogLevels(ILoggerFactory inner) : ILoggerFactory
     /// <summary>True for the engine dropping only cancelled timers of an instance that has ended.</summary>
     public static bool IsLateTimer(EventId eventId, object? state) =>
         eventId.Id == DiscardingWorkItem
-        && state is IEnumerable<KeyValuePair<string, object?>> fields
-        && fields.ToDictionary(f => f.Key, f => f.Value?.ToString()) is var values
+        && Fields(state) is { } values
         && values.GetValueOrDefault("Details") is { } details && details.StartsWith("Instance is ", StringComparison.Ordinal)
         && values.GetValueOrDefault("NewEvents") is { Length: > 0 } events
         && events.Split(',').All(e => e == "TimerFired");
+
+    /// <summary>True for the engine putting back a start message that came before its instance's row.</summary>
+    public static bool IsDeferredStart(EventId eventId, object? state) =>
+        eventId.Id == AbandoningMessage
+        && Fields(state) is { } values
+        && values.GetValueOrDefault("EventType") == "ExecutionStarted"
+        && values.GetValueOrDefault("Details") is { } details && details.Contains("pending instance status reconciliation", StringComparison.Ordinal);
+
+    /// <summary>The level the devhost logs an engine event at.</summary>
+    public static LogLevel LevelOf(LogLevel logLevel, EventId eventId, object? state) =>
+        logLevel != LogLevel.Warning ? logLevel
+        : IsLateTimer(eventId, state) ? LogLevel.Debug
+        : IsDeferredStart(eventId, state) ? LogLevel.Information
+        : logLevel;
+
+    private static Dictionary<string, string?>? Fields(object? state) =>
+        state is IEnumerable<KeyValuePair<string, object?>> fields ? fields.ToDictionary(f => f.Key, f => f.Value?.ToString()) : null;
 
     private sealed class Logger(ILogger inner) : ILogger
     {
@@ -40,7 +66,7 @@ public sealed class EngineLogLevels(ILoggerFactory inner) : ILoggerFactory
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            var level = logLevel == LogLevel.Warning && IsLateTimer(eventId, state) ? LogLevel.Debug : logLevel;
+            var level = LevelOf(logLevel, eventId, state);
             if (inner.IsEnabled(level)) inner.Log(level, eventId, state, exception, formatter);
         }
     }
