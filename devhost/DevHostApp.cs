@@ -184,7 +184,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
 
         // The Durable engine, on the same storage.
         var taskHub = builder.Configuration["Tongban:TaskHub"] ?? "tongban";
-        var engineSettings = builder.Configuration.GetSection("Tongban:Engine").Get<EngineSettings>() ?? new EngineSettings();
+        var engineSettings = EngineSettings.ForDevHost(builder.Configuration);
         builder.Services.AddTongbanCore(builder.Configuration);
         builder.Services.AddTongbanProvinceAdapters();
         // Spans, the Tongban meter and logs, sent over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT names a collector (see the README's Telemetry).

@@ -37,9 +37,14 @@ public sealed class DurableEngine : IAsyncDisposable
             _ => throw new InvalidOperationException($"Unknown engine backend {tuning.Backend}."),
         };
         var sidecarService = tuning.Backend == EngineBackend.AzureStorage
-            // The sidecar never renews a lock: keep the work items it hands out locked while the worker holds them.
+            // The sidecar never renews a lock: keep the work items it hands out locked while the worker holds them. Nor does it
+            // keep an engine session open between turns: do that too, when extended sessions are on.
             ? new SidecarOrchestrationService(service, client, null, null, tuning.QueueVisibilityTimeout, TimeProvider.System,
-                loggerFactory.CreateLogger<SidecarOrchestrationService>())
+                loggerFactory.CreateLogger<SidecarOrchestrationService>(),
+                tuning.ExtendedSessionsEnabled
+                    ? new ExtendedSessions(service, tuning.QueueVisibilityTimeout, tuning.MaxExtendedSessions, TimeProvider.System,
+                        loggerFactory.CreateLogger<ExtendedSessions>())
+                    : null)
             // The in-memory service has no locks to lose, but its caps must be raised to be a throughput reference.
             : new SidecarOrchestrationService(service, client, tuning.MaxConcurrentOrchestrations, tuning.MaxConcurrentActivities, null,
                 TimeProvider.System, loggerFactory.CreateLogger<SidecarOrchestrationService>());
@@ -90,6 +95,9 @@ public sealed class DurableEngine : IAsyncDisposable
             WorkItemQueueVisibilityTimeout = tuning.QueueVisibilityTimeout,
             // Control-queue messages prefetched but not yet handed out are not renewed: keep no more than a visibility's worth.
             ControlQueueBufferThreshold = tuning.ControlQueueBufferThreshold,
+            // A session kept open after a turn holds the orchestration's state: its next turn reads no history.
+            ExtendedSessionsEnabled = tuning.ExtendedSessionsEnabled,
+            ExtendedSessionIdleTimeout = tuning.ExtendedSessionIdleTimeout,
             LoggerFactory = new EngineLogLevels(loggerFactory),
         };
         var service = new AzureStorageOrchestrationService(settings);
@@ -131,9 +139,42 @@ public sealed class DurableEngine : IAsyncDisposable
     }
 }
 
-/// <summary>Engine settings that mattered when measured (DEVHOST-NOTES.md); <c>Tongban:Engine</c> in configuration.</summary>
+/// <summary>
+/// Engine settings that mattered when measured (DEVHOST-NOTES.md): host.json's <c>extensions.durableTask</c> where the
+/// Functions host reads one there (<see cref="ForDevHost"/>), then <c>Tongban:Engine</c> in configuration over them.
+/// </summary>
 public sealed class EngineSettings
 {
+    /// <summary>
+    /// How long a session stays open after a turn, waiting for the orchestration's next messages (host.json's
+    /// <c>extendedSessionIdleTimeoutInSeconds</c>, Functions' default 30 s); zero, or host.json's <c>extendedSessionsEnabled</c>
+    /// false, keeps none. A hub giving up a partition waits for that partition's open sessions, at most this long.
+    /// </summary>
+    public TimeSpan ExtendedSessionIdleTimeout { get; set; }
+
+    /// <summary>Sessions kept open at once, at most (each holds one orchestration's history in memory).</summary>
+    public int MaxExtendedSessions { get; set; } = 1000;
+
+    public bool ExtendedSessionsEnabled => ExtendedSessionIdleTimeout > TimeSpan.Zero;
+
+    /// <summary>The devhost's settings: host.json's extended sessions, then <c>Tongban:Engine</c> over them.</summary>
+    public static EngineSettings ForDevHost(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        HostJson.Settings(configuration, "Tongban:Engine", FromHostJson);
+
+    /// <summary>Settings from a host.json document's <c>extensions.durableTask</c> section; what it leaves out keeps its default.</summary>
+    public static EngineSettings FromHostJson(System.Text.Json.JsonDocument hostJson)
+    {
+        var settings = new EngineSettings();
+        if (HostJson.TryGetSection(hostJson, out var durableTask, "extensions", "durableTask")
+            && durableTask.TryGetProperty("extendedSessionsEnabled", out var enabled) && enabled.GetBoolean())
+        {
+            settings.ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(
+                durableTask.TryGetProperty("extendedSessionIdleTimeoutInSeconds", out var idle) ? idle.GetInt32() : 30);
+        }
+
+        return settings;
+    }
+
     /// <summary>AzureStorage (the DTFx backend Durable Functions runs on) or InMemory (the sidecar's test service: no durability, a speed reference).</summary>
     public EngineBackend Backend { get; set; } = EngineBackend.AzureStorage;
 

@@ -245,18 +245,14 @@ public sealed class QueueListenerSettings
     /// deploys): <c>batchSize</c>, <c>newBatchThreshold</c>, <c>maxPollingInterval</c>, <c>maxDequeueCount</c>, and
     /// <c>visibilityTimeout</c> as a fixed retry delay (the Functions host does not back off); then <c>Tongban:Queues</c> over them.
     /// </summary>
-    public static QueueListenerSettings ForDevHost(Microsoft.Extensions.Configuration.IConfiguration configuration)
-    {
-        var settings = FromHostJson(HostJson());
-        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection("Tongban:Queues"), settings);
-        return settings;
-    }
+    public static QueueListenerSettings ForDevHost(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        HostJson.Settings(configuration, "Tongban:Queues", FromHostJson);
 
     /// <summary>Settings from a host.json document's <c>extensions.queues</c> section; what it leaves out keeps its default.</summary>
     public static QueueListenerSettings FromHostJson(System.Text.Json.JsonDocument hostJson)
     {
         var settings = new QueueListenerSettings();
-        if (!hostJson.RootElement.TryGetProperty("extensions", out var extensions) || !extensions.TryGetProperty("queues", out var queues)) return settings;
+        if (!HostJson.TryGetSection(hostJson, out var queues, "extensions", "queues")) return settings;
         foreach (var setting in queues.EnumerateObject())
         {
             switch (setting.Name)
@@ -264,24 +260,11 @@ public sealed class QueueListenerSettings
                 case "batchSize": settings.BatchSize = setting.Value.GetInt32(); break;
                 case "newBatchThreshold": settings.NewBatchThreshold = setting.Value.GetInt32(); break;
                 case "maxDequeueCount": settings.MaxDequeueCount = setting.Value.GetInt32(); break;
-                case "maxPollingInterval": settings.MaxPollingInterval = Duration(setting.Value); break;
-                case "visibilityTimeout": settings.RetryDelay = settings.MaxRetryDelay = Duration(setting.Value); break;
+                case "maxPollingInterval": settings.MaxPollingInterval = HostJson.Duration(setting.Value); break;
+                case "visibilityTimeout": settings.RetryDelay = settings.MaxRetryDelay = HostJson.Duration(setting.Value); break;
             }
         }
 
         return settings;
     }
-
-    /// <summary>The repository's host.json, embedded in the devhost at build time.</summary>
-    public static System.Text.Json.JsonDocument HostJson()
-    {
-        using var stream = typeof(QueueListenerSettings).Assembly.GetManifestResourceStream("Tongban.DevHost.host.json")
-            ?? throw new InvalidOperationException("host.json is not embedded in the devhost.");
-        return System.Text.Json.JsonDocument.Parse(stream);
-    }
-
-    // host.json takes a TimeSpan string ("00:00:30") or milliseconds.
-    private static TimeSpan Duration(System.Text.Json.JsonElement value) =>
-        value.ValueKind == System.Text.Json.JsonValueKind.Number ? TimeSpan.FromMilliseconds(value.GetDouble())
-            : TimeSpan.Parse(value.GetString()!, System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -14,12 +14,14 @@ namespace Tongban.DevHost.Hosting;
 /// completed, abandoned or released is renewed once less than half the visibility is left of its lock.</item>
 /// <item>Concurrency caps that can be raised: the in-memory service reports <see cref="Environment.ProcessorCount"/> for
 /// both, which makes it run about one orchestration per second per core, useless as a throughput reference.</item>
+/// <item>Extended sessions (<see cref="ExtendedSessions"/>), when given: a committed turn's session is kept open at its
+/// release, and the orchestration's next turn is handed out from it without reading its history again.</item>
 /// </list>
 /// Everything else is forwarded unchanged.
 /// </summary>
 public sealed partial class SidecarOrchestrationService(
     IOrchestrationService service, IOrchestrationServiceClient client, int? maxOrchestrations, int? maxActivities,
-    TimeSpan? lockVisibility, TimeProvider time, ILogger<SidecarOrchestrationService> logger)
+    TimeSpan? lockVisibility, TimeProvider time, ILogger<SidecarOrchestrationService> logger, ExtendedSessions? sessions = null)
     : IOrchestrationService, IOrchestrationServiceClient, IOrchestrationServiceQueryClient, IOrchestrationServicePurgeClient, IAsyncDisposable
 {
     /// <summary>A work item handed out, until when it is locked (the engine moves that on at each renewal), and a gate so a renewal never races its completion.</summary>
@@ -130,6 +132,7 @@ public sealed partial class SidecarOrchestrationService(
     public async ValueTask DisposeAsync()
     {
         await stopping.CancelAsync();
+        sessions?.Dispose();
         if (renewing is not null) await renewing;
         stopping.Dispose();
     }
@@ -147,9 +150,17 @@ public sealed partial class SidecarOrchestrationService(
         return service.StartAsync();
     }
 
-    public Task StopAsync() => service.StopAsync();
+    public Task StopAsync()
+    {
+        sessions?.Stop();
+        return service.StopAsync();
+    }
 
-    public Task StopAsync(bool isForced) => service.StopAsync(isForced);
+    public Task StopAsync(bool isForced)
+    {
+        sessions?.Stop();
+        return service.StopAsync(isForced);
+    }
 
     public Task CreateAsync() => service.CreateAsync();
 
@@ -169,21 +180,29 @@ public sealed partial class SidecarOrchestrationService(
     public int GetDelayInSecondsAfterOnFetchException(Exception exception) => service.GetDelayInSecondsAfterOnFetchException(exception);
 
     public async Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
-        Hold(await service.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken))!;
+        Hold(sessions is null ? await service.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken)
+            : await sessions.LockNextAsync(receiveTimeout, cancellationToken))!;
 
     public Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem) => service.RenewTaskOrchestrationWorkItemLockAsync(workItem);
 
     public Task CompleteTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem, OrchestrationRuntimeState newOrchestrationRuntimeState,
         IList<TaskMessage> outboundMessages, IList<TaskMessage> orchestratorMessages, IList<TaskMessage> timerMessages,
         TaskMessage continuedAsNewMessage, OrchestrationState orchestrationState) =>
-        ReleaseAsync(workItem, () => service.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages,
-            orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState));
+        ReleaseAsync(workItem, async () =>
+        {
+            await service.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages,
+                orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState);
+            sessions?.Committed(workItem);
+        });
 
-    public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) =>
-        ReleaseAsync(workItem, () => service.AbandonTaskOrchestrationWorkItemAsync(workItem));
+    public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
+    {
+        sessions?.Abandoned(workItem);
+        return ReleaseAsync(workItem, () => service.AbandonTaskOrchestrationWorkItemAsync(workItem));
+    }
 
     public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) =>
-        ReleaseAsync(workItem, () => service.ReleaseTaskOrchestrationWorkItemAsync(workItem));
+        ReleaseAsync(workItem, () => sessions?.TryKeep(workItem) == true ? Task.CompletedTask : service.ReleaseTaskOrchestrationWorkItemAsync(workItem));
 
     public async Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
         Hold(await service.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken))!;

@@ -124,6 +124,9 @@ public sealed class SidecarOrchestrationServiceTests
 
         public TaskOrchestrationWorkItem? NextOrchestration { get; set; }
 
+        /// <summary>When set, the engine's next orchestration lock waits for it (the engine has no work yet).</summary>
+        public TaskCompletionSource<TaskOrchestrationWorkItem>? PendingOrchestration { get; set; }
+
         public TaskActivityWorkItem? NextActivity { get; set; }
 
         public int OrchestrationRenewals { get; private set; }
@@ -131,6 +134,11 @@ public sealed class SidecarOrchestrationServiceTests
         public int ActivityRenewals { get; private set; }
 
         public int Finished { get; private set; }
+
+        /// <summary>Orchestration work items released to the engine (their sessions ended).</summary>
+        public int Released => released;
+
+        private int released;
 
         public int FailRenewals { get; set; }
 
@@ -141,7 +149,11 @@ public sealed class SidecarOrchestrationServiceTests
             switch (name)
             {
                 case nameof(IOrchestrationService.LockNextTaskOrchestrationWorkItemAsync):
-                    return Task.FromResult(NextOrchestration!);
+                    return PendingOrchestration?.Task ?? Task.FromResult(NextOrchestration!);
+                case nameof(IOrchestrationService.ReleaseTaskOrchestrationWorkItemAsync):
+                    Interlocked.Increment(ref released);
+                    Finished++;
+                    return Task.CompletedTask;
                 case nameof(IOrchestrationService.LockNextTaskActivityWorkItem):
                     return Task.FromResult(NextActivity!);
                 case nameof(IOrchestrationService.RenewTaskOrchestrationWorkItemLockAsync):
