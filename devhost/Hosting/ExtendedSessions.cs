@@ -22,14 +22,14 @@ namespace Tongban.DevHost.Hosting;
 public sealed partial class ExtendedSessions(IOrchestrationService service, TimeSpan lockVisibility, int capacity, TimeProvider time,
     ILogger<ExtendedSessions> logger) : IDisposable
 {
-    /// <summary>A turn handed out: when its messages were taken (later messages were received after it), and its execution.</summary>
-    private sealed class Turn(DateTime handedOutAt, string? executionId)
+    /// <summary>A turn handed out: when its messages were taken (later messages were received after it), and how it ended.</summary>
+    private sealed class Turn(DateTime handedOutAt)
     {
         public DateTime HandedOutAt { get; } = handedOutAt;
 
-        public string? ExecutionId { get; } = executionId;
-
         public bool Committed { get; set; }
+
+        public bool ContinuedAsNew { get; set; }
     }
 
     private readonly ConcurrentDictionary<TaskOrchestrationWorkItem, Turn> turns = new(ReferenceEqualityComparer.Instance);
@@ -69,16 +69,18 @@ public sealed partial class ExtendedSessions(IOrchestrationService service, Time
 
         if (workItem is not null)
         {
-            turns[workItem] = new Turn(time.GetUtcNow().UtcDateTime, workItem.OrchestrationRuntimeState?.OrchestrationInstance?.ExecutionId);
+            turns[workItem] = new Turn(time.GetUtcNow().UtcDateTime);
         }
 
         return workItem;
     }
 
-    /// <summary>The engine committed the work item's turn: its session may be kept when the sidecar releases it.</summary>
-    public void Committed(TaskOrchestrationWorkItem workItem)
+    /// <summary>The engine committed the work item's turn: its session may be kept when the sidecar releases it, unless the turn began a new execution.</summary>
+    public void Committed(TaskOrchestrationWorkItem workItem, bool continuedAsNew)
     {
-        if (turns.TryGetValue(workItem, out var turn)) turn.Committed = true;
+        if (!turns.TryGetValue(workItem, out var turn)) return;
+        turn.Committed = true;
+        turn.ContinuedAsNew = continuedAsNew;
     }
 
     /// <summary>The work item's turn was abandoned (its messages go back to the queue): its session is released, not kept.</summary>
@@ -86,13 +88,13 @@ public sealed partial class ExtendedSessions(IOrchestrationService service, Time
 
     /// <summary>
     /// At the sidecar's release: keeps the work item's session open when its turn was committed and the orchestration runs on
-    /// in the same execution, and answers whether it did (if not, the caller releases it to the engine).
+    /// in the same execution (as DTFx's dispatcher, which ends a session at a continue-as-new), and answers whether it did (if
+    /// not, the caller releases it to the engine).
     /// </summary>
     public bool TryKeep(TaskOrchestrationWorkItem workItem)
     {
-        if (!turns.TryRemove(workItem, out var turn) || !turn.Committed || workItem.Session is null || stopping.Task.IsCompleted
-            || workItem.OrchestrationRuntimeState is not { OrchestrationStatus: OrchestrationStatus.Running } state
-            || state.OrchestrationInstance?.ExecutionId != turn.ExecutionId)
+        if (!turns.TryRemove(workItem, out var turn) || !turn.Committed || turn.ContinuedAsNew || workItem.Session is null
+            || stopping.Task.IsCompleted || workItem.OrchestrationRuntimeState is not { OrchestrationStatus: OrchestrationStatus.Running })
         {
             return false;
         }

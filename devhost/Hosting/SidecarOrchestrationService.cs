@@ -192,7 +192,7 @@ public sealed partial class SidecarOrchestrationService(
         {
             await service.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages,
                 orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState);
-            sessions?.Committed(workItem);
+            sessions?.Committed(workItem, continuedAsNewMessage is not null);
         });
 
     public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)

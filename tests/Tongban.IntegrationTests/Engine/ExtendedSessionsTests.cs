@@ -59,6 +59,27 @@ public sealed class ExtendedSessionsTests
     }
 
     [Fact]
+    public async Task A_new_orchestrations_first_turn_keeps_its_session_too()
+    {
+        var (sut, engine, _, sessions) = Create();
+        var (started, session) = Running("c1");
+        var workItem = new TaskOrchestrationWorkItem
+        {
+            InstanceId = "c1",
+            OrchestrationRuntimeState = new OrchestrationRuntimeState(),
+            Session = session,
+            NewMessages = [new TaskMessage { Event = started.OrchestrationRuntimeState.ExecutionStartedEvent, OrchestrationInstance = started.OrchestrationRuntimeState.OrchestrationInstance }],
+        };
+        engine.NextOrchestration = workItem;
+        var item = await sut.LockNextTaskOrchestrationWorkItemAsync(Timeout.InfiniteTimeSpan, CancellationToken.None);
+        // The sidecar turns the start message into the first history event.
+        item.OrchestrationRuntimeState.AddEvent(started.OrchestrationRuntimeState.ExecutionStartedEvent!);
+        await Commit(sut, item);
+
+        Assert.Equal((0, 1), (engine.Released, sessions.Kept));
+    }
+
+    [Fact]
     public async Task A_resumed_turn_is_renewed_like_any_held_work_item()
     {
         var (sut, engine, clock, _) = Create();
@@ -146,8 +167,10 @@ public sealed class ExtendedSessionsTests
                 await sut.CompleteTaskOrchestrationWorkItemAsync(item, item.OrchestrationRuntimeState, [], [], [], null!, null!);
                 break;
             case "continued as new":
-                item.OrchestrationRuntimeState = Running("c1", executionId: "e2").WorkItem.OrchestrationRuntimeState;
-                await sut.CompleteTaskOrchestrationWorkItemAsync(item, item.OrchestrationRuntimeState, [], [], [], null!, null!);
+                var next = Running("c1", executionId: "e2").WorkItem.OrchestrationRuntimeState;
+                item.OrchestrationRuntimeState = next;
+                await sut.CompleteTaskOrchestrationWorkItemAsync(item, next, [], [], [],
+                    new TaskMessage { Event = next.ExecutionStartedEvent, OrchestrationInstance = next.OrchestrationInstance }, null!);
                 break;
             default:
                 await sut.CompleteTaskOrchestrationWorkItemAsync(item, item.OrchestrationRuntimeState, [], [], [], null!, null!);
