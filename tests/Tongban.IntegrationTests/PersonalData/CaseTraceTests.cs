@@ -87,7 +87,9 @@ public sealed class CaseTraceTests(PersonalDataRun run, ITestOutputHelper output
 
         Assert.True(Orphans(spans).Count == 0, string.Join("; ", Orphans(spans).Select(s =>
             $"{s.OperationName} {s.GetTagItem(TongbanTelemetry.Step)} at {s.GetTagItem(TongbanTelemetry.Province)} (case {s.GetTagItem(TongbanTelemetry.CaseId)}): "
-            + $"parent {s.ParentSpanId} never ended; its trace holds {Describe(spans.Where(t => t.TraceId == s.TraceId).ToList())}")));
+            + $"parent {s.ParentSpanId} never ended; its trace holds {Describe(spans.Where(t => t.TraceId == s.TraceId).ToList())}; "
+            + $"the step's spans: {Detail(spans.Where(t => Equals(t.GetTagItem(TongbanTelemetry.CaseId), s.GetTagItem(TongbanTelemetry.CaseId))
+                && Equals(t.GetTagItem(TongbanTelemetry.Step), s.GetTagItem(TongbanTelemetry.Step))))}")));
         // Anhui's slow work is polled for sure; Shanghai's callback may come before its ticket is recorded, and is then taken
         // inside the province.step span that records it (no span of its own), so callback spans are checked when there are any.
         Assert.Contains(spans, s => s.OperationName == "province.slow-work.poll");
@@ -209,4 +211,10 @@ public sealed class CaseTraceTests(PersonalDataRun run, ITestOutputHelper output
 
     private static string Describe(IEnumerable<Activity> spans) =>
         string.Join(", ", spans.Select(s => $"{s.OperationName}[{s.GetTagItem(TongbanTelemetry.Step)}]"));
+
+    /// <summary>Each span with its place in the traces and its time, for telling a late parent from one never exported.</summary>
+    private static string Detail(IEnumerable<Activity> spans) =>
+        string.Join(", ", spans.OrderBy(s => s.StartTimeUtc).Select(s =>
+            $"{s.OperationName} {s.TraceId}/{s.SpanId} parent {s.ParentSpanId} links [{string.Join(' ', s.Links.Select(l => l.Context.SpanId))}] "
+            + $"{s.StartTimeUtc:HH:mm:ss.fff}+{s.Duration.TotalMilliseconds:0}ms {s.GetTagItem(TongbanTelemetry.Outcome)}"));
 }
