@@ -22,14 +22,13 @@ namespace Tongban.DevHost.Hosting;
 public sealed partial class ExtendedSessions(IOrchestrationService service, TimeSpan lockVisibility, int capacity, TimeProvider time,
     ILogger<ExtendedSessions> logger) : IDisposable
 {
-    /// <summary>A turn handed out: when its messages were taken (later messages were received after it), and how it ended.</summary>
+    /// <summary>A turn handed out: when its messages were taken (later messages were received after it), and whether its session may be kept.</summary>
     private sealed class Turn(DateTime handedOutAt)
     {
         public DateTime HandedOutAt { get; } = handedOutAt;
 
-        public bool Committed { get; set; }
-
-        public bool ContinuedAsNew { get; set; }
+        /// <summary>Committed in the same execution: not yet committed, abandoned or continued as new, it may not.</summary>
+        public bool MayKeep { get; set; }
     }
 
     private readonly ConcurrentDictionary<TaskOrchestrationWorkItem, Turn> turns = new(ReferenceEqualityComparer.Instance);
@@ -78,9 +77,7 @@ public sealed partial class ExtendedSessions(IOrchestrationService service, Time
     /// <summary>The engine committed the work item's turn: its session may be kept when the sidecar releases it, unless the turn began a new execution.</summary>
     public void Committed(TaskOrchestrationWorkItem workItem, bool continuedAsNew)
     {
-        if (!turns.TryGetValue(workItem, out var turn)) return;
-        turn.Committed = true;
-        turn.ContinuedAsNew = continuedAsNew;
+        if (turns.TryGetValue(workItem, out var turn)) turn.MayKeep = !continuedAsNew;
     }
 
     /// <summary>The work item's turn was abandoned (its messages go back to the queue): its session is released, not kept.</summary>
@@ -93,7 +90,7 @@ public sealed partial class ExtendedSessions(IOrchestrationService service, Time
     /// </summary>
     public bool TryKeep(TaskOrchestrationWorkItem workItem)
     {
-        if (!turns.TryRemove(workItem, out var turn) || !turn.Committed || turn.ContinuedAsNew || workItem.Session is null
+        if (!turns.TryRemove(workItem, out var turn) || !turn.MayKeep || workItem.Session is null
             || stopping.Task.IsCompleted || workItem.OrchestrationRuntimeState is not { OrchestrationStatus: OrchestrationStatus.Running })
         {
             return false;
