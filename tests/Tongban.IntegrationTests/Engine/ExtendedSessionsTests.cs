@@ -84,8 +84,7 @@ public sealed class ExtendedSessionsTests
     {
         var (sut, engine, clock, _) = Create();
         var (workItem, session) = Running("c1");
-        engine.NextOrchestration = workItem;
-        await Commit(sut, await sut.LockNextTaskOrchestrationWorkItemAsync(Timeout.InfiniteTimeSpan, CancellationToken.None));
+        await CommittedTurnAsync(sut, engine, workItem);
         engine.PendingOrchestration = new TaskCompletionSource<TaskOrchestrationWorkItem>();
         var next = sut.LockNextTaskOrchestrationWorkItemAsync(Timeout.InfiniteTimeSpan, CancellationToken.None);
         await session.Deliver(new TaskMessage { Event = new TimerFiredEvent(-1), OrchestrationInstance = workItem.OrchestrationRuntimeState.OrchestrationInstance });
@@ -102,8 +101,7 @@ public sealed class ExtendedSessionsTests
     {
         var (sut, engine, _, sessions) = Create();
         var (workItem, session) = Running("c1");
-        engine.NextOrchestration = workItem;
-        await Commit(sut, await sut.LockNextTaskOrchestrationWorkItemAsync(Timeout.InfiniteTimeSpan, CancellationToken.None));
+        await CommittedTurnAsync(sut, engine, workItem);
 
         await session.IdleOut();
 
@@ -116,8 +114,7 @@ public sealed class ExtendedSessionsTests
     {
         var (sut, engine, _, sessions) = Create();
         var (workItem, session) = Running("c1");
-        engine.NextOrchestration = workItem;
-        await Commit(sut, await sut.LockNextTaskOrchestrationWorkItemAsync(Timeout.InfiniteTimeSpan, CancellationToken.None));
+        await CommittedTurnAsync(sut, engine, workItem);
 
         session.Fail(new InvalidOperationException("storage gone"));
 
@@ -129,15 +126,13 @@ public sealed class ExtendedSessionsTests
     public async Task Stopping_releases_every_kept_session_at_once_and_keeps_no_more()
     {
         var (sut, engine, _, sessions) = Create();
-        engine.NextOrchestration = Running("c1").WorkItem;
-        await Commit(sut, await sut.LockNextTaskOrchestrationWorkItemAsync(Timeout.InfiniteTimeSpan, CancellationToken.None));
+        await CommittedTurnAsync(sut, engine, Running("c1").WorkItem);
         Assert.Equal(1, sessions.Kept);
 
         await sut.StopAsync();
         await Until(() => engine.Released == 1);
 
-        engine.NextOrchestration = Running("c2").WorkItem;
-        await Commit(sut, await sut.LockNextTaskOrchestrationWorkItemAsync(Timeout.InfiniteTimeSpan, CancellationToken.None));
+        await CommittedTurnAsync(sut, engine, Running("c2").WorkItem);
         Assert.Equal((2, 0), (engine.Released, sessions.Kept));
     }
 
@@ -188,11 +183,18 @@ public sealed class ExtendedSessionsTests
         var (sut, engine, _, sessions) = Create(capacity: 1);
         foreach (var id in new[] { "c1", "c2" })
         {
-            engine.NextOrchestration = Running(id).WorkItem;
-            await Commit(sut, await sut.LockNextTaskOrchestrationWorkItemAsync(Timeout.InfiniteTimeSpan, CancellationToken.None));
+            await CommittedTurnAsync(sut, engine, Running(id).WorkItem);
         }
 
         Assert.Equal((1, 1), (engine.Released, sessions.Kept));
+    }
+
+    /// <summary>The engine hands out <paramref name="workItem"/>; the sidecar runs its turn, commits and releases it.</summary>
+    private static async Task CommittedTurnAsync(SidecarOrchestrationService sut, SidecarOrchestrationServiceTests.RecordingEngine engine,
+        TaskOrchestrationWorkItem workItem)
+    {
+        engine.NextOrchestration = workItem;
+        await Commit(sut, await sut.LockNextTaskOrchestrationWorkItemAsync(Timeout.InfiniteTimeSpan, CancellationToken.None));
     }
 
     private static async Task Commit(SidecarOrchestrationService sut, TaskOrchestrationWorkItem item)
