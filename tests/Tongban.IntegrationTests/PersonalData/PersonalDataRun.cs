@@ -50,7 +50,11 @@ public sealed class PersonalDataRun : HubFixture, IAsyncLifetime
         settings["Logging:Console:LogLevel:Default"] = "Warning";
     }
 
-    /// <summary>Every span the hub ended during the run, through OpenTelemetry's in-memory exporter (after the hub's scrubbing).</summary>
+    /// <summary>
+    /// Every span ended while the run's tracer provider listened, through OpenTelemetry's in-memory exporter (after the hub's
+    /// scrubbing). The listener is process-wide and the <c>Tongban</c> source is static, so the hubs of other collections,
+    /// running alongside (two at a time), add their spans too: a test about the run's cases picks them by case ID.
+    /// </summary>
     public CapturedSpans Spans { get; } = new();
 
     protected override void ConfigureServices(IServiceCollection services)
