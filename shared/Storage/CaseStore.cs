@@ -11,6 +11,9 @@ public sealed record StoredCase(CaseRecord Record, OpenCaseCommand Command, ETag
 {
     /// <summary>The case's UpdatedAt its index rows carry (they are rewritten only when they would say something else).</summary>
     public DateTimeOffset? IndexedAt { get; init; }
+
+    /// <summary>The command as stored, sealed: what the store keeps of a row it wrote, so that no command is held in clear.</summary>
+    internal string? SealedDetails { get; init; }
 }
 
 /// <summary>A page of a province's cases, newest first.</summary>
@@ -37,10 +40,11 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     private readonly AttentionIndex attention = new(tables);
 
     /// <summary>
-    /// The ETag this process last wrote per case, a hint: a caller's read older than it would only be refused (412), so the
-    /// update reads the row instead (parallel steps finishing together on one host). Forgotten all at once when full.
+    /// The row this process last wrote per case, as stored (details sealed) with its ETag: a hint an update starts from
+    /// instead of reading the row. A write by anyone else since (another host, a re-encryption) changes the ETag, so the
+    /// write is refused (412) and the row read, as on any race. Forgotten all at once when full.
     /// </summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ETag> written = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TableEntity> written = new(StringComparer.Ordinal);
 
     private const int WrittenMemory = 10_000;
 
@@ -54,8 +58,8 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
             var response = await cases.AddEntityAsync(entity, ct);
             metrics?.CaseOpened(record.CaseType, record.HandlingProvince);
             await WriteIndexAsync(record, ct);
-            Remember(record.CaseId, response.Headers.ETag ?? ETag.All);
-            return new StoredCase(record, command, response.Headers.ETag ?? ETag.All) { IndexedAt = record.UpdatedAt };
+            Remember(entity, response.Headers.ETag ?? ETag.All);
+            return new StoredCase(record, command, response.Headers.ETag ?? ETag.All) { IndexedAt = record.UpdatedAt, SealedDetails = entity.GetString("Details") };
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
@@ -80,14 +84,15 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     /// <summary>
     /// As <see cref="UpdateAsync(string, Func{CaseRecord, bool}, CancellationToken)"/>, first trying the write on <paramref name="read"/>
     /// when given (the row as the caller has just read it, with its ETag; its record is changed in place) instead of reading the row
-    /// again: a stale read costs one refused write (412), then the usual read, change, write.
+    /// again: a stale read costs one refused write (412), then the usual read, change, write. Without it, or when this process has
+    /// written the row since (parallel steps finishing together on one host), the first try starts from the row as last written here.
     /// </summary>
     public async Task<StoredCase> UpdateAsync(string caseId, StoredCase? read, Func<CaseRecord, bool> mutate, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var fresh = attempt == 0 && read is not null && (!written.TryGetValue(caseId, out var last) || last == read.ETag);
-            var current = (fresh ? read : null) ?? await GetAsync(caseId, ct) ?? throw new CaseNotFoundException(caseId);
+            var hint = attempt == 0 && written.TryGetValue(caseId, out var last) && last.ETag != read?.ETag ? FromEntity(last) : null;
+            var current = hint ?? (attempt == 0 ? read : null) ?? await GetAsync(caseId, ct) ?? throw new CaseNotFoundException(caseId);
             var statusBefore = current.Record.Status;
             var attentionBefore = AttentionIndex.Of(current.Record, current.Record.UpdatedAt);
             if (!mutate(current.Record)) return current;
@@ -101,13 +106,15 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
             try
             {
                 ETag etag;
+                TableEntity row;
                 if (current.Record.CallbackUrl is not null && current.Record.Status != statusBefore)
                 {
                     // A status change the partner asked to hear about: the outbox row commits with the case row, in one transaction.
                     current.Record.CallbackSequence++;
+                    row = RowColumns(current.Record, indexedAt);
                     var batch = new List<TableTransactionAction>
                     {
-                        new(TableTransactionActionType.UpdateMerge, RowColumns(current.Record, indexedAt), current.ETag),
+                        new(TableTransactionActionType.UpdateMerge, row, current.ETag),
                         new(TableTransactionActionType.Add, new TableEntity(caseId, PartnerCallbackOutbox.RowKey(current.Record.CallbackSequence))
                         {
                             // The partner's view, as GET answers it: no operator's identity leaves the hub in a callback.
@@ -122,10 +129,12 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
                 }
                 else
                 {
-                    etag = (await cases.UpdateEntityAsync(RowColumns(current.Record, indexedAt), current.ETag, TableUpdateMode.Merge, ct)).Headers.ETag ?? ETag.All;
+                    row = RowColumns(current.Record, indexedAt);
+                    etag = (await cases.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Merge, ct)).Headers.ETag ?? ETag.All;
                 }
 
-                Remember(caseId, etag);
+                row["Details"] = current.SealedDetails;
+                Remember(row, etag);
                 Measure(current.Record, statusBefore, missed);
                 if (reindex) await WriteIndexAsync(current.Record, ct);
                 await attention.SyncAsync(attentionBefore, AttentionIndex.Of(current.Record, current.Record.UpdatedAt), ct);
@@ -134,6 +143,12 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
             catch (RequestFailedException e) when (e.Status == 412 && attempt < 50)
             {
                 // Another writer won the race (two parallel steps finishing at once): read again.
+                written.TryRemove(caseId, out _);
+            }
+            catch (RequestFailedException e) when (e.Status == 404 && hint is not null)
+            {
+                // The row this process last wrote is gone: the read says so.
+                written.TryRemove(caseId, out _);
             }
         }
     }
@@ -256,10 +271,11 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         return new ReencryptionRun(rewritten, conflicts, unreadable, More: conflicts > 0);
     }
 
-    private void Remember(string caseId, ETag etag)
+    private void Remember(TableEntity row, ETag etag)
     {
         if (written.Count >= WrittenMemory) written.Clear();
-        written[caseId] = etag;
+        row.ETag = etag;
+        written[row.PartitionKey] = row;
     }
 
     /// <summary>The case's deadlines missed as of its write and not counted before: added to the record, to count once written.</summary>
@@ -344,7 +360,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         record.DeadlinesMissed.AddRange((entity.GetString("DeadlinesMissed") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
         var command = TongbanJson.Deserialize<OpenCaseCommand>(details.Open(entity.PartitionKey, entity.GetString("Details")));
         record.NewbornBirthDate = command.Newborn?.Child.BirthDate;
-        return new StoredCase(record, command, entity.ETag) { IndexedAt = entity.GetDateTimeOffset("IndexedAt") };
+        return new StoredCase(record, command, entity.ETag) { IndexedAt = entity.GetDateTimeOffset("IndexedAt"), SealedDetails = entity.GetString("Details") };
     }
 }
 

@@ -43,6 +43,14 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
         return (store, created);
     }
 
+    /// <summary>Both racing writers' steps are in the row, succeeded.</summary>
+    private async Task AssertBothChangesStayAsync(CaseStore store, string caseId)
+    {
+        var steps = (await store.GetAsync(caseId, ct))!.Record.Steps;
+        Assert.All(steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+        Assert.Equal(2, steps.Count);
+    }
+
     private static bool StepSucceeds(CaseRecord record, string province)
     {
         record.Step("verify-resident", "partyA", province).Status = StepStatus.Succeeded;
@@ -65,7 +73,7 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task A_read_older_than_this_stores_own_last_write_is_read_again_without_a_refused_write()
+    public async Task A_read_older_than_this_stores_own_last_write_gives_way_to_that_write_without_a_read()
     {
         var province = CaseData.NewProvinceCode();
         var (store, created) = await CreateAsync(province);
@@ -75,8 +83,60 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
 
         await store.UpdateAsync(stale.Record.CaseId, stale, r => StepSucceeds(r, province), ct);
 
-        Assert.Equal([$"GET {StorageNames.CasesTable}", $"PATCH {StorageNames.CasesTable}"], requests.Lines);
-        Assert.All((await store.GetAsync(created.Record.CaseId, ct))!.Record.Steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+        Assert.Equal([$"PATCH {StorageNames.CasesTable}"], requests.Lines);
+        await AssertBothChangesStayAsync(store, created.Record.CaseId);
+    }
+
+    [Fact]
+    public async Task Updates_after_this_stores_own_writes_read_nothing_and_keep_every_change_and_the_command()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+
+        await store.UpdateAsync(created.Record.CaseId, r => StepSucceeds(r, province), ct);
+        // A status change of a case with a callback: the row goes in a transaction with its outbox row.
+        await store.UpdateAsync(created.Record.CaseId, r => { r.Status = CaseStatus.InProgress; return true; }, ct);
+        var last = await store.UpdateAsync(created.Record.CaseId, r => { r.Step("verify-resident", "partyB", province).Status = StepStatus.Running; return true; }, ct);
+
+        Assert.Equal([$"PATCH {StorageNames.CasesTable}", $"POST $batch", $"PATCH {StorageNames.CasesTable}"],
+            requests.Lines.Where(l => !l.Contains(StorageNames.CaseIndexTable, StringComparison.Ordinal)));
+        var stored = (await store.GetAsync(created.Record.CaseId, ct))!;
+        Assert.Equal(CaseStatus.InProgress, stored.Record.Status);
+        Assert.Equal([StepStatus.Succeeded, StepStatus.Running], stored.Record.Steps.Select(s => s.Status));
+        Assert.Equal(1, stored.Record.CallbackSequence);
+        Assert.Equal(created.Command, last.Command);
+        Assert.Equal(stored.ETag, last.ETag);
+    }
+
+    [Fact]
+    public async Task A_row_another_host_changed_since_this_stores_write_is_refused_then_read_and_both_changes_stay()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+        var otherHost = new CaseStore(azurite.Tables, pii, clock);
+        await otherHost.UpdateAsync(created.Record.CaseId, r => { r.Step("verify-resident", "partyB", province).Status = StepStatus.Succeeded; return true; }, ct);
+        requests.Clear();
+
+        await store.UpdateAsync(created.Record.CaseId, r => StepSucceeds(r, province), ct);
+        await store.UpdateAsync(created.Record.CaseId, r => { r.Step("check-marital-status", "partyA", province).Status = StepStatus.Running; return true; }, ct);
+
+        Assert.Equal([$"PATCH {StorageNames.CasesTable} 412", $"GET {StorageNames.CasesTable}", $"PATCH {StorageNames.CasesTable}", $"PATCH {StorageNames.CasesTable}"],
+            requests.Lines);
+        Assert.Equal(3, (await store.GetAsync(created.Record.CaseId, ct))!.Record.Steps.Count);
+    }
+
+    [Fact]
+    public async Task A_row_deleted_since_this_stores_write_is_not_found()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+        await azurite.Tables.GetTableClient(StorageNames.CasesTable).DeleteEntityAsync(created.Record.CaseId, "case", cancellationToken: ct);
+        requests.Clear();
+
+        var missing = await Assert.ThrowsAsync<CaseNotFoundException>(() => store.UpdateAsync(created.Record.CaseId, r => StepSucceeds(r, province), ct));
+
+        Assert.Equal(created.Record.CaseId, missing.CaseId);
+        Assert.Equal([$"PATCH {StorageNames.CasesTable} 404", $"GET {StorageNames.CasesTable} 404"], requests.Lines);
     }
 
     [Fact]
@@ -92,9 +152,7 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
         await store.UpdateAsync(stale.Record.CaseId, stale, r => StepSucceeds(r, province), ct);
 
         Assert.Equal([$"PATCH {StorageNames.CasesTable} 412", $"GET {StorageNames.CasesTable}", $"PATCH {StorageNames.CasesTable}"], requests.Lines);
-        var steps = (await store.GetAsync(created.Record.CaseId, ct))!.Record.Steps;
-        Assert.All(steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
-        Assert.Equal(2, steps.Count);
+        await AssertBothChangesStayAsync(store, created.Record.CaseId);
     }
 
     [Fact]
