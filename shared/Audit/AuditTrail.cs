@@ -39,13 +39,39 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
     /// <summary>How many cases' heads are kept as hints.</summary>
     public const int HeadMemory = 10_000;
 
+    /// <summary>
+    /// A case's head writes in this process take turns (a stripe of <see cref="Turns"/> locks, by case): two of its steps
+    /// ending together would otherwise both try their transaction on the same head, and the loser would pay a refused
+    /// transaction and a head read. Other hosts still race, and the head's ETag settles it.
+    /// </summary>
+    private readonly SemaphoreSlim[] turns = [.. Enumerable.Range(0, Turns).Select(_ => new SemaphoreSlim(1, 1))];
+
+    private const int Turns = 256;
+
+    private async Task<T> OneAtATimeAsync<T>(string caseId, Func<Task<T>> write, CancellationToken ct)
+    {
+        var turn = turns[(uint)StringComparer.Ordinal.GetHashCode(caseId) % Turns];
+        await turn.WaitAsync(ct);
+        try
+        {
+            return await write();
+        }
+        finally
+        {
+            turn.Release();
+        }
+    }
+
     public static string EntryRowKey(long seq) => seq.ToString("D10", CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Appends <paramref name="fact"/> unless its identity was recorded already; <paramref name="ends"/> marks the case ended
     /// (its head is then signed). Returns the entry appended, or null for a cause recorded before.
     /// </summary>
-    public async Task<AuditEntry?> AppendAsync(string caseId, AuditFact fact, CancellationToken ct, bool ends = false)
+    public Task<AuditEntry?> AppendAsync(string caseId, AuditFact fact, CancellationToken ct, bool ends = false) =>
+        OneAtATimeAsync(caseId, () => AppendInTurnAsync(caseId, fact, ends, ct), ct);
+
+    private async Task<AuditEntry?> AppendInTurnAsync(string caseId, AuditFact fact, bool ends, CancellationToken ct)
     {
         var identity = IdentityRowKey(fact.Id);
         for (var attempt = 0; ; attempt++)
@@ -151,9 +177,11 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
     /// Signs where the case's chain stands now (SM2 over <see cref="AuditChain.HeadText"/>). Conditional on the head's ETag:
     /// an append meanwhile makes it sign again over the newer head. False when there is nothing to sign or no key.
     /// </summary>
-    public async Task<bool> SignHeadAsync(string caseId, CancellationToken ct)
+    public Task<bool> SignHeadAsync(string caseId, CancellationToken ct) =>
+        signer.CanSign ? OneAtATimeAsync(caseId, () => SignHeadInTurnAsync(caseId, ct), ct) : Task.FromResult(false);
+
+    private async Task<bool> SignHeadInTurnAsync(string caseId, CancellationToken ct)
     {
-        if (!signer.CanSign) return false;
         for (var attempt = 0; attempt < 50; attempt++)
         {
             var hinted = TryHint(caseId, attempt, out var hint);

@@ -67,6 +67,24 @@ public sealed class AuditTrailTests(AzuriteFixture azurite, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Appends_racing_in_one_hub_take_turns_one_transaction_each_and_no_head_read()
+    {
+        var (hub, counter) = CountedTrail();
+        var caseId = CaseData.NewCaseId();
+        Assert.NotNull(await hub.AppendAsync(caseId, Fact(1), ct));
+        counter.Count = 0;
+
+        // Parallel steps of one case ending together, and a status change with them.
+        var appended = await Task.WhenAll(Enumerable.Range(2, 8).Select(i => Task.Run(() => hub.AppendAsync(caseId, Fact(i), ct))));
+
+        Assert.All(appended, Assert.NotNull);
+        Assert.Equal(8, counter.Count);
+        var read = await Trail.ReadAsync(caseId, ct);
+        Assert.Equal(Enumerable.Range(1, 9).Select(i => (long)i), read.Entries.Select(e => e.Seq));
+        Assert.Empty((await Verifier.VerifyAsync(caseId, ct)).Failures);
+    }
+
+    [Fact]
     public async Task A_hub_appending_to_a_trail_reads_its_head_once_and_an_append_by_another_hub_meanwhile_is_built_on_not_lost()
     {
         var (hubA, counter) = CountedTrail();
