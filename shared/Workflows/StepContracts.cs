@@ -150,8 +150,15 @@ public static class WorkflowVersions
     /// </summary>
     public const int FewerTurns = 2;
 
+    /// <summary>
+    /// A batch's first round waits under one durable timer per time limit instead of one per step (marriage 7 timers to 3).
+    /// A timer is a control-queue message that fires at its limit even when cancelled, and costs the orchestration a turn
+    /// then if it is still running (a marriage waiting on its review).
+    /// </summary>
+    public const int SharedTimeouts = 3;
+
     /// <summary>What a case opened now starts with.</summary>
-    public const int Current = FewerTurns;
+    public const int Current = SharedTimeouts;
 }
 
 /// <summary>A party by role and the province that speaks for it (e.g. partyA at 330000), without personal data.</summary>

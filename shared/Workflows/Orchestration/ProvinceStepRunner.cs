@@ -72,14 +72,32 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
         if (run.Status is { } s) current = s;
         var started = Now;
         using var decided = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        // The first round's time-outs: one timer per time limit for the whole batch (version 3), cancelled once every step's
+        // first round has ended; before, each step's wait made its own.
+        using var firstRound = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        var shared = input.Version >= WorkflowVersions.SharedTimeouts
+            ? items.Select(TimeLimit).Distinct().ToDictionary(limit => limit, limit => context.CreateTimer(limit, firstRound.Token))
+            : null;
+        var firstRoundsOpen = items.Count;
+        void FirstRoundEnded()
+        {
+            if (--firstRoundsOpen == 0) firstRound.Cancel();
+        }
+
         var drives = items.Select(async item =>
         {
-            var result = await DriveAsync(item, run.Retry, started, decided.Token);
+            var result = await DriveAsync(item, run.Retry, started, new FirstRound(shared?[TimeLimit(item)], FirstRoundEnded), decided.Token);
             if (run.Decides is { } decides && decides(item, result)) decided.Cancel();
             return result;
         }).ToList();
         return await Task.WhenAll(drives);
     }
+
+    /// <summary>A step's first round in its batch: the batch's shared time-out (null: its own), and whom to tell when it ends.</summary>
+    private sealed record FirstRound(Task? Timeout, Action Ended);
+
+    private TimeSpan TimeLimit(ProvinceStep item) =>
+        CanonicalOperations.IsSlow(item.Operation) ? input.Policy.SlowStepTimeout : input.Policy.StepTimeout;
 
     /// <summary>Runs one step; see <see cref="RunAsync"/>.</summary>
     public async Task<StepResult> RunOneAsync(ProvinceStep item, StepRun? run = null) => (await RunAsync([item], run))[0];
@@ -89,7 +107,8 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
 
     /// <param name="started">When the run began: a time budget counts from here.</param>
     /// <param name="decided">Cancelled when the case's outcome is settled (by a sibling's refusal) or the case ends: ends a hold.</param>
-    private async Task<StepResult> DriveAsync(ProvinceStep item, RetryMode mode, DateTimeOffset started, CancellationToken decided)
+    /// <param name="first">The first round's shared time-out, and whom to tell when that round has ended.</param>
+    private async Task<StepResult> DriveAsync(ProvinceStep item, RetryMode mode, DateTimeOffset started, FirstRound? first, CancellationToken decided)
     {
         var stop = stopping.Token;
         var step = item;
@@ -100,12 +119,17 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
             StepResult result;
             try
             {
-                result = await (pending ?? WaitForResultAsync(step, stop));
+                result = await (pending ?? WaitForResultAsync(step, first?.Timeout, stop));
                 pending = null;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return new StepResult(StepOutcome.Failed, "the case ended before an answer came");
+            }
+            finally
+            {
+                first?.Ended();
+                first = null;
             }
 
             var decision = mode.Decide(result, step.Round, input.Policy, Now, started);
@@ -246,12 +270,13 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
         return first == answer ? (new HeldOutcome(await answer!, false), null) : (default, null);
     }
 
-    private async Task<StepResult> WaitForResultAsync(ProvinceStep item, CancellationToken stop)
+    /// <param name="sharedTimeout">The batch's time-out this wait shares (its first round); null: a timer of its own.</param>
+    private async Task<StepResult> WaitForResultAsync(ProvinceStep item, Task? sharedTimeout, CancellationToken stop)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var answer = context.WaitForExternalEvent<StepResult>(CaseEvents.StepResult(item.StepKey, item.Round), cancel.Token);
-        var limit = CanonicalOperations.IsSlow(item.Operation) ? input.Policy.SlowStepTimeout : input.Policy.StepTimeout;
-        var timeout = context.CreateTimer(limit, cancel.Token);
+        var limit = TimeLimit(item);
+        var timeout = sharedTimeout ?? context.CreateTimer(limit, cancel.Token);
         var first = await Task.WhenAny(answer, timeout);
         stop.ThrowIfCancellationRequested();
         cancel.Cancel();

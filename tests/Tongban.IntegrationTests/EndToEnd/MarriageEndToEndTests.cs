@@ -92,6 +92,17 @@ public sealed class MarriageEndToEndTests(HubFixture hub)
             Assert.Single(mine);
             Assert.Equal("Completed", mine[0].GetString("Status"));
         }
+
+        // The engine's history: one time-out timer per batch of steps (the four checks, the registration, the two updates),
+        // each a control-queue message that fires even when cancelled, and the review window's.
+        var timers = 0;
+        await foreach (var e in tables.GetTableClient(hub.TaskHub + "History").QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {caseId} and EventType eq {"TimerCreated"}"), select: ["RowKey"]))
+        {
+            timers++;
+        }
+
+        Assert.Equal(3 + 1, timers);
     }
 
     [Theory]
