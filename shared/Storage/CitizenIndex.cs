@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using Tongban.Cases;
 using Tongban.Provinces;
@@ -95,17 +96,41 @@ public sealed class CitizenIndex(TableServiceClient tables, PiiKeyRing keys)
 
     private async Task UpsertRowAsync(string partition, CaseRecord record, IReadOnlySet<string> roles, CancellationToken ct)
     {
-        // Merge the roles a row already holds: the child's number and a parent's may be one row only in theory, but a
-        // merge never loses a role.
-        var existing = await table.GetEntityIfExistsAsync<TableEntity>(partition, record.CaseId, ["Roles"], ct);
-        var all = new SortedSet<string>(roles, StringComparer.Ordinal);
-        if (existing.HasValue) all.UnionWith((existing.Value!.GetString("Roles") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
-        await table.UpsertEntityAsync(new TableEntity(partition, record.CaseId)
+        // Almost every row is new: one insert. A row already there (a retried open; in theory one number in two roles of a
+        // case) gets the roles it holds merged in, conditional on its ETag, so a merge never loses a role.
+        for (var attempt = 0; ; attempt++)
         {
-            ["Roles"] = string.Join(',', all),
-            ["CaseType"] = record.CaseType,
-            ["HandlingProvince"] = record.HandlingProvince,
-            ["CreatedAt"] = record.CreatedAt,
-        }, TableUpdateMode.Replace, ct);
+            try
+            {
+                await table.AddEntityAsync(Row(partition, record, roles), ct);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+                // There already: merge below.
+            }
+
+            var existing = await table.GetEntityIfExistsAsync<TableEntity>(partition, record.CaseId, ["Roles"], ct);
+            if (!existing.HasValue) continue; // deleted meanwhile: insert again
+            var all = new SortedSet<string>(roles, StringComparer.Ordinal);
+            all.UnionWith((existing.Value!.GetString("Roles") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
+            try
+            {
+                await table.UpdateEntityAsync(Row(partition, record, all), existing.Value.ETag, TableUpdateMode.Replace, ct);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status is 412 or 404 && attempt < 10)
+            {
+                // Changed or deleted since read: again.
+            }
+        }
     }
+
+    private static TableEntity Row(string partition, CaseRecord record, IReadOnlySet<string> roles) => new(partition, record.CaseId)
+    {
+        ["Roles"] = string.Join(',', roles.Order(StringComparer.Ordinal)),
+        ["CaseType"] = record.CaseType,
+        ["HandlingProvince"] = record.HandlingProvince,
+        ["CreatedAt"] = record.CreatedAt,
+    };
 }

@@ -93,6 +93,20 @@ public sealed class CitizenIndexTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_row_indexed_again_with_another_role_keeps_both_roles()
+    {
+        var index = await IndexAsync(CaseData.NewKeyRing());
+        var (record, command) = Marriage(DateTimeOffset.UtcNow);
+        await index.IndexCaseAsync(record, command, ct);
+
+        // The same number indexed for the case again, in another role: one row, its roles merged.
+        await index.IndexChildByHashAsync(record, index.HashOf(CaseData.PartyAIdNumber), ct);
+
+        Assert.Equal([CitizenRoles.Child, CitizenRoles.Party], Assert.Single(await index.FindAsync(CaseData.PartyAIdNumber, ct)).Roles);
+        Assert.Equal([CitizenRoles.Party], Assert.Single(await index.FindAsync(CaseData.PartyBIdNumber, ct)).Roles);
+    }
+
+    [Fact]
     public void Roles_name_each_person_once_with_every_part_they_play()
     {
         var student = new OpenCaseCommand(CaseType.SchoolTransfer, "ST-1", "310000", null,
