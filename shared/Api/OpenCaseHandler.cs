@@ -88,7 +88,8 @@ public sealed partial class OpenCaseHandler(
         await citizens.IndexCaseAsync(record, command, ct);
         var stored = await cases.CreateAsync(record, command, ct);
         if (stored.Record.CreatedAt != record.CreatedAt) await citizens.IndexCaseAsync(stored.Record, command, ct); // a dead request's case, as it was made
-        await audit.AppendAsync(caseId, Audit.AuditFacts.Opened(partner, command.HandlingProvince, Audit.AuditChain.BodyHash(request.Body)), ct);
+        await audit.AppendAsync(caseId, Audit.AuditFacts.Opened(partner, command.HandlingProvince, Audit.AuditChain.BodyHash(request.Body)), ct,
+            first: stored.Record.CreatedAt == record.CreatedAt);
         await StartOrchestrationAsync(stored, ct);
         await idempotency.MarkCreatedAsync(partner, idempotencyKey, ct);
         CaseOpened(logger, caseId, partner, record.CaseType);

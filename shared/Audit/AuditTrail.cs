@@ -66,18 +66,20 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
 
     /// <summary>
     /// Appends <paramref name="fact"/> unless its identity was recorded already; <paramref name="ends"/> marks the case ended
-    /// (its head is then signed). Returns the entry appended, or null for a cause recorded before.
+    /// (its head is then signed); <paramref name="first"/> says the caller has just created the case, so its transaction is
+    /// tried without reading the head (a head there after all makes it fail, and the head is read). Returns the entry appended,
+    /// or null for a cause recorded before.
     /// </summary>
-    public Task<AuditEntry?> AppendAsync(string caseId, AuditFact fact, CancellationToken ct, bool ends = false) =>
-        OneAtATimeAsync(caseId, () => AppendInTurnAsync(caseId, fact, ends, ct), ct);
+    public Task<AuditEntry?> AppendAsync(string caseId, AuditFact fact, CancellationToken ct, bool ends = false, bool first = false) =>
+        OneAtATimeAsync(caseId, () => AppendInTurnAsync(caseId, fact, ends, first, ct), ct);
 
-    private async Task<AuditEntry?> AppendInTurnAsync(string caseId, AuditFact fact, bool ends, CancellationToken ct)
+    private async Task<AuditEntry?> AppendInTurnAsync(string caseId, AuditFact fact, bool ends, bool first, CancellationToken ct)
     {
         var identity = IdentityRowKey(fact.Id);
         for (var attempt = 0; ; attempt++)
         {
             var hinted = TryHint(caseId, attempt, out var hint);
-            var head = hinted ? hint : await GetHeadAsync(caseId, ct);
+            var head = hinted ? hint : first && attempt == 0 ? null : await GetHeadAsync(caseId, ct);
             if (head?.LastId == fact.Id) return null; // the latest cause again: at most one read, no transaction
             var seq = (head?.Head.Seq ?? 0) + 1;
             var prev = head?.Head.Hash ?? AuditChain.Genesis(caseId);

@@ -67,6 +67,27 @@ public sealed class AuditTrailTests(AzuriteFixture azurite, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task A_just_created_cases_first_entry_is_one_transaction_and_a_head_there_after_all_is_read_and_built_on()
+    {
+        var (hub, counter) = CountedTrail();
+        var created = CaseData.NewCaseId();
+        var existing = CaseData.NewCaseId();
+        Assert.NotNull(await Trail.AppendAsync(existing, Fact(1), ct));
+
+        Assert.NotNull(await hub.AppendAsync(created, Fact(1), ct, first: true));
+        var fresh = counter.Count;
+        counter.Count = 0;
+        // Told "first" wrongly (say, a takeover of a dead request's case): the head is there, so the append is refused and read.
+        Assert.NotNull(await hub.AppendAsync(existing, Fact(2), ct, first: true));
+
+        Assert.Equal(1, fresh);
+        Assert.Equal(3, counter.Count);
+        Assert.Equal([1L, 2L], (await Trail.ReadAsync(existing, ct)).Entries.Select(e => e.Seq));
+        Assert.Empty((await Verifier.VerifyAsync(existing, ct)).Failures);
+        Assert.Empty((await Verifier.VerifyAsync(created, ct)).Failures);
+    }
+
+    [Fact]
     public async Task Appends_racing_in_one_hub_take_turns_one_transaction_each_and_no_head_read()
     {
         var (hub, counter) = CountedTrail();
