@@ -133,8 +133,15 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
                     etag = (await cases.UpdateEntityAsync(row, current.ETag, TableUpdateMode.Merge, ct)).Headers.ETag ?? ETag.All;
                 }
 
-                row["Details"] = current.SealedDetails;
-                Remember(row, etag);
+                if (current.SealedDetails is { } sealedDetails)
+                {
+                    row["Details"] = sealedDetails;
+                    Remember(row, etag);
+                }
+                else
+                {
+                    written.TryRemove(caseId, out _); // a case not read through this store: the next update reads it
+                }
                 Measure(current.Record, statusBefore, missed);
                 if (reindex) await WriteIndexAsync(current.Record, ct);
                 await attention.SyncAsync(attentionBefore, AttentionIndex.Of(current.Record, current.Record.UpdatedAt), ct);

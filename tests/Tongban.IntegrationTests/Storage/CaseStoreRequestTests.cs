@@ -126,6 +126,22 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_case_the_caller_built_itself_is_written_but_not_kept_so_the_next_update_reads_the_row()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+        var built = new StoredCase(created.Record, created.Command, created.ETag);
+
+        await store.UpdateAsync(created.Record.CaseId, built, r => StepSucceeds(r, province), ct);
+        var last = await store.UpdateAsync(created.Record.CaseId, r => { r.Step("verify-resident", "partyB", province).Status = StepStatus.Succeeded; return true; }, ct);
+
+        Assert.Equal([$"PATCH {StorageNames.CasesTable}", $"GET {StorageNames.CasesTable}", $"PATCH {StorageNames.CasesTable}"],
+            requests.Lines.Where(l => !l.Contains(StorageNames.CaseIndexTable, StringComparison.Ordinal)));
+        Assert.Equal(created.Command, last.Command);
+        await AssertBothChangesStayAsync(store, created.Record.CaseId);
+    }
+
+    [Fact]
     public async Task A_row_deleted_since_this_stores_write_is_not_found()
     {
         var province = CaseData.NewProvinceCode();
