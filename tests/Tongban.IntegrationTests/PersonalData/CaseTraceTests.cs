@@ -181,12 +181,10 @@ public sealed class CaseTraceTests(PersonalDataRun run, ITestOutputHelper output
     }
 
     /// <summary>
-    /// The hub's server span of a partner's request that starts case work. (The test's own HttpClient is in this process and
-    /// traced too, so the trace's root is the partner's client span, as a partner that traces its calls would make it.)
-    /// </summary>
-    /// <summary>
     /// The hub's server span of a partner opening a case or deciding its review, known by its route: the path may be masked,
-    /// since the scrubber takes any run of 15 digits for an ID number, and one case ID in about 270 holds such a run.
+    /// since the scrubber takes any run of 15 digits for an ID number, and one case ID in about 270 holds such a run. (The
+    /// test's own HttpClient is in this process and traced too, so the trace's root is the partner's client span, as a partner
+    /// that traces its calls would make it.)
     /// </summary>
     private static bool IsPartnerRequest(Activity s) =>
         s.Kind == ActivityKind.Server && (s.GetTagItem("http.request.method") as string) == "POST"
