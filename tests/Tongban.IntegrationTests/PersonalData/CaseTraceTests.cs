@@ -182,7 +182,7 @@ public sealed class CaseTraceTests(PersonalDataRun run, ITestOutputHelper output
 
     /// <summary>
     /// The hub's server span of a partner opening a case or deciding its review, known by its route: the path may be masked,
-    /// since the scrubber takes any run of 15 digits for an ID number, and one case ID in about 270 holds such a run. (The
+    /// since the scrubber takes any run of 15 digits for an ID number, and about one case ID in 240 holds such a run. (The
     /// test's own HttpClient is in this process and traced too, so the trace's root is the partner's client span, as a partner
     /// that traces its calls would make it.)
     /// </summary>
