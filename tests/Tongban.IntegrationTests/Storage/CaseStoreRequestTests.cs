@@ -51,9 +51,9 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.Equal(2, steps.Count);
     }
 
-    private static bool StepSucceeds(CaseRecord record, string province)
+    private static bool StepSucceeds(CaseRecord record, string province, string subject = "partyA")
     {
-        record.Step("verify-resident", "partyA", province).Status = StepStatus.Succeeded;
+        record.Step("verify-resident", subject, province).Status = StepStatus.Succeeded;
         return true;
     }
 
@@ -78,7 +78,7 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
         var province = CaseData.NewProvinceCode();
         var (store, created) = await CreateAsync(province);
         var stale = (await store.GetAsync(created.Record.CaseId, ct))!;
-        await store.UpdateAsync(created.Record.CaseId, r => { r.Step("verify-resident", "partyB", province).Status = StepStatus.Succeeded; return true; }, ct);
+        await store.UpdateAsync(created.Record.CaseId, r => StepSucceeds(r, province, "partyB"), ct);
         requests.Clear();
 
         await store.UpdateAsync(stale.Record.CaseId, stale, r => StepSucceeds(r, province), ct);
@@ -114,7 +114,7 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
         var province = CaseData.NewProvinceCode();
         var (store, created) = await CreateAsync(province);
         var otherHost = new CaseStore(azurite.Tables, pii, clock);
-        await otherHost.UpdateAsync(created.Record.CaseId, r => { r.Step("verify-resident", "partyB", province).Status = StepStatus.Succeeded; return true; }, ct);
+        await otherHost.UpdateAsync(created.Record.CaseId, r => StepSucceeds(r, province, "partyB"), ct);
         requests.Clear();
 
         await store.UpdateAsync(created.Record.CaseId, r => StepSucceeds(r, province), ct);
@@ -133,7 +133,7 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
         var built = new StoredCase(created.Record, created.Command, created.ETag);
 
         await store.UpdateAsync(created.Record.CaseId, built, r => StepSucceeds(r, province), ct);
-        var last = await store.UpdateAsync(created.Record.CaseId, r => { r.Step("verify-resident", "partyB", province).Status = StepStatus.Succeeded; return true; }, ct);
+        var last = await store.UpdateAsync(created.Record.CaseId, r => StepSucceeds(r, province, "partyB"), ct);
 
         Assert.Equal([$"PATCH {StorageNames.CasesTable}", $"GET {StorageNames.CasesTable}", $"PATCH {StorageNames.CasesTable}"],
             requests.Lines.Where(l => !l.Contains(StorageNames.CaseIndexTable, StringComparison.Ordinal)));
@@ -162,7 +162,7 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
         var (store, created) = await CreateAsync(province);
         var stale = (await store.GetAsync(created.Record.CaseId, ct))!;
         var otherHost = new CaseStore(azurite.Tables, pii, clock);
-        await otherHost.UpdateAsync(created.Record.CaseId, r => { r.Step("verify-resident", "partyB", province).Status = StepStatus.Succeeded; return true; }, ct);
+        await otherHost.UpdateAsync(created.Record.CaseId, r => StepSucceeds(r, province, "partyB"), ct);
         requests.Clear();
 
         await store.UpdateAsync(stale.Record.CaseId, stale, r => StepSucceeds(r, province), ct);
