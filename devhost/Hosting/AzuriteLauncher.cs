@@ -7,7 +7,8 @@ namespace Tongban.DevHost.Hosting;
 
 /// <summary>
 /// Starts Azurite from the project's own npm dependency (node_modules/azurite, installed with
-/// <c>npm ci</c> when missing) when the configured development storage does not answer.
+/// <c>npm ci</c> when missing), through <c>eng/azurite.cjs</c> (a fix to its queue store), when the configured development
+/// storage does not answer.
 /// </summary>
 public sealed class AzuriteLauncher : IAsyncDisposable
 {
@@ -58,15 +59,15 @@ public sealed class AzuriteLauncher : IAsyncDisposable
     public static async Task<AzuriteLauncher> StartAsync(int blobPort, int queuePort, int tablePort, string? location, CancellationToken ct)
     {
         var root = RepoRoot.Find();
-        var script = Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js");
-        if (!File.Exists(script))
+        if (!File.Exists(Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js")))
         {
             await RunAsync("npm", "ci --no-audit --no-fund", root, ct);
         }
 
         var arguments = new List<string>
         {
-            script, "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
+            // Azurite with the project's fix to its queue store (see the script).
+            Path.Combine(root, "eng", "azurite.cjs"), "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
             "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(CultureInfo.InvariantCulture),

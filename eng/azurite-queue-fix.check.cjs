@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Checks that the queue store fix (azurite-queue-fix.cjs) changes nothing Azurite answers: the same scripted sequence of
+// queue operations runs on a stock store and on a fixed one, and every answer (messages, dequeue counts, pop receipts,
+// errors, counts) must be the same. Prints one line per operation compared and "alike: N operations", and exits 1 at the
+// first difference. Run by Tongban.Tests (AzuriteQueueFixTests).
+"use strict";
+const fix = require("./azurite-queue-fix.cjs");
+
+const account = "devstoreaccount1";
+const t0 = Date.parse("2026-01-01T00:00:00Z");
+const now = Date.now();
+const day = 24 * 3600 * 1000;
+
+const message = (queueName, id, visibleAt, expiresAt = now + 7 * day) => ({
+  accountName: account, queueName, messageId: id, popReceipt: `put-${id}`, timeNextVisible: new Date(visibleAt),
+  persistency: { id: "extent", offset: 0, count: 1 }, insertionTime: new Date(t0), expirationTime: new Date(expiresAt), dequeueCount: 0,
+});
+const shown = (messages) => messages.map((m) => `${m.queueName}/${m.messageId}#${m.dequeueCount}@${m.popReceipt}`).join(",");
+
+/** The script: each step takes a store and returns what it answered, as text. */
+const steps = [
+  ["create queues", async (s) => [await s.createQueue({ accountName: account, name: "work", metadata: undefined }),
+    await s.createQueue({ accountName: account, name: "timers", metadata: undefined })].join(",")],
+  ["hold 300 invisible messages", async (s) => {
+    for (let i = 0; i < 300; i++) await s.insertMessage(message("timers", `timer-${i}`, now + day + i));
+    return String(await s.getMessagesCount(account, "timers"));
+  }],
+  ["put 6 visible", async (s) => {
+    for (let i = 0; i < 6; i++) await s.insertMessage(message("work", `w-${i}`, now - 1000 + i));
+    return String(await s.getMessagesCount(account, "work"));
+  }],
+  ["put 2 already expired", async (s) => {
+    for (let i = 0; i < 2; i++) await s.insertMessage(message("work", `gone-${i}`, now - 5000, now - 1));
+    return "";
+  }],
+  ["peek 3", async (s) => shown(await s.peekMessages(account, "work", 3, new Date(now)))],
+  ["receive 2 (expired ones removed first)", async (s) => shown(await s.getMessages(account, "work", new Date(now + 30_000), "r1", 2, new Date(now)))],
+  ["count after the expired went", async (s) => String(await s.getMessagesCount(account, "work"))],
+  ["receive 3 more", async (s) => shown(await s.getMessages(account, "work", new Date(now + 30_000), "r2", 3, new Date(now)))],
+  ["receive again after the visibility ran out", async (s) => shown(await s.getMessages(account, "work", new Date(now + 90_000), "r3", 10, new Date(now + 60_000)))],
+  ["delete with a stale pop receipt", async (s) => s.deleteMessage(account, "work", "w-0", "r1").then(() => "deleted", (e) => `error ${e.statusCode} ${e.storageErrorCode}`)],
+  ["delete with the latest pop receipt", async (s) => s.deleteMessage(account, "work", "w-0", "r3").then(() => "deleted", (e) => `error ${e.statusCode} ${e.storageErrorCode}`)],
+  ["delete one not there", async (s) => s.deleteMessage(account, "work", "w-0", "r3").then(() => "deleted", (e) => `error ${e.statusCode} ${e.storageErrorCode}`)],
+  ["update a message's visibility", async (s) => {
+    await s.updateMessage({ accountName: account, queueName: "work", messageId: "w-1", popReceipt: "u1", timeNextVisible: new Date(now + 120_000) }, "r3");
+    return shown(await s.peekMessages(account, "work", 10, new Date(now + 100_000)));
+  }],
+  ["receive the timers once due", async (s) => shown(await s.getMessages(account, "timers", new Date(now + 2 * day), "t1", 32, new Date(now + day + 100)))],
+  ["delete every timer received", async (s) => {
+    const got = await s.getMessages(account, "timers", new Date(now + 3 * day), "t2", 32, new Date(now + 2 * day + 1));
+    for (const m of got) await s.deleteMessage(account, "timers", m.messageId, "t2");
+    return `${got.length} deleted, ${await s.getMessagesCount(account, "timers")} left`;
+  }],
+  ["clear a queue", async (s) => {
+    await s.clearMessages(account, "work");
+    return `${await s.getMessagesCount(account, "work")} in work, ${await s.getMessagesCount(account, "timers")} in timers`;
+  }],
+  ["delete a queue with its messages", async (s) => {
+    await s.deleteQueue(account, "timers");
+    return String(s.db.getCollection(s.MESSAGES_COLLECTION).count());
+  }],
+];
+
+(async () => {
+  const Store = fix.storeClass();
+  const stock = new Store("queue-check-stock", true);
+  const fixed = new Store("queue-check-fixed", true);
+  await stock.init();
+  await fixed.init();
+  fix.oneAtATime(fixed.db.getCollection(fixed.MESSAGES_COLLECTION));
+  for (const [name, step] of steps) {
+    const [a, b] = [await step(stock), await step(fixed)];
+    if (a !== b) {
+      console.log(`DIFFERENT at "${name}":\n  stock: ${a}\n  fixed: ${b}`);
+      process.exit(1);
+    }
+    console.log(`${name}: ${a}`);
+  }
+  console.log(`alike: ${steps.length} operations`);
+})().catch((e) => {
+  console.log(`failed: ${e.stack}`);
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// Starts Azurite (node_modules/azurite, pinned in package-lock.json) with one fix to its queue store, then hands over to
+// Azurite's own entry point with the same arguments: `node eng/azurite.cjs [azurite options]`.
+//
+// The fix (bench/README.md, "Where Azurite's CPU goes under overload"): Azurite keeps every message of every queue in one
+// LokiJS collection with four binary indices. Its queue store hands that collection arrays: `remove(docs)` of the expired
+// messages at the start of every receive, delete and update (an empty array almost always), and `update(docs)` of the
+// messages a receive takes. LokiJS treats an array as a batch: it marks all four indices dirty (the remove, even of
+// nothing) or rebuilds them on the spot (the update), and the next query re-sorts every message stored in every queue.
+// So each queue operation cost O(N log N) in N, the messages stored at once; with a thousand cases' durable timers held
+// invisible in the control queues, Azurite's one thread spent three quarters of its time sorting. Here the messages
+// collection takes an array one document at a time, so LokiJS keeps its indices up to date in place (its adaptive
+// indices, the collection's default) and an empty array costs nothing. What is stored and answered is unchanged.
+//
+// The fix is in azurite-queue-fix.cjs; bench/azurite-queue.cjs measures the store with and without it. A newer Azurite
+// that no longer has this store or collection fails the start loudly (the launcher reports it) rather than running
+// without the fix unnoticed.
+"use strict";
+require("./azurite-queue-fix.cjs").apply();
+require(require("node:path").join(__dirname, "..", "node_modules", "azurite", "dist", "src", "azurite.js"));
