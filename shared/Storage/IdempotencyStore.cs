@@ -42,8 +42,9 @@ public sealed class IdempotencyStore(TableServiceClient tables, PiiKeyRing keys,
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            var existing = await table.GetEntityAsync<TableEntity>(partner, RowKey(key), cancellationToken: ct);
-            return From(existing.Value);
+            var existing = From((await table.GetEntityAsync<TableEntity>(partner, RowKey(key), cancellationToken: ct)).Value);
+            // The claim names this call's own (new) case ID: the client library sent the insert again after its answer was lost.
+            return existing.CaseId == caseId ? null : existing;
         }
     }
 

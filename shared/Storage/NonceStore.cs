@@ -12,19 +12,28 @@ public sealed class NonceStore(TableServiceClient tables, TimeProvider time)
 {
     private readonly TableClient table = tables.GetTableClient(StorageNames.NoncesTable);
 
-    /// <summary>True when the nonce is new (and now recorded); false when it was seen before.</summary>
+    /// <summary>
+    /// True when the nonce is new (and now recorded); false when it was seen before. The row carries a mark of this very
+    /// call, so a conflict with it is told apart from a replay: the client library sends an insert again when its answer was
+    /// lost (a timeout on a loaded store) after the service had carried it out, and the retry then meets its own row. Only a
+    /// conflict costs the read that checks the mark.
+    /// </summary>
     public async Task<bool> TryRecordAsync(string caller, string nonce, CancellationToken ct)
     {
+        var mark = Guid.NewGuid().ToString("N");
         try
         {
-            await table.AddEntityAsync(new TableEntity(caller, nonce) { ["SeenAt"] = time.GetUtcNow() }, ct);
+            await table.AddEntityAsync(new TableEntity(caller, nonce) { ["SeenAt"] = time.GetUtcNow(), [MarkColumn] = mark }, ct);
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            return false;
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(caller, nonce, [MarkColumn], ct);
+            return row.HasValue && row.Value!.GetString(MarkColumn) == mark;
         }
     }
+
+    private const string MarkColumn = "Mark";
 
     /// <summary>
     /// Deletes up to <paramref name="limit"/> nonces older than the window from the given callers' partitions; returns how

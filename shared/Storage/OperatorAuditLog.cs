@@ -43,16 +43,25 @@ public sealed class OperatorAuditLog(TableServiceClient tables, TimeProvider tim
         var id = (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "-"
             + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         var entry = new OperatorAuditEntry(id, at, operatorId, action, subject, subjectHash, reason, results);
-        await table.AddEntityAsync(new TableEntity(Partition, id)
+        try
         {
-            ["At"] = at,
-            ["Operator"] = operatorId,
-            ["Action"] = action,
-            ["Subject"] = subject,
-            ["SubjectHash"] = subjectHash,
-            ["Reason"] = reason,
-            ["Results"] = results,
-        }, ct);
+            await table.AddEntityAsync(new TableEntity(Partition, id)
+            {
+                ["At"] = at,
+                ["Operator"] = operatorId,
+                ["Action"] = action,
+                ["Subject"] = subject,
+                ["SubjectHash"] = subjectHash,
+                ["Reason"] = reason,
+                ["Results"] = results,
+            }, ct);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // The ID is this call's own (its time and random bytes): the client library sent the insert again after its
+            // answer was lost, and the first attempt is the entry.
+        }
+
         return entry;
     }
 

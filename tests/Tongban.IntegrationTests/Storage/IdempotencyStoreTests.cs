@@ -27,6 +27,30 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_claim_whose_insert_was_sent_again_after_its_answer_was_lost_is_the_callers_own()
+    {
+        var lost = new LostResponses(LostResponses.InsertsInto(StorageNames.IdempotencyTable));
+
+        Assert.Null(await new IdempotencyStore(lost.Tables(azurite.ConnectionString), keys, clock).TryClaimAsync(partner, "key-1", "hash-1", "TB-mine", ct));
+        Assert.Equal(1, lost.Lost);
+        // Another request with the key still finds the claim, naming the first request's case.
+        var existing = await Store().TryClaimAsync(partner, "key-1", "hash-1", "TB-other", ct);
+        Assert.Equal(("TB-mine", IdempotencyState.Pending), (existing?.CaseId, existing?.State));
+    }
+
+    [Fact]
+    public async Task A_second_claim_whose_insert_was_sent_again_after_its_answer_was_lost_still_finds_the_first()
+    {
+        await Store().TryClaimAsync(partner, "key-1", "hash-1", "TB-first", ct);
+        var lost = new LostResponses(LostResponses.InsertsInto(StorageNames.IdempotencyTable));
+
+        var existing = await new IdempotencyStore(lost.Tables(azurite.ConnectionString), keys, clock).TryClaimAsync(partner, "key-1", "hash-2", "TB-second", ct);
+
+        Assert.Equal(1, lost.Lost);
+        Assert.Equal(("TB-first", "hash-1"), (existing?.CaseId, existing?.BodyHash));
+    }
+
+    [Fact]
     public async Task Second_claim_returns_what_the_first_claimed()
     {
         var store = Store();

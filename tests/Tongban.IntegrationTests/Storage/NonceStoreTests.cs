@@ -33,6 +33,29 @@ public sealed class NonceStoreTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_first_use_whose_insert_was_sent_again_after_its_answer_was_lost_is_accepted()
+    {
+        var lost = new LostResponses(LostResponses.InsertsInto(StorageNames.NoncesTable));
+        var store = new NonceStore(lost.Tables(azurite.ConnectionString), clock);
+
+        Assert.True(await store.TryRecordAsync(caller, "n-1", ct));
+        Assert.Equal(1, lost.Lost);
+        // Recorded once, and a replay of it is still refused.
+        Assert.Single(await TableRows.InPartitionAsync(azurite.Tables, StorageNames.NoncesTable, caller, ct));
+        Assert.False(await Store().TryRecordAsync(caller, "n-1", ct));
+    }
+
+    [Fact]
+    public async Task A_replay_whose_insert_was_sent_again_after_its_answer_was_lost_is_still_refused()
+    {
+        Assert.True(await Store().TryRecordAsync(caller, "n-1", ct));
+        var lost = new LostResponses(LostResponses.InsertsInto(StorageNames.NoncesTable));
+
+        Assert.False(await new NonceStore(lost.Tables(azurite.ConnectionString), clock).TryRecordAsync(caller, "n-1", ct));
+        Assert.Equal(1, lost.Lost);
+    }
+
+    [Fact]
     public async Task Same_nonce_from_another_caller_is_accepted()
     {
         var store = Store();

@@ -43,4 +43,22 @@ public sealed class OperatorAuditLogTests(AzuriteFixture azurite)
         Assert.Equal((requeue.Id, 7, "province back"), (mine[2].Id, mine[2].Results!.Value, mine[2].Reason));
         Assert.Equal(search with { Results = 3 }, mine[3]);
     }
+
+    [Fact]
+    public async Task An_entry_whose_insert_was_sent_again_after_its_answer_was_lost_is_appended_once()
+    {
+        await azurite.Tables.CreateTableIfNotExistsAsync(StorageNames.OperatorAuditTable, ct);
+        var lost = new LostResponses(LostResponses.InsertsInto(StorageNames.OperatorAuditTable));
+        var log = new OperatorAuditLog(lost.Tables(azurite.ConnectionString), TimeProvider.System);
+        var reason = "lost answer " + Guid.NewGuid().ToString("N");
+
+        var entry = await log.AppendAsync("ops-lost", OperatorActions.PoisonRequeue, "360000", null, reason, null, ct);
+
+        Assert.Equal(1, lost.Lost);
+        var rows = azurite.Tables.GetTableClient(StorageNames.OperatorAuditTable)
+            .QueryAsync<Azure.Data.Tables.TableEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"Reason eq {reason}"), cancellationToken: ct);
+        var ids = new List<string>();
+        await foreach (var row in rows) ids.Add(row.RowKey);
+        Assert.Equal([entry.Id], ids);
+    }
 }
