@@ -48,7 +48,7 @@ foreach (var backend in options.Backends)
     var azuriteBefore = hub.AzuriteStat();
     var hubBefore = hub.Hub();
     var started = DateTimeOffset.UtcNow;
-    var workload = new Workload(hub.Url, secret, options, Console.Out,
+    using var workload = new Workload(hub.Url, secret, options, Console.Out,
         () => string.Create(CultureInfo.InvariantCulture, $"hub RSS {hub.Hub().RssBytes / 1048576.0:F0} MB (peak {hub.Hub().PeakRssBytes / 1048576.0:F0})"));
     var results = await workload.RunAsync($"{backend}-{started.ToUnixTimeSeconds()}", timeout.Token);
     var seconds = (DateTimeOffset.UtcNow - started).TotalSeconds;

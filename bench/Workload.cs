@@ -20,7 +20,7 @@ public sealed record CaseResult(
 /// case awaits review (or, with --hold, once every case does), and waits for each to end. Status reads carry
 /// the observe header, so the probe counts their storage requests apart from the case's own.
 /// </summary>
-public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options, TextWriter progress, Func<string>? status = null)
+public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options, TextWriter progress, Func<string>? status = null) : IDisposable
 {
     private static readonly HashSet<string> Final = ["Completed", "Rejected", "Failed", "Expired", "Withdrawn"];
 
@@ -56,7 +56,8 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
 
     public async Task<IReadOnlyList<CaseResult>> RunAsync(string run, CancellationToken ct)
     {
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        // A few connections more than the cases' calls may use at once (Sending), so the partner list reads never wait for one.
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Sending + 8, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
         using var http = new HttpClient(handler) { BaseAddress = hub, Timeout = TimeSpan.FromMinutes(5) };
         var partner = new PartnerClient(http, "310000", partnerSecret);
         var results = new CaseResult[options.Cases];
@@ -300,14 +301,37 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
         }
     }
 
+    /// <summary>How many of the cases' calls are sent at once; the rest wait here, before they are signed.</summary>
+    private const int Sending = 256;
+
+    /// <summary>
+    /// The cases' calls wait for one of <see cref="Sending"/> turns before they are signed. Signed first, a call waiting in the
+    /// client's connection pool kept its signature's time from before the wait, and in the overload scenario (a thousand cases
+    /// polling) those waits passed the hub's five minutes: the hub refused them (401), rightly. The bench caused those.
+    /// </summary>
+    private readonly SemaphoreSlim sending = new(Sending);
+
+    public void Dispose() => sending.Dispose();
+
     /// <summary>Retries transport failures and 429/503 a few times (the bench must not drop a case for a transient refusal).</summary>
-    private static async Task<PartnerResponse> RetryAsync(Func<Task<PartnerResponse>> call, CancellationToken ct)
+    private async Task<PartnerResponse> RetryAsync(Func<Task<PartnerResponse>> call, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var response = await call();
+                PartnerResponse response;
+                await sending.WaitAsync(ct);
+                try
+                {
+                    response = await call();
+                }
+                finally
+                {
+                    sending.Release();
+                }
+
+
                 if (response.Status is not (429 or 503) || attempt >= 10) return response;
                 await Task.Delay(response.RetryAfter ?? TimeSpan.FromMilliseconds(200 * attempt), ct);
             }
