@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Checks that the queue store fix (azurite-queue-fix.cjs) changes nothing Azurite answers: the same scripted sequence of
-// queue operations runs on a stock store and on a fixed one, and every answer (messages, dequeue counts, pop receipts,
-// errors, counts) must be the same. Prints one line per operation compared and "alike: N operations", and exits 1 at the
-// first difference. Run by Tongban.Tests (AzuriteQueueFixTests).
+// queue operations (and of message body records, in the extent store) runs on a stock store and on a fixed one, and every
+// answer (messages, dequeue counts, pop receipts, errors, counts, listings) must be the same. Prints one line per operation
+// compared and "alike: N operations", and exits 1 at the first difference. Run by Tongban.Tests (AzuriteQueueFixTests).
 "use strict";
 const fix = require("./azurite-queue-fix.cjs");
 
@@ -61,14 +61,41 @@ const steps = [
   }],
 ];
 
-(async () => {
-  const Store = fix.storeClass();
-  const stock = new Store("queue-check-stock", true);
-  const fixed = new Store("queue-check-fixed", true);
+/** The extent store's script: bodies recorded, some deleted (as Azurite's collector does), the rest listed in pages. */
+const extentSteps = [
+  ["record 200 bodies", async (s) => {
+    for (let i = 0; i < 200; i++) await s.updateExtent({ id: `x-${i}`, locationId: "memory", path: `x-${i}`, size: i, lastModifiedInMS: t0 + i });
+    return String(s.db.getCollection(s.EXTENTS_COLLECTION).count());
+  }],
+  ["grow one body", async (s) => {
+    await s.updateExtent({ id: "x-7", locationId: "memory", path: "x-7", size: 700, lastModifiedInMS: t0 + 700 });
+    return (await s.listExtents("x-7"))[0].map((e) => `${e.id}:${e.size}`).join(",");
+  }],
+  ["delete every third body", async (s) => {
+    for (let i = 0; i < 200; i += 3) await s.deleteExtent(`x-${i}`);
+    return String(s.db.getCollection(s.EXTENTS_COLLECTION).count());
+  }],
+  ["list the rest in pages of 50", async (s) => {
+    const ids = [];
+    let marker;
+    do {
+      const [page, next] = await s.listExtents(undefined, 50, marker, new Date(t0 + 1000), 0);
+      ids.push(...page.map((e) => e.id));
+      marker = next;
+    } while (marker !== undefined);
+    return `${ids.length}: ${ids.slice(0, 5).join(",")} … ${ids.slice(-3).join(",")}`;
+  }],
+  ["where a deleted body was", async (s) => s.getExtentLocationId("x-3").then((l) => String(l), (e) => `error ${e.message}`)],
+];
+
+/** Runs a script on a stock store and a fixed one, stopping at the first answer that differs; returns how many compared. */
+async function compare(Store, property, script) {
+  const stock = new Store(`check-stock-${property}`, true);
+  const fixed = new Store(`check-fixed-${property}`, true);
   await stock.init();
   await fixed.init();
-  fix.oneAtATime(fixed.db.getCollection(fixed.MESSAGES_COLLECTION));
-  for (const [name, step] of steps) {
+  fix.oneAtATime(fix.grown(fixed, property));
+  for (const [name, step] of script) {
     const [a, b] = [await step(stock), await step(fixed)];
     if (a !== b) {
       console.log(`DIFFERENT at "${name}":\n  stock: ${a}\n  fixed: ${b}`);
@@ -76,7 +103,12 @@ const steps = [
     }
     console.log(`${name}: ${a}`);
   }
-  console.log(`alike: ${steps.length} operations`);
+  return script.length;
+}
+
+(async () => {
+  const compared = await compare(fix.queueStore(), "MESSAGES_COLLECTION", steps) + await compare(fix.extentStore(), "EXTENTS_COLLECTION", extentSteps);
+  console.log(`alike: ${compared} operations`);
 })().catch((e) => {
   console.log(`failed: ${e.stack}`);
   process.exit(1);

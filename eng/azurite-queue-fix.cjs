@@ -1,48 +1,69 @@
 // The fix to Azurite's queue store that eng/azurite.cjs starts Azurite with (why: see that script). `apply()` installs it on
-// Azurite's LokiQueueMetadataStore class, once; `oneAtATime(collection)` is the change itself.
+// Azurite's store classes, once; `oneAtATime(collection)` is the change itself. Two stores have collections that grow with
+// the messages held: the queue metadata store (a row per message) and the extent metadata store (a row per stored body).
 "use strict";
 const path = require("node:path");
 
-const storePath = path.join(__dirname, "..", "node_modules", "azurite", "dist", "src", "queue", "persistence", "LokiQueueMetadataStore.js");
+const dist = path.join(__dirname, "..", "node_modules", "azurite", "dist", "src");
 
-/** Makes a LokiJS collection take arrays one document at a time (indices kept up to date in place), and an empty array as nothing. */
+/** The stores fixed, each with the property naming its collection that grows with the messages held. */
+const fixed = [
+  { file: path.join(dist, "queue", "persistence", "LokiQueueMetadataStore.js"), collection: "MESSAGES_COLLECTION" },
+  { file: path.join(dist, "common", "persistence", "LokiExtentMetadataStore.js"), collection: "EXTENTS_COLLECTION" },
+];
+
+/**
+ * Makes a LokiJS collection take a batch one document at a time (its indices kept up to date in place), and an empty batch
+ * as nothing: an array handed to update or remove, and the positions a result set's remove (findAndRemove) hands over.
+ */
 function oneAtATime(collection) {
-  for (const name of ["update", "remove"]) {
-    const single = collection[name].bind(collection);
-    collection[name] = (doc) => {
-      if (!Array.isArray(doc)) return single(doc);
-      // A copy: removing documents must not shift the array being walked should a caller pass one the collection owns.
-      for (const each of [...doc]) single(each);
-      return undefined;
-    };
-  }
+  const update = collection.update.bind(collection);
+  const remove = collection.remove.bind(collection);
+  // Over a copy: removing documents must not shift the array being walked.
+  const each = (docs, one) => {
+    for (const doc of [...docs]) one(doc);
+  };
+  collection.update = (doc) => (Array.isArray(doc) ? each(doc, update) : update(doc));
+  collection.remove = (doc) => (Array.isArray(doc) ? each(doc, remove) : remove(doc));
+  collection.removeBatchByPositions = (positions) => each(positions.map((at) => collection.data[at]), remove);
 }
 
-/** Azurite's queue metadata store class (the stock one until apply() is called). */
-function storeClass() {
-  const store = require(storePath).default;
+/** A store class of Azurite's (the stock one until apply() is called). */
+function storeClass(file) {
+  const store = require(file).default;
   if (typeof store?.prototype?.init !== "function") {
-    throw new Error("eng/azurite-queue-fix.cjs: Azurite's LokiQueueMetadataStore.init is gone; review the queue store fix for this Azurite version.");
+    throw new Error(`eng/azurite-queue-fix.cjs: ${path.basename(file)} has no init any more; review the fix for this Azurite version.`);
   }
   return store;
 }
 
+/** Azurite's queue metadata store class. */
+const queueStore = () => storeClass(fixed[0].file);
+
+/** Azurite's extent metadata store class (where a message's body is recorded). */
+const extentStore = () => storeClass(fixed[1].file);
+
+/** The collection of a store instance that the fix applies to (throws when the store has none). */
+function grown(store, property) {
+  const collection = store.db?.getCollection(store[property]);
+  if (!collection) throw new Error(`eng/azurite-queue-fix.cjs: Azurite's ${property} was not found; review the fix for this Azurite version.`);
+  return collection;
+}
+
 let applied = false;
 
-/** Every queue store Azurite creates from now on has its messages collection fixed when it initialises. */
+/** Every such store Azurite creates from now on has its growing collection fixed when it initialises. */
 function apply() {
   if (applied) return;
   applied = true;
-  const store = storeClass();
-  const init = store.prototype.init;
-  store.prototype.init = async function initWithFix(...args) {
-    await init.apply(this, args);
-    const messages = this.db?.getCollection(this.MESSAGES_COLLECTION);
-    if (!messages) {
-      throw new Error("eng/azurite-queue-fix.cjs: Azurite's queue messages collection was not found; review the queue store fix for this Azurite version.");
-    }
-    oneAtATime(messages);
-  };
+  for (const { file, collection } of fixed) {
+    const store = storeClass(file);
+    const init = store.prototype.init;
+    store.prototype.init = async function initWithFix(...args) {
+      await init.apply(this, args);
+      oneAtATime(grown(this, collection));
+    };
+  }
 }
 
-module.exports = { apply, oneAtATime, storeClass };
+module.exports = { apply, oneAtATime, queueStore, extentStore, grown };
