@@ -88,19 +88,24 @@ public sealed partial class OpenCaseHandler(
         await citizens.IndexCaseAsync(record, command, ct);
         var stored = await cases.CreateAsync(record, command, ct);
         if (stored.Record.CreatedAt != record.CreatedAt) await citizens.IndexCaseAsync(stored.Record, command, ct); // a dead request's case, as it was made
+        var created = stored.Record.CreatedAt == record.CreatedAt;
         await audit.AppendAsync(caseId, Audit.AuditFacts.Opened(partner, command.HandlingProvince, Audit.AuditChain.BodyHash(request.Body)), ct,
-            first: stored.Record.CreatedAt == record.CreatedAt);
-        await StartOrchestrationAsync(stored, ct);
+            first: created);
+        await StartOrchestrationAsync(stored, created, ct);
         await idempotency.MarkCreatedAsync(partner, idempotencyKey, ct);
         CaseOpened(logger, caseId, partner, record.CaseType);
         return results.Result(stored.Record, StatusCodes.Status202Accepted, location: true);
     }
 
-    /// <summary>Starts the case's orchestration unless it already exists (the sidecar would re-run a completed ID).</summary>
-    private async Task StartOrchestrationAsync(StoredCase stored, CancellationToken ct)
+    /// <summary>
+    /// Starts the case's orchestration unless it already exists (the sidecar would re-run a completed ID). When this request
+    /// has just created the case row (<paramref name="created"/>), none can: an orchestration is started only here, after its
+    /// row, so the engine is not asked.
+    /// </summary>
+    private async Task StartOrchestrationAsync(StoredCase stored, bool created, CancellationToken ct)
     {
         var caseId = stored.Record.CaseId;
-        if (await durable.GetInstanceAsync(caseId, getInputsAndOutputs: false, ct) is not null) return;
+        if (!created && await durable.GetInstanceAsync(caseId, getInputsAndOutputs: false, ct) is not null) return;
         var command = stored.Command;
         var parties = command switch
         {
