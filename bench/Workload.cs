@@ -306,8 +306,8 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
 
     /// <summary>
     /// The cases' calls wait for one of <see cref="Sending"/> turns before they are signed. Signed first, a call waiting in the
-    /// client's connection pool kept its signature's time from before the wait, and in the overload scenario (a thousand cases
-    /// polling) those waits passed the hub's five minutes: the hub refused them (401), rightly. The bench caused those.
+    /// client's connection pool would carry its signature's time from before the wait, and with a thousand cases polling such
+    /// a wait can pass the hub's five minutes (a 401 the bench would have caused).
     /// </summary>
     private readonly SemaphoreSlim sending = new(Sending);
 
@@ -330,7 +330,6 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
                 {
                     sending.Release();
                 }
-
 
                 if (response.Status is not (429 or 503) || attempt >= 10) return response;
                 await Task.Delay(response.RetryAfter ?? TimeSpan.FromMilliseconds(200 * attempt), ct);

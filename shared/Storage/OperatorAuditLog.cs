@@ -43,23 +43,28 @@ public sealed class OperatorAuditLog(TableServiceClient tables, TimeProvider tim
         var id = (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "-"
             + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         var entry = new OperatorAuditEntry(id, at, operatorId, action, subject, subjectHash, reason, results);
+        var row = new TableEntity(Partition, id)
+        {
+            ["At"] = at,
+            ["Operator"] = operatorId,
+            ["Action"] = action,
+            ["Subject"] = subject,
+            ["SubjectHash"] = subjectHash,
+            ["Reason"] = reason,
+            ["Results"] = results,
+        };
         try
         {
-            await table.AddEntityAsync(new TableEntity(Partition, id)
-            {
-                ["At"] = at,
-                ["Operator"] = operatorId,
-                ["Action"] = action,
-                ["Subject"] = subject,
-                ["SubjectHash"] = subjectHash,
-                ["Reason"] = reason,
-                ["Results"] = results,
-            }, ct);
+            await table.AddEntityAsync(row, ct);
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            // The ID is this call's own (its time and random bytes): the client library sent the insert again after its
-            // answer was lost, and the first attempt is the entry.
+            // The ID is this call's own (its time and random bytes): the client library sent the insert again after its answer
+            // was lost, and the first attempt is the entry. Anything else under the ID is not this entry.
+            var stored = (await table.GetEntityAsync<TableEntity>(Partition, id, cancellationToken: ct)).Value;
+            if (stored.GetString("Operator") != operatorId || stored.GetString("Action") != action || stored.GetString("Reason") != reason
+                || stored.GetString("Subject") != subject)
+                throw;
         }
 
         return entry;
