@@ -61,4 +61,48 @@ public sealed class OperatorAuditLogTests(AzuriteFixture azurite)
         await foreach (var row in rows) ids.Add(row.RowKey);
         Assert.Equal([entry.Id], ids);
     }
+
+    [Fact]
+    public async Task A_conflict_with_another_row_under_the_entrys_id_fails_the_append_and_leaves_that_row()
+    {
+        await azurite.Tables.CreateTableIfNotExistsAsync(StorageNames.OperatorAuditTable, ct);
+        var squatter = new Squatter(azurite.Tables.GetTableClient(StorageNames.OperatorAuditTable));
+        var options = new Azure.Data.Tables.TableClientOptions();
+        options.AddPolicy(squatter, Azure.Core.HttpPipelinePosition.PerRetry);
+        var log = new OperatorAuditLog(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString, options), TimeProvider.System);
+
+        var refused = await Assert.ThrowsAsync<Azure.RequestFailedException>(() =>
+            log.AppendAsync("ops-squat", OperatorActions.PoisonRequeue, "360000", null, "mine", null, ct));
+
+        Assert.Equal(409, refused.Status);
+        var kept = await azurite.Tables.GetTableClient(StorageNames.OperatorAuditTable)
+            .GetEntityAsync<Azure.Data.Tables.TableEntity>(squatter.Keys!.Value.Partition, squatter.Keys.Value.Row, cancellationToken: ct);
+        Assert.Equal("someone else's", kept.Value.GetString("Reason"));
+    }
+
+    /// <summary>Before the first insert goes out, puts another row under the keys its body names (an ID taken meanwhile).</summary>
+    private sealed class Squatter(Azure.Data.Tables.TableClient table) : Azure.Core.Pipeline.HttpPipelinePolicy
+    {
+        public (string Partition, string Row)? Keys { get; private set; }
+
+        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline) =>
+            throw new NotSupportedException("The store calls asynchronously.");
+
+        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            if (Keys is null && message.Request.Method == Azure.Core.RequestMethod.Post && message.Request.Content is { } content)
+            {
+                using var body = new MemoryStream();
+                await content.WriteToAsync(body, CancellationToken.None);
+                using var json = System.Text.Json.JsonDocument.Parse(body.ToArray());
+                Keys = (json.RootElement.GetProperty("PartitionKey").GetString()!, json.RootElement.GetProperty("RowKey").GetString()!);
+                await table.AddEntityAsync(new Azure.Data.Tables.TableEntity(Keys.Value.Partition, Keys.Value.Row)
+                {
+                    ["Operator"] = "someone", ["Action"] = OperatorActions.PoisonRequeue, ["Subject"] = "360000", ["Reason"] = "someone else's",
+                });
+            }
+
+            await ProcessNextAsync(message, pipeline);
+        }
+    }
 }
