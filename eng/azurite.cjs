@@ -8,9 +8,10 @@
 // messages a receive takes. LokiJS treats an array as a batch: it marks all four indices dirty (the remove, even of
 // nothing) or rebuilds them on the spot (the update), and the next query re-sorts every message stored in every queue.
 // So each queue operation cost O(N log N) in N, the messages stored at once; with a thousand cases' durable timers held
-// invisible in the control queues, Azurite's one thread spent three quarters of its time sorting. Here the messages
-// collection takes an array one document at a time, so LokiJS keeps its indices up to date in place (its adaptive
-// indices, the collection's default) and an empty array costs nothing. What is stored and answered is unchanged.
+// invisible in the control queues, Azurite's one thread spent three quarters of its time sorting. The extent store's
+// records of message bodies did the same through `findAndRemove`. Here both collections take a batch one document at a
+// time, so LokiJS keeps their indices up to date in place (its adaptive indices, the collections' default) and an empty
+// batch costs nothing. What is stored and answered is unchanged (eng/azurite-queue-fix.check.cjs holds both to that).
 //
 // The fix is in azurite-queue-fix.cjs; bench/azurite-queue.cjs measures the store with and without it. A newer Azurite
 // that no longer has this store or collection fails the start loudly (the launcher reports it) rather than running
