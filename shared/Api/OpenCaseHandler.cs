@@ -87,8 +87,8 @@ public sealed partial class OpenCaseHandler(
         // The citizen index first: a case row never exists without the rows that find it (a retry writes them again, harmlessly).
         await citizens.IndexCaseAsync(record, command, ct);
         var stored = await cases.CreateAsync(record, command, ct);
-        if (stored.Record.CreatedAt != record.CreatedAt) await citizens.IndexCaseAsync(stored.Record, command, ct); // a dead request's case, as it was made
         var created = stored.Record.CreatedAt == record.CreatedAt;
+        if (!created) await citizens.IndexCaseAsync(stored.Record, command, ct); // a dead request's case, as it was made
         await audit.AppendAsync(caseId, Audit.AuditFacts.Opened(partner, command.HandlingProvince, Audit.AuditChain.BodyHash(request.Body)), ct,
             first: created);
         await StartOrchestrationAsync(stored, created, ct);
