@@ -61,10 +61,7 @@ public sealed class OperatorAuditLog(TableServiceClient tables, TimeProvider tim
         {
             // The ID is this call's own (its time and random bytes): the client library sent the insert again after its answer
             // was lost, and the first attempt is the entry. Anything else under the ID is not this entry.
-            var stored = (await table.GetEntityAsync<TableEntity>(Partition, id, cancellationToken: ct)).Value;
-            if (stored.GetString("Operator") != operatorId || stored.GetString("Action") != action || stored.GetString("Reason") != reason
-                || stored.GetString("Subject") != subject)
-                throw;
+            if (From((await table.GetEntityAsync<TableEntity>(Partition, id, cancellationToken: ct)).Value) != entry) throw;
         }
 
         return entry;

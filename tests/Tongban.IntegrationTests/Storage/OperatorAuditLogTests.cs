@@ -1,3 +1,8 @@
+using System.Text.Json;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Time.Testing;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
@@ -56,7 +61,7 @@ public sealed class OperatorAuditLogTests(AzuriteFixture azurite)
 
         Assert.Equal(1, lost.Lost);
         var rows = azurite.Tables.GetTableClient(StorageNames.OperatorAuditTable)
-            .QueryAsync<Azure.Data.Tables.TableEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"Reason eq {reason}"), cancellationToken: ct);
+            .QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Reason eq {reason}"), cancellationToken: ct);
         var ids = new List<string>();
         await foreach (var row in rows) ids.Add(row.RowKey);
         Assert.Equal([entry.Id], ids);
@@ -67,36 +72,36 @@ public sealed class OperatorAuditLogTests(AzuriteFixture azurite)
     {
         await azurite.Tables.CreateTableIfNotExistsAsync(StorageNames.OperatorAuditTable, ct);
         var squatter = new Squatter(azurite.Tables.GetTableClient(StorageNames.OperatorAuditTable));
-        var options = new Azure.Data.Tables.TableClientOptions();
-        options.AddPolicy(squatter, Azure.Core.HttpPipelinePosition.PerRetry);
-        var log = new OperatorAuditLog(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString, options), TimeProvider.System);
+        var options = new TableClientOptions();
+        options.AddPolicy(squatter, HttpPipelinePosition.PerRetry);
+        var log = new OperatorAuditLog(new TableServiceClient(azurite.ConnectionString, options), TimeProvider.System);
 
-        var refused = await Assert.ThrowsAsync<Azure.RequestFailedException>(() =>
+        var refused = await Assert.ThrowsAsync<RequestFailedException>(() =>
             log.AppendAsync("ops-squat", OperatorActions.PoisonRequeue, "360000", null, "mine", null, ct));
 
         Assert.Equal(409, refused.Status);
         var kept = await azurite.Tables.GetTableClient(StorageNames.OperatorAuditTable)
-            .GetEntityAsync<Azure.Data.Tables.TableEntity>(squatter.Keys!.Value.Partition, squatter.Keys.Value.Row, cancellationToken: ct);
+            .GetEntityAsync<TableEntity>(squatter.Keys!.Value.Partition, squatter.Keys.Value.Row, cancellationToken: ct);
         Assert.Equal("someone else's", kept.Value.GetString("Reason"));
     }
 
     /// <summary>Before the first insert goes out, puts another row under the keys its body names (an ID taken meanwhile).</summary>
-    private sealed class Squatter(Azure.Data.Tables.TableClient table) : Azure.Core.Pipeline.HttpPipelinePolicy
+    private sealed class Squatter(TableClient table) : HttpPipelinePolicy
     {
         public (string Partition, string Row)? Keys { get; private set; }
 
-        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline) =>
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
             throw new NotSupportedException("The store calls asynchronously.");
 
-        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
         {
-            if (Keys is null && message.Request.Method == Azure.Core.RequestMethod.Post && message.Request.Content is { } content)
+            if (Keys is null && message.Request.Method == RequestMethod.Post && message.Request.Content is { } content)
             {
                 using var body = new MemoryStream();
                 await content.WriteToAsync(body, CancellationToken.None);
-                using var json = System.Text.Json.JsonDocument.Parse(body.ToArray());
+                using var json = JsonDocument.Parse(body.ToArray());
                 Keys = (json.RootElement.GetProperty("PartitionKey").GetString()!, json.RootElement.GetProperty("RowKey").GetString()!);
-                await table.AddEntityAsync(new Azure.Data.Tables.TableEntity(Keys.Value.Partition, Keys.Value.Row)
+                await table.AddEntityAsync(new TableEntity(Keys.Value.Partition, Keys.Value.Row)
                 {
                     ["Operator"] = "someone", ["Action"] = OperatorActions.PoisonRequeue, ["Subject"] = "360000", ["Reason"] = "someone else's",
                 });
