@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Tongban.DevHost.Demo;
 
@@ -29,6 +30,7 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
     private readonly TaskCompletionSource allAwaiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<double> readSeconds = [];
     private int readFailures;
+    private double lastReadSeconds = double.NaN;
     private long lastDecisionTicks;
     private long lastEndTicks;
 
@@ -65,7 +67,7 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
         var clock = Stopwatch.StartNew();
         using var gate = new SemaphoreSlim(options.Concurrency > 0 ? options.Concurrency : int.MaxValue);
         using var reporter = new Timer(_ => progress.WriteLine(
-            $"  {clock.Elapsed.TotalSeconds,6:F0}s  opened {tasks.Count}/{options.Cases}  in flight {Volatile.Read(ref inFlight)}  awaiting review {Volatile.Read(ref awaitingReview)}  {status?.Invoke()}"),
+            $"  {clock.Elapsed.TotalSeconds,6:F0}s  opened {tasks.Count}/{options.Cases}  in flight {Volatile.Read(ref inFlight)}  awaiting review {Volatile.Read(ref awaitingReview)}{LastRead()}  {status?.Invoke()}"),
             null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
         using var stopReads = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var reads = options.PartnerReads > TimeSpan.Zero ? ReadListAsync(partner, stopReads.Token) : Task.CompletedTask;
@@ -138,6 +140,7 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
             {
                 readSeconds.Add(ok ? Stopwatch.GetElapsedTime(started).TotalSeconds : 60);
                 if (!ok) readFailures++;
+                lastReadSeconds = readSeconds[^1];
             }
 
             try
@@ -149,6 +152,12 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
                 return;
             }
         }
+    }
+
+    /// <summary>The last partner list read's latency, for the progress line; empty before the first or without reads.</summary>
+    private string LastRead()
+    {
+        lock (readSeconds) return double.IsNaN(lastReadSeconds) ? "" : string.Create(CultureInfo.InvariantCulture, $"  last list read {lastReadSeconds:F1} s");
     }
 
     private async Task<CaseResult> OneCaseAsync(PartnerClient partner, string run, int index, CancellationToken ct)
