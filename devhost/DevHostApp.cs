@@ -205,7 +205,13 @@ public sealed partial class DevHostApp : IAsyncDisposable
                 .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             foreach (var sink in addedSinks) l.AddProvider(sink);
         });
-        var engine = await DurableEngine.StartAsync(storage!, taskHub, engineSettings, engineLogs, ct);
+        // Azurite answers one request at a time in the order they came: with Tongban:Storage:Turns set, the process's storage
+        // requests take turns, callers' first, so a partner's read does not queue behind the whole background (StorageTurns).
+        var storageTurns = new StorageTurns(builder.Configuration.GetValue(StorageTurns.TurnsKey, StorageTurns.DefaultTurns),
+            builder.Configuration.GetValue(StorageTurns.BackgroundTurnsKey, StorageTurns.DefaultBackgroundTurns), taskHub);
+        builder.Services.AddSingleton(storageTurns);
+        var turnsOn = storageTurns.Turns > 0;
+        var engine = await DurableEngine.StartAsync(storage!, taskHub, engineSettings, engineLogs, ct, turnsOn ? storageTurns : null);
         started.Push(engine);
         builder.Services.AddDurableTaskWorker(worker =>
         {
@@ -228,7 +234,11 @@ public sealed partial class DevHostApp : IAsyncDisposable
         // A message this process puts on a province queue wakes that queue's listener (the Functions host does the same).
         var wakeups = new QueueWakeups();
         builder.Services.AddSingleton(wakeups);
-        builder.Services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(wakeups.Policy, Azure.Core.HttpPipelinePosition.PerCall)));
+        builder.Services.AddAzureClients(clients => clients.ConfigureDefaults(o =>
+        {
+            o.AddPolicy(wakeups.Policy, Azure.Core.HttpPipelinePosition.PerCall);
+            if (turnsOn) o.AddPolicy(storageTurns, Azure.Core.HttpPipelinePosition.PerRetry);
+        }));
         var queues = new List<string>();
         foreach (var code in builder.Configuration.GetSection("Tongban:Provinces").GetChildren().Select(c => c.Key))
         {
@@ -273,6 +283,13 @@ public sealed partial class DevHostApp : IAsyncDisposable
             },
         });
         app.UseStatusCodePages(context => Problems.Internal(context.HttpContext.Response.StatusCode).ExecuteAsync(context.HttpContext));
+        // A caller is waiting on every request this app answers: its storage requests go first when they take turns. Async, so
+        // the mark is undone when the request's flow returns.
+        app.Use(async (context, next) =>
+        {
+            StorageTurns.MarkInteractive();
+            await next(context);
+        });
         if (probe is not null)
         {
             // Async, so the mark is undone when this request's flow returns.
