@@ -205,7 +205,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
                 .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             foreach (var sink in addedSinks) l.AddProvider(sink);
         });
-        // Azurite answers one request at a time in the order they came: with Tongban:Storage:Turns set, the process's storage
+        // Azurite answers one request at a time in the order they came: unless Tongban:Storage:Turns is 0, the process's storage
         // requests take turns, callers' first, so a partner's read does not queue behind the whole background (StorageTurns).
         var storageTurns = new StorageTurns(builder.Configuration.GetValue(StorageTurns.TurnsKey, StorageTurns.DefaultTurns),
             builder.Configuration.GetValue(StorageTurns.BackgroundTurnsKey, StorageTurns.DefaultBackgroundTurns), taskHub);
