@@ -30,7 +30,6 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
     private readonly TaskCompletionSource allAwaiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<double> readSeconds = [];
     private int readFailures;
-    private double lastReadSeconds = double.NaN;
     private long lastDecisionTicks;
     private long lastEndTicks;
 
@@ -140,7 +139,6 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
             {
                 readSeconds.Add(ok ? Stopwatch.GetElapsedTime(started).TotalSeconds : 60);
                 if (!ok) readFailures++;
-                lastReadSeconds = readSeconds[^1];
             }
 
             try
@@ -157,7 +155,7 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
     /// <summary>The last partner list read's latency, for the progress line; empty before the first or without reads.</summary>
     private string LastRead()
     {
-        lock (readSeconds) return double.IsNaN(lastReadSeconds) ? "" : string.Create(CultureInfo.InvariantCulture, $"  last list read {lastReadSeconds:F1} s");
+        lock (readSeconds) return readSeconds.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"  last list read {readSeconds[^1]:F1} s");
     }
 
     private async Task<CaseResult> OneCaseAsync(PartnerClient partner, string run, int index, CancellationToken ct)
