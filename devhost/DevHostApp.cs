@@ -210,8 +210,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
         var storageTurns = new StorageTurns(builder.Configuration.GetValue(StorageTurns.TurnsKey, StorageTurns.DefaultTurns),
             builder.Configuration.GetValue(StorageTurns.BackgroundTurnsKey, StorageTurns.DefaultBackgroundTurns), taskHub);
         builder.Services.AddSingleton(storageTurns);
-        var turnsOn = storageTurns.Turns > 0;
-        var engine = await DurableEngine.StartAsync(storage!, taskHub, engineSettings, engineLogs, ct, turnsOn ? storageTurns : null);
+        var engine = await DurableEngine.StartAsync(storage!, taskHub, engineSettings, engineLogs, storageTurns, ct);
         started.Push(engine);
         builder.Services.AddDurableTaskWorker(worker =>
         {
@@ -237,7 +236,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
         builder.Services.AddAzureClients(clients => clients.ConfigureDefaults(o =>
         {
             o.AddPolicy(wakeups.Policy, Azure.Core.HttpPipelinePosition.PerCall);
-            if (turnsOn) o.AddPolicy(storageTurns, Azure.Core.HttpPipelinePosition.PerRetry);
+            o.AddPolicy(storageTurns, Azure.Core.HttpPipelinePosition.PerRetry);
         }));
         var queues = new List<string>();
         foreach (var code in builder.Configuration.GetSection("Tongban:Provinces").GetChildren().Select(c => c.Key))

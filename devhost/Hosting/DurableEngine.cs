@@ -32,9 +32,9 @@ public sealed class DurableEngine : IAsyncDisposable
 
     public IOrchestrationService Service { get; }
 
-    /// <param name="storagePolicy">Added to the engine's storage clients, per retry (the devhost's <see cref="StorageTurns"/>); none: as DTFx makes them.</param>
+    /// <param name="storagePolicy">Added to the engine's storage clients, per retry (the devhost's <see cref="StorageTurns"/>).</param>
     public static async Task<DurableEngine> StartAsync(string storageConnectionString, string taskHub, EngineSettings tuning,
-        ILoggerFactory loggerFactory, CancellationToken ct, HttpPipelinePolicy? storagePolicy = null)
+        ILoggerFactory loggerFactory, HttpPipelinePolicy storagePolicy, CancellationToken ct)
     {
         var (service, client) = tuning.Backend switch
         {
@@ -81,17 +81,16 @@ public sealed class DurableEngine : IAsyncDisposable
     }
 
     private static (IOrchestrationService, IOrchestrationServiceClient) AzureStorage(string storageConnectionString, string taskHub,
-        EngineSettings tuning, ILoggerFactory loggerFactory, HttpPipelinePolicy? storagePolicy)
+        EngineSettings tuning, ILoggerFactory loggerFactory, HttpPipelinePolicy storagePolicy)
     {
         var settings = new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = taskHub,
-            StorageAccountClientProvider = storagePolicy is null
-                ? new StorageAccountClientProvider(storageConnectionString)
-                : new StorageAccountClientProvider(
-                    StorageServiceClientProvider.ForBlob(storageConnectionString, WithPolicy(new BlobClientOptions(), storagePolicy)),
-                    StorageServiceClientProvider.ForQueue(storageConnectionString, WithPolicy(new QueueClientOptions(), storagePolicy)),
-                    StorageServiceClientProvider.ForTable(storageConnectionString, WithPolicy(new TableClientOptions(), storagePolicy))),
+            // As StorageAccountClientProvider(connectionString) makes them (default options), with the policy added.
+            StorageAccountClientProvider = new StorageAccountClientProvider(
+                StorageServiceClientProvider.ForBlob(storageConnectionString, WithPolicy(new BlobClientOptions(), storagePolicy)),
+                StorageServiceClientProvider.ForQueue(storageConnectionString, WithPolicy(new QueueClientOptions(), storagePolicy)),
+                StorageServiceClientProvider.ForTable(storageConnectionString, WithPolicy(new TableClientOptions(), storagePolicy))),
             PartitionCount = tuning.PartitionCount,
             // Table partition management: a restart regains partitions in ~3 s instead of 20-37 s with blob leases.
             UseTablePartitionManagement = true,
