@@ -65,7 +65,8 @@ foreach (var backend in options.Backends)
         with
         {
             EngineWarnings = EngineWarnings.Count(hub.LogPath),
-            PartnerReads = workload.PartnerReads.Seconds.Count == 0 ? null : Percentiles.Of(workload.PartnerReads.Seconds),
+            PartnerReads = workload.PartnerReads.Reads.Count == 0 ? null : Percentiles.Of(workload.PartnerReads.Reads.Select(r => r.Seconds)),
+            SlowPartnerReads = [.. workload.PartnerReads.Reads.Where(r => r.Seconds > BackendFigures.SlowReadSeconds)],
             PartnerReadsFailed = workload.PartnerReads.Failed,
             DrainSeconds = workload.Drain?.TotalSeconds,
         });
@@ -164,6 +165,11 @@ internal sealed record BackendFigures(
     public IReadOnlyDictionary<string, int> EngineWarnings { get; init; } = new Dictionary<string, int>();
 
     public Percentiles? PartnerReads { get; init; }
+
+    /// <summary>The partner list reads over <see cref="SlowReadSeconds"/> (issue 14's goal for a read's p99), with when each began.</summary>
+    public IReadOnlyList<PartnerRead> SlowPartnerReads { get; init; } = [];
+
+    public const double SlowReadSeconds = 2;
 
     public int PartnerReadsFailed { get; init; }
 
@@ -335,6 +341,11 @@ internal static class Report
         {
             lines.Add(string.Create(CultureInfo.InvariantCulture,
                 $"  partner list reads (GET /api/v1/cases?pageSize=200): p50 {reads.P50:F2} s, p99 {reads.P99:F2} s, max {reads.Max:F2} s; {f.PartnerReadsFailed} unanswered within 60 s"));
+            if (f.SlowPartnerReads.Count > 0)
+            {
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"  reads over {BackendFigures.SlowReadSeconds:F0} s (began at, took): ")
+                    + string.Join(", ", f.SlowPartnerReads.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.At:F0} s {r.Seconds:F1} s"))));
+            }
         }
 
         lines.Add("  devhost log: " + string.Join(", ", f.EngineWarnings.Select(w => $"{w.Value} {w.Key}")));

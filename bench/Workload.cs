@@ -16,6 +16,9 @@ public sealed record CaseResult(
     public double HubSeconds => Math.Max(0, TimelineSeconds - OfficerWaitSeconds);
 }
 
+/// <summary>One partner list read: when it began (seconds after the first case was opened) and how long it took.</summary>
+public readonly record struct PartnerRead(double At, double Seconds);
+
 /// <summary>
 /// Opens cases through signed partner calls (as Shanghai, the handling province), plays the officer as soon as a
 /// case awaits review (or, with --hold, once every case does), and waits for each to end. Status reads carry
@@ -28,19 +31,20 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
     private int inFlight;
     private int awaitingReview;
     private readonly TaskCompletionSource allAwaiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<double> readSeconds = [];
+    private readonly List<PartnerRead> reads = [];
+    private readonly Stopwatch clock = new();
     private int readFailures;
     private long lastDecisionTicks;
     private long lastEndTicks;
 
     public int PeakInFlight { get; private set; }
 
-    /// <summary>The partner list reads' latencies (seconds; a read that failed or took over 60 s counts as 60) and how many failed.</summary>
-    public (IReadOnlyList<double> Seconds, int Failed) PartnerReads
+    /// <summary>The partner list reads (when each began and how long it took; one that failed or took over 60 s counts as 60) and how many failed.</summary>
+    public (IReadOnlyList<PartnerRead> Reads, int Failed) PartnerReads
     {
         get
         {
-            lock (readSeconds) return ([.. readSeconds], readFailures);
+            lock (reads) return ([.. reads], readFailures);
         }
     }
 
@@ -63,13 +67,13 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
         var partner = new PartnerClient(http, "310000", partnerSecret);
         var results = new CaseResult[options.Cases];
         var tasks = new List<Task>(options.Cases);
-        var clock = Stopwatch.StartNew();
+        clock.Restart();
         using var gate = new SemaphoreSlim(options.Concurrency > 0 ? options.Concurrency : int.MaxValue);
         using var reporter = new Timer(_ => progress.WriteLine(
             $"  {clock.Elapsed.TotalSeconds,6:F0}s  opened {tasks.Count}/{options.Cases}  in flight {Volatile.Read(ref inFlight)}  awaiting review {Volatile.Read(ref awaitingReview)}{LastRead()}  {status?.Invoke()}"),
             null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
         using var stopReads = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var reads = options.PartnerReads > TimeSpan.Zero ? ReadListAsync(partner, stopReads.Token) : Task.CompletedTask;
+        var reading = options.PartnerReads > TimeSpan.Zero ? ReadListAsync(partner, stopReads.Token) : Task.CompletedTask;
 
         for (var i = 0; i < options.Cases && !ct.IsCancellationRequested; i++)
         {
@@ -106,7 +110,7 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
 
         await Task.WhenAll(tasks);
         await stopReads.CancelAsync();
-        await reads;
+        await reading;
         // Cases never opened before the time limit are reported as such, not left out.
         for (var i = 0; i < results.Length; i++) results[i] ??= new CaseResult(null, "NotOpened", 0, 0, 0, "not opened before the time limit");
         return results;
@@ -119,6 +123,7 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
         while (!ct.IsCancellationRequested)
         {
             var started = Stopwatch.GetTimestamp();
+            var at = clock.Elapsed.TotalSeconds;
             var ok = false;
             try
             {
@@ -135,9 +140,9 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
                 return;
             }
 
-            lock (readSeconds)
+            lock (reads)
             {
-                readSeconds.Add(ok ? Stopwatch.GetElapsedTime(started).TotalSeconds : 60);
+                reads.Add(new PartnerRead(at, ok ? Stopwatch.GetElapsedTime(started).TotalSeconds : 60));
                 if (!ok) readFailures++;
             }
 
@@ -155,7 +160,7 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
     /// <summary>The last partner list read's latency, for the progress line; empty before the first or without reads.</summary>
     private string LastRead()
     {
-        lock (readSeconds) return readSeconds.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"  last list read {readSeconds[^1]:F1} s");
+        lock (reads) return reads.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"  last list read {reads[^1].Seconds:F1} s");
     }
 
     private async Task<CaseResult> OneCaseAsync(PartnerClient partner, string run, int index, CancellationToken ct)
