@@ -62,6 +62,7 @@ public sealed class NewbornEndToEndTests : IDisposable
         {
             // Born in Zhejiang, registered in Shanghai with the father (no Shanghai mother has a free Zhejiang certificate).
             var (caseId, ticket) = await RegisterAndAssertCompletedAsync(ZjMotherJx, ShFather1);
+            await SandboxCallbacks.DuplicateTakenAsync(hub.Sandbox, ticket.Ticket);
             var deliveries = hub.Sandbox.State.CallbackDeliveries.Where(d => d.Ticket == ticket.Ticket).ToList();
             output.WriteLine(string.Join("\n", deliveries));
             Assert.Equal([1, 2], deliveries.Select(d => d.Delivery).Distinct().Order());

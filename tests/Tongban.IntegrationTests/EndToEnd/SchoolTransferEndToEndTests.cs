@@ -56,6 +56,7 @@ public sealed class SchoolTransferEndToEndTests : IDisposable
         {
             var caseId = await TransferAndAssertCompletedAsync(ShDongQiang, "330000");
             var ticket = Assert.Single(hub.Sandbox.State.Tickets, t => t.HubCaseId == caseId);
+            await SandboxCallbacks.DuplicateTakenAsync(hub.Sandbox, ticket.Ticket);
             var deliveries = hub.Sandbox.State.CallbackDeliveries.Where(d => d.Ticket == ticket.Ticket).ToList();
             output.WriteLine(string.Join("\n", deliveries));
             Assert.Equal([1, 2], deliveries.Select(d => d.Delivery).Distinct().Order());
