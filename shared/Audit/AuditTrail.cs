@@ -40,27 +40,13 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
     public const int HeadMemory = 10_000;
 
     /// <summary>
-    /// A case's head writes in this process take turns (a stripe of <see cref="Turns"/> locks, by case): two of its steps
-    /// ending together would otherwise both try their transaction on the same head, and the loser would pay a refused
-    /// transaction and a head read. Other hosts still race, and the head's ETag settles it.
+    /// A case's head writes in this process take turns: two of its steps ending together would otherwise both try their
+    /// transaction on the same head, and the loser would pay a refused transaction and a head read. Other hosts still race,
+    /// and the head's ETag settles it.
     /// </summary>
-    private readonly SemaphoreSlim[] turns = [.. Enumerable.Range(0, Turns).Select(_ => new SemaphoreSlim(1, 1))];
+    private readonly KeyedTurns turns = new();
 
-    private const int Turns = 256;
-
-    private async Task<T> OneAtATimeAsync<T>(string caseId, Func<Task<T>> write, CancellationToken ct)
-    {
-        var turn = turns[(uint)StringComparer.Ordinal.GetHashCode(caseId) % Turns];
-        await turn.WaitAsync(ct);
-        try
-        {
-            return await write();
-        }
-        finally
-        {
-            turn.Release();
-        }
-    }
+    private Task<T> OneAtATimeAsync<T>(string caseId, Func<Task<T>> write, CancellationToken ct) => turns.RunAsync(caseId, write, ct);
 
     public static string EntryRowKey(long seq) => seq.ToString("D10", CultureInfo.InvariantCulture);
 

@@ -48,6 +48,8 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
 
     private const int WrittenMemory = 10_000;
 
+    private readonly KeyedTurns turns = new();
+
     /// <summary>Creates the case row and its index rows; an existing row (a retried request) is left as it is.</summary>
     public async Task<StoredCase> CreateAsync(CaseRecord record, OpenCaseCommand command, CancellationToken ct)
     {
@@ -86,8 +88,13 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     /// when given (the row as the caller has just read it, with its ETag; its record is changed in place) instead of reading the row
     /// again: a stale read costs one refused write (412), then the usual read, change, write. Without it, or when this process has
     /// written the row since (parallel steps finishing together on one host), the first try starts from the row as last written here.
+    /// A case's updates in this process take turns (<see cref="KeyedTurns"/>), so that of its parallel steps ending together each
+    /// writes on the row the one before it wrote, instead of all but one being refused and reading the row again.
     /// </summary>
-    public async Task<StoredCase> UpdateAsync(string caseId, StoredCase? read, Func<CaseRecord, bool> mutate, CancellationToken ct)
+    public Task<StoredCase> UpdateAsync(string caseId, StoredCase? read, Func<CaseRecord, bool> mutate, CancellationToken ct) =>
+        turns.RunAsync(caseId, () => UpdateInTurnAsync(caseId, read, mutate, ct), ct);
+
+    private async Task<StoredCase> UpdateInTurnAsync(string caseId, StoredCase? read, Func<CaseRecord, bool> mutate, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {

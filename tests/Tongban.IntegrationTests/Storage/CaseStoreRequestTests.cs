@@ -73,6 +73,24 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Parallel_steps_ending_together_on_one_host_write_one_after_another_without_a_refusal_or_a_read()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+        // Four steps' handlers read the row before their province calls, and their answers come back at once.
+        var subjects = new[] { "partyA", "partyB", "partyC", "partyD" };
+        var reads = await Task.WhenAll(subjects.Select(_ => store.GetAsync(created.Record.CaseId, ct)));
+        requests.Clear();
+
+        await Task.WhenAll(subjects.Select((subject, i) => store.UpdateAsync(created.Record.CaseId, reads[i], r => StepSucceeds(r, province, subject), ct)));
+
+        Assert.Equal(Enumerable.Repeat($"PATCH {StorageNames.CasesTable}", 4), requests.Lines);
+        var steps = (await store.GetAsync(created.Record.CaseId, ct))!.Record.Steps;
+        Assert.Equal(subjects, steps.Select(s => s.Subject).Order());
+        Assert.All(steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+    }
+
+    [Fact]
     public async Task A_read_older_than_this_stores_own_last_write_gives_way_to_that_write_without_a_read()
     {
         var province = CaseData.NewProvinceCode();
