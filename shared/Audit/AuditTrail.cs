@@ -52,7 +52,8 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
 
     /// <summary>
     /// Appends <paramref name="fact"/> unless its identity was recorded already; <paramref name="ends"/> marks the case ended
-    /// (its head is then signed); <paramref name="first"/> says the caller has just created the case, so its transaction is
+    /// and signs the head it writes, in the same transaction (a head left unsigned by an append that found its cause recorded
+    /// before is the caller's to sign: <see cref="SignHeadAsync"/>); <paramref name="first"/> says the caller has just created the case, so its transaction is
     /// tried without reading the head (a head there after all makes it fail, and the head is read). Returns the entry appended,
     /// or null for a cause recorded before.
     /// </summary>
@@ -84,6 +85,17 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
                 headRow["Open"] = true;
             }
 
+            // The entry that ends the case is signed in its own transaction: no second write of the head to sign it.
+            var signature = ends && signer.CanSign ? signer.Sign(AuditChain.HeadText(caseId, seq, hash, at, signer.KeyId)) : null;
+            if (signature is not null)
+            {
+                headRow["SignedSeq"] = seq;
+                headRow["SignedHash"] = hash;
+                headRow["SignedAt"] = at;
+                headRow["Signature"] = signature;
+                headRow["KeyId"] = signer.KeyId;
+            }
+
             var batch = new List<TableTransactionAction>
             {
                 head is null
@@ -97,9 +109,10 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
                 var responses = await table.SubmitTransactionAsync(batch, ct);
                 var etag = responses.Value[0].Headers.ETag ?? ETag.All;
                 var last = head?.Head ?? new AuditHead(caseId, 0, "", Open: true, null, 0, null, null, null, null, false, etag);
-                Remember(caseId, last with
+                var now = last with { Seq = seq, Hash = hash, Open = !ending && last.Open, EndedAt = ending ? at : last.EndedAt, ETag = etag };
+                Remember(caseId, signature is null ? now : now with
                 {
-                    Seq = seq, Hash = hash, Open = !ending && last.Open, EndedAt = ending ? at : last.EndedAt, ETag = etag,
+                    SignedSeq = seq, SignedHash = hash, SignedAt = at, Signature = signature, KeyId = signer.KeyId,
                 }, fact.Id);
                 return entry;
             }

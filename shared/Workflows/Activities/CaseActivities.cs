@@ -150,8 +150,10 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
     private async Task RecordStatusAsync(CaseRecord record, CancellationToken ct)
     {
         if (record.StatusChanges == 0 && !record.Closed) return;
-        await audit.AppendAsync(record.CaseId, Audit.AuditFacts.Status(record.StatusChanges, record.Status, record.Outcome?.Reason, record.Closed), ct, ends: record.Closed);
-        if (record.Closed) await audit.SignHeadAsync(record.CaseId, ct);
+        var appended = await audit.AppendAsync(record.CaseId, Audit.AuditFacts.Status(record.StatusChanges, record.Status, record.Outcome?.Reason, record.Closed),
+            ct, ends: record.Closed);
+        // The closing entry's append signed its head; recorded before (a repeated run), the head is signed here, as it may not have been.
+        if (record.Closed && appended is null) await audit.SignHeadAsync(record.CaseId, ct);
     }
 
     /// <summary>Marks the irreversible step as begun unless a withdrawal got there first (ETag-guarded, so exactly one wins).</summary>

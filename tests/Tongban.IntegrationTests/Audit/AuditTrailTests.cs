@@ -122,6 +122,9 @@ public sealed class AuditTrailTests(AzuriteFixture azurite, ITestOutputHelper ou
         counter.Count = 0;
         Assert.NotNull(await hubA.AppendAsync(caseId, Fact(7), ct, ends: true));
         var afterOther = counter.Count;
+        var ended = (await Trail.ReadAsync(caseId, ct)).Head!;
+        Assert.Equal((7L, false, 7L), (ended.Seq, ended.Open, ended.SignedSeq)); // the ending transaction signed its head
+        Assert.Empty((await Verifier.VerifyAsync(caseId, ct)).Failures);
         counter.Count = 0;
         Assert.True(await hubA.SignHeadAsync(caseId, ct));
         var sign = counter.Count;
@@ -232,8 +235,8 @@ public sealed class AuditTrailTests(AzuriteFixture azurite, ITestOutputHelper ou
         var open = CaseData.NewCaseId();
         var ended = CaseData.NewCaseId();
         await trail.AppendAsync(open, Fact(1), ct);
-        await trail.AppendAsync(ended, Fact(1), ct, ends: true);
-        await trail.SignHeadAsync(ended, ct);
+        await trail.AppendAsync(ended, Fact(1), ct, ends: true); // signed as it ends
+        Assert.Equal(1L, (await trail.ReadAsync(ended, ct)).Head!.SignedSeq);
         await trail.AppendAsync(ended, Fact(2), ct); // a callback delivered after the end
 
         await trail.SignDueHeadsAsync(clock.GetUtcNow().AddDays(-1), 10_000, ct);

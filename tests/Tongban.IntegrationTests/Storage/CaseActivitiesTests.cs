@@ -1,3 +1,5 @@
+using Tongban.Audit;
+using Tongban.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tongban.Callbacks;
 using Tongban.Cases;
@@ -118,6 +120,31 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
         Assert.False(after.Closed);
         Assert.Null(after.FindStep(StepNames.OfficerReview));
         Assert.Empty((await azurite.Queues.GetQueueClient(StorageNames.ProvinceQueue(province)).PeekMessagesAsync(32, ct)).Value);
+    }
+
+    [Fact]
+    public async Task Closing_a_case_ends_and_signs_its_trail_and_a_repeated_run_signs_a_head_its_first_run_left_unsigned()
+    {
+        var (_, _, record, activities, _) = await NewCaseAsync();
+        await activities.RecordCaseProgressAsync(new CaseProgress(record.CaseId, CaseStatus.Rejected, Outcome: new CaseOutcome { Reason = "partyB.married" }), ct);
+        var head = (await AuditTrails.OnAzurite(azurite).ReadAsync(record.CaseId, ct)).Head!;
+        Assert.Equal((false, head.Seq), (head.Open, head.SignedSeq));
+
+        // A closing entry appended by a hub that could not sign: the activity run again finds it recorded, and signs.
+        var (_, unsignedStore, unsigned, _, _) = await NewCaseAsync();
+        // Its first status change, which closes it.
+        await unsignedStore.UpdateAsync(unsigned.CaseId, r => { r.Status = CaseStatus.Rejected; r.Closed = true; return true; }, ct);
+        var closing = AuditFacts.Status(1, CaseStatus.Rejected, null, closes: true);
+        await new AuditTrail(azurite.Tables, AuditSigner.From(new AuditOptions()), TimeProvider.System).AppendAsync(unsigned.CaseId, closing, ct, ends: true);
+        Assert.Equal(0, (await AuditTrails.OnAzurite(azurite).ReadAsync(unsigned.CaseId, ct)).Head!.SignedSeq);
+
+        var again = new CaseActivities(unsignedStore, new ProvinceStepQueue(azurite.Queues), new PartnerCallbackOutbox(azurite.Tables, azurite.Queues),
+            NullLogger<CaseActivities>.Instance, AuditTrails.OnAzurite(azurite));
+        await again.RecordCaseProgressAsync(new CaseProgress(unsigned.CaseId, CaseStatus.Rejected), ct);
+
+        var signed = await AuditTrails.OnAzurite(azurite).ReadAsync(unsigned.CaseId, ct);
+        Assert.Equal((1L, 1L), (signed.Head!.Seq, signed.Head.SignedSeq));
+        Assert.Empty((await new AuditVerifier(AuditTrails.OnAzurite(azurite), AuditTrails.Signer, TimeProvider.System).VerifyAsync(unsigned.CaseId, ct)).Failures);
     }
 
     [Fact]
