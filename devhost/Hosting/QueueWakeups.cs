@@ -29,11 +29,24 @@ public sealed class QueueWakeups
         }
     }
 
+    /// <summary>
+    /// Leaves one wake-up pending for <paramref name="queue"/>'s listener. Never throws: it runs inside the put's own pipeline,
+    /// so an exception here would fail a put that succeeded (a dispatch activity then failed its orchestration with the
+    /// messages already queued).
+    /// </summary>
     public void Notify(string queue)
     {
         var signal = Signal(queue);
         // One pending wake-up is enough: the listener reads a batch when it wakes.
-        if (signal.CurrentCount == 0) signal.Release();
+        if (signal.CurrentCount != 0) return;
+        try
+        {
+            signal.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Two puts answered at once both saw none pending; the other one's wake-up is pending now.
+        }
     }
 
     private SemaphoreSlim Signal(string queue) => signals.GetOrAdd(queue, _ => new SemaphoreSlim(0, 1));
