@@ -82,7 +82,7 @@ public sealed class CaseFlow(TaskOrchestrationContext context, CaseWorkflowInput
 
     /// <summary>Marks the irreversible step as begun unless a withdrawal came first (atomic with the API).</summary>
     public Task<bool> EnterIrreversibleStepAsync(string stepName) =>
-        context.CallActivityAsync<bool>(WorkflowNames.Activities.EnterIrreversibleStep, new IrreversibleStepRequest(input.CaseId, stepName));
+        context.CallActivityAsync<bool>(WorkflowNames.Activities.EnterIrreversibleStep, new IrreversibleStepRequest(input.CaseId, stepName), HubActivities.Options);
 
     /// <summary>A result that settles the case by itself: an answer the assessment refuses. Steps still going can stop.</summary>
     public static Func<ProvinceStep, StepResult, bool> Refuses(Func<ProvinceStep, StepResult, string?> assess) =>

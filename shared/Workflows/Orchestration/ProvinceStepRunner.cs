@@ -39,7 +39,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     {
         if (status is { } s && !s.IsFinal()) current = s;
         return context.CallActivityAsync<bool>(WorkflowNames.Activities.RecordCaseProgress,
-            new CaseProgress(input.CaseId, status, steps, outcome, TraceParent: TraceParent, IrreversibleStep: irreversibleStep));
+            new CaseProgress(input.CaseId, status, steps, outcome, TraceParent: TraceParent, IrreversibleStep: irreversibleStep), HubActivities.Options);
     }
 
     public StepChange Change(string name, string? subject, string? province, StepStatus status, string? detail = null, bool? attention = null) =>
@@ -68,7 +68,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
             Outcome = run.Outcome,
             IrreversibleStep = run.IrreversibleStep,
         };
-        if (!await context.CallActivityAsync<bool>(WorkflowNames.Activities.DispatchProvinceSteps, dispatch)) return null;
+        if (!await context.CallActivityAsync<bool>(WorkflowNames.Activities.DispatchProvinceSteps, dispatch, HubActivities.Options)) return null;
         if (run.Status is { } s) current = s;
         var started = Now;
         using var decided = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
@@ -159,7 +159,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
                 {
                     flagged = true;
                     step = step with { Round = step.Round + 1 };
-                    await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceStepDispatch(input.CaseId, [step], Now, current));
+                    await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceStepDispatch(input.CaseId, [step], Now, current), HubActivities.Options);
                     continue;
                 }
             }
@@ -192,7 +192,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
 
             if (stop.IsCancellationRequested) return result;
             step = step with { Round = step.Round + 1 };
-            await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceStepDispatch(input.CaseId, [step], Now));
+            await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceStepDispatch(input.CaseId, [step], Now), HubActivities.Options);
         }
     }
 
@@ -234,14 +234,14 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
         var until = Now + policy.RedriveWindow;
         await context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, new CaseProgress(input.CaseId, CaseStatus.Failed,
             [Held(step, StepStatus.Failed, $"{failure.Reason}; held for an operator's redrive until {until:yyyy-MM-ddTHH:mm:ssZ}")],
-            Held: true, Reason: CaseFlow.FailureReason(step, failure), TraceParent: step.TraceParent));
+            Held: true, Reason: CaseFlow.FailureReason(step, failure), TraceParent: step.TraceParent), HubActivities.Options);
         var (held, by) = await WaitHeldAsync(step, policy.RedriveWindow, acceptAnswer: failure.Transient, stop);
         var resumed = held.Redrive || held.Answer is not null;
         // Re-driven (or answered after all): back to the case's own status. Window closed: still Failed; the workflow undoes and ends it.
         await context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, resumed
             ? new CaseProgress(input.CaseId, current, [Resumed(step, by, held.Answer)], Reason: "", TraceParent: step.TraceParent)
             : new CaseProgress(input.CaseId, Held: true, Steps: [Change(step.StepName, step.Subject, step.Province, StepStatus.Failed,
-                $"{failure.Reason}; no redrive within {policy.RedriveWindow}") with { AwaitingRedrive = false }]));
+                $"{failure.Reason}; no redrive within {policy.RedriveWindow}") with { AwaitingRedrive = false }]), HubActivities.Options);
         return held;
     }
 

@@ -43,6 +43,29 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
     }
 
     [Fact]
+    public async Task A_dispatch_and_a_record_that_fail_are_run_again_and_the_case_completes_instead_of_its_orchestration_failing()
+    {
+        var caseId = NewCaseId("activity-fails");
+        host.Recorder.FailNext(caseId, WorkflowNames.Activities.DispatchProvinceSteps, 1);
+        host.Recorder.FailNext(caseId, WorkflowNames.Activities.RecordCaseProgress, 1);
+        await host.StartAsync(Marriage(caseId));
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        Assert.Equal(
+        [
+            "failed DispatchProvinceSteps",
+            "dispatch InProgress resident.verify/partyA#1,marital.status/partyA#1,resident.verify/partyB#1,marital.status/partyB#1",
+            "failed RecordCaseProgress",
+            "progress AwaitingReview officer-review:Waiting",
+            "dispatch InProgress officer-review:Succeeded irreversible:register-marriage marriage.register/#1",
+            "dispatch outcome marital.update/partyA#1,marital.update/partyB#1",
+            "progress Completed outcome",
+        ], host.Recorder.Trace(caseId));
+        Assert.Equal(FakeProvinces.CertificateNo, host.Recorder.Final(caseId).Outcome!.CertificateNo);
+    }
+
+    [Fact]
     public async Task Redrives_a_verification_whose_province_was_down_and_completes_when_it_answers()
     {
         var caseId = NewCaseId("transient");

@@ -209,6 +209,28 @@ public sealed class FakeCaseRecorder
         }
     }
 
+    private readonly Dictionary<(string CaseId, string Activity), int> failures = [];
+
+    /// <summary>The next <paramref name="times"/> runs of <paramref name="activity"/> for the case throw, as storage out would.</summary>
+    public void FailNext(string caseId, string activity, int times)
+    {
+        lock (gate) failures[(caseId, activity)] = times;
+    }
+
+    /// <summary>Throws when a failure is due for this run of <paramref name="activity"/>; the run then records nothing.</summary>
+    public void ThrowIfFailing(string caseId, string activity)
+    {
+        lock (gate)
+        {
+            if (!failures.TryGetValue((caseId, activity), out var left) || left == 0) return;
+            failures[(caseId, activity)] = left - 1;
+            entries.TryAdd(caseId, []);
+            entries[caseId].Add($"failed {activity}");
+        }
+
+        throw new InvalidOperationException($"{activity}: storage unavailable (a test's failure)");
+    }
+
     public IReadOnlyList<object> Of(string caseId)
     {
         lock (gate) return entries.TryGetValue(caseId, out var list) ? [.. list] : [];
@@ -309,8 +331,11 @@ public sealed record RefusedWrite(object Write);
 
 public sealed class FakeRecordCaseProgress(FakeCaseRecorder recorder) : TaskActivity<CaseProgress, bool>
 {
-    public override Task<bool> RunAsync(TaskActivityContext context, CaseProgress input) =>
-        Task.FromResult(recorder.Gate(input.CaseId, input, input.IrreversibleStep));
+    public override Task<bool> RunAsync(TaskActivityContext context, CaseProgress input)
+    {
+        recorder.ThrowIfFailing(input.CaseId, WorkflowNames.Activities.RecordCaseProgress);
+        return Task.FromResult(recorder.Gate(input.CaseId, input, input.IrreversibleStep));
+    }
 }
 
 /// <summary>Records the dispatch, then answers each item as the province (through the worker) would: a StepResult event.</summary>
@@ -319,6 +344,7 @@ public sealed class FakeDispatchProvinceSteps(FakeCaseRecorder recorder, FakePro
 {
     public override async Task<bool> RunAsync(TaskActivityContext context, ProvinceStepDispatch input)
     {
+        recorder.ThrowIfFailing(input.CaseId, WorkflowNames.Activities.DispatchProvinceSteps);
         if (!recorder.Gate(input.CaseId, input, input.IrreversibleStep)) return false;
         foreach (var item in input.Items)
         {
