@@ -43,7 +43,7 @@ public sealed class HubProcess : IAsyncDisposable
     {
         var dll = DevHostDll(root);
         var location = options.Azurite == "disk" ? Directory.CreateTempSubdirectory("tongban-bench-azurite").FullName : null;
-        var azurite = await AzuriteLauncher.StartAsync(AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), location, ct);
+        var azurite = await AzuriteLauncher.StartOnFreePortsAsync(location, ct);
         var hubPort = AzuriteLauncher.FreePort();
         var sandboxPort = AzuriteLauncher.FreePort();
 

@@ -88,8 +88,17 @@ public sealed class AzuriteLauncher : IAsyncDisposable
         };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // Its last lines, for the reason when it exits before it listens (a port taken: EADDRINUSE).
+        var said = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        void Keep(string? line)
+        {
+            if (string.IsNullOrWhiteSpace(line)) return;
+            said.Enqueue(line);
+            while (said.Count > 10) said.TryDequeue(out _);
+        }
+
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -99,7 +108,12 @@ public sealed class AzuriteLauncher : IAsyncDisposable
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (!await AllAnswerAsync(blobPort, queuePort, tablePort, ct))
             {
-                if (process.HasExited) throw new InvalidOperationException($"Azurite exited with code {process.ExitCode} before it listened.");
+                if (process.HasExited)
+                {
+                    await process.WaitForExitAsync(ct); // its output read to the end
+                    throw new AzuriteExitedException(process.ExitCode, [.. said]);
+                }
+
                 if (DateTime.UtcNow > deadline) throw new TimeoutException("Azurite did not listen within 60 s.");
                 await Task.Delay(100, ct);
             }
@@ -113,6 +127,36 @@ public sealed class AzuriteLauncher : IAsyncDisposable
 
         return launcher;
     }
+
+    /// <summary>
+    /// Starts a new Azurite on three free loopback ports, its data in <paramref name="location"/> (null: in memory). A port found
+    /// free may be taken before Azurite binds it (by an outgoing connection, or picked twice), and Azurite then exits: the start
+    /// is tried again on new ports, <see cref="PortAttempts"/> times in all. <paramref name="freePort"/> picks a port (tests).
+    /// </summary>
+    public static async Task<AzuriteLauncher> StartOnFreePortsAsync(string? location, CancellationToken ct, Func<int>? freePort = null)
+    {
+        freePort ??= FreePort;
+        for (var attempt = 1; ; attempt++)
+        {
+            var ports = new List<int>(3);
+            while (ports.Count < 3)
+            {
+                var port = freePort();
+                if (!ports.Contains(port)) ports.Add(port);
+            }
+
+            try
+            {
+                return await StartAsync(ports[0], ports[1], ports[2], location, ct);
+            }
+            catch (AzuriteExitedException) when (attempt < PortAttempts)
+            {
+                // Another try on other ports.
+            }
+        }
+    }
+
+    public const int PortAttempts = 3;
 
     public static int FreePort()
     {
@@ -191,4 +235,11 @@ public static class RepoRoot
 
         return null;
     }
+}
+
+/// <summary>Azurite exited before it listened; <see cref="Exception.Message"/> carries its last lines.</summary>
+public sealed class AzuriteExitedException(int exitCode, IReadOnlyList<string> lastLines)
+    : InvalidOperationException($"Azurite exited with code {exitCode} before it listened: {string.Join(" | ", lastLines)}")
+{
+    public int ExitCode { get; } = exitCode;
 }

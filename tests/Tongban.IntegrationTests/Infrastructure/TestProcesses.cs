@@ -17,7 +17,7 @@ public static class TestProcesses
     /// <summary>A new Azurite, in memory or with its data in <paramref name="location"/>, on free loopback ports; held until it stops.</summary>
     public static async Task<AzuriteLauncher> StartAzuriteAsync(string? location = null)
     {
-        var azurite = await AzuriteLauncher.StartAsync(AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), AzuriteLauncher.FreePort(), location, CancellationToken.None);
+        var azurite = await AzuriteLauncher.StartOnFreePortsAsync(location, CancellationToken.None);
         Hold(azurite.ProcessId ?? throw new InvalidOperationException("Azurite was started but has no process."));
         return azurite;
     }
