@@ -52,10 +52,10 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
 
     /// <summary>
     /// Appends <paramref name="fact"/> unless its identity was recorded already; <paramref name="ends"/> marks the case ended
-    /// and signs the head it writes, in the same transaction (a head left unsigned by an append that found its cause recorded
-    /// before is the caller's to sign: <see cref="SignHeadAsync"/>); <paramref name="first"/> says the caller has just created the case, so its transaction is
-    /// tried without reading the head (a head there after all makes it fail, and the head is read). Returns the entry appended,
-    /// or null for a cause recorded before.
+    /// and signs the head it writes, in the same transaction (when the cause was recorded before, nothing is written, and
+    /// signing the head is the caller's: <see cref="SignHeadAsync"/>); <paramref name="first"/> says the caller has just
+    /// created the case, so its transaction is tried without reading the head (a head there after all makes it fail, and the
+    /// head is read). Returns the entry appended, or null for a cause recorded before.
     /// </summary>
     public Task<AuditEntry?> AppendAsync(string caseId, AuditFact fact, CancellationToken ct, bool ends = false, bool first = false) =>
         OneAtATimeAsync(caseId, () => AppendInTurnAsync(caseId, fact, ends, first, ct), ct);
