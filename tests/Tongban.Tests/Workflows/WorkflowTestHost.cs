@@ -224,10 +224,9 @@ public sealed class FakeCaseRecorder
         {
             if (!failures.TryGetValue((caseId, activity), out var left) || left == 0) return;
             failures[(caseId, activity)] = left - 1;
-            entries.TryAdd(caseId, []);
-            entries[caseId].Add($"failed {activity}");
         }
 
+        Add(caseId, $"failed {activity}");
         throw new InvalidOperationException($"{activity}: storage unavailable (a test's failure)");
     }
 
