@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
@@ -273,6 +274,75 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
         var outbox = new List<string>();
         await foreach (var row in rows) outbox.Add(row.RowKey);
         Assert.Equal([Tongban.Callbacks.PartnerCallbackOutbox.RowKey(1), Tongban.Callbacks.PartnerCallbackOutbox.RowKey(2)], outbox);
+    }
+
+    /// <summary>
+    /// Cases of <paramref name="provinces"/> in turn, one a millisecond from a moment no other test uses, with the hub's own
+    /// time-ordered case IDs; returns each province's, oldest first.
+    /// </summary>
+    private async Task<Dictionary<string, List<string>>> CreateInTurnAsync(CaseStore store, IReadOnlyList<string> provinces, int count)
+    {
+        var from = T0.AddYears(-RandomNumberGenerator.GetInt32(1, 40)).AddMinutes(RandomNumberGenerator.GetInt32(0, 500_000));
+        var made = provinces.Distinct().ToDictionary(p => p, _ => new List<string>());
+        for (var i = 0; i < count; i++)
+        {
+            var province = provinces[i % provinces.Count];
+            var command = CaseData.MarriageCommand(province, province, province);
+            var caseId = CaseIds.New(from.AddMilliseconds(i));
+            await store.CreateAsync(CaseData.RecordFor(caseId, command, from.AddMilliseconds(i)), command, ct);
+            made[province].Add(caseId);
+        }
+
+        requests.Clear();
+        return made;
+    }
+
+    [Fact]
+    public async Task A_list_page_reads_its_cases_in_one_range_query_and_leaves_out_the_other_provinces_cases_between_them()
+    {
+        string mine = CaseData.NewProvinceCode(), other = CaseData.NewProvinceCode();
+        var store = Store();
+        var made = await CreateInTurnAsync(store, [mine, other], 60);
+
+        var page = await store.ListAsync(mine, null, null, null, 30, null, ct);
+
+        Assert.Equal(made[mine].AsEnumerable().Reverse(), page.Items.Select(c => c.CaseId));
+        Assert.Equal([$"GET {StorageNames.CaseIndexTable}", $"GET {StorageNames.CasesTable}"], requests.Lines);
+        Assert.All(page.Items, c => Assert.Equal(mine, c.HandlingProvince));
+    }
+
+    [Fact]
+    public async Task A_range_crowded_with_other_provinces_cases_is_left_after_its_budget_and_the_rest_read_one_by_one()
+    {
+        string mine = CaseData.NewProvinceCode(), other = CaseData.NewProvinceCode();
+        var store = Store();
+        // Each of this province's three cases is followed by 20 of the other's: the range holds 43 rows for 3 wanted.
+        var turn = Enumerable.Repeat(other, 20).Prepend(mine).ToList();
+        var made = await CreateInTurnAsync(store, turn, 3 * turn.Count);
+        Assert.True(3 * CaseStore.RangeReadSpread < 2 * turn.Count, "the range must exceed the read's budget");
+
+        var page = await store.ListAsync(mine, null, null, null, 10, null, ct);
+
+        Assert.Equal(made[mine].AsEnumerable().Reverse(), page.Items.Select(c => c.CaseId));
+        // The range query, then a point read for each case it had not reached within its budget (all but the first).
+        Assert.Equal(3, requests.Lines.Count(l => l == $"GET {StorageNames.CasesTable}"));
+    }
+
+    [Fact]
+    public async Task A_page_too_small_for_a_range_is_read_a_case_at_a_time_and_a_case_gone_since_its_index_row_is_left_out()
+    {
+        var mine = CaseData.NewProvinceCode();
+        var store = Store();
+        var made = await CreateInTurnAsync(store, [mine], CaseStore.RangeReadMinimum);
+        await azurite.Tables.GetTableClient(StorageNames.CasesTable).DeleteEntityAsync(made[mine][0], "case", cancellationToken: ct);
+
+        var page = await store.ListAsync(mine, null, null, null, 10, null, ct);
+        var small = await store.ListAsync(mine, null, null, null, CaseStore.RangeReadMinimum - 1, null, ct);
+
+        Assert.Equal(made[mine].Skip(1).Reverse(), page.Items.Select(c => c.CaseId));
+        Assert.Equal(made[mine].Skip(1).Reverse(), small.Items.Select(c => c.CaseId));
+        // The range query found two of three and read the missing one alone; the small page read its two alone.
+        Assert.Equal(2 + 1 + 1 + 2, requests.Lines.Count);
     }
 
     /// <summary>Each request as "VERB table[ status]", the status only when not 2xx.</summary>
