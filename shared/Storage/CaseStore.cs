@@ -237,11 +237,11 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
 
     /// <summary>
     /// The case rows of <paramref name="caseIds"/> that exist, in the order given. Case IDs are version 7 GUIDs, so the cases
-    /// of a list page (created close together) sit in one range of the cases table's partition keys: one range query reads
-    /// them all (with the cases of other provinces created between them, which are dropped), where a point read each cost a
-    /// request each (a page of 200 was 201 requests, each queued behind the engine's on a busy account). The query stops
-    /// once it has returned <see cref="RangeReadSpread"/> rows per case asked for (a province with few cases among many
-    /// others'), and the cases it has not reached are read one by one, as are pages of fewer than
+    /// of a list page (created close together) sit in one range of the cases table's partition keys, and one range query
+    /// reads them all, in answers of <see cref="RangeReadPage"/> rows; the cases of other provinces created between them are
+    /// dropped. A point read each made a page of 200 cost 201 requests, each queued behind the engine's on a busy account.
+    /// The query stops once it has returned <see cref="RangeReadSpread"/> rows per case asked for (a province with few cases
+    /// among many others'), and the cases it has not reached are read one by one, as are pages of fewer than
     /// <see cref="RangeReadMinimum"/>.
     /// </summary>
     internal async Task<IReadOnlyList<StoredCase>> ReadManyAsync(IReadOnlyList<string> caseIds, CancellationToken ct)
@@ -251,6 +251,9 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         {
             var wanted = caseIds.ToHashSet(StringComparer.Ordinal);
             var budget = caseIds.Count * RangeReadSpread;
+            // The service may answer with fewer rows than asked, even none (a partition server's boundary, its time limit
+            // while it passes over the other rows of the case partitions): answers are bounded too.
+            var answers = budget / RangeReadPage + 2;
             var first = caseIds.Min(StringComparer.Ordinal)!;
             var last = caseIds.Max(StringComparer.Ordinal)!;
             var filter = TableClient.CreateQueryFilter($"PartitionKey ge {first} and PartitionKey le {last} and RowKey eq {CaseRow}");
@@ -258,7 +261,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
             {
                 foreach (var row in page.Values.Where(r => wanted.Contains(r.PartitionKey))) found[row.PartitionKey] = FromEntity(row);
                 budget -= page.Values.Count;
-                if (budget <= 0 || found.Count == wanted.Count) break;
+                if (budget <= 0 || --answers == 0 || found.Count == wanted.Count) break;
             }
         }
 

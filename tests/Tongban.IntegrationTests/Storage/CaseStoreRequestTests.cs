@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
@@ -28,10 +29,11 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private CaseStore Store()
+    private CaseStore Store(HttpPipelinePolicy? answers = null)
     {
         var options = new TableClientOptions();
         options.AddPolicy(requests, HttpPipelinePosition.PerRetry);
+        if (answers is not null) options.AddPolicy(answers, HttpPipelinePosition.PerRetry);
         return new CaseStore(new TableServiceClient(azurite.ConnectionString, options), pii, clock);
     }
 
@@ -346,6 +348,68 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.Equal(made[mine].Skip(1).Reverse(), small.Items.Select(c => c.CaseId));
         // The range query found two of three and read the missing one alone; the small page read its two alone.
         Assert.Equal(2 + 1 + 1 + 2, requests.Lines.Count);
+    }
+
+    [Fact]
+    public async Task A_range_the_service_answers_with_empty_pages_is_left_after_a_bounded_number_of_answers()
+    {
+        var mine = CaseData.NewProvinceCode();
+        var store = Store(new EmptyRangeAnswers());
+        var made = await CreateInTurnAsync(store, [mine], 10);
+
+        var page = await store.ListAsync(mine, null, null, null, 10, null, ct);
+
+        Assert.Equal(made[mine].AsEnumerable().Reverse(), page.Items.Select(c => c.CaseId));
+        // Ten cases: a budget of 40 rows, so at most 40 / RangeReadPage + 2 answers, then the ten point reads.
+        var answers = 10 * CaseStore.RangeReadSpread / CaseStore.RangeReadPage + 2;
+        Assert.Equal(answers + 10, requests.Lines.Count(l => l == $"GET {StorageNames.CasesTable}"));
+    }
+
+    /// <summary>
+    /// The cases table's range queries answered as a service may at a partition server's boundary: no rows, and a
+    /// continuation to ask again. Point reads pass.
+    /// </summary>
+    private sealed class EmptyRangeAnswers : HttpPipelineSynchronousPolicy
+    {
+        public override void OnReceivedResponse(HttpMessage message)
+        {
+            if (message.Request.Method == RequestMethod.Get && message.Request.Uri.Path.EndsWith($"/{StorageNames.CasesTable}()", StringComparison.Ordinal))
+            {
+                message.Response = new EmptyPage(message.Response.ClientRequestId);
+            }
+        }
+    }
+
+    private sealed class EmptyPage(string clientRequestId) : Response
+    {
+        private static readonly Dictionary<string, string> Answer = new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Content-Type"] = "application/json;odata=minimalmetadata",
+            ["x-ms-continuation-NextPartitionKey"] = "1!8!Yy0wMDA-",
+            ["x-ms-continuation-NextRowKey"] = "1!8!Y2FzZQ--",
+        };
+
+        public override int Status => 200;
+
+        public override string ReasonPhrase => "OK";
+
+        public override Stream? ContentStream { get; set; } = new MemoryStream("""{"value":[]}"""u8.ToArray());
+
+        public override string ClientRequestId { get; set; } = clientRequestId;
+
+        public override void Dispose() => ContentStream?.Dispose();
+
+        protected override bool ContainsHeader(string name) => Answer.ContainsKey(name);
+
+        protected override IEnumerable<HttpHeader> EnumerateHeaders() => Answer.Select(h => new HttpHeader(h.Key, h.Value));
+
+        protected override bool TryGetHeader(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => Answer.TryGetValue(name, out value);
+
+        protected override bool TryGetHeaderValues(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IEnumerable<string>? values)
+        {
+            values = Answer.TryGetValue(name, out var value) ? [value] : null;
+            return values is not null;
+        }
     }
 
     /// <summary>Each request as "VERB table[ status]", the status only when not 2xx.</summary>
