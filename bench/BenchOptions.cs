@@ -40,6 +40,13 @@ public sealed record BenchOptions
 
     public int Cases { get; init; } = 50;
 
+    /// <summary>
+    /// The bench's status reads per second, all cases together (<c>--status-reads</c>): each case in flight is read every
+    /// in-flight ÷ this seconds (0.25–30 s). Each read costs the hub a nonce and a case row, so the default keeps watching
+    /// light; a closed loop cannot finish more cases a second than its reads can see end (about a quarter of them).
+    /// </summary>
+    public int StatusReads { get; init; } = 20;
+
     /// <summary>Open-loop arrivals per second (when <see cref="Concurrency"/> is 0).</summary>
     public double Rate { get; init; } = 5;
 
@@ -73,6 +80,7 @@ public sealed record BenchOptions
           --save-baseline            write this run's figures to the --baseline path (default bench/results/baseline.json)
           --partner-reads SECONDS    a signed GET /api/v1/cases?pageSize=200 every SECONDS, latency p50/p99 reported
           --cases N                  cases per backend (default 50)
+          --status-reads N           the bench's status reads per second, all cases together (default 20)
           --rate R                   open loop: R new cases per second (default 5)
           --concurrency C            closed loop: keep C cases in flight (overrides --rate)
           --hold                     decide reviews only once every case awaits one (N cases in flight at once)
@@ -122,6 +130,7 @@ public sealed record BenchOptions
                 case "--save-baseline": options = options with { SaveBaseline = true }; break;
                 case "--partner-reads": options = options with { PartnerReads = TimeSpan.FromSeconds(PositiveInt(Next(), "--partner-reads")) }; break;
                 case "--cases": options = options with { Cases = PositiveInt(Next(), "--cases") }; break;
+                case "--status-reads": options = options with { StatusReads = PositiveInt(Next(), "--status-reads") }; break;
                 case "--rate": options = options with { Rate = double.Parse(Next(), CultureInfo.InvariantCulture) }; break;
                 case "--concurrency": options = options with { Concurrency = PositiveInt(Next(), "--concurrency") }; break;
                 case "--hold": options = options with { Hold = true }; break;

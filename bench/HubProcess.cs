@@ -18,6 +18,9 @@ public sealed class HubProcess : IAsyncDisposable
     /// <summary>The engine's task hub: its tables, queues and containers are named after it.</summary>
     public const string TaskHub = "bench";
 
+    /// <summary>The alliance's four provinces, each simulated by the devhost's sandbox.</summary>
+    private static readonly string[] ProvinceCodes = ["330000", "310000", "360000", "340000"];
+
     private HubProcess(Process process, StreamWriter log, AzuriteLauncher azurite, Uri url, Uri sandboxUrl, string logPath)
     {
         LogPath = logPath;
@@ -70,6 +73,14 @@ public sealed class HubProcess : IAsyncDisposable
             ["Tongban:Partners:310000:RateLimit:RequestsPerSecond"] = "100000",
             ["Tongban:Partners:310000:RateLimit:Burst"] = "100000",
         };
+        // Nor the hub's own limit towards each province (20 calls/s by default, the most an agreement would let it send): a
+        // marriage makes four calls to Shanghai, so that limit alone held every run to 5 cases/s (2026-12-06).
+        foreach (var province in ProvinceCodes)
+        {
+            settings[$"Tongban:Provinces:{province}:Resilience:RequestsPerSecond"] = "1000";
+            settings[$"Tongban:Provinces:{province}:Resilience:Burst"] = "1000";
+        }
+
         foreach (var (key, value) in options.Settings) settings[key] = value;
         foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 
@@ -138,7 +149,7 @@ public sealed class HubProcess : IAsyncDisposable
     {
         using var http = new HttpClient { BaseAddress = SandboxUrl };
         var instant = new { latencyMs = 0, errorRate = 0.0, rateLimitPerSecond = 0, down = false, slowWorkDelayMs = 0 };
-        var body = new Dictionary<string, object> { ["330000"] = instant, ["310000"] = instant, ["360000"] = instant, ["340000"] = instant };
+        var body = ProvinceCodes.ToDictionary(code => code, _ => (object)instant);
         using var response = await http.PutAsJsonAsync("/_sandbox/knobs", body, ct);
         response.EnsureSuccessStatusCode();
     }

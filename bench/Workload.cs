@@ -297,7 +297,10 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
     private static CaseResult Failed(string? caseId, long started, string error) =>
         new(caseId, "BenchError", Stopwatch.GetElapsedTime(started).TotalSeconds, 0, 0, error);
 
-    /// <summary>Polls the case with the observe header; the interval grows with cases in flight so reads stay near 20/s (at most 30 s apart).</summary>
+    /// <summary>
+    /// Polls the case with the observe header; the interval grows with cases in flight so reads stay near
+    /// <see cref="BenchOptions.StatusReads"/> a second (0.25–30 s apart).
+    /// </summary>
     private async Task<JsonNode> PollAsync(PartnerClient partner, string caseId, Func<string, bool> until, CancellationToken ct)
     {
         var observe = new Dictionary<string, string> { [Tongban.DevHost.Hosting.BenchProbe.ObserveHeader] = "observe" };
@@ -307,8 +310,8 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
             if (response.Status != 200) throw new InvalidOperationException($"GET {caseId}: {response.Status} {response.Body}");
             var json = response.Json!;
             if (until(json["status"]!.ToString())) return json;
-            // About 20 status reads a second in all: each read costs the hub storage requests (nonce, case row) too.
-            var interval = Math.Clamp(Volatile.Read(ref inFlight) * 50, 250, 30_000);
+            // Each read costs the hub storage requests (nonce, case row) too.
+            var interval = Math.Clamp(Volatile.Read(ref inFlight) * 1000 / options.StatusReads, 250, 30_000);
             await Task.Delay(interval, ct);
         }
     }
