@@ -237,32 +237,21 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
 
     /// <summary>
     /// The case rows of <paramref name="caseIds"/> that exist, in the order given. Case IDs are version 7 GUIDs, so the cases
-    /// of a list page (created close together) sit in one range of the cases table's partition keys, and one range query
-    /// reads them all, in answers of <see cref="RangeReadPage"/> rows; the cases of other provinces created between them are
-    /// dropped. A point read each made a page of 200 cost 201 requests, each queued behind the engine's on a busy account.
-    /// The query stops once it has returned <see cref="RangeReadSpread"/> rows per case asked for (a province with few cases
-    /// among many others'), and the cases it has not reached are read one by one, as are pages of fewer than
-    /// <see cref="RangeReadMinimum"/>.
+    /// of a list page (created close together) lie in one range of the cases table's partition keys. The page's IDs, in
+    /// order, are cut into runs of <see cref="RangeReadRun"/>, and each run's range is read with one query, all at once; the
+    /// cases of other provinces created in between are dropped. A point read each made a page of 200 cost 201 requests,
+    /// each queued behind the engine's on a busy account; now it is the index query and eight range reads, side by side.
+    /// A range query stops once it has returned <see cref="RangeReadSpread"/> rows per case asked for (a province with few
+    /// cases among many others'), or after a bounded number of answers, and the cases it has not reached are read one by
+    /// one, as are pages of fewer than <see cref="RangeReadMinimum"/>.
     /// </summary>
     internal async Task<IReadOnlyList<StoredCase>> ReadManyAsync(IReadOnlyList<string> caseIds, CancellationToken ct)
     {
-        var found = new Dictionary<string, StoredCase>(caseIds.Count, StringComparer.Ordinal);
+        var found = new System.Collections.Concurrent.ConcurrentDictionary<string, StoredCase>(StringComparer.Ordinal);
         if (caseIds.Count >= RangeReadMinimum)
         {
-            var wanted = caseIds.ToHashSet(StringComparer.Ordinal);
-            var budget = caseIds.Count * RangeReadSpread;
-            // The service may answer with fewer rows than asked, even none (a partition server's boundary, its time limit
-            // while it passes over the other rows of the case partitions): answers are bounded too.
-            var answers = budget / RangeReadPage + 2;
-            var first = caseIds.Min(StringComparer.Ordinal)!;
-            var last = caseIds.Max(StringComparer.Ordinal)!;
-            var filter = TableClient.CreateQueryFilter($"PartitionKey ge {first} and PartitionKey le {last} and RowKey eq {CaseRow}");
-            await foreach (var page in cases.QueryAsync<TableEntity>(filter, Math.Min(budget, RangeReadPage), cancellationToken: ct).AsPages())
-            {
-                foreach (var row in page.Values.Where(r => wanted.Contains(r.PartitionKey))) found[row.PartitionKey] = FromEntity(row);
-                budget -= page.Values.Count;
-                if (budget <= 0 || --answers == 0 || found.Count == wanted.Count) break;
-            }
+            var runs = caseIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Chunk(RangeReadRun);
+            await Task.WhenAll(runs.Select(run => ReadRangeAsync(run, found, ct)));
         }
 
         var rest = await Task.WhenAll(caseIds.Where(id => !found.ContainsKey(id)).Select(id => GetAsync(id, ct)));
@@ -270,17 +259,42 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         return [.. caseIds.Where(found.ContainsKey).Select(id => found[id])];
     }
 
+    /// <summary>Reads the rows of <paramref name="run"/> (IDs in order) from the range they span, within its budget.</summary>
+    private async Task ReadRangeAsync(string[] run, System.Collections.Concurrent.ConcurrentDictionary<string, StoredCase> found, CancellationToken ct)
+    {
+        var wanted = run.ToHashSet(StringComparer.Ordinal);
+        var budget = run.Length * RangeReadSpread;
+        // The service may answer with fewer rows than asked, even none (a partition server's boundary, its time limit while it
+        // passes over the other rows of the case partitions): answers are bounded too.
+        var answers = budget / RangeReadPage + 2;
+        var left = wanted.Count;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {run[0]} and PartitionKey le {run[^1]} and RowKey eq {CaseRow}");
+        await foreach (var page in cases.QueryAsync<TableEntity>(filter, Math.Min(budget, RangeReadPage), cancellationToken: ct).AsPages())
+        {
+            foreach (var row in page.Values.Where(r => wanted.Contains(r.PartitionKey)))
+            {
+                found[row.PartitionKey] = FromEntity(row);
+                left--;
+            }
+
+            budget -= page.Values.Count;
+            if (budget <= 0 || --answers == 0 || left == 0) break;
+        }
+    }
+
     /// <summary>Pages of fewer cases than this are read a row at a time: a range query would cost as much.</summary>
     public const int RangeReadMinimum = 3;
+
+    /// <summary>Cases per range read: a page of 200 is read as eight ranges at once.</summary>
+    public const int RangeReadRun = 25;
 
     /// <summary>How many rows per case asked for a range read may return before the rest are read one by one.</summary>
     public const int RangeReadSpread = 4;
 
     /// <summary>
-    /// Rows per answer of a range read: a case row is a few kilobytes and an answer is held whole while it is parsed, so a
-    /// page of 200 cases comes in four answers rather than one of about a megabyte. Measured through the 1,000-case overload
-    /// (bench/README.md): with one answer per page the hub's RSS while cases were opened stood 12–22 MB above the point
-    /// reads'; with 50 or 16 rows per answer it stood where theirs did.
+    /// Rows per answer of a range read: a case row is a few kilobytes and an answer is held whole while it is parsed. Measured
+    /// through the 1,000-case overload (bench/README.md): with a page of 200 in one answer the hub's RSS while cases were
+    /// opened stood 12–22 MB above the point reads'; with answers of 50 or 16 it stood where theirs did.
     /// </summary>
     public const int RangeReadPage = 50;
 
