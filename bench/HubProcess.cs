@@ -73,8 +73,8 @@ public sealed class HubProcess : IAsyncDisposable
             ["Tongban:Partners:310000:RateLimit:RequestsPerSecond"] = "100000",
             ["Tongban:Partners:310000:RateLimit:Burst"] = "100000",
         };
-        // Nor the hub's own limit towards each province (20 calls/s by default, the most an agreement would let it send): a
-        // marriage makes four calls to Shanghai, so that limit alone held every run to 5 cases/s (2026-12-06).
+        // Nor the hub's own limit towards each province (20 calls/s by default, what it promises each province): the bench's
+        // marriages call Shanghai four times each, so that limit alone held every run to 5 cases/s (found 2026-12-06).
         foreach (var province in ProvinceCodes)
         {
             settings[$"Tongban:Provinces:{province}:Resilience:RequestsPerSecond"] = "1000";
