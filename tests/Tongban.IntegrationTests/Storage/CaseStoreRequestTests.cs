@@ -300,7 +300,7 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task A_list_page_reads_its_cases_in_one_range_query_and_leaves_out_the_other_provinces_cases_between_them()
+    public async Task A_list_page_reads_its_cases_as_ranges_not_one_by_one_and_leaves_out_the_other_provinces_cases_between_them()
     {
         string mine = CaseData.NewProvinceCode(), other = CaseData.NewProvinceCode();
         var store = Store();
