@@ -180,12 +180,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         await foreach (var page in query.AsPages(continuation, pageSize))
         {
             var found = await ReadManyAsync(page.Values.Select(e => e.GetString("CaseId")).ToList(), ct);
-            // The index can trail the case row by one racing write: the row itself decides.
-            var items = found.Select(c => c.Record)
-                .Where(r => (status is null || r.Status == status) && (caseType is null || r.CaseType == caseType)
-                    && (updatedSince is null || r.UpdatedAt >= updatedSince))
-                .ToList();
-            return new CasePage(items, page.ContinuationToken);
+            return new CasePage(Matching(found, status, caseType, updatedSince), page.ContinuationToken);
         }
 
         return new CasePage([], null);
@@ -230,10 +225,15 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         var page = merged.Take(pageSize).ToList();
         var next = merged.Count > pageSize || perProvince.Any(p => p.More) ? page[^1].RowKey : null;
         var found = await ReadManyAsync(page.Select(r => r.CaseId).ToList(), ct);
-        var items = found.Select(c => c.Record)
-            .Where(r => (status is null || r.Status == status) && (caseType is null || r.CaseType == caseType)).ToList();
-        return (items, next);
+        return (Matching(found, status, caseType, updatedSince: null), next);
     }
+
+    /// <summary>The records of the rows read that match: the index can trail a case row by one racing write, so the row decides.</summary>
+    private static List<CaseRecord> Matching(IEnumerable<StoredCase> found, CaseStatus? status, string? caseType, DateTimeOffset? updatedSince) =>
+        found.Select(c => c.Record)
+            .Where(r => (status is null || r.Status == status) && (caseType is null || r.CaseType == caseType)
+                && (updatedSince is null || r.UpdatedAt >= updatedSince))
+            .ToList();
 
     /// <summary>
     /// The case rows of <paramref name="caseIds"/> that exist, in the order given. Case IDs are version 7 GUIDs, so the cases
