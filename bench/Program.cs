@@ -28,7 +28,7 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
 Console.WriteLine($"Tongban bench: {options.Cases} {options.CaseType} cases per backend, " +
     (options.Concurrency > 0 ? $"{options.Concurrency} in flight" : $"{options.Rate.ToString(CultureInfo.InvariantCulture)}/s") +
-    (options.Hold ? ", reviews held until all await one" : "") + $", Azurite {options.Azurite}; {Environment.ProcessorCount} cores");
+    (options.Hold ? ", reviews held until all await one" : "") + $", {options.StatusReadsPerSecond} status reads/s, Azurite {options.Azurite}; {Environment.ProcessorCount} cores");
 
 var figures = new List<BackendFigures>();
 foreach (var backend in options.Backends)
@@ -364,7 +364,7 @@ internal static class Report
             ["machine"] = Machine(),
             ["options"] = JsonSerializer.SerializeToNode(new
             {
-                options.CaseType, options.Scenario, options.Cases, options.Rate, options.Concurrency, options.Hold, options.Azurite, options.Settings,
+                options.CaseType, options.Scenario, options.Cases, options.Rate, options.Concurrency, StatusReads = options.StatusReadsPerSecond, options.Hold, options.Azurite, options.Settings,
             }),
             ["storageCountedBy"] = "HttpClient metrics (System.Net.Http http.client.request.duration) in the devhost process, by Azurite port; bench status reads counted apart",
             ["backends"] = JsonSerializer.SerializeToNode(figures),

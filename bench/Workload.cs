@@ -299,7 +299,7 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
 
     /// <summary>
     /// Polls the case with the observe header; the interval grows with cases in flight so reads stay near
-    /// <see cref="BenchOptions.StatusReads"/> a second (0.25–30 s apart).
+    /// <see cref="BenchOptions.StatusReadsPerSecond"/> a second (0.25–30 s apart).
     /// </summary>
     private async Task<JsonNode> PollAsync(PartnerClient partner, string caseId, Func<string, bool> until, CancellationToken ct)
     {
@@ -311,7 +311,7 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
             var json = response.Json!;
             if (until(json["status"]!.ToString())) return json;
             // Each read costs the hub storage requests (nonce, case row) too.
-            var interval = Math.Clamp(Volatile.Read(ref inFlight) * 1000 / options.StatusReads, 250, 30_000);
+            var interval = Math.Clamp(Volatile.Read(ref inFlight) * 1000 / options.StatusReadsPerSecond, 250, 30_000);
             await Task.Delay(interval, ct);
         }
     }
