@@ -19,8 +19,8 @@ public sealed class StorageTurnsTests
     {
         var turns = new StorageTurns(2, 1);
         var (storage, pipeline, a, b) = await TwoArrivedAsync(turns);
-        var c = await QueuedAsync(() => Send(pipeline, "c"));
-        var d = await QueuedAsync(() => Send(pipeline, "d"));
+        var c = await QueuedAsync(turns, () => Send(pipeline, "c"));
+        var d = await QueuedAsync(turns, () => Send(pipeline, "d"));
 
         Assert.Equal(2, storage.Arrived.Count);
         Assert.Equal(2, turns.BackgroundWaited);
@@ -42,8 +42,8 @@ public sealed class StorageTurnsTests
     {
         var turns = new StorageTurns(2, 1);
         var (storage, pipeline, a, b) = await TwoArrivedAsync(turns);
-        var c = await QueuedAsync(() => Send(pipeline, "c"));
-        var x = await QueuedAsync(() => AsCaller(() => Send(pipeline, "x")));
+        var c = await QueuedAsync(turns, () => Send(pipeline, "c"));
+        var x = await QueuedAsync(turns, () => AsCaller(() => Send(pipeline, "x")));
 
         storage.Answer("a");
         await storage.ArrivedAsync(3);
@@ -66,8 +66,8 @@ public sealed class StorageTurnsTests
         // With no background waiting, callers may use every turn.
         var callers = new List<Task<Response>> { AsCaller(() => Send(pipeline, "x1")), AsCaller(() => Send(pipeline, "x2")), AsCaller(() => Send(pipeline, "x3")) };
         await storage.ArrivedAsync(3);
-        var background = await QueuedAsync(() => Send(pipeline, "b"));
-        callers.Add(await QueuedAsync(() => AsCaller(() => Send(pipeline, "x4"))));
+        var background = await QueuedAsync(turns, () => Send(pipeline, "b"));
+        callers.Add(await QueuedAsync(turns, () => AsCaller(() => Send(pipeline, "x4"))));
 
         // The first turn freed goes to the background, though a caller waits: it is the background's own.
         storage.Answer(storage.Arrived[0]);
@@ -86,8 +86,8 @@ public sealed class StorageTurnsTests
     {
         var turns = new StorageTurns(2, 1, taskHub: "bench");
         var (storage, pipeline, a, b) = await TwoArrivedAsync(turns);
-        var c = await QueuedAsync(() => Send(pipeline, "c"));
-        var lease = await QueuedAsync(() => Send(pipeline, "benchPartitions(PartitionKey='',RowKey='bench-control-00')"));
+        var c = await QueuedAsync(turns, () => Send(pipeline, "c"));
+        var lease = await QueuedAsync(turns, () => Send(pipeline, "benchPartitions(PartitionKey='',RowKey='bench-control-00')"));
 
         storage.Answer("a");
         await storage.ArrivedAsync(3);
@@ -132,8 +132,7 @@ public sealed class StorageTurnsTests
         var (storage, pipeline, a, b) = await TwoArrivedAsync(turns);
 
         using var cancel = new CancellationTokenSource();
-        var waiting = Send(pipeline, "cancelled", cancel.Token);
-        await Task.Delay(100);
+        var waiting = await QueuedAsync(turns, () => Send(pipeline, "cancelled", cancel.Token));
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
@@ -158,12 +157,25 @@ public sealed class StorageTurnsTests
         return (storage, pipeline, a, b);
     }
 
-    /// <summary>Sends, and gives the request time to get in line.</summary>
-    private static async Task<Task<Response>> QueuedAsync(Func<Task<Response>> send)
+    /// <summary>Sends while every turn is taken, and returns once the request waits in its line (not after a guessed delay).</summary>
+    private static async Task<Task<Response>> QueuedAsync(StorageTurns turns, Func<Task<Response>> send)
     {
+        var before = WaitingNow(turns);
         var sent = send();
-        await Task.Delay(100);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (WaitingNow(turns) <= before)
+        {
+            if (sent.IsCompleted || DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException("The request did not wait in line for a turn.");
+            await Task.Delay(5);
+        }
+
         return sent;
+    }
+
+    private static int WaitingNow(StorageTurns turns)
+    {
+        var (callers, background) = turns.Waiting;
+        return callers + background;
     }
 
     private static async Task<Response> Send(HttpPipeline pipeline, string name, CancellationToken ct = default)
