@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Tongban.DevHost.Hosting;
+using Tongban.Sandbox;
 
 namespace Tongban.Bench;
 
@@ -17,9 +18,6 @@ public sealed class HubProcess : IAsyncDisposable
 
     /// <summary>The engine's task hub: its tables, queues and containers are named after it.</summary>
     public const string TaskHub = "bench";
-
-    /// <summary>The alliance's four provinces, each simulated by the devhost's sandbox.</summary>
-    private static readonly string[] ProvinceCodes = ["330000", "310000", "360000", "340000"];
 
     private HubProcess(Process process, StreamWriter log, AzuriteLauncher azurite, Uri url, Uri sandboxUrl, string logPath)
     {
@@ -75,7 +73,7 @@ public sealed class HubProcess : IAsyncDisposable
         };
         // Nor the hub's own limit towards each province (20 calls/s by default, what it promises each province): the bench's
         // marriages call Shanghai four times each, so that limit alone held every run to 5 cases/s (found 2026-12-06).
-        foreach (var province in ProvinceCodes)
+        foreach (var province in ProvinceSandbox.ProvinceCodes)
         {
             settings[$"Tongban:Provinces:{province}:Resilience:RequestsPerSecond"] = "1000";
             settings[$"Tongban:Provinces:{province}:Resilience:Burst"] = "1000";
@@ -149,7 +147,7 @@ public sealed class HubProcess : IAsyncDisposable
     {
         using var http = new HttpClient { BaseAddress = SandboxUrl };
         var instant = new { latencyMs = 0, errorRate = 0.0, rateLimitPerSecond = 0, down = false, slowWorkDelayMs = 0 };
-        var body = ProvinceCodes.ToDictionary(code => code, _ => (object)instant);
+        var body = ProvinceSandbox.ProvinceCodes.ToDictionary(code => code, _ => (object)instant);
         using var response = await http.PutAsJsonAsync("/_sandbox/knobs", body, ct);
         response.EnsureSuccessStatusCode();
     }

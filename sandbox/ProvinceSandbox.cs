@@ -40,6 +40,9 @@ public sealed class ProvinceSandbox : IAsyncDisposable
         _callbacks = callbacks;
     }
 
+    /// <summary>The provinces the sandbox simulates (Zhejiang, Shanghai, Jiangxi, Anhui), each with its own knobs.</summary>
+    public static IReadOnlyList<string> ProvinceCodes { get; } = [ZhejiangGateway.Code, ShanghaiApi.Code, JiangxiEsb.Code, AnhuiTif.Code];
+
     /// <summary>http://127.0.0.1:{port}/ — province paths hang off it.</summary>
     public Uri BaseUrl { get; }
 
@@ -52,7 +55,7 @@ public sealed class ProvinceSandbox : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var population = SandboxPopulation.Load(options.PopulationPath);
         var state = new SandboxState(population, options.TimeProvider);
-        var knobs = new SandboxKnobs([ZhejiangGateway.Code, ShanghaiApi.Code, JiangxiEsb.Code, AnhuiTif.Code], options.TimeProvider);
+        var knobs = new SandboxKnobs(ProvinceCodes, options.TimeProvider);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
