@@ -162,13 +162,7 @@ public sealed class StorageTurnsTests
     {
         var before = WaitingNow(turns);
         var sent = send();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (WaitingNow(turns) <= before)
-        {
-            if (sent.IsCompleted || DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException("The request did not wait in line for a turn.");
-            await Task.Delay(5);
-        }
-
+        await Eventually.UntilAsync(() => Task.FromResult(WaitingNow(turns) > before), TimeSpan.FromSeconds(10), "the request to wait in line for a turn");
         return sent;
     }
 
