@@ -84,9 +84,14 @@ public sealed class RedriveEndToEndTests(RedriveHubFixture hub)
         {
             caseId = await OpenParkedAsync(ZjMan1, ShWoman1);
 
-            // Both of partyA's checks are at Zhejiang; whichever has parked is listed, parked and waiting.
-            var items = (await AttentionAsync()).Where(i => i!["caseId"]!.ToString() == caseId).ToList();
-            Assert.NotEmpty(items);
+            // Both of partyA's checks are at Zhejiang. The second can be listed a moment before it parks (its call failed, the
+            // round not yet over), so wait until every item listed for the case is parked; then each is Zhejiang's, waiting.
+            var items = new List<JsonNode?>();
+            await Eventually.UntilAsync(async () =>
+            {
+                items = (await AttentionAsync()).Where(i => i!["caseId"]!.ToString() == caseId).ToList();
+                return items.Count > 0 && items.All(i => i!["parked"]!.GetValue<bool>());
+            }, TimeSpan.FromSeconds(30), "every attention item of the case parked");
             Assert.All(items, item =>
             {
                 Assert.True(item!["parked"]!.GetValue<bool>());
