@@ -66,8 +66,8 @@ public sealed class AzuriteLauncher : IAsyncDisposable
 
         var arguments = new List<string>
         {
-            // Azurite with the project's fix to its queue store (see the script).
-            Path.Combine(root, "eng", "azurite.cjs"), "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
+            // Azurite with the project's fixes to its queue and table stores (see the script); no telemetry of its own sent out.
+            Path.Combine(root, "eng", "azurite.cjs"), "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl", "--disableTelemetry",
             "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(CultureInfo.InvariantCulture),

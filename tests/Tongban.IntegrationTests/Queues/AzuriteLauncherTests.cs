@@ -8,17 +8,20 @@ namespace Tongban.IntegrationTests.Queues;
 
 /// <summary>
 /// The Azurite every test, the devhost and the bench run is started through <c>eng/azurite.cjs</c>, which installs the
-/// project's fix to Azurite's queue store (that the fix changes no answer: <c>Tongban.Tests.Storage.AzuriteQueueFixTests</c>).
+/// project's fixes to Azurite's queue and table stores (that they change no answer: <c>Tongban.Tests.Storage.AzuriteQueueFixTests</c>
+/// and <c>AzuriteTableFixTests</c>), with Azurite's own telemetry off.
 /// </summary>
 public sealed class AzuriteLauncherTests
 {
     [Fact]
-    public async Task The_launcher_starts_azurite_with_the_queue_store_fix_and_its_queues_work()
+    public async Task The_launcher_starts_azurite_with_the_store_fixes_and_no_telemetry_and_its_queues_work()
     {
         await using var azurite = await TestProcesses.StartAzuriteAsync();
 
         var commandLine = (await File.ReadAllTextAsync($"/proc/{azurite.ProcessId}/cmdline")).Split('\0');
         Assert.Contains(commandLine, a => a.EndsWith(Path.Combine("eng", "azurite.cjs"), StringComparison.Ordinal));
+        // Azurite reports every request to Microsoft's Application Insights unless told not to.
+        Assert.Contains("--disableTelemetry", commandLine);
 
         var queue = new QueueServiceClient(azurite.ConnectionString).GetQueueClient("launcher-check");
         await queue.CreateAsync();
