@@ -5,6 +5,7 @@
 // compared and "alike: N operations", and exits 1 at the first difference. Run by Tongban.Tests (AzuriteQueueFixTests).
 "use strict";
 const fix = require("./azurite-queue-fix.cjs");
+const { compareStores, run } = require("./azurite-fix-check.cjs");
 
 const account = "devstoreaccount1";
 const t0 = Date.parse("2026-01-01T00:00:00Z");
@@ -95,21 +96,10 @@ async function compare(Store, property, script) {
   await stock.init();
   await fixed.init();
   fix.oneAtATime(fix.grown(fixed, property));
-  for (const [name, step] of script) {
-    const [a, b] = [await step(stock), await step(fixed)];
-    if (a !== b) {
-      console.log(`DIFFERENT at "${name}":\n  stock: ${a}\n  fixed: ${b}`);
-      process.exit(1);
-    }
-    console.log(`${name}: ${a}`);
-  }
-  return script.length;
+  return compareStores(stock, fixed, script);
 }
 
-(async () => {
+run(async () => {
   const compared = await compare(fix.queueStore(), "MESSAGES_COLLECTION", steps) + await compare(fix.extentStore(), "EXTENTS_COLLECTION", extentSteps);
   console.log(`alike: ${compared} operations`);
-})().catch((e) => {
-  console.log(`failed: ${e.stack}`);
-  process.exit(1);
 });

@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// Starts Azurite (node_modules/azurite, pinned in package-lock.json) with one fix to its queue store, then hands over to
-// Azurite's own entry point with the same arguments: `node eng/azurite.cjs [azurite options]`.
+// Starts Azurite (node_modules/azurite, pinned in package-lock.json) with two fixes, one to its queue store and one to its
+// table store, then hands over to Azurite's own entry point with the same arguments: `node eng/azurite.cjs [azurite options]`.
+// The project's callers (AzuriteLauncher, `npm run azurite`) pass --disableTelemetry: Azurite otherwise reports every
+// request it serves to Microsoft's Application Insights, and spends its one thread's time doing so.
 //
-// The fix (bench/README.md, "Where Azurite's CPU goes under overload"): Azurite keeps every message of every queue in one
+// The table store fix (azurite-table-fix.cjs, checked by azurite-table-fix.check.cjs): a point look-up of an entity starts
+// with the narrower of its two keys, where Azurite's always starts with the RowKey and tests every entity holding it.
+//
+// The queue store fix (bench/README.md, "Where Azurite's CPU goes under overload"): Azurite keeps every message of every queue in one
 // LokiJS collection with four binary indices. Its queue store hands that collection arrays: `remove(docs)` of the expired
 // messages at the start of every receive, delete and update (an empty array almost always), and `update(docs)` of the
 // messages a receive takes. LokiJS treats an array as a batch: it marks all four indices dirty (the remove, even of
@@ -18,4 +23,5 @@
 // without the fix unnoticed.
 "use strict";
 require("./azurite-queue-fix.cjs").apply();
+require("./azurite-table-fix.cjs").apply();
 require(require("node:path").join(__dirname, "..", "node_modules", "azurite", "dist", "src", "azurite.js"));

@@ -27,7 +27,8 @@ public sealed class AzuriteQueueFixTests
         Assert.Contains("delete every third body: 133", output, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Exit, string Output)> NodeAsync(params string[] arguments)
+    /// <summary>Runs a node script at the repository root, with its exit code and everything it printed.</summary>
+    internal static async Task<(int Exit, string Output)> NodeAsync(params string[] arguments)
     {
         var root = OpenApiDocumentTests.RepositoryRoot();
         Assert.True(Directory.Exists(Path.Combine(root, "node_modules", "azurite")), "node_modules/azurite is missing: run `npm ci` at the repository root (eng/test.sh does).");
