@@ -120,6 +120,11 @@ public sealed class ConsoleBrowserTests(ConsoleHubFixture hub, ITestOutputHelper
         // The hash-chained trail (TongbanAudit), not only the operators' actions: every entry the store holds, in order, the
         // redrive with who and why. The case waits for the officer, so the head is signed as the housekeeping timer would.
         var trail = hub.Hub.Services.GetRequiredService<Tongban.Audit.AuditTrail>();
+        // A status change is written to the case row first and appended to the trail after it: the page can show the review
+        // before its entry is there, and an entry appended after the head is signed leaves the head unsigned.
+        await Tongban.IntegrationTests.Infrastructure.Eventually.UntilAsync(
+            async () => (await trail.ReadAsync(caseId, CancellationToken.None)).Entries.Any(e => e.Action == "status" && e.Outcome == "AwaitingReview"),
+            TimeSpan.FromSeconds(30), "the AwaitingReview entry in the case's trail");
         Assert.True(await trail.SignHeadAsync(caseId, CancellationToken.None));
         var stored = await trail.ReadAsync(caseId, CancellationToken.None);
         var last = stored.Entries[^1].Seq;
