@@ -19,8 +19,12 @@ public sealed class QuietRunTests(QuietRunTests.QuietHub hub, ITestOutputHelper 
     /// <summary>Cancelled step time-outs and the review window fire this long after they were set, on a case already ended.</summary>
     private static readonly TimeSpan TimerWindow = TimeSpan.FromSeconds(8);
 
-    /// <summary>The worker's silent-disconnect timeout here (120 s by default): an idle stream without pings is dropped after it.</summary>
-    private static readonly TimeSpan SilentDisconnect = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// The worker's silent-disconnect timeout here (120 s by default): an idle stream without pings is dropped after it. Six
+    /// of the pings' 1 s intervals: at three, a ping held up by a test run's busiest moments on two cores was taken for a
+    /// dead stream (once).
+    /// </summary>
+    private static readonly TimeSpan SilentDisconnect = TimeSpan.FromSeconds(6);
 
     [Fact]
     public async Task A_healthy_run_of_every_service_logs_no_warning()
