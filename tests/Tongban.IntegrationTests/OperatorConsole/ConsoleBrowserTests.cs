@@ -120,25 +120,33 @@ public sealed class ConsoleBrowserTests(ConsoleHubFixture hub, ITestOutputHelper
         // The hash-chained trail (TongbanAudit), not only the operators' actions: every entry the store holds, in order, the
         // redrive with who and why. The case waits for the officer, so the head is signed as the housekeeping timer would.
         var trail = hub.Hub.Services.GetRequiredService<Tongban.Audit.AuditTrail>();
-        // A status change is written to the case row first and appended to the trail after it: the page can show the review
-        // before its entry is there, and an entry appended after the head is signed leaves the head unsigned.
+        // A status change is written to the case row first and appended to the trail after it, and a held round's late answer
+        // can be appended later still: the page is compared with the trail as stored at each look, not with one snapshot.
         await Tongban.IntegrationTests.Infrastructure.Eventually.UntilAsync(
             async () => (await trail.ReadAsync(caseId, CancellationToken.None)).Entries.Any(e => e.Action == "status" && e.Outcome == "AwaitingReview"),
             TimeSpan.FromSeconds(30), "the AwaitingReview entry in the case's trail");
         Assert.True(await trail.SignHeadAsync(caseId, CancellationToken.None));
-        var stored = await trail.ReadAsync(caseId, CancellationToken.None);
-        var last = stored.Entries[^1].Seq;
-        await page.Locator("#audit-head", new PageLocatorOptions { HasTextString = $"Signed head: entry {last}, {stored.Head!.SignedHash![..12]}" })
+        var signed = (await trail.ReadAsync(caseId, CancellationToken.None)).Head!;
+        await page.Locator("#audit-head", new PageLocatorOptions { HasTextString = $"Signed head: entry {signed.SignedSeq}, {signed.SignedHash![..12]}" })
             .WaitForAsync(new LocatorWaitForOptions { Timeout = 10_000 });
         var rows = page.Locator("tr[data-seq]");
-        Assert.Equal(stored.Entries.Select(e => e.Seq.ToString(CultureInfo.InvariantCulture)), await rows.EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.seq)"));
+        var stored = await trail.ReadAsync(caseId, CancellationToken.None);
+        await Tongban.IntegrationTests.Infrastructure.Eventually.UntilAsync(async () =>
+        {
+            stored = await trail.ReadAsync(caseId, CancellationToken.None);
+            return stored.Entries.Select(e => e.Seq.ToString(CultureInfo.InvariantCulture))
+                .SequenceEqual(await rows.EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.seq)"));
+        }, TimeSpan.FromSeconds(15), "the page's trail rows to be every entry stored, in order");
+        Assert.True(stored.Entries.Count >= signed.SignedSeq);
         Assert.Contains("opened", await rows.First.InnerTextAsync(), StringComparison.Ordinal);
         var redriven = rows.Filter(new LocatorFilterOptions { HasTextString = "Zhejiang fixed its gateway (console)" });
         Assert.True(await redriven.CountAsync() >= 1);
         Assert.Contains($"operator {ConsoleHubFixture.OperatorId}", await redriven.First.InnerTextAsync(), StringComparison.Ordinal);
         await page.ClickAsync("#verify");
-        await page.Locator("#verification", new PageLocatorOptions { HasTextString = $"Verified: {stored.Entries.Count} entries, chain and signed head hold" })
-            .WaitForAsync(new LocatorWaitForOptions { Timeout = 10_000 });
+        var verified = page.Locator("#verification", new PageLocatorOptions { HasTextRegex = new System.Text.RegularExpressions.Regex(@"^Verified: (\d+) entries, chain and signed head hold") });
+        await verified.WaitForAsync(new LocatorWaitForOptions { Timeout = 10_000 });
+        var checkedEntries = int.Parse(System.Text.RegularExpressions.Regex.Match(await verified.InnerTextAsync(), @"Verified: (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(checkedEntries >= stored.Entries.Count, $"verified {checkedEntries} entries of {stored.Entries.Count} stored");
         await ShotAsync(page, "case-audit.png");
 
         // The calls this case made are in the metrics window: Shanghai's row draws its latency chart and counts its calls.
