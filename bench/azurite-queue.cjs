@@ -8,11 +8,8 @@
 // every receive alike (same messages, same dequeue counts), else exits 1.
 "use strict";
 const fix = require("../eng/azurite-queue-fix.cjs");
+const { arg, median } = require("./cjs-args.cjs");
 
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1] : fallback;
-};
 const heldCounts = arg("held", "0,1000,3000,7000").split(",").map(Number);
 const ops = Number(arg("ops", "400"));
 const runs = Number(arg("runs", "3"));
@@ -49,8 +46,6 @@ async function run(fixed, held) {
   const left = store.db.getCollection(store.MESSAGES_COLLECTION).count();
   return { ms, answers: answers.join(","), left };
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 (async () => {
   let same = true;

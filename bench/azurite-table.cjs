@@ -8,11 +8,8 @@
 // their ratio; and checks that both stores answered every read alike, else exits 1.
 "use strict";
 const fix = require("../eng/azurite-table-fix.cjs");
+const { arg, median } = require("./cjs-args.cjs");
 
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1] : fallback;
-};
 const caseCounts = arg("cases", "0,1000,3000,10000").split(",").map(Number);
 const ops = Number(arg("ops", "2000"));
 const runs = Number(arg("runs", "3"));
@@ -48,8 +45,6 @@ async function run(fixed, cases) {
   const ms = Number(process.hrtime.bigint() - started) / 1e6 / ops;
   return { ms, answers: answers.join(",") };
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 (async () => {
   let same = true;

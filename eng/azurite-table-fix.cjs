@@ -61,10 +61,16 @@ function tableStore() {
   return store;
 }
 
+/** A store's getEntityCollection that hands out its collections with their point look-ups fixed. */
+function withFix(getEntityCollection) {
+  return function getEntityCollectionWithFix(...args) {
+    return narrowerKeyFirst(getEntityCollection.apply(this, args));
+  };
+}
+
 /** Fixes one store instance (the check script compares a stock store with one fixed this way). */
 function fixStore(store) {
-  const getEntityCollection = store.getEntityCollection;
-  store.getEntityCollection = (...args) => narrowerKeyFirst(getEntityCollection.apply(store, args));
+  store.getEntityCollection = withFix(store.getEntityCollection);
   return store;
 }
 
@@ -75,10 +81,7 @@ function apply() {
   if (applied) return;
   applied = true;
   const store = tableStore();
-  const getEntityCollection = store.prototype.getEntityCollection;
-  store.prototype.getEntityCollection = function getEntityCollectionWithFix(...args) {
-    return narrowerKeyFirst(getEntityCollection.apply(this, args));
-  };
+  store.prototype.getEntityCollection = withFix(store.prototype.getEntityCollection);
 }
 
 module.exports = { apply, fixStore, firstKey, narrowerKeyFirst, tableStore };
