@@ -130,7 +130,7 @@ public sealed class ConsoleBrowserTests(ConsoleHubFixture hub, ITestOutputHelper
         await page.Locator("#audit-head", new PageLocatorOptions { HasTextString = $"Signed head: entry {signed.SignedSeq}, {signed.SignedHash![..12]}" })
             .WaitForAsync(new LocatorWaitForOptions { Timeout = 10_000 });
         var rows = page.Locator("tr[data-seq]");
-        var stored = await trail.ReadAsync(caseId, CancellationToken.None);
+        Tongban.Audit.AuditTrailRead stored = null!;
         await Tongban.IntegrationTests.Infrastructure.Eventually.UntilAsync(async () =>
         {
             stored = await trail.ReadAsync(caseId, CancellationToken.None);
