@@ -151,6 +151,16 @@ public sealed class CaseRecord
     [JsonIgnore]
     public List<string> DeadlinesMissed { get; init; } = [];
 
+    /// <summary>
+    /// The steps whose last success completes the case (the workflow's last batch, from version 4), by key; none: the
+    /// workflow completes the case itself.
+    /// </summary>
+    [JsonIgnore]
+    public List<string> CompletingSteps { get; init; } = [];
+
+    /// <summary>Whether the case was completed by the success of <paramref name="stepKey"/> and its batch (see <see cref="CompletingSteps"/>).</summary>
+    public bool CompletedBy(string stepKey) => Closed && Status == CaseStatus.Completed && CompletingSteps.Contains(stepKey);
+
     public CaseStep? FindStep(string key) => Steps.Find(s => s.Key == key);
 
     public CaseStep Step(string name, string? subject, string? province)

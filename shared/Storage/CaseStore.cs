@@ -421,6 +421,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         ["StatusChanges"] = record.StatusChanges,
         ["Closed"] = record.Closed,
         ["DeadlinesMissed"] = string.Join(',', record.DeadlinesMissed),
+        ["CompletingSteps"] = string.Join(',', record.CompletingSteps),
     };
 
     private StoredCase FromEntity(TableEntity entity)
@@ -434,6 +435,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         record.StatusChanges = entity.GetInt32("StatusChanges") ?? 0;
         record.Closed = entity.GetBoolean("Closed") ?? false;
         record.DeadlinesMissed.AddRange((entity.GetString("DeadlinesMissed") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
+        record.CompletingSteps.AddRange((entity.GetString("CompletingSteps") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
         var command = TongbanJson.Deserialize<OpenCaseCommand>(details.Open(entity.PartitionKey, entity.GetString("Details")));
         record.NewbornBirthDate = command.Newborn?.Child.BirthDate;
         return new StoredCase(record, command, entity.ETag) { IndexedAt = entity.GetDateTimeOffset("IndexedAt"), SealedDetails = entity.GetString("Details") };

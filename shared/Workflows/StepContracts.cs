@@ -66,6 +66,12 @@ public sealed record ProvinceStepDispatch(string CaseId, IReadOnlyList<ProvinceS
     public CaseOutcome? Outcome { get; init; }
 
     public string? IrreversibleStep { get; init; }
+
+    /// <summary>
+    /// The case completes once every one of these steps has succeeded: the step handler's write of the last success sets the
+    /// case Completed and closes it, so the workflow writes no completion of its own (<see cref="WorkflowVersions.LastStepCompletes"/>).
+    /// </summary>
+    public bool CompletesCase { get; init; }
 }
 
 public sealed record IrreversibleStepRequest(string CaseId, string StepName);
@@ -157,8 +163,15 @@ public static class WorkflowVersions
     /// </summary>
     public const int SharedTimeouts = 3;
 
+    /// <summary>
+    /// The last batch of must-succeed steps (marriage's marital.update, school transfer's transfer-out.confirm) completes the
+    /// case with the step handler's write of its last success, instead of an activity of its own after it: one activity,
+    /// one orchestration turn and one case-row write fewer per case.
+    /// </summary>
+    public const int LastStepCompletes = 4;
+
     /// <summary>What a case opened now starts with.</summary>
-    public const int Current = SharedTimeouts;
+    public const int Current = LastStepCompletes;
 }
 
 /// <summary>A party by role and the province that speaks for it (e.g. partyA at 330000), without personal data.</summary>

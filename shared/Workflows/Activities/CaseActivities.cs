@@ -35,32 +35,55 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
                 record.Outcome.Reason = reason.Length == 0 ? null : reason;
             }
 
-            if (progress.Status is { } final && final.IsFinal() && !progress.Held)
-            {
-                // The case ends: steps still running or waiting will not be heard from (show them skipped), nothing awaits a redrive.
-                record.Closed = true;
-                foreach (var step in record.Steps)
-                {
-                    step.AwaitingRedrive = false;
-                    if (step.Status.IsFinal()) continue;
-                    step.Status = StepStatus.Skipped;
-                    step.CompletedAt = DateTimeOffset.UtcNow;
-                    step.Detail ??= $"case ended {record.Status}";
-                }
-            }
-
+            if (progress.Status is { } final && final.IsFinal() && !progress.Held) Close(record, DateTimeOffset.UtcNow);
             return true;
         }, ct);
         if (refused) return false;
-        if (progress.Status is not null) await RecordStatusAsync(stored.Record, ct);
-        if (progress.Status is not null && stored.Record.CallbackUrl is not null)
-        {
-            // Also on a repeated run of this activity: a poke with nothing pending costs one read.
-            await callbacks.PokeAsync(progress.CaseId, ct);
-        }
-
-        LogStatusChange(stored.Record, before, progress.Status);
+        // Also on a repeated run of this activity: its trail entry is appended once, a poke with nothing pending costs one read.
+        if (progress.Status is not null) await StatusChangedAsync(stored.Record, before, TongbanTelemetry.CurrentTraceParent, ct);
         return true;
+    }
+
+    /// <summary>The case ends: steps still running or waiting will not be heard from (shown skipped), nothing awaits a redrive.</summary>
+    private static void Close(CaseRecord record, DateTimeOffset at)
+    {
+        record.Closed = true;
+        foreach (var step in record.Steps)
+        {
+            step.AwaitingRedrive = false;
+            if (step.Status.IsFinal()) continue;
+            step.Status = StepStatus.Skipped;
+            step.CompletedAt = at;
+            step.Detail ??= $"case ended {record.Status}";
+        }
+    }
+
+    /// <summary>
+    /// Completes the case when every step of its last batch (<see cref="CaseRecord.CompletingSteps"/>) has succeeded: the
+    /// step handler's write of the last success is the completion. A succeeded step needs no attention any more. True when
+    /// this change completed it.
+    /// </summary>
+    internal static bool CompleteIfLastStep(CaseRecord record, DateTimeOffset at)
+    {
+        if (record.Closed || record.CompletingSteps.Count == 0) return false;
+        var batch = record.CompletingSteps.Select(record.FindStep).ToList();
+        if (!batch.All(step => step?.Status == StepStatus.Succeeded)) return false;
+        foreach (var step in batch) step!.NeedsAttention = false;
+        record.Status = CaseStatus.Completed;
+        Close(record, at);
+        return true;
+    }
+
+    /// <summary>
+    /// What follows a status change written to the case row: its entry in the trail (the closing one signs the head), a poke
+    /// for the partner's callback when it asked for them, the log line. Safe to repeat after a crash (the entry's identity, the
+    /// change's number, makes a second append nothing).
+    /// </summary>
+    internal async Task StatusChangedAsync(CaseRecord record, CaseStatus? before, string? traceParent, CancellationToken ct)
+    {
+        await RecordStatusAsync(record, ct);
+        if (record.CallbackUrl is not null) await callbacks.PokeAsync(record.CaseId, traceParent, ct);
+        LogStatusChange(record, before, record.Status);
     }
 
     private void LogStatusChange(CaseRecord record, CaseStatus? before, CaseStatus? status)
@@ -112,6 +135,12 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
             foreach (var item in dispatch.Items)
             {
                 Apply(record, new StepChange(item.StepName, item.Subject, item.Province, StepStatus.Running, dispatch.At));
+            }
+
+            if (dispatch.CompletesCase)
+            {
+                record.CompletingSteps.Clear();
+                record.CompletingSteps.AddRange(dispatch.Items.Select(i => i.StepKey));
             }
 
             return true;

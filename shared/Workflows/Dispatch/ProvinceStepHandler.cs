@@ -23,7 +23,8 @@ namespace Tongban.Workflows.Dispatch;
 /// </summary>
 public sealed partial class ProvinceStepHandler(
     CaseStore cases, TicketStore tickets, TableServiceClient tables, ProvinceStepInvoker invoker, ProvinceStepQueue queue, ProvinceHealthStore health, DurableTaskClient durable, TimeProvider time,
-    IOptions<TongbanOptions> options, ILogger<ProvinceStepHandler> logger, CitizenIndex citizens, Audit.AuditTrail audit, Telemetry.TongbanMetrics? metrics = null) : IQueueMessageHandler
+    IOptions<TongbanOptions> options, ILogger<ProvinceStepHandler> logger, CitizenIndex citizens, Audit.AuditTrail audit, CaseActivities activities,
+    Telemetry.TongbanMetrics? metrics = null) : IQueueMessageHandler
 {
     /// <summary>How long a step's answer waits for an orchestration that has not started (the engine redelivers a start within its queue visibility).</summary>
     public static readonly TimeSpan NotStartedDelay = TimeSpan.FromSeconds(5);
@@ -39,7 +40,9 @@ public sealed partial class ProvinceStepHandler(
         using var scope = CaseLogScope.Begin(logger, item);
         using var span = CaseSpans.Handle(item);
         var stored = await cases.GetAsync(item.CaseId, ct);
-        if (stored is null || stored.Record.Closed)
+        // A case this very step completed is closed before its answer is raised: a crash between the two leaves the message
+        // to be delivered again, and its answer must still reach the orchestration.
+        if (stored is null || (stored.Record.Closed && !stored.Record.CompletedBy(item.StepKey)))
         {
             span.WithOutcome("skipped");
             StepSkippedCaseGone(logger, item.CaseId, item.StepKey);
@@ -255,13 +258,15 @@ public sealed partial class ProvinceStepHandler(
     {
         var status = result.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Failed;
         TimeSpan? took = null;
+        var before = (CaseStatus?)null;
         try
         {
             // The row the handler read before the call is tried first: one read fewer per step when no other step wrote meanwhile.
-            await cases.UpdateAsync(item.CaseId, read, record =>
+            var stored = await cases.UpdateAsync(item.CaseId, read, record =>
             {
                 var step = record.Step(item.StepName, item.Subject, item.Province);
                 took = null;
+                before = record.Status;
                 if (step.Status == StepStatus.Succeeded) return false;
                 var at = time.GetUtcNow();
                 took = step.StartedAt is { } started ? at - started : TimeSpan.Zero;
@@ -271,9 +276,13 @@ public sealed partial class ProvinceStepHandler(
                 var open = record.Waits.FindIndex(w => w.Step == item.StepKey && w.To is null);
                 if (open >= 0) record.Waits[open] = record.Waits[open] with { To = at };
                 if (call is not null) record.Waits.Add(call);
+                // The last success of the workflow's last batch completes the case in this same write.
+                CaseActivities.CompleteIfLastStep(record, at);
                 return true;
             }, ct);
             if (took is { } duration) metrics?.StepAnswered(item.Province, item.Operation, Telemetry.MetricWords.Of(result.Outcome), duration);
+            // Also when delivered again: the trail's entry is appended once, and the head signed.
+            if (stored.Record.CompletedBy(item.StepKey)) await activities.StatusChangedAsync(stored.Record, before, item.TraceParent, ct);
         }
         catch (CaseNotFoundException)
         {

@@ -102,11 +102,12 @@ public static class MarriageRegistrationOrchestrator
         if (input.Version < WorkflowVersions.FewerTurns) await steps.RecordAsync(outcome: outcome);
 
         // 4. Both home provinces record the marriage; a registered marriage is never undone, so this is retried until it succeeds.
-        //    From version 2 the certificate is recorded with their dispatch.
+        //    From version 2 the certificate is recorded with their dispatch; from version 4 the last of them completes the case.
+        var completes = input.Version >= WorkflowVersions.LastStepCompletes;
         await steps.RunAsync(parties.Select(p => steps.Item(StepNames.UpdateMaritalStatus, p.Role, CanonicalOperations.MaritalUpdate, p.Province)).ToList(),
-            new StepRun(Retry: RetryMode.UntilSucceeded) { Outcome = input.Version < WorkflowVersions.FewerTurns ? null : outcome });
+            new StepRun(Retry: RetryMode.UntilSucceeded) { Outcome = input.Version < WorkflowVersions.FewerTurns ? null : outcome, CompletesCase = completes });
 
-        await steps.RecordAsync(CaseStatus.Completed, outcome: outcome);
+        if (!completes) await steps.RecordAsync(CaseStatus.Completed, outcome: outcome);
         return CaseStatus.Completed;
     }
 

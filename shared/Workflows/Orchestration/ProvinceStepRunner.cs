@@ -67,6 +67,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
             Changes = run.Changes,
             Outcome = run.Outcome,
             IrreversibleStep = run.IrreversibleStep,
+            CompletesCase = run.CompletesCase,
         };
         if (!await context.CallActivityAsync<bool>(WorkflowNames.Activities.DispatchProvinceSteps, dispatch, HubActivities.Options)) return null;
         if (run.Status is { } s) current = s;

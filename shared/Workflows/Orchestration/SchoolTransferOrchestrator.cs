@@ -66,9 +66,10 @@ public static class SchoolTransferOrchestrator
         }
 
         // 4. The source confirms the transfer-out; it must happen, so it is retried until it does. From version 2 the gate
-        //    rides on its dispatch.
+        //    rides on its dispatch; from version 4 its success completes the case.
         var confirmItem = steps.Item(StepNames.ConfirmTransferOut, null, CanonicalOperations.TransferOutConfirm, source);
-        var confirmRun = new StepRun(Retry: RetryMode.UntilSucceeded);
+        var completes = input.Version >= WorkflowVersions.LastStepCompletes;
+        var confirmRun = new StepRun(Retry: RetryMode.UntilSucceeded) { CompletesCase = completes };
         if (input.Version < WorkflowVersions.FewerTurns)
         {
             if (!await flow.EnterIrreversibleStepAsync(StepNames.EnrollStudent)) return await flow.WithdrawAsync();
@@ -78,7 +79,8 @@ public static class SchoolTransferOrchestrator
         {
             return await flow.WithdrawAsync();
         }
-        await steps.RecordAsync(CaseStatus.Completed);
+
+        if (!completes) await steps.RecordAsync(CaseStatus.Completed);
         return CaseStatus.Completed;
     }
 

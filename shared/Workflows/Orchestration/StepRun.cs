@@ -88,4 +88,7 @@ public sealed record StepRun(CaseStatus? Status = null, RetryMode? Retry = null,
     public CaseOutcome? Outcome { get; init; }
 
     public string? IrreversibleStep { get; init; }
+
+    /// <summary>The steps' last success completes the case (see <see cref="ProvinceStepDispatch.CompletesCase"/>).</summary>
+    public bool CompletesCase { get; init; }
 }

@@ -1,9 +1,11 @@
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using Tongban.Configuration;
 using Tongban.Provinces;
 using Tongban.Storage;
+using Tongban.Workflows.Activities;
 using Tongban.Workflows.Dispatch;
 
 namespace Tongban.IntegrationTests.Infrastructure;
@@ -12,11 +14,35 @@ namespace Tongban.IntegrationTests.Infrastructure;
 public static class ProvinceWorkHandlers
 {
     public static ProvinceStepHandler OnAzurite(AzuriteFixture azurite, CaseStore cases, ProvinceRegistry provinces, DurableTaskClient durable,
-        TongbanOptions? options = null) =>
-        new(cases, new TicketStore(azurite.Tables, TimeProvider.System), azurite.Tables, new ProvinceStepInvoker(provinces), new ProvinceStepQueue(azurite.Queues),
+        TongbanOptions? options = null)
+    {
+        var audit = AuditTrails.OnAzurite(azurite);
+        var queue = new ProvinceStepQueue(azurite.Queues);
+        var activities = new CaseActivities(cases, queue, new Callbacks.PartnerCallbackOutbox(azurite.Tables, azurite.Queues),
+            NullLogger<CaseActivities>.Instance, audit);
+        return new(cases, new TicketStore(azurite.Tables, TimeProvider.System), azurite.Tables, new ProvinceStepInvoker(provinces), queue,
             new ProvinceHealthStore(azurite.Tables, TimeProvider.System, NullLogger<ProvinceHealthStore>.Instance), durable, TimeProvider.System,
             Microsoft.Extensions.Options.Options.Create(options ?? new TongbanOptions()), NullLogger<ProvinceStepHandler>.Instance,
-            new CitizenIndex(azurite.Tables, CaseData.NewCipher().Ring), AuditTrails.OnAzurite(azurite));
+            new CitizenIndex(azurite.Tables, CaseData.NewCipher().Ring), audit, activities);
+    }
+
+    /// <summary>
+    /// A registry with one province, <paramref name="code"/>, served by <paramref name="adapter"/> (a test's mock) under its own
+    /// scheme; its base URL is never called.
+    /// </summary>
+    public static ProvinceRegistry RegistryOf(string code, IProvinceAdapter adapter, IHttpClientFactory http)
+    {
+        var scheme = $"test-{code}";
+        var factory = new Mock<IProvinceAdapterFactory>();
+        factory.SetupGet(f => f.Scheme).Returns(scheme);
+        factory.Setup(f => f.Create(It.IsAny<ProvinceEndpoint>(), It.IsAny<HttpClient>())).Returns(adapter);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"Tongban:Provinces:{code}:Scheme"] = scheme,
+            [$"Tongban:Provinces:{code}:BaseUrl"] = "http://127.0.0.1:9/",
+        }).Build();
+        return new ProvinceRegistry(configuration, [factory.Object], http);
+    }
 
     /// <summary>Every raise succeeds, and the engine reports each instance with the status <paramref name="status"/> gives at the time.</summary>
     public static void AcceptsEvents(this Mock<DurableTaskClient> durable, Func<OrchestrationRuntimeStatus> status)

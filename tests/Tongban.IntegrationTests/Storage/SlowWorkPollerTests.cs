@@ -1,5 +1,4 @@
 using Microsoft.DurableTask.Client;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -24,7 +23,6 @@ namespace Tongban.IntegrationTests.Storage;
 [Collection(AzuriteCollection.Name)]
 public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
 {
-    private const string Scheme = "polling-test";
     private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
     private readonly ServiceProvider http = new ServiceCollection().AddHttpClient().BuildServiceProvider();
     private readonly Mock<DurableTaskClient> durable = new("test-hub");
@@ -42,15 +40,7 @@ public sealed class SlowWorkPollerTests(AzuriteFixture azurite) : IDisposable
         durable.AcceptsEvents(() => engineStatus);
         province.SetupGet(p => p.ProvinceCode).Returns(code);
         province.SetupGet(p => p.SlowWork).Returns(SlowWorkCompletion.Polling);
-        var factory = new Mock<IProvinceAdapterFactory>();
-        factory.SetupGet(f => f.Scheme).Returns(Scheme);
-        factory.Setup(f => f.Create(It.IsAny<ProvinceEndpoint>(), It.IsAny<HttpClient>())).Returns(province.Object);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [$"Tongban:Provinces:{code}:Scheme"] = Scheme,
-            [$"Tongban:Provinces:{code}:BaseUrl"] = "http://127.0.0.1:9/",
-        }).Build();
-        var registry = new ProvinceRegistry(configuration, [factory.Object], http.GetRequiredService<IHttpClientFactory>());
+        var registry = ProvinceWorkHandlers.RegistryOf(code, province.Object, http.GetRequiredService<IHttpClientFactory>());
         var cases = new CaseStore(azurite.Tables, CaseData.NewCipher(), TimeProvider.System);
         var tickets = new TicketStore(azurite.Tables, TimeProvider.System);
         var handler = ProvinceWorkHandlers.OnAzurite(azurite, cases, registry, durable.Object);

@@ -12,14 +12,14 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
     private static string BeijingToday() =>
         BeijingTime.Today(TimeProvider.System).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    /// <summary>A completed marriage's writes, in order (version 3).</summary>
+    /// <summary>A completed marriage's writes, in order (version 4: the last marital.update's success completes the case).</summary>
     private static readonly string[] Completed =
     [
             "dispatch InProgress resident.verify/partyA#1,marital.status/partyA#1,resident.verify/partyB#1,marital.status/partyB#1",
             "progress AwaitingReview officer-review:Waiting",
             "dispatch InProgress officer-review:Succeeded irreversible:register-marriage marriage.register/#1",
-            "dispatch outcome marital.update/partyA#1,marital.update/partyB#1",
-            "progress Completed outcome",
+            "dispatch outcome completes marital.update/partyA#1,marital.update/partyB#1",
+            "completed by its last step",
     ];
 
     [Fact]
@@ -106,13 +106,14 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
         var tail = trace.SkipWhile(t => !t.Contains("marital.update/partyA#1", StringComparison.Ordinal)).ToList();
         Assert.Equal(
         [
-            "dispatch outcome marital.update/partyA#1,marital.update/partyB#1",
+            "dispatch outcome completes marital.update/partyA#1,marital.update/partyB#1",
             "dispatch marital.update/partyA#2",
             "progress update-marital-status.partyA:Running!True",
             "dispatch marital.update/partyA#3",
             "dispatch marital.update/partyA#4",
+            // The handler's write of this success completed the case; the workflow's own write of it finds the case closed.
+            "completed by its last step",
             "progress update-marital-status.partyA:Succeeded!False",
-            "progress Completed outcome",
         ], tail);
         // partyB's province answered at once: never re-driven, never flagged.
         Assert.Equal([1], host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.MaritalUpdate && i.Subject == "partyB").Select(i => i.Round));

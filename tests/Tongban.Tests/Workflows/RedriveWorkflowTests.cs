@@ -86,8 +86,8 @@ public class RedriveWorkflowTests(WorkflowTestHost host) : IClassFixture<Workflo
             "progress InProgress register-marriage:Running~resumed",
             "dispatch InProgress marriage.register/#2",
             "progress register-marriage:Succeeded!False",
-            "dispatch outcome marital.update/partyA#1,marital.update/partyB#1",
-            "progress Completed outcome",
+            "dispatch outcome completes marital.update/partyA#1,marital.update/partyB#1",
+            "completed by its last step",
         ], after);
         // The reason of the failure is cleared when the case goes on.
         Assert.Equal("", host.Recorder.Progress(caseId).Single(p => p.Status == CaseStatus.InProgress && p.Reason is not null).Reason);

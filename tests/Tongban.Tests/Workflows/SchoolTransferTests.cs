@@ -47,8 +47,8 @@ public class SchoolTransferTests(WorkflowTestHost host) : IClassFixture<Workflow
             "dispatch transfer-out.request/#1",
             "progress outcome",
             "dispatch student.enroll/#1",
-            "dispatch irreversible:enroll-student transfer-out.confirm/#1",
-            "progress Completed",
+            "dispatch irreversible:enroll-student completes transfer-out.confirm/#1",
+            "completed by its last step",
         ], host.Recorder.Trace(caseId));
         var items = host.Recorder.Dispatched(caseId);
         Assert.Equal(Zhejiang, Assert.Single(items, i => i.Operation == Ops.StudentRecord).Province);
@@ -176,13 +176,13 @@ public class SchoolTransferTests(WorkflowTestHost host) : IClassFixture<Workflow
         var tail = host.Recorder.Trace(caseId).SkipWhile(t => !t.Contains("transfer-out.confirm/#1", StringComparison.Ordinal)).ToList();
         Assert.Equal(
         [
-            "dispatch irreversible:enroll-student transfer-out.confirm/#1",
+            "dispatch irreversible:enroll-student completes transfer-out.confirm/#1",
             "dispatch transfer-out.confirm/#2",
             "progress confirm-transfer-out:Running!True",
             "dispatch transfer-out.confirm/#3",
             "dispatch transfer-out.confirm/#4",
+            "completed by its last step",
             "progress confirm-transfer-out:Succeeded!False",
-            "progress Completed",
         ], tail);
         Assert.Empty(Dispatched(caseId, Ops.TransferOutCancel));
     }
@@ -270,7 +270,7 @@ public class SchoolTransferTests(WorkflowTestHost host) : IClassFixture<Workflow
             "dispatch transfer-out.request/#1",
             "progress outcome",
             "dispatch student.enroll/#1",
-            "refused dispatch irreversible:enroll-student transfer-out.confirm/#1",
+            "refused dispatch irreversible:enroll-student completes transfer-out.confirm/#1",
             "dispatch transfer-out.cancel/#1",
             "progress request-transfer-out:Compensated",
             "progress Withdrawn outcome",

@@ -235,13 +235,41 @@ public sealed class FakeCaseRecorder
         lock (gate) return entries.TryGetValue(caseId, out var list) ? [.. list] : [];
     }
 
-    /// <summary>Every write to the case row, in order: records, and what rode on dispatches (status, step changes, outcome). Refused writes are left out.</summary>
+    /// <summary>
+    /// Every write to the case row, in order: records, what rode on dispatches (status, step changes, outcome), and the step
+    /// handler's completing write. Refused writes are left out.
+    /// </summary>
     public IReadOnlyList<CaseProgress> Progress(string caseId) => Of(caseId).Select(e => e switch
     {
         CaseProgress p => p,
         ProvinceStepDispatch d => new CaseProgress(d.CaseId, d.Status, d.Changes, d.Outcome),
+        CompletedByLastStep c => new CaseProgress(c.CaseId, CaseStatus.Completed),
         _ => null,
     }).OfType<CaseProgress>().ToList();
+
+    private readonly Dictionary<string, (HashSet<string> Batch, HashSet<string> Succeeded)> completing = [];
+
+    /// <summary>A dispatch that completes the case with its steps' last success: its steps are the batch that does (see <see cref="Answered"/>).</summary>
+    public void Dispatching(ProvinceStepDispatch dispatch)
+    {
+        lock (gate)
+        {
+            if (dispatch.CompletesCase) completing[dispatch.CaseId] = ([.. dispatch.Items.Select(i => i.StepKey)], []);
+        }
+    }
+
+    /// <summary>
+    /// As the step handler does with a dispatch that completes the case: the success of the batch's last step is recorded as
+    /// the case's completion (<see cref="CompletedByLastStep"/>), before its answer is raised. A step of another batch is not counted.
+    /// </summary>
+    public void Answered(ProvinceStep item, StepResult answer)
+    {
+        lock (gate)
+        {
+            if (answer.Outcome != StepOutcome.Succeeded || !completing.TryGetValue(item.CaseId, out var run) || !run.Batch.Contains(item.StepKey)) return;
+            if (run.Succeeded.Add(item.StepKey) && run.Succeeded.SetEquals(run.Batch)) Add(item.CaseId, new CompletedByLastStep(item.CaseId));
+        }
+    }
 
     public IReadOnlyList<ProvinceStep> Dispatched(string caseId) => Of(caseId).OfType<ProvinceStepDispatch>().SelectMany(d => d.Items).ToList();
 
@@ -263,10 +291,12 @@ public sealed class FakeCaseRecorder
     private static string TraceOf(object entry) => entry switch
     {
         ProvinceStepDispatch d => Join(["dispatch", d.Status?.ToString(), d.Outcome is null ? null : "outcome", .. Changes(d.Changes),
-            d.IrreversibleStep is { } i ? $"irreversible:{i}" : null, string.Join(",", d.Items.Select(i => $"{i.Operation}/{i.Subject}#{i.Round}"))]),
+            d.IrreversibleStep is { } i ? $"irreversible:{i}" : null, d.CompletesCase ? "completes" : null,
+            string.Join(",", d.Items.Select(i => $"{i.Operation}/{i.Subject}#{i.Round}"))]),
         CaseProgress p => Join(["progress", p.Status?.ToString(), p.Held ? "held" : null, p.Outcome is null ? null : "outcome", .. Changes(p.Steps),
             p.IrreversibleStep is { } i ? $"irreversible:{i}" : null]),
         IrreversibleStepRequest r => $"irreversible {r.StepName}",
+        CompletedByLastStep => "completed by its last step",
         RefusedWrite r => $"refused {TraceOf(r.Write)}",
         _ => entry.ToString() ?? "",
     };
@@ -328,6 +358,9 @@ public sealed class FakeCaseRecorder
 /// <summary>A write the irreversible gate refused: nothing of it reached the case row.</summary>
 public sealed record RefusedWrite(object Write);
 
+/// <summary>The step handler's write of a completing batch's last success: the case is Completed and closed.</summary>
+public sealed record CompletedByLastStep(string CaseId);
+
 public sealed class FakeRecordCaseProgress(FakeCaseRecorder recorder) : TaskActivity<CaseProgress, bool>
 {
     public override Task<bool> RunAsync(TaskActivityContext context, CaseProgress input)
@@ -345,10 +378,12 @@ public sealed class FakeDispatchProvinceSteps(FakeCaseRecorder recorder, FakePro
     {
         recorder.ThrowIfFailing(input.CaseId, WorkflowNames.Activities.DispatchProvinceSteps);
         if (!recorder.Gate(input.CaseId, input, input.IrreversibleStep)) return false;
+        recorder.Dispatching(input);
         foreach (var item in input.Items)
         {
             if (provinces.Answer(item) is { } answer)
             {
+                recorder.Answered(item, answer);
                 await client.RaiseEventAsync(context.InstanceId, CaseEvents.StepResult(item.StepKey, item.Round), answer);
             }
         }

@@ -78,4 +78,23 @@ public class WorkflowVersionTests(WorkflowTestHost host) : IClassFixture<Workflo
         Assert.Equal(["dispatch student.enroll/#1", "irreversible enroll-student", "dispatch transfer-out.confirm/#1", "progress Completed"],
             host.Recorder.Trace(caseId).TakeLast(4));
     }
+
+    [Fact]
+    public async Task A_third_version_marriage_completes_with_a_write_of_its_own_after_the_marital_updates()
+    {
+        var caseId = await host.StartAsync(Marriage(NewCaseId("v3")) with { Version = WorkflowVersions.SharedTimeouts });
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        Assert.Equal(["dispatch outcome marital.update/partyA#1,marital.update/partyB#1", "progress Completed outcome"], host.Recorder.Trace(caseId).TakeLast(2));
+    }
+
+    [Fact]
+    public async Task A_third_version_school_transfer_completes_with_a_write_of_its_own_after_the_confirmation()
+    {
+        var caseId = await host.StartAsync(SchoolTransfer($"st-v3-{Guid.NewGuid():N}") with { Version = WorkflowVersions.SharedTimeouts });
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        Assert.Equal(["dispatch irreversible:enroll-student transfer-out.confirm/#1", "progress Completed"], host.Recorder.Trace(caseId).TakeLast(2));
+    }
 }
