@@ -123,7 +123,9 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
         var before = (CaseStatus?)null;
         var stored = await cases.UpdateAsync(dispatch.CaseId, record =>
         {
-            closed = record.Closed;
+            // A case its steps' success completed is closed before their answers are raised: a later round of those steps (an
+            // answer lost to poison after the completing write) is still sent, so that the orchestration hears it.
+            closed = record.Closed && !dispatch.Items.All(i => record.CompletedBy(i.StepKey));
             before = record.Status;
             // Steps that have all succeeded since leave the row as it is: its status must not move back (say, from
             // AwaitingReview to InProgress).

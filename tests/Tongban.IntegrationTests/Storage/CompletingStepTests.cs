@@ -117,6 +117,34 @@ public sealed class CompletingStepTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task A_later_round_of_a_completing_step_whose_answer_was_lost_is_still_sent_and_answered_after_the_case_closed()
+    {
+        var rig = await DispatchedAsync(completes: true);
+        await HandleAsync(rig, rig.UpdateA);
+        await HandleAsync(rig, rig.UpdateB);
+        var queue = azurite.Queues.GetQueueClient(StorageNames.ProvinceQueue(code));
+        await queue.ClearMessagesAsync(ct);
+
+        // partyB's answer never reached the orchestration (its raise kept failing until the message went to poison, which
+        // raised a failure): the workflow sends the step again on round 2.
+        var again = rig.UpdateB with { Round = 2 };
+        await rig.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(rig.CaseId, [again], DateTimeOffset.UtcNow), ct);
+        var queued = TongbanJson.Deserialize<ProvinceStep>(Assert.Single((await queue.PeekMessagesAsync(32, ct)).Value).Body.ToString());
+        Assert.Equal((again.StepKey, 2), (queued.StepKey, queued.Round));
+        await HandleAsync(rig, queued);
+
+        VerifyRaised(again, Times.Once());
+        var record = await RecordAsync(rig);
+        Assert.Equal((CaseStatus.Completed, true), (record.Status, record.Closed));
+
+        // A round-1 dispatch delivered again late is still dropped, and so is work for a closed case's other steps: the
+        // queue holds the round-2 message alone (peeked, not taken).
+        await rig.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(rig.CaseId, [rig.UpdateA, rig.UpdateB], DateTimeOffset.UtcNow), ct);
+        await rig.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(rig.CaseId, [rig.UpdateA with { StepName = StepNames.VerifyResident, Round = 2 }], DateTimeOffset.UtcNow), ct);
+        Assert.Single((await queue.PeekMessagesAsync(32, ct)).Value);
+    }
+
+    [Fact]
     public async Task Work_for_a_step_outside_the_completing_batch_is_dropped_once_the_case_completed()
     {
         var rig = await DispatchedAsync(completes: true);
