@@ -83,14 +83,9 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
     {
         await RecordStatusAsync(record, ct);
         if (record.CallbackUrl is not null) await callbacks.PokeAsync(record.CaseId, traceParent, ct);
-        LogStatusChange(record, before, record.Status);
-    }
-
-    private void LogStatusChange(CaseRecord record, CaseStatus? before, CaseStatus? status)
-    {
-        if (status is not { } s || before == s) return;
-        CaseStatusChanged(logger, record.CaseId, s);
-        if (s.IsFinal()) CaseEnded(logger, record.CaseId, s, record.Outcome?.Reason);
+        if (before == record.Status) return;
+        CaseStatusChanged(logger, record.CaseId, record.Status);
+        if (record.Status.IsFinal()) CaseEnded(logger, record.CaseId, record.Status, record.Outcome?.Reason);
     }
 
     /// <summary>What a record and a dispatch write alike: the case's status, step changes and outcome, each when given.</summary>
@@ -157,12 +152,9 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
             return true;
         }
 
-        if (!answered && dispatch.Status is not null) await RecordStatusAsync(stored.Record, ct);
+        // The status change is the dispatch's: its callback delivery continues the steps' trace.
+        if (!answered && dispatch.Status is not null) await StatusChangedAsync(stored.Record, before, dispatch.Items[0].TraceParent, ct);
         await Task.WhenAll(dispatch.Items.Select(item => EnqueueAsync(item, stored.Record.CaseType, ct)));
-        if (answered) return true;
-        LogStatusChange(stored.Record, before, dispatch.Status);
-        // The status change is the dispatch's: its delivery continues the steps' trace.
-        if (dispatch.Status is not null && stored.Record.CallbackUrl is not null) await callbacks.PokeAsync(dispatch.CaseId, dispatch.Items[0].TraceParent, ct);
         return true;
     }
 
