@@ -1,3 +1,4 @@
+using Tongban.Audit;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,14 +18,16 @@ public static class ProvinceWorkHandlers
         TongbanOptions? options = null)
     {
         var audit = AuditTrails.OnAzurite(azurite);
-        var queue = new ProvinceStepQueue(azurite.Queues);
-        var activities = new CaseActivities(cases, queue, new Callbacks.PartnerCallbackOutbox(azurite.Tables, azurite.Queues),
-            NullLogger<CaseActivities>.Instance, audit);
-        return new(cases, new TicketStore(azurite.Tables, TimeProvider.System), azurite.Tables, new ProvinceStepInvoker(provinces), queue,
+        return new(cases, new TicketStore(azurite.Tables, TimeProvider.System), azurite.Tables, new ProvinceStepInvoker(provinces), new ProvinceStepQueue(azurite.Queues),
             new ProvinceHealthStore(azurite.Tables, TimeProvider.System, NullLogger<ProvinceHealthStore>.Instance), durable, TimeProvider.System,
             Microsoft.Extensions.Options.Options.Create(options ?? new TongbanOptions()), NullLogger<ProvinceStepHandler>.Instance,
-            new CitizenIndex(azurite.Tables, CaseData.NewCipher().Ring), audit, activities);
+            new CitizenIndex(azurite.Tables, CaseData.NewCipher().Ring), audit, ActivitiesOnAzurite(azurite, cases, audit));
     }
+
+    /// <summary>The workflow's activities as the hosts build them, over Azurite's stores (the audit trail: the test run's, unless given).</summary>
+    public static CaseActivities ActivitiesOnAzurite(AzuriteFixture azurite, CaseStore cases, AuditTrail? audit = null) =>
+        new(cases, new ProvinceStepQueue(azurite.Queues), new Callbacks.PartnerCallbackOutbox(azurite.Tables, azurite.Queues),
+            NullLogger<CaseActivities>.Instance, audit ?? AuditTrails.OnAzurite(azurite));
 
     /// <summary>
     /// A registry with one province, <paramref name="code"/>, served by <paramref name="adapter"/> (a test's mock) under its own

@@ -1,13 +1,10 @@
 using Tongban.Audit;
 using Tongban.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
-using Tongban.Callbacks;
 using Tongban.Cases;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Storage;
 using Tongban.Workflows;
 using Tongban.Workflows.Activities;
-using Tongban.Workflows.Dispatch;
 
 namespace Tongban.IntegrationTests.Storage;
 
@@ -29,8 +26,7 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
         var command = CaseData.MarriageCommand(province, province, province);
         var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
         await store.CreateAsync(record, command, ct);
-        var activities = new CaseActivities(store, new ProvinceStepQueue(azurite.Queues),
-            new PartnerCallbackOutbox(azurite.Tables, azurite.Queues), NullLogger<CaseActivities>.Instance, AuditTrails.OnAzurite(azurite));
+        var activities = ProvinceWorkHandlers.ActivitiesOnAzurite(azurite, store);
         return (province, store, record, activities, new ProvinceStep(record.CaseId, StepNames.VerifyResident, "partyA", "resident.verify", province, 1));
     }
 
@@ -138,8 +134,7 @@ public sealed class CaseActivitiesTests(AzuriteFixture azurite)
         await new AuditTrail(azurite.Tables, AuditSigner.From(new AuditOptions()), TimeProvider.System).AppendAsync(unsigned.CaseId, closing, ct, ends: true);
         Assert.Equal(0, (await AuditTrails.OnAzurite(azurite).ReadAsync(unsigned.CaseId, ct)).Head!.SignedSeq);
 
-        var again = new CaseActivities(unsignedStore, new ProvinceStepQueue(azurite.Queues), new PartnerCallbackOutbox(azurite.Tables, azurite.Queues),
-            NullLogger<CaseActivities>.Instance, AuditTrails.OnAzurite(azurite));
+        var again = ProvinceWorkHandlers.ActivitiesOnAzurite(azurite, unsignedStore);
         await again.RecordCaseProgressAsync(new CaseProgress(unsigned.CaseId, CaseStatus.Rejected), ct);
 
         var signed = await AuditTrails.OnAzurite(azurite).ReadAsync(unsigned.CaseId, ct);

@@ -1,8 +1,6 @@
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
-using Tongban.Callbacks;
 using Tongban.Cases;
 using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Provinces;
@@ -45,8 +43,7 @@ public sealed class CompletingStepTests(AzuriteFixture azurite) : IDisposable
         var command = CaseData.MarriageCommand(code, code, code);
         var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
         await cases.CreateAsync(record, command, ct);
-        var activities = new CaseActivities(cases, new ProvinceStepQueue(azurite.Queues), new PartnerCallbackOutbox(azurite.Tables, azurite.Queues),
-            NullLogger<CaseActivities>.Instance, AuditTrails.OnAzurite(azurite));
+        var activities = ProvinceWorkHandlers.ActivitiesOnAzurite(azurite, cases);
         var a = new ProvinceStep(record.CaseId, StepNames.UpdateMaritalStatus, "partyA", CanonicalOperations.MaritalUpdate, code, 1);
         var b = a with { Subject = "partyB" };
         await activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(record.CaseId, [a, b], DateTimeOffset.UtcNow, CaseStatus.InProgress)
