@@ -161,6 +161,16 @@ public sealed class CaseRecord
     /// <summary>Whether the case was completed by the success of <paramref name="stepKey"/> and its batch (see <see cref="CompletingSteps"/>).</summary>
     public bool CompletedBy(string stepKey) => Closed && Status == CaseStatus.Completed && CompletingSteps.Contains(stepKey);
 
+    /// <summary>
+    /// The move the case makes by itself once the batch of steps it names has cleared (from workflow version 5: marriage's
+    /// checks bring it to review); none: the workflow records its next status itself.
+    /// </summary>
+    [JsonIgnore]
+    public CaseMove? Move { get; set; }
+
+    /// <summary>Whether the case's move was made, and <paramref name="stepKey"/> is of its batch (see <see cref="Move"/>).</summary>
+    public bool MovedBy(string stepKey) => Move is { Made: true } move && move.Steps.Contains(stepKey);
+
     public CaseStep? FindStep(string key) => Steps.Find(s => s.Key == key);
 
     public CaseStep Step(string name, string? subject, string? province)
@@ -177,4 +187,15 @@ public sealed class CaseRecord
     }
 
     public bool Involves(string province) => HandlingProvince == province || InvolvedProvinces.Contains(province);
+}
+
+/// <summary>
+/// A status the case moves to by itself, with its timeline's step <paramref name="StepName"/> at <paramref name="Province"/>
+/// set to <paramref name="StepStatus"/> (<paramref name="Detail"/>), once every one of <paramref name="Steps"/> (by key) has
+/// succeeded and no answer of theirs refuses the case: the step handler's write of the last such answer makes it, instead of
+/// an activity of the workflow after the batch (workflow version 5). <see cref="Made"/> once made.
+/// </summary>
+public sealed record CaseMove(IReadOnlyList<string> Steps, CaseStatus Status, string StepName, string? Province, StepStatus StepStatus, string Detail)
+{
+    public bool Made { get; init; }
 }

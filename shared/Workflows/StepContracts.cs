@@ -34,7 +34,14 @@ public enum StepOutcome
 /// kind (<see cref="StepData"/>), none for an acknowledgement; it holds no ID numbers.
 /// </summary>
 public sealed record StepResult(
-    StepOutcome Outcome, string? Reason = null, [property: JsonConverter(typeof(StepDataConverter))] StepData? Data = null, bool Transient = false);
+    StepOutcome Outcome, string? Reason = null, [property: JsonConverter(typeof(StepDataConverter))] StepData? Data = null, bool Transient = false)
+{
+    /// <summary>
+    /// The step handler's write of this answer made the move its batch's dispatch asked for (<see cref="ProvinceStepDispatch.Move"/>),
+    /// or found it made: the workflow does not record that status itself.
+    /// </summary>
+    public bool MovedCase { get; init; }
+}
 
 /// <summary>A change to one timeline step, stamped with orchestration time.</summary>
 public sealed record StepChange(
@@ -72,6 +79,12 @@ public sealed record ProvinceStepDispatch(string CaseId, IReadOnlyList<ProvinceS
     /// case Completed and closes it, so the workflow writes no completion of its own (<see cref="WorkflowVersions.LastStepCompletes"/>).
     /// </summary>
     public bool CompletesCase { get; init; }
+
+    /// <summary>
+    /// The move the case makes by itself once these steps have cleared (<see cref="CaseMove"/>, <see cref="WorkflowVersions.ReviewOnLastCheck"/>);
+    /// none: a move this dispatch's steps are not all part of is dropped, as the workflow has gone past it.
+    /// </summary>
+    public CaseMove? Move { get; init; }
 }
 
 public sealed record IrreversibleStepRequest(string CaseId, string StepName);
@@ -170,8 +183,16 @@ public static class WorkflowVersions
     /// </summary>
     public const int LastStepCompletes = 4;
 
+    /// <summary>
+    /// Marriage's checks bring the case to review with the step handler's write of their last clear answer
+    /// (<see cref="ProvinceStepDispatch.Move"/>), instead of an activity of its own after them: one activity, one
+    /// orchestration turn and one case-row write fewer per marriage. When the handler did not make the move (a check held
+    /// for a redrive, a host on older code), the workflow records it as before.
+    /// </summary>
+    public const int ReviewOnLastCheck = 5;
+
     /// <summary>What a case opened now starts with.</summary>
-    public const int Current = LastStepCompletes;
+    public const int Current = ReviewOnLastCheck;
 }
 
 /// <summary>A party by role and the province that speaks for it (e.g. partyA at 330000), without personal data.</summary>

@@ -29,6 +29,8 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
             refused = !TryEnter(record, progress.IrreversibleStep);
             if (refused) return false;
             Record(record, progress.Status, progress.Steps, progress.Outcome);
+            // The workflow records a status itself: a move its steps' answers were to make has been gone past.
+            if (progress.Status is not null) record.Move = null;
             if (progress.Reason is { } reason)
             {
                 record.Outcome ??= new CaseOutcome();
@@ -71,6 +73,29 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
         foreach (var step in batch) step!.NeedsAttention = false;
         record.Status = CaseStatus.Completed;
         Close(record, at);
+        return true;
+    }
+
+    /// <summary>
+    /// Makes the case's move (<see cref="CaseRecord.Move"/>) when <paramref name="item"/>'s answer, just written, leaves every
+    /// step of the move's batch succeeded with no answer the workflow's assessment refuses. An answer that refuses the case
+    /// drops the move (the workflow ends the case); a case held failed, withdrawn or closed is left to the workflow. True when
+    /// this change made the move.
+    /// </summary>
+    internal static bool MoveIfCleared(CaseRecord record, ProvinceStep item, StepResult result, DateTimeOffset at)
+    {
+        if (record.Move is not { Made: false } move || !move.Steps.Contains(item.StepKey)) return false;
+        if (Orchestration.CaseFlow.Refuses(Orchestration.CaseFlow.Assessment(record.CaseType))(item, result))
+        {
+            record.Move = null;
+            return false;
+        }
+
+        if (record.Closed || record.Status.IsFinal() || record.WithdrawalRequested) return false;
+        if (!move.Steps.All(key => record.FindStep(key)?.Status == StepStatus.Succeeded)) return false;
+        record.Status = move.Status;
+        Apply(record, new StepChange(move.StepName, null, move.Province, move.StepStatus, at, move.Detail));
+        record.Move = move with { Made = true };
         return true;
     }
 
@@ -134,6 +159,10 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
                 Apply(record, new StepChange(item.StepName, item.Subject, item.Province, StepStatus.Running, dispatch.At));
             }
 
+            // A move is its batch's: a dispatch of other steps (the workflow has gone past it) drops it; a later round of one of
+            // its steps keeps it.
+            if (dispatch.Move is { } move) record.Move = move;
+            else if (record.Move is { } pending && !dispatch.Items.All(i => pending.Steps.Contains(i.StepKey))) record.Move = null;
             if (dispatch.CompletesCase)
             {
                 record.CompletingSteps.Clear();

@@ -259,6 +259,7 @@ public sealed partial class ProvinceStepHandler(
         var status = result.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Failed;
         TimeSpan? took = null;
         var before = (CaseStatus?)null;
+        var moved = false;
         try
         {
             // The row the handler read before the call is tried first: one read fewer per step when no other step wrote meanwhile.
@@ -276,13 +277,18 @@ public sealed partial class ProvinceStepHandler(
                 var open = record.Waits.FindIndex(w => w.Step == item.StepKey && w.To is null);
                 if (open >= 0) record.Waits[open] = record.Waits[open] with { To = at };
                 if (call is not null) record.Waits.Add(call);
-                // The last success of the workflow's last batch completes the case in this same write.
-                CaseActivities.CompleteIfLastStep(record, at);
+                // The last success of the workflow's last batch completes the case in this same write; the last clear answer
+                // of a batch the workflow asked it of moves the case on (to review).
+                if (!CaseActivities.CompleteIfLastStep(record, at)) CaseActivities.MoveIfCleared(record, item, result, at);
                 return true;
             }, ct);
             if (took is { } duration) metrics?.StepAnswered(item.Province, item.Operation, Telemetry.MetricWords.Of(result.Outcome), duration);
-            // Also when delivered again: the trail's entry is appended once, and the head signed.
-            if (stored.Record.CompletedBy(item.StepKey)) await activities.StatusChangedAsync(stored.Record, before, item.TraceParent, ct);
+            moved = stored.Record.MovedBy(item.StepKey);
+            // Also when delivered again: the trail's entry is appended once (the head signed when it closes the case).
+            if (stored.Record.CompletedBy(item.StepKey) || (moved && stored.Record.Status == stored.Record.Move!.Status))
+            {
+                await activities.StatusChangedAsync(stored.Record, before, item.TraceParent, ct);
+            }
         }
         catch (CaseNotFoundException)
         {
@@ -292,7 +298,7 @@ public sealed partial class ProvinceStepHandler(
         if (!await HasStartedAsync(item.CaseId, ct)) return false;
         using (CaseSpans.RaiseResult(item, result))
         {
-            await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), result, ct);
+            await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), moved ? result with { MovedCase = true } : result, ct);
         }
 
         return true;

@@ -88,6 +88,18 @@ public sealed class CaseFlow(TaskOrchestrationContext context, CaseWorkflowInput
     public static Func<ProvinceStep, StepResult, bool> Refuses(Func<ProvinceStep, StepResult, string?> assess) =>
         (item, result) => result.Outcome != StepOutcome.Failed && assess(item, result) is not null;
 
+    /// <summary>
+    /// How the workflow of <paramref name="caseType"/> reads its checks' answers (see <see cref="Refuses"/>): the step handler
+    /// judges a case's move (<see cref="CaseMove"/>) by it, as the workflow would.
+    /// </summary>
+    public static Func<ProvinceStep, StepResult, string?> Assessment(string caseType) => caseType switch
+    {
+        CaseTypeNames.Marriage => MarriageRegistrationOrchestrator.Assess,
+        CaseTypeNames.Newborn => NewbornRegistrationOrchestrator.Assess,
+        CaseTypeNames.SchoolTransfer => SchoolTransferOrchestrator.Assess,
+        _ => PartyChecks.Assess,
+    };
+
     /// <summary>The first business refusal among results, else the first failure (a refusal is definitive; a failure may only be a province away).</summary>
     public static string? FirstProblem(IReadOnlyList<ProvinceStep> items, IReadOnlyList<StepResult> results, Func<ProvinceStep, StepResult, string?> assess, out bool failed)
     {

@@ -26,13 +26,20 @@ public static class MarriageRegistrationOrchestrator
             steps.Item(StepNames.VerifyResident, p.Role, CanonicalOperations.ResidentVerify, p.Province),
             steps.Item(StepNames.CheckMaritalStatus, p.Role, CanonicalOperations.MaritalStatus, p.Province),
         }).ToList();
-        var verifying = steps.RunAsync(checks, new StepRun(CaseStatus.InProgress, Decides: CaseFlow.Refuses(Assess)));
+        //    From version 5 the step handler's write of the last clear answer brings the case to review (ReviewOnLastCheck).
+        const string awaitingDecision = "awaiting the officer's decision";
+        var verifying = steps.RunAsync(checks, new StepRun(CaseStatus.InProgress, Decides: CaseFlow.Refuses(Assess))
+        {
+            Move = input.Version < WorkflowVersions.ReviewOnLastCheck ? null : new CaseMove([.. checks.Select(c => c.StepKey)], CaseStatus.AwaitingReview,
+                StepNames.OfficerReview, input.HandlingProvince, StepStatus.Waiting, awaitingDecision),
+        });
         if (await Task.WhenAny(verifying, flow.Withdrawal) == flow.Withdrawal)
         {
             return await flow.WithdrawAsync();
         }
 
-        var problem = CaseFlow.FirstProblem(checks, await verifying, Assess, out var failed);
+        var verified = await verifying;
+        var problem = CaseFlow.FirstProblem(checks, verified, Assess, out var failed);
         if (problem is not null)
         {
             return await flow.FinishAsync(failed ? CaseStatus.Failed : CaseStatus.Rejected, problem);
@@ -40,8 +47,10 @@ public static class MarriageRegistrationOrchestrator
 
         // 2. The couple appears before the handling province's officer, who decides through the API.
         StepChange approval;
-        await steps.RecordAsync(CaseStatus.AwaitingReview,
-            [steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Waiting, "awaiting the officer's decision")]);
+        if (!verified.Any(r => r.MovedCase))
+        {
+            await steps.RecordAsync(CaseStatus.AwaitingReview, [steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Waiting, awaitingDecision)]);
+        }
         using (var cancelWindow = new CancellationTokenSource())
         {
             var decision = context.WaitForExternalEvent<OfficerDecisionEvent>(CaseEvents.Decision(StepNames.OfficerReview), cancelWindow.Token);

@@ -68,6 +68,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
             Outcome = run.Outcome,
             IrreversibleStep = run.IrreversibleStep,
             CompletesCase = run.CompletesCase,
+            Move = run.Move,
         };
         if (!await context.CallActivityAsync<bool>(WorkflowNames.Activities.DispatchProvinceSteps, dispatch, HubActivities.Options)) return null;
         if (run.Status is { } s) current = s;

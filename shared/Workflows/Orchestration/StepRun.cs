@@ -91,4 +91,7 @@ public sealed record StepRun(CaseStatus? Status = null, RetryMode? Retry = null,
 
     /// <summary>The steps' last success completes the case (see <see cref="ProvinceStepDispatch.CompletesCase"/>).</summary>
     public bool CompletesCase { get; init; }
+
+    /// <summary>The move the case makes by itself once the steps have cleared (see <see cref="ProvinceStepDispatch.Move"/>).</summary>
+    public CaseMove? Move { get; init; }
 }

@@ -1,4 +1,3 @@
-using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using Tongban.Cases;
@@ -6,8 +5,6 @@ using Tongban.IntegrationTests.Infrastructure;
 using Tongban.Provinces;
 using Tongban.Storage;
 using Tongban.Workflows;
-using Tongban.Workflows.Activities;
-using Tongban.Workflows.Dispatch;
 
 namespace Tongban.IntegrationTests.Storage;
 
@@ -18,56 +15,36 @@ namespace Tongban.IntegrationTests.Storage;
 /// after that (a crash between the write and the raise) still hands its answer over; other work for the closed case is dropped.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class CompletingStepTests(AzuriteFixture azurite) : IDisposable
+public sealed class CompletingStepTests(AzuriteFixture azurite) : MockedProvinceTest(azurite)
 {
-    private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
-    private readonly ServiceProvider http = new ServiceCollection().AddHttpClient().BuildServiceProvider();
-    private readonly Mock<DurableTaskClient> durable = new("test-hub");
-    private readonly Mock<IProvinceAdapter> province = new();
-    private readonly string code = CaseData.NewProvinceCode();
-
-    public void Dispose() => http.Dispose();
-
-    private sealed record Rig(CaseStore Cases, CaseActivities Activities, ProvinceStepHandler Handler, string CaseId, ProvinceStep UpdateA, ProvinceStep UpdateB);
+    private sealed record Rig(MockedMarriage Case, ProvinceStep UpdateA, ProvinceStep UpdateB) : MockedMarriage(Case);
 
     /// <summary>A marriage at the test's province, both marital updates dispatched in one batch (<paramref name="completes"/>: as version 4 does).</summary>
     private async Task<Rig> DispatchedAsync(bool completes)
     {
-        durable.AcceptsEvents(() => OrchestrationRuntimeStatus.Running);
-        province.SetupGet(p => p.ProvinceCode).Returns(code);
-        province.Setup(p => p.UpdateMaritalStatusAsync(It.IsAny<MaritalUpdate>(), It.IsAny<CancellationToken>()))
+        Province.Setup(p => p.UpdateMaritalStatusAsync(It.IsAny<MaritalUpdate>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(ProvinceAnswer<Acknowledged>.Ok(Acknowledged.Instance));
-        var registry = ProvinceWorkHandlers.RegistryOf(code, province.Object, http.GetRequiredService<IHttpClientFactory>());
-        await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([code], ct);
-        var cases = new CaseStore(azurite.Tables, CaseData.NewCipher(), TimeProvider.System);
-        var command = CaseData.MarriageCommand(code, code, code);
-        var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
-        await cases.CreateAsync(record, command, ct);
-        var activities = ProvinceWorkHandlers.ActivitiesOnAzurite(azurite, cases);
-        var a = new ProvinceStep(record.CaseId, StepNames.UpdateMaritalStatus, "partyA", CanonicalOperations.MaritalUpdate, code, 1);
+        var marriage = await MarriageAsync();
+        var a = new ProvinceStep(marriage.CaseId, StepNames.UpdateMaritalStatus, "partyA", CanonicalOperations.MaritalUpdate, Code, 1);
         var b = a with { Subject = "partyB" };
-        await activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(record.CaseId, [a, b], DateTimeOffset.UtcNow, CaseStatus.InProgress)
+        await marriage.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(marriage.CaseId, [a, b], DateTimeOffset.UtcNow, CaseStatus.InProgress)
         {
             Outcome = new CaseOutcome { CertificateNo = "J-1", RegisteredOn = "2026-12-06" },
             CompletesCase = completes,
-        }, ct);
-        return new Rig(cases, activities, ProvinceWorkHandlers.OnAzurite(azurite, cases, registry, durable.Object), record.CaseId, a, b);
+        }, Ct);
+        return new Rig(marriage, a, b);
     }
 
-    private Task HandleAsync(Rig rig, ProvinceStep item, int delivery = 1) => rig.Handler.HandleAsync(TongbanJson.Serialize(item), delivery, ct);
-
-    private void VerifyRaised(ProvinceStep item, Times times) => durable.Verify(d => d.RaiseEventAsync(item.CaseId,
+    private void VerifyRaised(ProvinceStep item, Times times) => Durable.Verify(d => d.RaiseEventAsync(item.CaseId,
         CaseEvents.StepResult(item.StepKey, item.Round), It.Is<object?>(o => o is StepResult && ((StepResult)o).Outcome == StepOutcome.Succeeded),
         It.IsAny<CancellationToken>()), times);
-
-    private async Task<CaseRecord> RecordAsync(Rig rig) => (await rig.Cases.GetAsync(rig.CaseId, ct))!.Record;
 
     [Fact]
     public async Task The_batchs_last_success_completes_and_closes_the_case_and_its_trail_once()
     {
         var rig = await DispatchedAsync(completes: true);
         // partyA's update had been failing: flagged for an operator, then it succeeds.
-        await rig.Cases.UpdateAsync(rig.CaseId, r => r.Step(rig.UpdateA.StepName, "partyA", code).NeedsAttention = true, ct);
+        await rig.Cases.UpdateAsync(rig.CaseId, r => r.Step(rig.UpdateA.StepName, "partyA", Code).NeedsAttention = true, Ct);
         Assert.Equal([rig.UpdateA.StepKey, rig.UpdateB.StepKey], (await RecordAsync(rig)).CompletingSteps);
 
         await HandleAsync(rig, rig.UpdateA);
@@ -83,7 +60,7 @@ public sealed class CompletingStepTests(AzuriteFixture azurite) : IDisposable
         VerifyRaised(rig.UpdateA, Times.Once());
         VerifyRaised(rig.UpdateB, Times.Once());
 
-        var trail = await AuditTrails.OnAzurite(azurite).ReadAsync(rig.CaseId, ct);
+        var trail = await AuditTrails.OnAzurite(Azurite).ReadAsync(rig.CaseId, Ct);
         var closing = Assert.Single(trail.Entries, e => e.Action == "closed");
         Assert.Equal((nameof(CaseStatus.Completed), trail.Entries[^1].Seq), (closing.Outcome, closing.Seq));
         Assert.Equal((false, closing.Seq), (trail.Head!.Open, trail.Head.SignedSeq));
@@ -96,7 +73,7 @@ public sealed class CompletingStepTests(AzuriteFixture azurite) : IDisposable
         var rig = await DispatchedAsync(completes: true);
         await HandleAsync(rig, rig.UpdateA);
         await HandleAsync(rig, rig.UpdateB);
-        var entries = (await AuditTrails.OnAzurite(azurite).ReadAsync(rig.CaseId, ct)).Entries.Count;
+        var entries = (await AuditTrails.OnAzurite(Azurite).ReadAsync(rig.CaseId, Ct)).Entries.Count;
         var closed = await RecordAsync(rig);
 
         // The hub died after the completing write and before the raise: the queue delivers the message again.
@@ -107,7 +84,7 @@ public sealed class CompletingStepTests(AzuriteFixture azurite) : IDisposable
         VerifyRaised(rig.UpdateA, Times.Exactly(2));
         var after = await RecordAsync(rig);
         Assert.Equal((closed.Status, closed.StatusChanges, closed.UpdatedAt), (after.Status, after.StatusChanges, after.UpdatedAt));
-        var trail = await AuditTrails.OnAzurite(azurite).ReadAsync(rig.CaseId, ct);
+        var trail = await AuditTrails.OnAzurite(Azurite).ReadAsync(rig.CaseId, Ct);
         // A call's entry is the step's round's (made again, it adds nothing), and the status change is not recorded twice.
         Assert.Equal(entries, trail.Entries.Count);
         Assert.Single(trail.Entries, e => e.Action == "closed");
@@ -119,14 +96,14 @@ public sealed class CompletingStepTests(AzuriteFixture azurite) : IDisposable
         var rig = await DispatchedAsync(completes: true);
         await HandleAsync(rig, rig.UpdateA);
         await HandleAsync(rig, rig.UpdateB);
-        var queue = azurite.Queues.GetQueueClient(StorageNames.ProvinceQueue(code));
-        await queue.ClearMessagesAsync(ct);
+        var queue = Azurite.Queues.GetQueueClient(StorageNames.ProvinceQueue(Code));
+        await queue.ClearMessagesAsync(Ct);
 
         // partyB's answer never reached the orchestration (its raise kept failing until the message went to poison, which
         // raised a failure): the workflow sends the step again on round 2.
         var again = rig.UpdateB with { Round = 2 };
-        await rig.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(rig.CaseId, [again], DateTimeOffset.UtcNow), ct);
-        var queued = TongbanJson.Deserialize<ProvinceStep>(Assert.Single((await queue.PeekMessagesAsync(32, ct)).Value).Body.ToString());
+        await rig.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(rig.CaseId, [again], DateTimeOffset.UtcNow), Ct);
+        var queued = TongbanJson.Deserialize<ProvinceStep>(Assert.Single((await queue.PeekMessagesAsync(32, Ct)).Value).Body.ToString());
         Assert.Equal((again.StepKey, 2), (queued.StepKey, queued.Round));
         await HandleAsync(rig, queued);
 
@@ -136,9 +113,9 @@ public sealed class CompletingStepTests(AzuriteFixture azurite) : IDisposable
 
         // A round-1 dispatch delivered again late is still dropped, and so is work for a closed case's other steps: the
         // queue holds the round-2 message alone (peeked, not taken).
-        await rig.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(rig.CaseId, [rig.UpdateA, rig.UpdateB], DateTimeOffset.UtcNow), ct);
-        await rig.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(rig.CaseId, [rig.UpdateA with { StepName = StepNames.VerifyResident, Round = 2 }], DateTimeOffset.UtcNow), ct);
-        Assert.Single((await queue.PeekMessagesAsync(32, ct)).Value);
+        await rig.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(rig.CaseId, [rig.UpdateA, rig.UpdateB], DateTimeOffset.UtcNow), Ct);
+        await rig.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(rig.CaseId, [rig.UpdateA with { StepName = StepNames.VerifyResident, Round = 2 }], DateTimeOffset.UtcNow), Ct);
+        Assert.Single((await queue.PeekMessagesAsync(32, Ct)).Value);
     }
 
     [Fact]
@@ -151,8 +128,8 @@ public sealed class CompletingStepTests(AzuriteFixture azurite) : IDisposable
 
         await HandleAsync(rig, verify, delivery: 2);
 
-        province.Verify(p => p.VerifyResidentAsync(It.IsAny<Person>(), It.IsAny<CancellationToken>()), Times.Never());
-        durable.Verify(d => d.RaiseEventAsync(rig.CaseId, CaseEvents.StepResult(verify.StepKey, 1), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Never());
+        Province.Verify(p => p.VerifyResidentAsync(It.IsAny<Person>(), It.IsAny<CancellationToken>()), Times.Never());
+        Durable.Verify(d => d.RaiseEventAsync(rig.CaseId, CaseEvents.StepResult(verify.StepKey, 1), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Never());
     }
 
     [Fact]
@@ -167,6 +144,6 @@ public sealed class CompletingStepTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal((CaseStatus.InProgress, false), (record.Status, record.Closed));
         Assert.Empty(record.CompletingSteps);
         Assert.All(record.Steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
-        Assert.DoesNotContain((await AuditTrails.OnAzurite(azurite).ReadAsync(rig.CaseId, ct)).Entries, e => e.Action == "closed");
+        Assert.DoesNotContain((await AuditTrails.OnAzurite(Azurite).ReadAsync(rig.CaseId, Ct)).Entries, e => e.Action == "closed");
     }
 }

@@ -44,6 +44,34 @@ public class RedriveWorkflowTests(WorkflowTestHost host) : IClassFixture<Workflo
         // Answered after the redrive: the operator's flag comes off.
         Assert.Equal(false, changes.Last(c => c.NeedsAttention is not null).NeedsAttention);
         Assert.DoesNotContain(host.Recorder.Progress(caseId), p => p.Status == CaseStatus.Failed);
+        // A later round of one of the checks keeps their move: its answer brought the case to review (version 5).
+        Assert.Contains("moved AwaitingReview by its last check", host.Recorder.Trace(caseId));
+        Assert.DoesNotContain(host.Recorder.Trace(caseId), t => t.StartsWith("progress AwaitingReview", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_check_held_failed_and_re_driven_leaves_the_review_for_the_workflow_to_record()
+    {
+        var caseId = NewCaseId("check-held");
+        host.Provinces.On(caseId, Ops.MaritalStatus, "partyA", 1, FakeProvinces.Defect("unparseable answer"));
+        await host.StartAsync(Marriage(caseId, policy: Holding()));
+        await host.HeldAsync(caseId, MaritalA);
+
+        await host.RedriveAsync(caseId, MaritalA);
+        await host.ApproveAsync(caseId);
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+
+        // Holding the case failed dropped the checks' move, so the re-driven round's answer made none: the workflow recorded the review.
+        var trace = host.Recorder.Trace(caseId);
+        Assert.Equal(
+        [
+            "progress Failed held check-marital-status.partyA:Failed!True~awaiting",
+            "progress InProgress check-marital-status.partyA:Running~resumed",
+            "dispatch InProgress marital.status/partyA#2",
+            "progress check-marital-status.partyA:Succeeded!False",
+            "progress AwaitingReview officer-review:Waiting",
+        ], trace.SkipWhile(t => !t.Contains("held", StringComparison.Ordinal)).Take(5));
+        Assert.DoesNotContain(trace, t => t.StartsWith("moved", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -59,6 +87,8 @@ public class RedriveWorkflowTests(WorkflowTestHost host) : IClassFixture<Workflo
 
         Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
         Assert.Equal([1, 2, 3], host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.MaritalStatus && i.Subject == "partyA").Select(i => i.Round));
+        // An answer whose raise does not say it moved the case (this one is the test's own) leaves the review to the workflow.
+        Assert.Contains("progress AwaitingReview officer-review:Waiting", host.Recorder.Trace(caseId));
     }
 
     [Fact]

@@ -244,30 +244,63 @@ public sealed class FakeCaseRecorder
         CaseProgress p => p,
         ProvinceStepDispatch d => new CaseProgress(d.CaseId, d.Status, d.Changes, d.Outcome),
         CompletedByLastStep c => new CaseProgress(c.CaseId, CaseStatus.Completed),
+        MovedByLastCheck m => new CaseProgress(m.CaseId, m.Move.Status, [new StepChange(m.Move.StepName, null, m.Move.Province, m.Move.StepStatus, m.At, m.Move.Detail)]),
         _ => null,
     }).OfType<CaseProgress>().ToList();
 
     private readonly Dictionary<string, (HashSet<string> Batch, HashSet<string> Succeeded)> completing = [];
 
-    /// <summary>A dispatch that completes the case with its steps' last success: its steps are the batch that does (see <see cref="Answered"/>).</summary>
+    /// <summary>The case's move (version 5) and the steps of its batch that have cleared, as the case row keeps them.</summary>
+    private readonly Dictionary<string, (CaseMove Move, HashSet<string> Cleared)> moving = [];
+
+    /// <summary>
+    /// A dispatch that completes the case with its steps' last success: its steps are the batch that does (see <see cref="Answered"/>).
+    /// A dispatch with a move keeps it; one of other steps drops the move, as the dispatch activity does.
+    /// </summary>
     public void Dispatching(ProvinceStepDispatch dispatch)
     {
         lock (gate)
         {
             if (dispatch.CompletesCase) completing[dispatch.CaseId] = ([.. dispatch.Items.Select(i => i.StepKey)], []);
+            if (dispatch.Move is { } move) moving[dispatch.CaseId] = (move, []);
+            else if (moving.TryGetValue(dispatch.CaseId, out var pending) && !dispatch.Items.All(i => pending.Move.Steps.Contains(i.StepKey))) moving.Remove(dispatch.CaseId);
+        }
+    }
+
+    /// <summary>A record with a status drops the case's move, as the record activity does.</summary>
+    public void Recording(CaseProgress progress)
+    {
+        lock (gate)
+        {
+            if (progress.Status is not null) moving.Remove(progress.CaseId);
         }
     }
 
     /// <summary>
-    /// As the step handler does with a dispatch that completes the case: the success of the batch's last step is recorded as
-    /// the case's completion (<see cref="CompletedByLastStep"/>), before its answer is raised. A step of another batch is not counted.
+    /// As the step handler does, before the answer is raised: the success of a completing batch's last step is recorded as
+    /// the case's completion (<see cref="CompletedByLastStep"/>); the last clear answer of a move's batch makes the move
+    /// (<see cref="MovedByLastCheck"/>, the answer raised says so), a refusing one drops it (a marriage's assessment: only
+    /// marriage moves). A step of another batch is not counted. Returns the answer to raise.
     /// </summary>
-    public void Answered(ProvinceStep item, StepResult answer)
+    public StepResult Answered(ProvinceStep item, StepResult answer)
     {
         lock (gate)
         {
-            if (answer.Outcome != StepOutcome.Succeeded || !completing.TryGetValue(item.CaseId, out var run) || !run.Batch.Contains(item.StepKey)) return;
+            if (moving.TryGetValue(item.CaseId, out var pending) && pending.Move.Steps.Contains(item.StepKey))
+            {
+                if (CaseFlow.Refuses(CaseFlow.Assessment(CaseTypeNames.Marriage))(item, answer)) moving.Remove(item.CaseId);
+                else if (answer.Outcome == StepOutcome.Succeeded && pending.Cleared.Add(item.StepKey) && pending.Cleared.Count == pending.Move.Steps.Count
+                    && !WithdrawalRequested(item.CaseId))
+                {
+                    moving.Remove(item.CaseId);
+                    Add(item.CaseId, new MovedByLastCheck(item.CaseId, pending.Move, DateTimeOffset.UtcNow));
+                    return answer with { MovedCase = true };
+                }
+            }
+
+            if (answer.Outcome != StepOutcome.Succeeded || !completing.TryGetValue(item.CaseId, out var run) || !run.Batch.Contains(item.StepKey)) return answer;
             if (run.Succeeded.Add(item.StepKey) && run.Succeeded.SetEquals(run.Batch)) Add(item.CaseId, new CompletedByLastStep(item.CaseId));
+            return answer;
         }
     }
 
@@ -297,6 +330,7 @@ public sealed class FakeCaseRecorder
             p.IrreversibleStep is { } i ? $"irreversible:{i}" : null]),
         IrreversibleStepRequest r => $"irreversible {r.StepName}",
         CompletedByLastStep => "completed by its last step",
+        MovedByLastCheck m => $"moved {m.Move.Status} by its last check",
         RefusedWrite r => $"refused {TraceOf(r.Write)}",
         _ => entry.ToString() ?? "",
     };
@@ -361,12 +395,17 @@ public sealed record RefusedWrite(object Write);
 /// <summary>The step handler's write of a completing batch's last success: the case is Completed and closed.</summary>
 public sealed record CompletedByLastStep(string CaseId);
 
+/// <summary>The step handler's write of a move's last clear answer: the case moved (to review).</summary>
+public sealed record MovedByLastCheck(string CaseId, CaseMove Move, DateTimeOffset At);
+
 public sealed class FakeRecordCaseProgress(FakeCaseRecorder recorder) : TaskActivity<CaseProgress, bool>
 {
     public override Task<bool> RunAsync(TaskActivityContext context, CaseProgress input)
     {
         recorder.ThrowIfFailing(input.CaseId, WorkflowNames.Activities.RecordCaseProgress);
-        return Task.FromResult(recorder.Gate(input.CaseId, input, input.IrreversibleStep));
+        if (!recorder.Gate(input.CaseId, input, input.IrreversibleStep)) return Task.FromResult(false);
+        recorder.Recording(input);
+        return Task.FromResult(true);
     }
 }
 
@@ -383,8 +422,7 @@ public sealed class FakeDispatchProvinceSteps(FakeCaseRecorder recorder, FakePro
         {
             if (provinces.Answer(item) is { } answer)
             {
-                recorder.Answered(item, answer);
-                await client.RaiseEventAsync(context.InstanceId, CaseEvents.StepResult(item.StepKey, item.Round), answer);
+                await client.RaiseEventAsync(context.InstanceId, CaseEvents.StepResult(item.StepKey, item.Round), recorder.Answered(item, answer));
             }
         }
 

@@ -90,6 +90,21 @@ public class WorkflowVersionTests(WorkflowTestHost host) : IClassFixture<Workflo
     }
 
     [Fact]
+    public async Task A_fourth_version_marriage_records_its_review_itself_after_the_checks()
+    {
+        var caseId = await host.StartAsync(Marriage(NewCaseId("v4")) with { Version = WorkflowVersions.LastStepCompletes });
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        Assert.Equal(
+        [
+            "dispatch InProgress resident.verify/partyA#1,marital.status/partyA#1,resident.verify/partyB#1,marital.status/partyB#1",
+            "progress AwaitingReview officer-review:Waiting",
+        ], host.Recorder.Trace(caseId).Take(2));
+        Assert.DoesNotContain(host.Recorder.Trace(caseId), t => t.StartsWith("moved", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_third_version_school_transfer_completes_with_a_write_of_its_own_after_the_confirmation()
     {
         var caseId = await host.StartAsync(SchoolTransfer($"st-v3-{Guid.NewGuid():N}") with { Version = WorkflowVersions.SharedTimeouts });

@@ -1,0 +1,59 @@
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Moq;
+using Tongban.Cases;
+using Tongban.Provinces;
+using Tongban.Storage;
+using Tongban.Workflows.Activities;
+using Tongban.Workflows.Dispatch;
+
+namespace Tongban.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A test of the step handler on Azurite: a fresh province code whose adapter is a mock, and the orchestration client a mock
+/// that takes every raise and reports each instance running.
+/// </summary>
+public abstract class MockedProvinceTest(AzuriteFixture azurite) : IDisposable
+{
+    private readonly ServiceProvider http = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+
+    protected AzuriteFixture Azurite => azurite;
+
+    protected CancellationToken Ct { get; } = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+
+    protected Mock<DurableTaskClient> Durable { get; } = new("test-hub");
+
+    protected Mock<IProvinceAdapter> Province { get; } = new();
+
+    protected string Code { get; } = CaseData.NewProvinceCode();
+
+    public void Dispose()
+    {
+        http.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>A marriage case whose handling province and both parties are the test's province, with its stores, activities and step handler.</summary>
+    protected async Task<MockedMarriage> MarriageAsync()
+    {
+        Durable.AcceptsEvents(() => OrchestrationRuntimeStatus.Running);
+        Province.SetupGet(p => p.ProvinceCode).Returns(Code);
+        var registry = ProvinceWorkHandlers.RegistryOf(Code, Province.Object, http.GetRequiredService<IHttpClientFactory>());
+        await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([Code], Ct);
+        var cases = new CaseStore(azurite.Tables, CaseData.NewCipher(), TimeProvider.System);
+        var command = CaseData.MarriageCommand(Code, Code, Code);
+        var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
+        await cases.CreateAsync(record, command, Ct);
+        return new MockedMarriage(cases, ProvinceWorkHandlers.ActivitiesOnAzurite(azurite, cases),
+            ProvinceWorkHandlers.OnAzurite(azurite, cases, registry, Durable.Object), record.CaseId);
+    }
+
+    /// <summary>Hands <paramref name="item"/>'s queue message to the handler as delivery <paramref name="delivery"/>.</summary>
+    protected Task HandleAsync(MockedMarriage marriage, Workflows.ProvinceStep item, int delivery = 1) =>
+        marriage.Handler.HandleAsync(TongbanJson.Serialize(item), delivery, Ct);
+
+    protected async Task<CaseRecord> RecordAsync(MockedMarriage marriage) => (await marriage.Cases.GetAsync(marriage.CaseId, Ct))!.Record;
+}
+
+/// <summary>A case of a <see cref="MockedProvinceTest"/>, with what works on it (a test's rig adds the steps it dispatched).</summary>
+public record MockedMarriage(CaseStore Cases, CaseActivities Activities, ProvinceStepHandler Handler, string CaseId);

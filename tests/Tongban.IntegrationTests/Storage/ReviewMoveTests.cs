@@ -1,0 +1,151 @@
+using Moq;
+using Tongban.Cases;
+using Tongban.IntegrationTests.Infrastructure;
+using Tongban.Provinces;
+using Tongban.Workflows;
+
+namespace Tongban.IntegrationTests.Storage;
+
+/// <summary>
+/// From workflow version 5 a marriage's four checks bring the case to review with the step handler's write of their last
+/// clear answer (<see cref="CaseMove"/>), and the answer raised says so, so that the workflow records no review of its own.
+/// On Azurite, with the province mocked and the orchestration client mocked: the move is made once, by the last clear answer;
+/// a refusing answer, a case held failed or a withdrawal leave it to the workflow; a dispatch of other steps or a status the
+/// workflow records drops it, a later round of a check keeps it; a check's message delivered again says the move was made.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ReviewMoveTests(AzuriteFixture azurite) : MockedProvinceTest(azurite)
+{
+    private sealed record Rig(MockedMarriage Case, IReadOnlyList<ProvinceStep> Checks) : MockedMarriage(Case);
+
+    /// <summary>
+    /// A marriage at the test's province, its four checks dispatched in one batch with the move to review (as version 5 does,
+    /// or not); partyB's marital status as <paramref name="partyB"/> says.
+    /// </summary>
+    private async Task<Rig> DispatchedAsync(bool move = true, MaritalStatus partyB = MaritalStatus.Unmarried)
+    {
+        Province.Setup(p => p.VerifyResidentAsync(It.IsAny<Person>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(ProvinceAnswer<ResidentVerification>.Ok(new ResidentVerification(true, Code, ResidentStatus.Normal)));
+        Province.Setup(p => p.GetMaritalStatusAsync(It.IsAny<Person>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((Person person, CancellationToken _) =>
+                ProvinceAnswer<MaritalStatusRecord>.Ok(new MaritalStatusRecord(person.IdNumber == CaseData.PartyBIdNumber ? partyB : MaritalStatus.Unmarried)));
+        var marriage = await MarriageAsync();
+        var checks = new[] { "partyA", "partyB" }.SelectMany(p => new[]
+        {
+            new ProvinceStep(marriage.CaseId, StepNames.VerifyResident, p, CanonicalOperations.ResidentVerify, Code, 1),
+            new ProvinceStep(marriage.CaseId, StepNames.CheckMaritalStatus, p, CanonicalOperations.MaritalStatus, Code, 1),
+        }).ToList();
+        await marriage.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(marriage.CaseId, checks, DateTimeOffset.UtcNow, CaseStatus.InProgress)
+        {
+            Move = move ? new CaseMove([.. checks.Select(c => c.StepKey)], CaseStatus.AwaitingReview, StepNames.OfficerReview, Code, StepStatus.Waiting, "awaiting the officer's decision") : null,
+        }, Ct);
+        return new Rig(marriage, checks);
+    }
+
+    private async Task HandleAllAsync(Rig rig)
+    {
+        foreach (var check in rig.Checks) await HandleAsync(rig, check);
+    }
+
+    /// <summary>How many times <paramref name="item"/>'s answer was raised saying (or not saying) that it moved the case.</summary>
+    private void VerifyRaised(ProvinceStep item, bool moved, Times times) => Durable.Verify(d => d.RaiseEventAsync(item.CaseId,
+        CaseEvents.StepResult(item.StepKey, item.Round), It.Is<object?>(o => o is StepResult && ((StepResult)o).MovedCase == moved),
+        It.IsAny<CancellationToken>()), times);
+
+    private async Task<int> StatusEntriesAsync(Rig rig) =>
+        (await AuditTrails.OnAzurite(Azurite).ReadAsync(rig.CaseId, Ct)).Entries.Count(e => e.Outcome == nameof(CaseStatus.AwaitingReview));
+
+    [Fact]
+    public async Task The_last_clear_check_brings_the_case_to_review_once_and_its_answer_says_so()
+    {
+        var rig = await DispatchedAsync();
+        Assert.Equal(rig.Checks.Select(c => c.StepKey), (await RecordAsync(rig)).Move!.Steps);
+
+        foreach (var check in rig.Checks.SkipLast(1)) await HandleAsync(rig, check);
+        Assert.Equal(CaseStatus.InProgress, (await RecordAsync(rig)).Status);
+        await HandleAsync(rig, rig.Checks[^1]);
+
+        var record = await RecordAsync(rig);
+        Assert.Equal((CaseStatus.AwaitingReview, 2, true), (record.Status, record.StatusChanges, record.Move!.Made));
+        var review = record.FindStep(StepNames.OfficerReview)!;
+        Assert.Equal((StepStatus.Waiting, Code, "awaiting the officer's decision"), (review.Status, review.Province, review.Detail));
+        foreach (var check in rig.Checks.SkipLast(1)) VerifyRaised(check, moved: false, Times.Once());
+        VerifyRaised(rig.Checks[^1], moved: true, Times.Once());
+        Assert.Equal(1, await StatusEntriesAsync(rig));
+
+        // The hub died between the write and the raise: the message delivered again hands the same answer over, and adds nothing.
+        await HandleAsync(rig, rig.Checks[^1], delivery: 2);
+        VerifyRaised(rig.Checks[^1], moved: true, Times.Exactly(2));
+        Assert.Equal(record.StatusChanges, (await RecordAsync(rig)).StatusChanges);
+        Assert.Equal(1, await StatusEntriesAsync(rig));
+    }
+
+    [Fact]
+    public async Task A_check_the_assessment_refuses_drops_the_move_and_the_case_stays_for_its_workflow_to_reject()
+    {
+        var rig = await DispatchedAsync(partyB: MaritalStatus.Married);
+
+        await HandleAllAsync(rig);
+
+        var record = await RecordAsync(rig);
+        Assert.All(rig.Checks, c => Assert.Equal(StepStatus.Succeeded, record.FindStep(c.StepKey)!.Status));
+        Assert.Equal(CaseStatus.InProgress, record.Status);
+        Assert.Null(record.Move);
+        Assert.Null(record.FindStep(StepNames.OfficerReview));
+        foreach (var check in rig.Checks) VerifyRaised(check, moved: false, Times.Once());
+    }
+
+    [Fact]
+    public async Task A_case_held_failed_or_being_withdrawn_is_not_moved()
+    {
+        var held = await DispatchedAsync();
+        foreach (var check in held.Checks.SkipLast(1)) await HandleAsync(held, check);
+        // The workflow holds the case failed at a check (a status of its own): the move is gone.
+        await held.Activities.RecordCaseProgressAsync(new CaseProgress(held.CaseId, CaseStatus.Failed, Held: true), Ct);
+        Assert.Null((await RecordAsync(held)).Move);
+        await held.Activities.RecordCaseProgressAsync(new CaseProgress(held.CaseId, CaseStatus.InProgress), Ct);
+        await HandleAsync(held, held.Checks[^1]);
+        Assert.Equal(CaseStatus.InProgress, (await RecordAsync(held)).Status);
+        VerifyRaised(held.Checks[^1], moved: false, Times.Once());
+
+        var withdrawn = await DispatchedAsync();
+        await withdrawn.Cases.UpdateAsync(withdrawn.CaseId, r => r.WithdrawalRequested = true, Ct);
+        await HandleAllAsync(withdrawn);
+        var record = await RecordAsync(withdrawn);
+        Assert.Equal((CaseStatus.InProgress, false), (record.Status, record.Move!.Made));
+        VerifyRaised(withdrawn.Checks[^1], moved: false, Times.Once());
+    }
+
+    [Fact]
+    public async Task A_later_round_of_a_check_keeps_the_move_and_a_dispatch_of_other_steps_drops_it()
+    {
+        var rig = await DispatchedAsync();
+        foreach (var check in rig.Checks.SkipLast(1)) await HandleAsync(rig, check);
+        var again = rig.Checks[^1] with { Round = 2 };
+        await rig.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(rig.CaseId, [again], DateTimeOffset.UtcNow, CaseStatus.InProgress), Ct);
+        Assert.NotNull((await RecordAsync(rig)).Move);
+        await HandleAsync(rig, again);
+        Assert.Equal(CaseStatus.AwaitingReview, (await RecordAsync(rig)).Status);
+        VerifyRaised(again, moved: true, Times.Once());
+
+        var other = await DispatchedAsync();
+        await other.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(other.CaseId,
+            [new ProvinceStep(other.CaseId, StepNames.RegisterMarriage, null, CanonicalOperations.MarriageRegister, Code, 1)], DateTimeOffset.UtcNow), Ct);
+        Assert.Null((await RecordAsync(other)).Move);
+        await HandleAllAsync(other);
+        Assert.Equal(CaseStatus.InProgress, (await RecordAsync(other)).Status);
+    }
+
+    [Fact]
+    public async Task A_batch_dispatched_as_before_version_5_leaves_the_review_to_its_workflow()
+    {
+        var rig = await DispatchedAsync(move: false);
+
+        await HandleAllAsync(rig);
+
+        var record = await RecordAsync(rig);
+        Assert.Equal(CaseStatus.InProgress, record.Status);
+        Assert.Null(record.Move);
+        foreach (var check in rig.Checks) VerifyRaised(check, moved: false, Times.Once());
+    }
+}
