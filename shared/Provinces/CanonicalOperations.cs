@@ -22,4 +22,7 @@ public static class CanonicalOperations
 
     /// <summary>Operations whose work is slow: they answer with a ticket, and the result comes later.</summary>
     public static bool IsSlow(string operation) => operation is NewbornRegister or TransferOutRequest;
+
+    /// <summary>Operations that only read a province's records: calling one again, or for a case that has just ended, changes nothing there.</summary>
+    public static bool IsQuery(string operation) => operation is ResidentVerify or MaritalStatus or BirthVerify or StudentRecord;
 }

@@ -71,6 +71,12 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         }
     }
 
+    /// <summary>
+    /// The row as this process last wrote it (see the write hint above), without a read; null when it has not written it
+    /// (or forgot). Another host may have written since: for a caller to whom a stale row costs nothing but a refused write.
+    /// </summary>
+    public StoredCase? LastWritten(string caseId) => written.TryGetValue(caseId, out var last) ? FromEntity(last) : null;
+
     public async Task<StoredCase?> GetAsync(string caseId, CancellationToken ct)
     {
         var response = await cases.GetEntityIfExistsAsync<TableEntity>(caseId, CaseRow, cancellationToken: ct);

@@ -39,7 +39,9 @@ public sealed partial class ProvinceStepHandler(
         var item = TongbanJson.Deserialize<ProvinceStep>(message);
         using var scope = CaseLogScope.Begin(logger, item);
         using var span = CaseSpans.Handle(item);
-        var stored = await cases.GetAsync(item.CaseId, ct);
+        // A query reads what this process last wrote of the case, when it has (its dispatch, as a rule): asking a province again,
+        // or for a case another host has just closed, changes nothing there, and the write of the answer refuses a closed case.
+        var stored = (CanonicalOperations.IsQuery(item.Operation) ? cases.LastWritten(item.CaseId) : null) ?? await cases.GetAsync(item.CaseId, ct);
         // A case this very step completed is closed before its answer is raised: a crash between the two leaves the message
         // to be delivered again, and its answer must still reach the orchestration.
         if (stored is null || (stored.Record.Closed && !stored.Record.CompletedBy(item.StepKey)))
@@ -268,7 +270,8 @@ public sealed partial class ProvinceStepHandler(
                 var step = record.Step(item.StepName, item.Subject, item.Province);
                 took = null;
                 before = record.Status;
-                if (step.Status == StepStatus.Succeeded) return false;
+                // A closed case is final (one this very step completed is the exception: its answer is still handed over).
+                if (step.Status == StepStatus.Succeeded || (record.Closed && !record.CompletedBy(item.StepKey))) return false;
                 var at = time.GetUtcNow();
                 took = step.StartedAt is { } started ? at - started : TimeSpan.Zero;
                 CaseActivities.Apply(record, new StepChange(item.StepName, item.Subject, item.Province, status, at,

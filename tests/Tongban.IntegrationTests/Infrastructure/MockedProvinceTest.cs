@@ -25,7 +25,13 @@ public abstract class MockedProvinceTest(AzuriteFixture azurite) : IDisposable
 
     protected Mock<IProvinceAdapter> Province { get; } = new();
 
+    /// <summary>The cipher of the test's case details: another host's store opens them with it.</summary>
+    protected CaseDetailsCipher Cipher { get; } = CaseData.NewCipher();
+
     protected string Code { get; } = CaseData.NewProvinceCode();
+
+    /// <summary>The table requests of the case store <see cref="MarriageAsync"/> builds (the handler's and the activities').</summary>
+    protected TableRequestLog Requests { get; } = new();
 
     public void Dispose()
     {
@@ -40,7 +46,9 @@ public abstract class MockedProvinceTest(AzuriteFixture azurite) : IDisposable
         Province.SetupGet(p => p.ProvinceCode).Returns(Code);
         var registry = ProvinceWorkHandlers.RegistryOf(Code, Province.Object, http.GetRequiredService<IHttpClientFactory>());
         await new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([Code], Ct);
-        var cases = new CaseStore(azurite.Tables, CaseData.NewCipher(), TimeProvider.System);
+        var options = new Azure.Data.Tables.TableClientOptions();
+        options.AddPolicy(Requests, Azure.Core.HttpPipelinePosition.PerRetry);
+        var cases = new CaseStore(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString, options), Cipher, TimeProvider.System);
         var command = CaseData.MarriageCommand(Code, Code, Code);
         var record = CaseData.RecordFor(CaseData.NewCaseId(), command, DateTimeOffset.UtcNow);
         await cases.CreateAsync(record, command, Ct);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Azure;
 using Azure.Core;
@@ -22,7 +21,7 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
     private readonly CaseDetailsCipher pii = CaseData.NewCipher();
     private readonly FakeTimeProvider clock = new(T0);
-    private readonly RequestLog requests = new();
+    private readonly TableRequestLog requests = new();
     private readonly CancellationToken ct = new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token;
 
     public Task InitializeAsync() => new StorageInitializer(azurite.Tables, azurite.Queues).EnsureAsync([], CancellationToken.None);
@@ -412,23 +411,6 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
         {
             values = Answer.TryGetValue(name, out var value) ? [value] : null;
             return values is not null;
-        }
-    }
-
-    /// <summary>Each request as "VERB table[ status]", the status only when not 2xx.</summary>
-    private sealed class RequestLog : HttpPipelineSynchronousPolicy
-    {
-        private readonly ConcurrentQueue<string> lines = new();
-
-        public IReadOnlyList<string> Lines => [.. lines];
-
-        public void Clear() => lines.Clear();
-
-        public override void OnReceivedResponse(HttpMessage message)
-        {
-            var table = message.Request.Uri.Path.Split('/', StringSplitOptions.RemoveEmptyEntries).Skip(1).FirstOrDefault()?.Split('(')[0];
-            var status = message.Response.Status is >= 200 and < 300 ? "" : $" {message.Response.Status}";
-            lines.Enqueue($"{message.Request.Method} {table}{status}");
         }
     }
 }
