@@ -165,9 +165,9 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
                 // Another writer won the race (two parallel steps finishing at once): read again.
                 written.TryRemove(caseId, out _);
             }
-            catch (RequestFailedException e) when (e.Status == 404 && hint is not null)
+            catch (RequestFailedException e) when (e.Status == 404 && attempt == 0)
             {
-                // The row this process last wrote is gone: the read says so.
+                // The row this process last wrote, or the caller read (or took from it), is gone: the read says so.
                 written.TryRemove(caseId, out _);
             }
         }

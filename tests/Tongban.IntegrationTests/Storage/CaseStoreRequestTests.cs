@@ -176,6 +176,22 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_row_deleted_since_the_caller_took_it_from_this_stores_last_write_is_not_found()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+        // A query step starts from the row as this store last wrote it; the case is deleted (say, purged) meanwhile.
+        var last = store.LastWritten(created.Record.CaseId)!;
+        await azurite.Tables.GetTableClient(StorageNames.CasesTable).DeleteEntityAsync(created.Record.CaseId, "case", cancellationToken: ct);
+        requests.Clear();
+
+        var missing = await Assert.ThrowsAsync<CaseNotFoundException>(() => store.UpdateAsync(created.Record.CaseId, last, r => StepSucceeds(r, province), ct));
+
+        Assert.Equal(created.Record.CaseId, missing.CaseId);
+        Assert.Equal([$"PATCH {StorageNames.CasesTable} 404", $"GET {StorageNames.CasesTable} 404"], requests.Lines);
+    }
+
+    [Fact]
     public async Task A_read_made_stale_by_another_host_is_refused_then_read_again_and_both_changes_stay()
     {
         var province = CaseData.NewProvinceCode();
