@@ -250,17 +250,18 @@ public sealed class AnhuiSimulatorTests : IAsyncLifetime
     [Fact]
     public async Task Transfer_out_becomes_final_after_the_real_delay_then_cancels_once()
     {
-        _sandbox.Knobs.Anhui.SlowWorkDelay = TimeSpan.FromMilliseconds(200);
+        // Long enough that two requests and a query on a loaded machine (CI) come well inside it: 200 ms did not.
+        _sandbox.Knobs.Anhui.SlowWorkDelay = TimeSpan.FromSeconds(2);
         object Request(string studentNo, string hubCaseId) => new { studentNo, targetSchoolCode = "3601118573", reason = "随迁", hubCaseId };
         var approve = (await _ah.CallAsync("transfer-out.request", Request(ApprovingStudent, "case-t1"))).Text("taskId");
         var reject = (await _ah.CallAsync("transfer-out.request", Request(RejectingStudent, "case-t2"))).Text("taskId");
         Assert.Equal("PROCESSING", (await _ah.CallAsync("task.query", new { taskId = approve })).Text("state"));
 
         var done = await Eventually.ValueAsync(
-            () => _ah.CallAsync("task.query", new { taskId = approve }), a => a.Text("state") != "PROCESSING", TimeSpan.FromSeconds(5));
+            () => _ah.CallAsync("task.query", new { taskId = approve }), a => a.Text("state") != "PROCESSING", TimeSpan.FromSeconds(10));
         Assert.Equal("DONE", done.Text("state"));
         var rejected = await Eventually.ValueAsync(
-            () => _ah.CallAsync("task.query", new { taskId = reject }), a => a.Text("state") != "PROCESSING", TimeSpan.FromSeconds(5));
+            () => _ah.CallAsync("task.query", new { taskId = reject }), a => a.Text("state") != "PROCESSING", TimeSpan.FromSeconds(10));
         Assert.Equal("REJECTED", rejected.Text("state"));
 
         var transferId = done.Payload.GetProperty("result").GetProperty("transferId").GetString()!;

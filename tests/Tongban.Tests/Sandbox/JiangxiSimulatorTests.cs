@@ -254,17 +254,18 @@ public sealed class JiangxiSimulatorTests : IAsyncLifetime
     [Fact]
     public async Task Transfer_out_becomes_final_after_the_real_delay_then_confirms_once()
     {
-        _sandbox.Knobs.Jiangxi.SlowWorkDelay = TimeSpan.FromMilliseconds(200);
+        // Long enough that two requests and a query on a loaded machine (CI) come well inside it: 200 ms did not (Anhui's twin).
+        _sandbox.Knobs.Jiangxi.SlowWorkDelay = TimeSpan.FromSeconds(2);
         (string, string)[] Request(string xjh, string ywbh) => [("xjh", xjh), ("xxdm", "3401028105"), ("zcyy", "随迁"), ("ywbh", ywbh)];
         var approve = (await _jx.CallAsync(JiangxiCodes.Services.TransferOutRequest, Request(ApprovingStudent, "case-t1")))["slbh"];
         var reject = (await _jx.CallAsync(JiangxiCodes.Services.TransferOutRequest, Request(RejectingStudent, "case-t2")))["slbh"];
         Assert.Equal("01", (await _jx.CallAsync(JiangxiCodes.Services.SlowWorkResult, ("slbh", approve)))["blzt"]);
 
         var approved = await Eventually.ValueAsync(
-            () => _jx.CallAsync(JiangxiCodes.Services.SlowWorkResult, ("slbh", approve)), a => a["blzt"] != "01", TimeSpan.FromSeconds(5));
+            () => _jx.CallAsync(JiangxiCodes.Services.SlowWorkResult, ("slbh", approve)), a => a["blzt"] != "01", TimeSpan.FromSeconds(10));
         Assert.Equal("02", approved["blzt"]);
         var rejected = await Eventually.ValueAsync(
-            () => _jx.CallAsync(JiangxiCodes.Services.SlowWorkResult, ("slbh", reject)), a => a["blzt"] != "01", TimeSpan.FromSeconds(5));
+            () => _jx.CallAsync(JiangxiCodes.Services.SlowWorkResult, ("slbh", reject)), a => a["blzt"] != "01", TimeSpan.FromSeconds(10));
         Assert.Equal("03", rejected["blzt"]);
         Assert.NotEqual("", rejected["bljg"]);
 
