@@ -9,7 +9,7 @@ namespace Tongban.Storage;
 /// <summary>A case as stored: the read model and the encrypted command it was opened with.</summary>
 public sealed record StoredCase(CaseRecord Record, OpenCaseCommand Command, ETag ETag)
 {
-    /// <summary>The case's UpdatedAt its index rows carry (they are rewritten only when they would say something else).</summary>
+    /// <summary>The case's UpdatedAt its index rows carry (they are rewritten only when they would say something else, see <see cref="CaseStore.IndexSlack"/>).</summary>
     public DateTimeOffset? IndexedAt { get; init; }
 
     /// <summary>The command as stored, sealed: what the store keeps of a row it wrote, so that no command is held in clear.</summary>
@@ -30,9 +30,12 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     private const string CaseRow = "case";
 
     /// <summary>
-    /// How far an index row's UpdatedAt may trail its case row's: a write that changes no status rewrites the index only
-    /// once this much has passed since it was last written, and the list's updatedSince bound is widened by as much (the
-    /// case row then decides), so step progress costs no index writes and the list answers as before.
+    /// How far an index row's UpdatedAt may trail its case row's: a write that neither opens nor ends the case rewrites the
+    /// index only once this much has passed since it was last written, and the list's updatedSince bound is widened by as
+    /// much (the case row then decides), so step progress costs no index writes and the list answers as before. The index's
+    /// status is exact for a case that has ended; for an open case it is one of the open statuses, not always the current
+    /// one (Received → InProgress → AwaitingReview rewrites nothing), so a filter on an open status asks the index for the
+    /// open cases and the case rows decide (<see cref="IndexStatusFilter"/>).
     /// </summary>
     public static readonly TimeSpan IndexSlack = TimeSpan.FromMinutes(1);
     private readonly TableClient cases = tables.GetTableClient(StorageNames.CasesTable);
@@ -113,8 +116,10 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
             if (current.Record.Status != statusBefore) current.Record.StatusChanges++;
             // A deadline found missed is marked in this very write, so of racing writers only the one that wins counts it.
             var missed = NewlyMissed(current.Record);
-            // The index carries status and UpdatedAt: rewritten when the status moves or its UpdatedAt would trail by IndexSlack.
-            var reindex = current.Record.Status != statusBefore || current.IndexedAt is not { } indexed || current.Record.UpdatedAt - indexed >= IndexSlack;
+            // The index carries status and UpdatedAt: rewritten when the case ends (or its end is undone, or it ends otherwise: a
+            // held failure rejected), or when its UpdatedAt would trail by IndexSlack. A move between open statuses leaves it.
+            var reindex = (current.Record.Status != statusBefore && (current.Record.Status.IsFinal() || statusBefore.IsFinal()))
+                || current.IndexedAt is not { } indexed || current.Record.UpdatedAt - indexed >= IndexSlack;
             var indexedAt = reindex ? current.Record.UpdatedAt : current.IndexedAt;
             try
             {
@@ -178,7 +183,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         int pageSize, string? continuation, CancellationToken ct)
     {
         var filters = new List<string> { TableClient.CreateQueryFilter($"PartitionKey eq {province}") };
-        if (status is not null) filters.Add(TableClient.CreateQueryFilter($"Status eq {status.Value.ToString()}"));
+        if (status is not null) filters.Add(IndexStatusFilter(status.Value));
         if (caseType is not null) filters.Add(TableClient.CreateQueryFilter($"CaseType eq {caseType}"));
         // An index row's UpdatedAt may trail its case's by up to IndexSlack; the case row below decides.
         if (updatedSince is not null) filters.Add(TableClient.CreateQueryFilter($"UpdatedAt ge {updatedSince.Value - IndexSlack}"));
@@ -203,7 +208,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         string? caseType, DateTimeOffset? createdFrom, DateTimeOffset? createdTo, string? after, int pageSize, CancellationToken ct)
     {
         var bounds = new List<string>();
-        if (status is not null) bounds.Add(TableClient.CreateQueryFilter($"Status eq {status.Value.ToString()}"));
+        if (status is not null) bounds.Add(IndexStatusFilter(status.Value));
         if (caseType is not null) bounds.Add(TableClient.CreateQueryFilter($"CaseType eq {caseType}"));
         // Newer is smaller: created <= to is RowKey >= its inverted ticks; created >= from is RowKey below the next character after '_'.
         if (createdTo is not null) bounds.Add(TableClient.CreateQueryFilter($"RowKey ge {InvertedTicks(createdTo.Value)}"));
@@ -233,6 +238,14 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         var found = await ReadManyAsync(page.Select(r => r.CaseId).ToList(), ct);
         return (Matching(found, status, caseType, updatedSince: null), next);
     }
+
+    /// <summary>
+    /// The index rows that may be a case of <paramref name="status"/>: an ended case's index says its status, an open case's
+    /// says only that it is open (see <see cref="IndexSlack"/>), so an open status asks for every open status.
+    /// </summary>
+    private static string IndexStatusFilter(CaseStatus status) => status.IsFinal()
+        ? TableClient.CreateQueryFilter($"Status eq {status.ToString()}")
+        : "(" + string.Join(" or ", Enum.GetValues<CaseStatus>().Where(s => !s.IsFinal()).Select(s => TableClient.CreateQueryFilter($"Status eq {s.ToString()}"))) + ")";
 
     /// <summary>The records of the rows read that match: the index can trail a case row by one racing write, so the row decides.</summary>
     private static List<CaseRecord> Matching(IEnumerable<StoredCase> found, CaseStatus? status, string? caseType, DateTimeOffset? updatedSince) =>

@@ -208,19 +208,60 @@ public sealed class CaseStoreRequestTests(AzuriteFixture azurite) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task Step_progress_rewrites_no_index_row_a_status_change_rewrites_each_provinces()
+    public async Task Step_progress_and_moves_between_open_statuses_rewrite_no_index_row_the_end_rewrites_each_provinces()
     {
         var province = CaseData.NewProvinceCode();
         var (store, created) = await CreateAsync(province);
 
         await store.UpdateAsync(created.Record.CaseId, r => StepSucceeds(r, province), ct);
-        var afterStep = requests.Lines.Count(l => l.Contains(StorageNames.CaseIndexTable, StringComparison.Ordinal));
-        requests.Clear();
         await store.UpdateAsync(created.Record.CaseId, r => { r.Status = CaseStatus.InProgress; return true; }, ct);
+        await store.UpdateAsync(created.Record.CaseId, r => { r.Status = CaseStatus.AwaitingReview; return true; }, ct);
+        var whileOpen = requests.Lines.Count(l => l.Contains(StorageNames.CaseIndexTable, StringComparison.Ordinal));
+        requests.Clear();
+        await store.UpdateAsync(created.Record.CaseId, r => { r.Status = CaseStatus.Completed; return true; }, ct);
 
-        Assert.Equal(0, afterStep);
+        Assert.Equal(0, whileOpen);
         Assert.Equal(created.Record.InvolvedProvinces.Count, requests.Lines.Count(l => l.StartsWith($"PUT {StorageNames.CaseIndexTable}", StringComparison.Ordinal)));
         Assert.Equal(2, created.Record.InvolvedProvinces.Count);
+    }
+
+    [Fact]
+    public async Task A_move_from_one_end_to_another_or_back_to_open_rewrites_the_index_and_each_status_filter_finds_the_case_where_it_is()
+    {
+        var province = CaseData.NewProvinceCode();
+        var (store, created) = await CreateAsync(province);
+        var id = created.Record.CaseId;
+        async Task<string> FoundUnderAsync()
+        {
+            var under = new List<string>();
+            foreach (var status in Enum.GetValues<CaseStatus>())
+            {
+                if ((await store.ListAsync(province, status, null, null, 10, null, ct)).Items.Any(c => c.CaseId == id)) under.Add(status.ToString());
+            }
+
+            return string.Join(",", under);
+        }
+
+        await store.UpdateAsync(id, r => { r.Status = CaseStatus.AwaitingReview; return true; }, ct);
+        var awaiting = await FoundUnderAsync();
+        await store.UpdateAsync(id, r => { r.Status = CaseStatus.Failed; return true; }, ct);
+        var failed = await FoundUnderAsync();
+        requests.Clear();
+        await store.UpdateAsync(id, r => { r.Status = CaseStatus.Rejected; return true; }, ct);
+        var rejectedWrites = requests.Lines.Count(l => l.StartsWith($"PUT {StorageNames.CaseIndexTable}", StringComparison.Ordinal));
+        var rejected = await FoundUnderAsync();
+        requests.Clear();
+        await store.UpdateAsync(id, r => { r.Status = CaseStatus.InProgress; return true; }, ct);
+        var reopenedWrites = requests.Lines.Count(l => l.StartsWith($"PUT {StorageNames.CaseIndexTable}", StringComparison.Ordinal));
+        var reopened = await FoundUnderAsync();
+
+        // The index still says Received while the case awaits review: the filter for AwaitingReview finds it all the same.
+        Assert.Equal("AwaitingReview", awaiting);
+        Assert.Equal("Failed", failed);
+        Assert.Equal("Rejected", rejected);
+        Assert.Equal("InProgress", reopened);
+        Assert.Equal(2, rejectedWrites);
+        Assert.Equal(2, reopenedWrites);
     }
 
     [Fact]
