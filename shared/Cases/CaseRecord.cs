@@ -158,8 +158,18 @@ public sealed class CaseRecord
     [JsonIgnore]
     public List<string> CompletingSteps { get; init; } = [];
 
-    /// <summary>Whether the case was completed by the success of <paramref name="stepKey"/> and its batch (see <see cref="CompletingSteps"/>).</summary>
-    public bool CompletedBy(string stepKey) => Closed && Status == CaseStatus.Completed && CompletingSteps.Contains(stepKey);
+    /// <summary>
+    /// Whether the case was completed by the success of <paramref name="stepKey"/> and its batch (see <see cref="CompletingSteps"/>),
+    /// or by the steps that success sent (see <see cref="SentBy"/>): its answer is still handed over after the close.
+    /// </summary>
+    public bool CompletedBy(string stepKey) => Closed && Status == CaseStatus.Completed && (CompletingSteps.Contains(stepKey) || SentBy == stepKey);
+
+    /// <summary>
+    /// The step whose success sent the steps that follow it, by key (from workflow version 6: marriage.register sends both
+    /// marital.update steps); none: the workflow sent every step itself.
+    /// </summary>
+    [JsonIgnore]
+    public string? SentBy { get; set; }
 
     /// <summary>
     /// The move the case makes by itself once the batch of steps it names has cleared (from workflow version 5: marriage's

@@ -443,6 +443,8 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         ["CompletingSteps"] = string.Join(',', record.CompletingSteps),
         // Written empty, not left out, so a write that drops the move clears it.
         ["Move"] = record.Move is null ? "" : TongbanJson.Serialize(record.Move),
+        // Set once, never cleared: left out until then.
+        ["SentBy"] = record.SentBy,
     };
 
     private StoredCase FromEntity(TableEntity entity)
@@ -458,6 +460,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         record.DeadlinesMissed.AddRange((entity.GetString("DeadlinesMissed") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
         record.CompletingSteps.AddRange((entity.GetString("CompletingSteps") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
         record.Move = entity.GetString("Move") is { Length: > 0 } move ? TongbanJson.Deserialize<CaseMove>(move) : null;
+        record.SentBy = entity.GetString("SentBy");
         var command = TongbanJson.Deserialize<OpenCaseCommand>(details.Open(entity.PartitionKey, entity.GetString("Details")));
         record.NewbornBirthDate = command.Newborn?.Child.BirthDate;
         return new StoredCase(record, command, entity.ETag) { IndexedAt = entity.GetDateTimeOffset("IndexedAt"), SealedDetails = entity.GetString("Details") };

@@ -100,6 +100,38 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
     }
 
     /// <summary>
+    /// Records the steps <paramref name="item"/>'s success sends (<see cref="ProvinceStep.Then"/>) in the write of that success, as
+    /// the dispatch activity would: its status, changes and outcome (the answer's, <see cref="ProvinceStepDispatch.OutcomeFromAnswer"/>),
+    /// the steps Running, and the batch that completes the case. Not for an answer short of success, one that gives no outcome
+    /// where one is wanted, or a case closed, ended, being withdrawn or whose steps were sent before. True when this change
+    /// recorded them (<see cref="CaseRecord.SentBy"/>): the caller queues them once the write is stored.
+    /// </summary>
+    internal static bool SendIfSucceeded(CaseRecord record, ProvinceStep item, StepResult result, DateTimeOffset at)
+    {
+        if (item.Then is not { } then || result.Outcome != StepOutcome.Succeeded || record.SentBy is not null) return false;
+        if (record.Closed || record.Status.IsFinal() || record.WithdrawalRequested) return false;
+        var outcome = then.OutcomeFromAnswer ? Orchestration.CaseFlow.OutcomeOf(result, at) : then.Outcome;
+        if (then.OutcomeFromAnswer && outcome is null) return false;
+        Record(record, then.Status, then.Changes, outcome);
+        // A succeeded step needs no attention any more (one answered late after being parked was flagged).
+        record.FindStep(item.StepKey)?.NeedsAttention = false;
+        foreach (var next in then.Items) Apply(record, new StepChange(next.StepName, next.Subject, next.Province, StepStatus.Running, at));
+        if (then.CompletesCase)
+        {
+            record.CompletingSteps.Clear();
+            record.CompletingSteps.AddRange(then.Items.Select(i => i.StepKey));
+        }
+
+        record.SentBy = item.StepKey;
+        return true;
+    }
+
+    /// <summary>Queues the steps <paramref name="item"/>'s success sent (see <see cref="SendIfSucceeded"/>) that have not succeeded yet.</summary>
+    internal Task SendNextAsync(CaseRecord record, ProvinceStep item, CancellationToken ct) =>
+        Task.WhenAll((item.Then?.Items ?? []).Where(next => record.FindStep(next.StepKey)?.Status != StepStatus.Succeeded)
+            .Select(next => EnqueueAsync(next, record.CaseType, ct)));
+
+    /// <summary>
     /// What follows a status change written to the case row: its entry in the trail (the closing one signs the head), a poke
     /// for the partner's callback when it asked for them, the log line. Safe to repeat after a crash (the entry's identity, the
     /// change's number, makes a second append nothing).

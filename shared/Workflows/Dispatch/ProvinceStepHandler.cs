@@ -262,6 +262,7 @@ public sealed partial class ProvinceStepHandler(
         TimeSpan? took = null;
         var before = (CaseStatus?)null;
         var moved = false;
+        var sent = false;
         try
         {
             // The row the handler read before the call is tried first: one read fewer per step when no other step wrote meanwhile.
@@ -282,11 +283,19 @@ public sealed partial class ProvinceStepHandler(
                 if (call is not null) record.Waits.Add(call);
                 // The last success of the workflow's last batch completes the case in this same write; the last clear answer
                 // of a batch the workflow asked it of moves the case on (to review).
-                if (!CaseActivities.CompleteIfLastStep(record, at)) CaseActivities.MoveIfCleared(record, item, result, at);
+                // The success of a step whose message names the steps after it sends them in this same write.
+                if (!CaseActivities.CompleteIfLastStep(record, at) && !CaseActivities.MoveIfCleared(record, item, result, at))
+                {
+                    CaseActivities.SendIfSucceeded(record, item, result, at);
+                }
+
                 return true;
             }, ct);
             if (took is { } duration) metrics?.StepAnswered(item.Province, item.Operation, Telemetry.MetricWords.Of(result.Outcome), duration);
             moved = stored.Record.MovedBy(item.StepKey);
+            // Also when delivered again (the hub died between the write and the queueing): what has not succeeded is queued again.
+            sent = item.Then is not null && stored.Record.SentBy == item.StepKey;
+            if (sent) await activities.SendNextAsync(stored.Record, item, ct);
             // Also when delivered again: the trail's entry is appended once (the head signed when it closes the case).
             if (stored.Record.CompletedBy(item.StepKey) || (moved && stored.Record.Status == stored.Record.Move!.Status))
             {
@@ -301,7 +310,7 @@ public sealed partial class ProvinceStepHandler(
         if (!await HasStartedAsync(item.CaseId, ct)) return false;
         using (CaseSpans.RaiseResult(item, result))
         {
-            await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), moved ? result with { MovedCase = true } : result, ct);
+            await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), result with { MovedCase = moved, SentNext = sent }, ct);
         }
 
         return true;

@@ -100,6 +100,16 @@ public sealed class CaseFlow(TaskOrchestrationContext context, CaseWorkflowInput
         _ => PartyChecks.Assess,
     };
 
+    /// <summary>
+    /// The case's outcome a step's success gives, or null when it gives none: a marriage's certificate, registered on the
+    /// Beijing date of <paramref name="at"/>. The workflow records it with the dispatch after that step; the step handler
+    /// with the steps that success sends (<see cref="ProvinceStepDispatch.OutcomeFromAnswer"/>).
+    /// </summary>
+    public static CaseOutcome? OutcomeOf(StepResult result, DateTimeOffset at) =>
+        result.Outcome == StepOutcome.Succeeded && result.Data is MarriageRegistered { CertificateNo: { } certificateNo }
+            ? new CaseOutcome { CertificateNo = certificateNo, RegisteredOn = BeijingTime.DateOf(at).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }
+            : null;
+
     /// <summary>The first business refusal among results, else the first failure (a refusal is definitive; a failure may only be a province away).</summary>
     public static string? FirstProblem(IReadOnlyList<ProvinceStep> items, IReadOnlyList<StepResult> results, Func<ProvinceStep, StepResult, string?> assess, out bool failed)
     {

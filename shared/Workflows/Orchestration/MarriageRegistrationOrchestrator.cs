@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.DurableTask;
 using Tongban.Cases;
 
@@ -80,8 +79,19 @@ public static class MarriageRegistrationOrchestrator
         }
 
         // 3. The irreversible step: withdrawal is refused from here on (the gate is atomic with the API's withdrawal).
-        //    From version 2 the approval, the gate and the dispatch are one write.
+        //    From version 2 the approval, the gate and the dispatch are one write. From version 6 its message names the
+        //    marital.update steps, which the step handler sends with its write of the success (RegisterSendsUpdates).
+        var completes = input.Version >= WorkflowVersions.LastStepCompletes;
+        var updates = parties.Select(p => steps.Item(StepNames.UpdateMaritalStatus, p.Role, CanonicalOperations.MaritalUpdate, p.Province)).ToList();
         var registerItem = steps.Item(StepNames.RegisterMarriage, null, CanonicalOperations.MarriageRegister, input.HandlingProvince);
+        if (input.Version >= WorkflowVersions.RegisterSendsUpdates)
+        {
+            registerItem = registerItem with
+            {
+                Then = new ProvinceStepDispatch(input.CaseId, updates, context.CurrentUtcDateTime) { CompletesCase = true, OutcomeFromAnswer = true },
+            };
+        }
+
         StepResult register;
         if (input.Version < WorkflowVersions.FewerTurns)
         {
@@ -96,7 +106,9 @@ public static class MarriageRegistrationOrchestrator
             if (registering is null) return await flow.WithdrawAsync([approval]);
             register = registering[0];
         }
-        if (register.Outcome != StepOutcome.Succeeded || register.Data is not MarriageRegistered { CertificateNo: { } certificateNo })
+        // Orchestration time is UTC whatever its DateTime's kind says.
+        var outcome = CaseFlow.OutcomeOf(register, new DateTimeOffset(context.CurrentUtcDateTime.Ticks, TimeSpan.Zero));
+        if (outcome is null)
         {
             return register.Outcome switch
             {
@@ -106,15 +118,14 @@ public static class MarriageRegistrationOrchestrator
             };
         }
 
-        var registeredOn = BeijingTime.DateOfUtc(context.CurrentUtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var outcome = new CaseOutcome { CertificateNo = certificateNo, RegisteredOn = registeredOn };
         if (input.Version < WorkflowVersions.FewerTurns) await steps.RecordAsync(outcome: outcome);
 
         // 4. Both home provinces record the marriage; a registered marriage is never undone, so this is retried until it succeeds.
-        //    From version 2 the certificate is recorded with their dispatch; from version 4 the last of them completes the case.
-        var completes = input.Version >= WorkflowVersions.LastStepCompletes;
-        await steps.RunAsync(parties.Select(p => steps.Item(StepNames.UpdateMaritalStatus, p.Role, CanonicalOperations.MaritalUpdate, p.Province)).ToList(),
-            new StepRun(Retry: RetryMode.UntilSucceeded) { Outcome = input.Version < WorkflowVersions.FewerTurns ? null : outcome, CompletesCase = completes });
+        //    From version 2 the certificate is recorded with their dispatch; from version 4 the last of them completes the case;
+        //    from version 6 the step handler has sent them, and recorded the certificate, when the answer says so.
+        var updating = new StepRun(Retry: RetryMode.UntilSucceeded) { Outcome = input.Version < WorkflowVersions.FewerTurns ? null : outcome, CompletesCase = completes };
+        if (register.SentNext) await steps.AwaitAsync(updates, updating);
+        else await steps.RunAsync(updates, updating);
 
         if (!completes) await steps.RecordAsync(CaseStatus.Completed, outcome: outcome);
         return CaseStatus.Completed;

@@ -71,6 +71,17 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
             Move = run.Move,
         };
         if (!await context.CallActivityAsync<bool>(WorkflowNames.Activities.DispatchProvinceSteps, dispatch, HubActivities.Options)) return null;
+        return await AwaitAsync(items, run);
+    }
+
+    /// <summary>
+    /// <see cref="RunAsync"/> for steps already sent, their first round with <paramref name="run"/>'s dispatch (the step handler
+    /// sent them with the success of the step before, <see cref="ProvinceStep.Then"/>): waits for their answers and retries them
+    /// as <see cref="RunAsync"/> does.
+    /// </summary>
+    public async Task<IReadOnlyList<StepResult>> AwaitAsync(IReadOnlyList<ProvinceStep> items, StepRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
         if (run.Status is { } s) current = s;
         var started = Now;
         using var decided = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
@@ -160,7 +171,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
                 if (held.Redrive)
                 {
                     flagged = true;
-                    step = step with { Round = step.Round + 1 };
+                    step = NextRound(step);
                     await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceStepDispatch(input.CaseId, [step], Now, current), HubActivities.Options);
                     continue;
                 }
@@ -193,10 +204,16 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
             }
 
             if (stop.IsCancellationRequested) return result;
-            step = step with { Round = step.Round + 1 };
+            step = NextRound(step);
             await context.CallActivityAsync(WorkflowNames.Activities.DispatchProvinceSteps, new ProvinceStepDispatch(input.CaseId, [step], Now), HubActivities.Options);
         }
     }
+
+    /// <summary>
+    /// The step's next round. It sends nothing after it (<see cref="ProvinceStep.Then"/>): a step that needed another round
+    /// leaves what follows to the workflow, as before version 6.
+    /// </summary>
+    private static ProvinceStep NextRound(ProvinceStep step) => step with { Round = step.Round + 1, Then = null };
 
     /// <summary>How a hold ended: the held round's late answer, a redrive, or neither (the wait ran out).</summary>
     private readonly record struct HeldOutcome(StepResult? Answer, bool Redrive);

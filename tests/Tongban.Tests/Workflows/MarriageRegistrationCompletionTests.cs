@@ -12,16 +12,19 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
     private static string BeijingToday() =>
         BeijingTime.Today(TimeProvider.System).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
+    /// <summary>The dispatch of both marital.update steps with the certificate, the last of them completing the case (version 4).</summary>
+    private const string UpdatesDispatched = "dispatch outcome completes marital.update/partyA#1,marital.update/partyB#1";
+
     /// <summary>
-    /// A completed marriage's writes, in order (version 5: the last clear check's answer brings the case to review; version 4:
-    /// the last marital.update's success completes it).
+    /// A completed marriage's writes, in order (version 6: the registration's success sends the marital.update steps; version 5:
+    /// the last clear check's answer brings the case to review; version 4: the last marital.update's success completes it).
     /// </summary>
     private static readonly string[] Completed =
     [
             "dispatch InProgress resident.verify/partyA#1,marital.status/partyA#1,resident.verify/partyB#1,marital.status/partyB#1",
             "moved AwaitingReview by its last check",
             "dispatch InProgress officer-review:Succeeded irreversible:register-marriage marriage.register/#1",
-            "dispatch outcome completes marital.update/partyA#1,marital.update/partyB#1",
+            $"sent after register-marriage: {UpdatesDispatched}",
             "completed by its last step",
     ];
 
@@ -59,7 +62,8 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
         await host.ApproveAsync(caseId);
 
         Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
-        Assert.Equal(["failed DispatchProvinceSteps", Completed[0], "failed RecordCaseProgress", "progress AwaitingReview officer-review:Waiting", .. Completed[2..]],
+        Assert.Equal(["failed DispatchProvinceSteps", Completed[0], "failed RecordCaseProgress", "progress AwaitingReview officer-review:Waiting", Completed[2],
+            UpdatesDispatched, Completed[^1]],
             host.Recorder.Trace(caseId));
         Assert.Equal(FakeProvinces.CertificateNo, host.Recorder.Final(caseId).Outcome!.CertificateNo);
     }
@@ -111,7 +115,7 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
         var tail = trace.SkipWhile(t => !t.Contains("marital.update/partyA#1", StringComparison.Ordinal)).ToList();
         Assert.Equal(
         [
-            "dispatch outcome completes marital.update/partyA#1,marital.update/partyB#1",
+            $"sent after register-marriage: {UpdatesDispatched}",
             "dispatch marital.update/partyA#2",
             "progress update-marital-status.partyA:Running!True",
             "dispatch marital.update/partyA#3",
@@ -154,6 +158,22 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
         Assert.Equal($"province-defect: {Shanghai} could not take marriage.register (defect: unparseable answer)", host.Recorder.Final(caseId).Outcome!.Reason);
         Assert.Equal([1], host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.MarriageRegister).Select(i => i.Round));
         Assert.DoesNotContain(host.Recorder.Dispatched(caseId), i => i.Operation == Ops.MaritalUpdate);
+    }
+
+    [Fact]
+    public async Task A_registration_answered_on_its_second_round_leaves_the_marital_updates_to_the_workflow()
+    {
+        var caseId = NewCaseId("register-round2");
+        host.Provinces.On(caseId, Ops.MarriageRegister, null, 1, FakeProvinces.Poisoned(Shanghai));
+        await host.StartAsync(Marriage(caseId));
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        Assert.Equal(["dispatch marriage.register/#2", UpdatesDispatched, Completed[^1]], host.Recorder.Trace(caseId).TakeLast(3));
+        var rounds = host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.MarriageRegister).ToList();
+        // The first round's message names the updates; the second's does not.
+        Assert.Equal([(1, true), (2, false)], rounds.Select(i => (i.Round, i.Then is not null)));
+        Assert.Equal(FakeProvinces.CertificateNo, host.Recorder.Final(caseId).Outcome!.CertificateNo);
     }
 
     [Fact]

@@ -243,6 +243,7 @@ public sealed class FakeCaseRecorder
     {
         CaseProgress p => p,
         ProvinceStepDispatch d => new CaseProgress(d.CaseId, d.Status, d.Changes, d.Outcome),
+        SentAfterStep s => new CaseProgress(s.Sent.CaseId, s.Sent.Status, s.Sent.Changes, s.Sent.Outcome),
         CompletedByLastStep c => new CaseProgress(c.CaseId, CaseStatus.Completed),
         MovedByLastCheck m => new CaseProgress(m.CaseId, m.Move.Status, [new StepChange(m.Move.StepName, null, m.Move.Province, m.Move.StepStatus, m.At, m.Move.Detail)]),
         _ => null,
@@ -304,7 +305,24 @@ public sealed class FakeCaseRecorder
         }
     }
 
-    public IReadOnlyList<ProvinceStep> Dispatched(string caseId) => Of(caseId).OfType<ProvinceStepDispatch>().SelectMany(d => d.Items).ToList();
+    /// <summary>
+    /// As the step handler does with a success whose message names the steps after it (version 6, <see cref="ProvinceStep.Then"/>):
+    /// records them as sent in that write (<see cref="SentAfterStep"/>, with the outcome the answer gives) and returns the
+    /// dispatch to answer, or null when the answer sends nothing (short of success, no outcome where one is wanted, withdrawn).
+    /// </summary>
+    public ProvinceStepDispatch? Sending(ProvinceStep item, StepResult answer)
+    {
+        if (item.Then is not { } then || answer.Outcome != StepOutcome.Succeeded || WithdrawalRequested(item.CaseId)) return null;
+        var outcome = then.OutcomeFromAnswer ? CaseFlow.OutcomeOf(answer, DateTimeOffset.UtcNow) : then.Outcome;
+        if (then.OutcomeFromAnswer && outcome is null) return null;
+        var sent = then with { Outcome = outcome };
+        Add(item.CaseId, new SentAfterStep(item.StepKey, sent));
+        Dispatching(sent);
+        return sent;
+    }
+
+    public IReadOnlyList<ProvinceStep> Dispatched(string caseId) => Of(caseId)
+        .Select(e => e is SentAfterStep s ? s.Sent : e as ProvinceStepDispatch).OfType<ProvinceStepDispatch>().SelectMany(d => d.Items).ToList();
 
     public IReadOnlyList<StepChange> StepChanges(string caseId) => Progress(caseId).SelectMany(p => p.Steps ?? []).ToList();
 
@@ -331,6 +349,7 @@ public sealed class FakeCaseRecorder
         IrreversibleStepRequest r => $"irreversible {r.StepName}",
         CompletedByLastStep => "completed by its last step",
         MovedByLastCheck m => $"moved {m.Move.Status} by its last check",
+        SentAfterStep s => $"sent after {s.StepKey}: {TraceOf(s.Sent)}",
         RefusedWrite r => $"refused {TraceOf(r.Write)}",
         _ => entry.ToString() ?? "",
     };
@@ -395,6 +414,9 @@ public sealed record RefusedWrite(object Write);
 /// <summary>The step handler's write of a completing batch's last success: the case is Completed and closed.</summary>
 public sealed record CompletedByLastStep(string CaseId);
 
+/// <summary>The step handler's write of a success whose message named the steps after it: <paramref name="Sent"/> recorded and queued.</summary>
+public sealed record SentAfterStep(string StepKey, ProvinceStepDispatch Sent);
+
 /// <summary>The step handler's write of a move's last clear answer: the case moved (to review).</summary>
 public sealed record MovedByLastCheck(string CaseId, CaseMove Move, DateTimeOffset At);
 
@@ -418,15 +440,21 @@ public sealed class FakeDispatchProvinceSteps(FakeCaseRecorder recorder, FakePro
         recorder.ThrowIfFailing(input.CaseId, WorkflowNames.Activities.DispatchProvinceSteps);
         if (!recorder.Gate(input.CaseId, input, input.IrreversibleStep)) return false;
         recorder.Dispatching(input);
-        foreach (var item in input.Items)
-        {
-            if (provinces.Answer(item) is { } answer)
-            {
-                await client.RaiseEventAsync(context.InstanceId, CaseEvents.StepResult(item.StepKey, item.Round), recorder.Answered(item, answer));
-            }
-        }
-
+        await AnswerAsync(context.InstanceId, input.Items);
         return true;
+    }
+
+    /// <summary>Raises each answered step's answer; a success that sends the steps after it has them answered too.</summary>
+    private async Task AnswerAsync(string instanceId, IReadOnlyList<ProvinceStep> items)
+    {
+        foreach (var item in items)
+        {
+            if (provinces.Answer(item) is not { } answer) continue;
+            var raised = recorder.Answered(item, answer);
+            var sent = recorder.Sending(item, raised);
+            await client.RaiseEventAsync(instanceId, CaseEvents.StepResult(item.StepKey, item.Round), raised with { SentNext = sent is not null });
+            if (sent is not null) await AnswerAsync(instanceId, sent.Items);
+        }
     }
 }
 
