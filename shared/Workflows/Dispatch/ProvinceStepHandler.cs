@@ -263,6 +263,11 @@ public sealed partial class ProvinceStepHandler(
         var before = (CaseStatus?)null;
         var moved = false;
         var sent = false;
+        // The case moves on by itself (to review, or to the steps after this one) only once its orchestration has saved its
+        // start: a case shown awaiting review before that would take a decision whose event the engine discards ("No such
+        // instance", a hub killed before the start was saved). Not started, the answer is written as it is, and the workflow
+        // makes the move itself when the answer is raised again.
+        var hasStarted = await HasStartedAsync(item.CaseId, ct);
         try
         {
             // The row the handler read before the call is tried first: one read fewer per step when no other step wrote meanwhile.
@@ -284,7 +289,7 @@ public sealed partial class ProvinceStepHandler(
                 // The last success of the workflow's last batch completes the case in this same write; the last clear answer
                 // of a batch the workflow asked it of moves the case on (to review).
                 // The success of a step whose message names the steps after it sends them in this same write.
-                if (!CaseActivities.CompleteIfLastStep(record, at) && !CaseActivities.MoveIfCleared(record, item, result, at))
+                if (!CaseActivities.CompleteIfLastStep(record, at) && hasStarted && !CaseActivities.MoveIfCleared(record, item, result, at))
                 {
                     CaseActivities.SendIfSucceeded(record, item, result, at);
                 }
@@ -307,7 +312,7 @@ public sealed partial class ProvinceStepHandler(
             return true;
         }
 
-        if (!await HasStartedAsync(item.CaseId, ct)) return false;
+        if (!hasStarted) return false;
         using (CaseSpans.RaiseResult(item, result))
         {
             await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), result with { MovedCase = moved, SentNext = sent }, ct);

@@ -137,6 +137,30 @@ public sealed class ReviewMoveTests(AzuriteFixture azurite) : MockedProvinceTest
     }
 
     [Fact]
+    public async Task Checks_answered_before_the_orchestration_saved_its_start_do_not_move_the_case_and_the_answer_raised_later_leaves_the_review_to_the_workflow()
+    {
+        var rig = await DispatchedAsync();
+        // The hub died after the first turn's activity ran and before the engine saved the start: Pending, no history. A case
+        // shown awaiting review now would take a decision whose event the engine discards.
+        var status = Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Pending;
+        Durable.AcceptsEvents(() => status);
+
+        await HandleAllAsync(rig);
+
+        var waiting = await RecordAsync(rig);
+        Assert.All(rig.Checks, c => Assert.Equal(StepStatus.Succeeded, waiting.FindStep(c.StepKey)!.Status));
+        Assert.Equal((CaseStatus.InProgress, false), (waiting.Status, waiting.Move!.Made));
+        Assert.Null(waiting.FindStep(StepNames.OfficerReview));
+        Durable.Verify(d => d.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Never());
+
+        // The start saved, the answer's message comes back: raised without the move, so the workflow records the review.
+        status = Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Running;
+        await HandleAsync(rig, rig.Checks[^1], delivery: 2);
+        Assert.Equal(CaseStatus.InProgress, (await RecordAsync(rig)).Status);
+        VerifyRaised(rig.Checks[^1], moved: false, Times.Once());
+    }
+
+    [Fact]
     public async Task A_batch_dispatched_as_before_version_5_leaves_the_review_to_its_workflow()
     {
         var rig = await DispatchedAsync(move: false);
