@@ -57,24 +57,49 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
     /// created the case, so its transaction is tried without reading the head (a head there after all makes it fail, and the
     /// head is read). Returns the entry appended, or null for a cause recorded before.
     /// </summary>
-    public Task<AuditEntry?> AppendAsync(string caseId, AuditFact fact, CancellationToken ct, bool ends = false, bool first = false) =>
-        OneAtATimeAsync(caseId, () => AppendInTurnAsync(caseId, fact, ends, first, ct), ct);
+    public async Task<AuditEntry?> AppendAsync(string caseId, AuditFact fact, CancellationToken ct, bool ends = false, bool first = false) =>
+        (await AppendAllAsync(caseId, [fact], ct, ends, first))[0];
 
-    private async Task<AuditEntry?> AppendInTurnAsync(string caseId, AuditFact fact, bool ends, bool first, CancellationToken ct)
+    /// <summary>
+    /// <see cref="AppendAsync"/> for facts that follow one another (a province's answer and the status it moved the case to):
+    /// those whose identity was not recorded already, in order, in one transaction with the head; <paramref name="ends"/>
+    /// is the last fact's. Returns each fact's entry, null for one recorded before.
+    /// </summary>
+    public Task<IReadOnlyList<AuditEntry?>> AppendAllAsync(string caseId, IReadOnlyList<AuditFact> facts, CancellationToken ct, bool ends = false, bool first = false) =>
+        OneAtATimeAsync(caseId, () => AppendInTurnAsync(caseId, facts, ends, first, ct), ct);
+
+    /// <summary>A transaction's actions: the head, then per fact its entry and its identity.</summary>
+    private const int ActionsPerFact = 2;
+
+    private async Task<IReadOnlyList<AuditEntry?>> AppendInTurnAsync(string caseId, IReadOnlyList<AuditFact> facts, bool ends, bool first, CancellationToken ct)
     {
-        var identity = IdentityRowKey(fact.Id);
+        var last = facts.Count == 0 ? null : facts[^1];
+        var pending = facts.ToList();
+        IReadOnlyList<AuditEntry?> Appended(List<AuditEntry> entries) =>
+            [.. facts.Select(f => pending.IndexOf(f) is var i and >= 0 && i < entries.Count ? entries[i] : null)];
         for (var attempt = 0; ; attempt++)
         {
             var hinted = TryHint(caseId, attempt, out var hint);
             var head = hinted ? hint : first && attempt == 0 ? null : await GetHeadAsync(caseId, ct);
-            if (head?.LastId == fact.Id) return null; // the latest cause again: at most one read, no transaction
-            var seq = (head?.Head.Seq ?? 0) + 1;
+            // The latest cause again: at most one read, no transaction.
+            pending.RemoveAll(f => f.Id == head?.LastId);
+            if (pending.Count == 0) return Appended([]);
+            var seq = head?.Head.Seq ?? 0;
             var prev = head?.Head.Hash ?? AuditChain.Genesis(caseId);
             var at = time.GetUtcNow();
-            var hash = AuditChain.HashOf(seq, at, fact.Action, fact.Step, fact.Province, fact.Outcome, fact.Actor, fact.Detail, fact.AnswerHash, prev);
-            var entry = new AuditEntry(seq, at, fact.Action, fact.Step, fact.Province, fact.Outcome, fact.Actor, fact.Detail, fact.AnswerHash, prev, hash);
-            var headRow = new TableEntity(caseId, HeadRow) { ["Seq"] = seq, ["Hash"] = hash, ["LastId"] = fact.Id };
-            var ending = ends && head?.Head.Open != false;
+            var entries = new List<AuditEntry>();
+            foreach (var fact in pending)
+            {
+                seq++;
+                var hash = AuditChain.HashOf(seq, at, fact.Action, fact.Step, fact.Province, fact.Outcome, fact.Actor, fact.Detail, fact.AnswerHash, prev);
+                entries.Add(new AuditEntry(seq, at, fact.Action, fact.Step, fact.Province, fact.Outcome, fact.Actor, fact.Detail, fact.AnswerHash, prev, hash));
+                prev = hash;
+            }
+
+            var headRow = new TableEntity(caseId, HeadRow) { ["Seq"] = seq, ["Hash"] = prev, ["LastId"] = pending[^1].Id };
+            // Only the last fact ends the case: left out as recorded before, it ends nothing here.
+            var endsHere = ends && ReferenceEquals(pending[^1], last);
+            var ending = endsHere && head?.Head.Open != false;
             if (ending)
             {
                 headRow["Open"] = false;
@@ -86,11 +111,11 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
             }
 
             // The entry that ends the case is signed in its own transaction: no second write of the head to sign it.
-            var signature = ends && signer.CanSign ? signer.Sign(AuditChain.HeadText(caseId, seq, hash, at, signer.KeyId)) : null;
+            var signature = endsHere && signer.CanSign ? signer.Sign(AuditChain.HeadText(caseId, seq, prev, at, signer.KeyId)) : null;
             if (signature is not null)
             {
                 headRow["SignedSeq"] = seq;
-                headRow["SignedHash"] = hash;
+                headRow["SignedHash"] = prev;
                 headRow["SignedAt"] = at;
                 headRow["Signature"] = signature;
                 headRow["KeyId"] = signer.KeyId;
@@ -101,24 +126,31 @@ public sealed class AuditTrail(TableServiceClient tables, AuditSigner signer, Ti
                 head is null
                     ? new(TableTransactionActionType.Add, headRow)
                     : new(TableTransactionActionType.UpdateMerge, headRow, head.Value.Head.ETag),
-                new(TableTransactionActionType.Add, ToEntity(caseId, entry)),
-                new(TableTransactionActionType.Add, new TableEntity(caseId, identity) { ["Seq"] = seq }),
             };
+            for (var i = 0; i < pending.Count; i++)
+            {
+                batch.Add(new(TableTransactionActionType.Add, ToEntity(caseId, entries[i])));
+                batch.Add(new(TableTransactionActionType.Add, new TableEntity(caseId, IdentityRowKey(pending[i].Id)) { ["Seq"] = entries[i].Seq }));
+            }
+
             try
             {
                 var responses = await table.SubmitTransactionAsync(batch, ct);
                 var etag = responses.Value[0].Headers.ETag ?? ETag.All;
-                var last = head?.Head ?? new AuditHead(caseId, 0, "", Open: true, null, 0, null, null, null, null, false, etag);
-                var now = last with { Seq = seq, Hash = hash, Open = !ending && last.Open, EndedAt = ending ? at : last.EndedAt, ETag = etag };
+                var known = head?.Head ?? new AuditHead(caseId, 0, "", Open: true, null, 0, null, null, null, null, false, etag);
+                var now = known with { Seq = seq, Hash = prev, Open = !ending && known.Open, EndedAt = ending ? at : known.EndedAt, ETag = etag };
                 Remember(caseId, signature is null ? now : now with
                 {
-                    SignedSeq = seq, SignedHash = hash, SignedAt = at, Signature = signature, KeyId = signer.KeyId,
-                }, fact.Id);
-                return entry;
+                    SignedSeq = seq, SignedHash = prev, SignedAt = at, Signature = signature, KeyId = signer.KeyId,
+                }, pending[^1].Id);
+                return Appended(entries);
             }
-            catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex == 2 && e.Status == 409)
+            catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex is { } index && index > 0 && index % ActionsPerFact == 0
+                && e.Status == 409 && attempt < 50)
             {
-                return null; // recorded before
+                // That fact's identity is there: it was recorded before. The others are tried again without it.
+                pending.RemoveAt(index / ActionsPerFact - 1);
+                if (pending.Count == 0) return Appended([]);
             }
             catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex is 0 or null && e.Status is 409 or 412 && attempt < 50)
             {

@@ -136,9 +136,10 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
     /// for the partner's callback when it asked for them, the log line. Safe to repeat after a crash (the entry's identity, the
     /// change's number, makes a second append nothing).
     /// </summary>
-    internal async Task StatusChangedAsync(CaseRecord record, CaseStatus? before, string? traceParent, CancellationToken ct)
+    /// <param name="cause">What the trail records just before the status entry, in its transaction (the province's answer that moved the case).</param>
+    internal async Task StatusChangedAsync(CaseRecord record, CaseStatus? before, string? traceParent, CancellationToken ct, Audit.AuditFact? cause = null)
     {
-        await RecordStatusAsync(record, ct);
+        await RecordStatusAsync(record, cause, ct);
         if (record.CallbackUrl is not null) await callbacks.PokeAsync(record.CaseId, traceParent, ct);
         if (before == record.Status) return;
         CaseStatusChanged(logger, record.CaseId, record.Status);
@@ -231,13 +232,18 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
     /// number, makes that append nothing), so a crash between the case's write and its entry loses no entry. The change that
     /// closes the case ends the trail, and its head is signed.
     /// </summary>
-    private async Task RecordStatusAsync(CaseRecord record, CancellationToken ct)
+    private async Task RecordStatusAsync(CaseRecord record, Audit.AuditFact? cause, CancellationToken ct)
     {
-        if (record.StatusChanges == 0 && !record.Closed) return;
-        var appended = await audit.AppendAsync(record.CaseId, Audit.AuditFacts.Status(record.StatusChanges, record.Status, record.Outcome?.Reason, record.Closed),
-            ct, ends: record.Closed);
+        if (record.StatusChanges == 0 && !record.Closed)
+        {
+            if (cause is not null) await audit.AppendAsync(record.CaseId, cause, ct);
+            return;
+        }
+
+        var status = Audit.AuditFacts.Status(record.StatusChanges, record.Status, record.Outcome?.Reason, record.Closed);
+        var appended = await audit.AppendAllAsync(record.CaseId, cause is null ? [status] : [cause, status], ct, ends: record.Closed);
         // The closing entry's append signed its head; recorded before (a repeated run), the head is signed here, as it may not have been.
-        if (record.Closed && appended is null) await audit.SignHeadAsync(record.CaseId, ct);
+        if (record.Closed && appended[^1] is null) await audit.SignHeadAsync(record.CaseId, ct);
     }
 
     /// <summary>Marks the irreversible step as begun unless a withdrawal got there first (ETag-guarded, so exactly one wins).</summary>

@@ -100,18 +100,19 @@ public sealed partial class ProvinceStepHandler(
 
         var call = new CaseWait(item.StepKey, item.Province, callFrom, time.GetUtcNow());
         await health.RecordCallAsync(item.Province, answered: true, ct);
-        await audit.AppendAsync(item.CaseId, Audit.AuditFacts.ProvinceCall(item, result), ct);
+        var answered = Audit.AuditFacts.ProvinceCall(item, result);
 
         span.WithOutcome(result.Outcome.ToString(), error: result.Outcome == StepOutcome.Failed);
         StepAnswered(logger, item.CaseId, item.StepKey, item.Province, result.Outcome);
         if (result.Outcome == StepOutcome.Waiting)
         {
+            await audit.AppendAsync(item.CaseId, answered, ct);
             var ticket = (result.Data as SlowWorkAccepted)?.Ticket ?? throw new InvalidOperationException("Slow work accepted without a ticket.");
             await WaitForSlowWorkAsync(item, ticket, callFrom, ct, read: stored);
             return;
         }
 
-        if (!await CompleteAsync(item, result, calls: 1, ct, call, read: stored)) await WaitForOrchestrationAsync(item, ct);
+        if (!await CompleteAsync(item, result, calls: 1, answered, ct, call, read: stored)) await WaitForOrchestrationAsync(item, ct);
     }
 
     /// <summary>
@@ -142,9 +143,8 @@ public sealed partial class ProvinceStepHandler(
         span.WithOutcome(nameof(StepOutcome.Failed), error: true);
         StepRetriesExhausted(logger, item.CaseId, item.StepKey, item.Province);
         var result = new StepResult(StepOutcome.Failed, $"{item.Province} kept failing; queue retries exhausted", Transient: true);
-        await audit.AppendAsync(item.CaseId, Audit.AuditFacts.ProvinceCallGaveUp(item), ct);
         // Each delivery's call was counted as it was made.
-        if (!await CompleteAsync(item, result, calls: 0, ct)) await WaitForOrchestrationAsync(item, ct);
+        if (!await CompleteAsync(item, result, calls: 0, Audit.AuditFacts.ProvinceCallGaveUp(item), ct)) await WaitForOrchestrationAsync(item, ct);
     }
 
     /// <summary>Slow work has ended (a poll or a callback): complete the step it belongs to.</summary>
@@ -152,7 +152,6 @@ public sealed partial class ProvinceStepHandler(
     {
         using var scope = CaseLogScope.Begin(logger, item);
         SlowWorkEnded(logger, item.CaseId, item.StepKey, item.Province, result.State);
-        await audit.AppendAsync(item.CaseId, Audit.AuditFacts.SlowWork(item, result), ct);
         // The case's people's names come out of the province's reason here, where the case is read.
         var childId = CitizenIndex.IssuedChildId(result);
         var stored = result.Reason is null && childId is null && result.IdNumberLookup is null ? null : await cases.GetAsync(item.CaseId, ct);
@@ -164,7 +163,7 @@ public sealed partial class ProvinceStepHandler(
             else if (result.IdNumberLookup is { } lookup) await citizens.IndexChildByHashAsync(stored.Record, lookup, ct);
         }
 
-        if (!await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(item.Operation, result, stored?.Command), calls: 0, ct))
+        if (!await CompleteAsync(item, ProvinceStepInvoker.FromSlowWork(item.Operation, result, stored?.Command), calls: 0, Audit.AuditFacts.SlowWork(item, result), ct))
         {
             // The poller polls the ticket again, the province sends its callback again (it got no 204).
             throw new OrchestrationNotStartedException(item.CaseId);
@@ -256,7 +255,11 @@ public sealed partial class ProvinceStepHandler(
     /// until the queue's visibility timeout, and the steps' answers raised meanwhile would be lost.
     /// </summary>
     /// <param name="calls">The calls to the province this completion counts: the one that answered, or none (counted when made).</param>
-    private async Task<bool> CompleteAsync(ProvinceStep item, StepResult result, int calls, CancellationToken ct, CaseWait? call = null, StoredCase? read = null)
+    /// <param name="answered">The trail's entry for the answer (the call, the queue giving up, the slow work's result): appended after
+    /// the write, with the status entry of a case this answer moved or completed in one transaction. A crash before it leaves the
+    /// message to be delivered again, which appends it then.</param>
+    private async Task<bool> CompleteAsync(ProvinceStep item, StepResult result, int calls, Audit.AuditFact answered, CancellationToken ct, CaseWait? call = null,
+        StoredCase? read = null)
     {
         var status = result.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Failed;
         TimeSpan? took = null;
@@ -304,11 +307,17 @@ public sealed partial class ProvinceStepHandler(
             // Also when delivered again: the trail's entry is appended once (the head signed when it closes the case).
             if (stored.Record.CompletedBy(item.StepKey) || (moved && stored.Record.Status == stored.Record.Move!.Status))
             {
-                await activities.StatusChangedAsync(stored.Record, before, item.TraceParent, ct);
+                await activities.StatusChangedAsync(stored.Record, before, item.TraceParent, ct, cause: answered);
+            }
+            else
+            {
+                await audit.AppendAsync(item.CaseId, answered, ct);
             }
         }
         catch (CaseNotFoundException)
         {
+            // The case is gone: its province was asked all the same.
+            await audit.AppendAsync(item.CaseId, answered, ct);
             return true;
         }
 

@@ -51,6 +51,31 @@ public sealed class AuditTrailTests(AzuriteFixture azurite, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Facts_appended_together_are_one_transaction_in_order_and_those_recorded_before_are_left_out()
+    {
+        var (hub, counter) = CountedTrail();
+        var caseId = CaseData.NewCaseId();
+        Assert.NotNull(await hub.AppendAsync(caseId, Fact(1), ct));
+        counter.Count = 0;
+
+        // A province's answer and the status it closed the case with: one transaction, the head signed.
+        var both = await hub.AppendAllAsync(caseId, [Fact(2), Fact(3)], ct, ends: true);
+        Assert.Equal(1, counter.Count);
+        Assert.Equal([2L, 3L], both.Select(e => e!.Seq));
+        // Delivered again (a crash after the case's write), and with an older cause among new ones: only the new are appended.
+        Assert.Equal([null, null], await hub.AppendAllAsync(caseId, [Fact(2), Fact(3)], ct, ends: true));
+        var mixed = await Trail.AppendAllAsync(caseId, [Fact(1), Fact(4)], ct);
+
+        Assert.Null(mixed[0]);
+        Assert.Equal(4L, mixed[1]!.Seq);
+        var read = await Trail.ReadAsync(caseId, ct);
+        Assert.Equal([1L, 2L, 3L, 4L], read.Entries.Select(e => e.Seq));
+        Assert.Equal(["step-1", "step-2", "step-3", "step-4"], read.Entries.Select(e => e.Step));
+        Assert.Equal((false, 3L), (read.Head!.Open, read.Head.SignedSeq));
+        Assert.Empty((await Verifier.VerifyAsync(caseId, ct)).Failures);
+    }
+
+    [Fact]
     public async Task Racing_appends_and_redeliveries_make_one_gapless_chain()
     {
         var caseId = CaseData.NewCaseId();
