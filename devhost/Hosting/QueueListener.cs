@@ -63,6 +63,10 @@ public sealed partial class QueueListener(
 
             idle = TimeSpan.FromMilliseconds(50);
             foreach (var message in messages) running.Add(ProcessAsync(queue, poisonQueue, message, stoppingToken));
+            // A batch short of full took what the queue held: the next read waits for this process's next put there (at once when
+            // one came meanwhile) or the shortest back-off, instead of finding the queue empty straight away. A full batch may have
+            // left more behind: read again at once.
+            if (messages.Length < settings.BatchSize) await wakeups.WaitAsync(queue.Name, idle, stoppingToken);
         }
 
         try
