@@ -243,9 +243,11 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     /// The index rows that may be a case of <paramref name="status"/>: an ended case's index says its status, an open case's
     /// says only that it is open (see <see cref="IndexSlack"/>), so an open status asks for every open status.
     /// </summary>
-    private static string IndexStatusFilter(CaseStatus status) => status.IsFinal()
-        ? TableClient.CreateQueryFilter($"Status eq {status.ToString()}")
-        : "(" + string.Join(" or ", Enum.GetValues<CaseStatus>().Where(s => !s.IsFinal()).Select(s => TableClient.CreateQueryFilter($"Status eq {s.ToString()}"))) + ")";
+    private static string IndexStatusFilter(CaseStatus status) =>
+        status.IsFinal() ? TableClient.CreateQueryFilter($"Status eq {status.ToString()}") : OpenStatusFilter;
+
+    private static readonly string OpenStatusFilter =
+        "(" + string.Join(" or ", Enum.GetValues<CaseStatus>().Where(s => !s.IsFinal()).Select(s => TableClient.CreateQueryFilter($"Status eq {s.ToString()}"))) + ")";
 
     /// <summary>The records of the rows read that match: the index can trail a case row by one racing write, so the row decides.</summary>
     private static List<CaseRecord> Matching(IEnumerable<StoredCase> found, CaseStatus? status, string? caseType, DateTimeOffset? updatedSince) =>

@@ -101,8 +101,8 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
 
     /// <summary>
     /// Records the steps <paramref name="item"/>'s success sends (<see cref="ProvinceStep.Then"/>) in the write of that success, as
-    /// the dispatch activity would: its status, changes and outcome (the answer's, <see cref="ProvinceStepDispatch.OutcomeFromAnswer"/>),
-    /// the steps Running, and the batch that completes the case. Not for an answer short of success, one that gives no outcome
+    /// the dispatch activity does (<see cref="RecordDispatch"/>), with the outcome the answer gives when the dispatch asks for it
+    /// (<see cref="ProvinceStepDispatch.OutcomeFromAnswer"/>). Not for an answer short of success, one that gives no outcome
     /// where one is wanted, or a case closed, ended, being withdrawn or whose steps were sent before. True when this change
     /// recorded them (<see cref="CaseRecord.SentBy"/>): the caller queues them once the write is stored.
     /// </summary>
@@ -112,18 +112,31 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
         if (record.Closed || record.Status.IsFinal() || record.WithdrawalRequested) return false;
         var outcome = then.OutcomeFromAnswer ? Orchestration.CaseFlow.OutcomeOf(result, at) : then.Outcome;
         if (then.OutcomeFromAnswer && outcome is null) return false;
-        Record(record, then.Status, then.Changes, outcome);
         // A succeeded step needs no attention any more (one answered late after being parked was flagged).
         record.FindStep(item.StepKey)?.NeedsAttention = false;
-        foreach (var next in then.Items) Apply(record, new StepChange(next.StepName, next.Subject, next.Province, StepStatus.Running, at));
-        if (then.CompletesCase)
-        {
-            record.CompletingSteps.Clear();
-            record.CompletingSteps.AddRange(then.Items.Select(i => i.StepKey));
-        }
-
+        RecordDispatch(record, then, outcome, at);
         record.SentBy = item.StepKey;
         return true;
+    }
+
+    /// <summary>
+    /// What a dispatch writes, by the activity or sent by a step's success: status, changes and <paramref name="outcome"/>, its
+    /// steps Running from <paramref name="at"/>, the move it carries (or drops), the batch that completes the case.
+    /// </summary>
+    private static void RecordDispatch(CaseRecord record, ProvinceStepDispatch dispatch, CaseOutcome? outcome, DateTimeOffset at)
+    {
+        Record(record, dispatch.Status, dispatch.Changes, outcome);
+        foreach (var item in dispatch.Items) Apply(record, new StepChange(item.StepName, item.Subject, item.Province, StepStatus.Running, at));
+
+        // A move is its batch's: a dispatch of other steps (the workflow has gone past it) drops it; a later round of one of
+        // its steps keeps it.
+        if (dispatch.Move is { } move) record.Move = move;
+        else if (record.Move is { } pending && !dispatch.Items.All(i => pending.Steps.Contains(i.StepKey))) record.Move = null;
+        if (dispatch.CompletesCase)
+        {
+            record.CompletingSteps.Clear();
+            record.CompletingSteps.AddRange(dispatch.Items.Select(i => i.StepKey));
+        }
     }
 
     /// <summary>Queues the steps <paramref name="item"/>'s success sent (see <see cref="SendIfSucceeded"/>) that have not succeeded yet.</summary>
@@ -186,22 +199,7 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
             if (closed || answered) return false;
             refused = !TryEnter(record, dispatch.IrreversibleStep);
             if (refused) return false;
-            Record(record, dispatch.Status, dispatch.Changes, dispatch.Outcome);
-            foreach (var item in dispatch.Items)
-            {
-                Apply(record, new StepChange(item.StepName, item.Subject, item.Province, StepStatus.Running, dispatch.At));
-            }
-
-            // A move is its batch's: a dispatch of other steps (the workflow has gone past it) drops it; a later round of one of
-            // its steps keeps it.
-            if (dispatch.Move is { } move) record.Move = move;
-            else if (record.Move is { } pending && !dispatch.Items.All(i => pending.Steps.Contains(i.StepKey))) record.Move = null;
-            if (dispatch.CompletesCase)
-            {
-                record.CompletingSteps.Clear();
-                record.CompletingSteps.AddRange(dispatch.Items.Select(i => i.StepKey));
-            }
-
+            RecordDispatch(record, dispatch, dispatch.Outcome, dispatch.At);
             return true;
         }, ct);
         if (refused) return false;
