@@ -34,6 +34,9 @@ public sealed partial class ProvinceStepHandler(
     /// <summary>Cases whose orchestration this process has seen started (see <see cref="HasStartedAsync"/>).</summary>
     private readonly ConcurrentDictionary<string, byte> started = new(StringComparer.Ordinal);
 
+    /// <summary>The questions <see cref="HasStartedAsync"/> has in flight, by case.</summary>
+    private readonly ConcurrentDictionary<string, Lazy<Task<bool>>> asking = new(StringComparer.Ordinal);
+
     public async Task HandleAsync(string message, long dequeueCount, CancellationToken ct)
     {
         var item = TongbanJson.Deserialize<ProvinceStep>(message);
@@ -211,6 +214,22 @@ public sealed partial class ProvinceStepHandler(
     private async Task<bool> HasStartedAsync(string caseId, CancellationToken ct)
     {
         if (started.ContainsKey(caseId)) return true;
+        // A case's steps answering together (its parallel checks) share one question: the answer does not change between them.
+        var asked = asking.GetOrAdd(caseId, id => new Lazy<Task<bool>>(() => AskStartedAsync(id)));
+        try
+        {
+            return await asked.Value.WaitAsync(ct);
+        }
+        finally
+        {
+            asking.TryRemove(new KeyValuePair<string, Lazy<Task<bool>>>(caseId, asked));
+        }
+    }
+
+    /// <summary>The question <see cref="HasStartedAsync"/> asks the engine, once for every step of the case waiting on it.</summary>
+    private async Task<bool> AskStartedAsync(string caseId)
+    {
+        var ct = CancellationToken.None;
         var instance = await durable.GetInstanceAsync(caseId, getInputsAndOutputs: false, ct);
         if (instance is null) return false;
         // Pending: not started, or started by a hub that died between saving the start to the history and to the instance

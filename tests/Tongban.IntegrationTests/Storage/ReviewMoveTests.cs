@@ -172,4 +172,29 @@ public sealed class ReviewMoveTests(AzuriteFixture azurite) : MockedProvinceTest
         Assert.Null(record.Move);
         foreach (var check in rig.Checks) VerifyRaised(check, moved: false, Times.Once());
     }
+
+    [Fact]
+    public async Task Checks_answering_together_ask_the_engine_once_whether_the_orchestration_started()
+    {
+        var rig = await DispatchedAsync();
+        // The engine takes its time to answer: the other checks' answers come while the first one's question is in flight.
+        var asked = 0;
+        Durable.Setup(d => d.GetInstanceAsync(It.IsAny<string>(), false, It.IsAny<CancellationToken>()))
+            .Returns(async (string id, bool _, CancellationToken _) =>
+            {
+                Interlocked.Increment(ref asked);
+                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+                return new Microsoft.DurableTask.Client.OrchestrationMetadata("CaseFlow", id) { RuntimeStatus = Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Running };
+            });
+
+        await Task.WhenAll(rig.Checks.Select(check => HandleAsync(rig, check)));
+
+        Assert.Equal(1, asked);
+        Assert.Equal(CaseStatus.AwaitingReview, (await RecordAsync(rig)).Status);
+        foreach (var check in rig.Checks) Durable.Verify(d => d.RaiseEventAsync(rig.CaseId, CaseEvents.StepResult(check.StepKey, 1), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Once());
+
+        // Known started, a later answer of the case asks nothing.
+        await HandleAsync(rig, rig.Checks[0], delivery: 2);
+        Assert.Equal(1, asked);
+    }
 }
