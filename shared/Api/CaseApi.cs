@@ -21,7 +21,8 @@ public sealed partial class CaseApi(
     PartnerCaseResults results,
     TimeProvider time,
     ILogger<CaseApi> logger,
-    Audit.AuditTrail audit)
+    Audit.AuditTrail audit,
+    Workflows.Activities.CaseActivities activities)
 {
     public async Task<IResult> OpenCaseAsync(HttpRequest request)
     {
@@ -67,17 +68,24 @@ public sealed partial class CaseApi(
 
         // The step is marked before the decision is raised, so two different decisions never both reach the orchestration. A
         // crash in between would leave the step marked and the decision unsent: the same decision asked again (what a partner
-        // does after a lost answer) is raised again, as long as the orchestration has not moved the step on.
+        // does after a lost answer) is raised again, as long as the orchestration has not moved the step on. From workflow
+        // version 7 an approval's write also sends the step the case's approval sends (CaseRecord.OnApproval): the same
+        // approval asked again queues it again while it runs.
         var wire = decision.Decision == OfficerDecision.Approve ? "approve" : "reject";
         var received = DecisionReceived(wire, decision.Officer);
         var accepted = false;
+        var sent = false;
+        var before = (CaseStatus?)null;
         var updated = await cases.UpdateAsync(caseId, record =>
         {
+            (accepted, sent, before) = (false, false, record.Status);
             var step = record.FindStep(decision.Step);
             if (step is null || record.Status.IsFinal()) return false;
-            if (step.Status == StepStatus.Running && step.Detail == received)
+            if ((step.Status == StepStatus.Running && step.Detail == received)
+                || (wire == "approve" && Workflows.Activities.CaseActivities.SentOnApproval(record, step, decision.Officer)))
             {
                 accepted = true;
+                sent = step.Status == StepStatus.Succeeded;
                 return false;
             }
 
@@ -85,15 +93,28 @@ public sealed partial class CaseApi(
             // The officer's time ends here, not when the orchestration acts on the decision (that is the hub's).
             var decidedAt = time.GetUtcNow();
             record.Waits.Add(new Cases.Deadlines.CaseWait(step.Key, Cases.Deadlines.CaseWait.Officer, step.StartedAt ?? decidedAt, decidedAt));
-            step.Status = StepStatus.Running;
-            step.Detail = received;
             accepted = true;
+            sent = wire == "approve" && Workflows.Activities.CaseActivities.SendOnApproval(record, step, decision.Officer, decidedAt);
+            if (!sent) (step.Status, step.Detail) = (StepStatus.Running, received);
             return true;
         }, ct);
         if (!accepted) return Problems.Conflict($"Step {decision.Step} is not waiting for a decision.");
 
-        await audit.AppendAsync(caseId, Audit.AuditFacts.Decision(decision.Step, partner, wire, decision.Officer), ct);
-        await durable.RaiseEventAsync(caseId, CaseEvents.Decision(decision.Step), new OfficerDecisionEvent(wire, decision.Officer, decision.Reason, Telemetry.TongbanTelemetry.CurrentTraceParent), ct);
+        var decided = Audit.AuditFacts.Decision(decision.Step, partner, wire, decision.Officer);
+        var traceParent = Telemetry.TongbanTelemetry.CurrentTraceParent;
+        if (sent)
+        {
+            // The step is queued before the decision reaches the trail and the orchestration: a crash in between leaves the
+            // partner's retry to do the rest (and the workflow's time-out re-sends a step never queued).
+            await activities.SendApprovedAsync(updated.Record, ct);
+            await activities.StatusChangedAsync(updated.Record, before, traceParent, ct, cause: decided);
+        }
+        else
+        {
+            await audit.AppendAsync(caseId, decided, ct);
+        }
+
+        await durable.RaiseEventAsync(caseId, CaseEvents.Decision(decision.Step), new OfficerDecisionEvent(wire, decision.Officer, decision.Reason, traceParent) { Sent = sent }, ct);
         StepDecided(logger, caseId, decision.Step, wire);
         return results.Result(updated.Record, StatusCodes.Status202Accepted);
     }

@@ -178,6 +178,14 @@ public sealed class CaseRecord
     [JsonIgnore]
     public CaseMove? Move { get; set; }
 
+    /// <summary>
+    /// The step an officer's approval of the review sends (workflow version 7): its queue message, as the workflow layer
+    /// writes it (this layer does not read it). Set by the dispatch that names it, never cleared; the decision API's write of
+    /// an approval enters it and queues it.
+    /// </summary>
+    [JsonIgnore]
+    public string? OnApproval { get; set; }
+
     /// <summary>Whether the case's move was made, and <paramref name="stepKey"/> is of its batch (see <see cref="Move"/>).</summary>
     public bool MovedBy(string stepKey) => Move is { Made: true } move && move.Steps.Contains(stepKey);
 

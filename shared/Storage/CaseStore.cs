@@ -445,8 +445,9 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         ["CompletingSteps"] = string.Join(',', record.CompletingSteps),
         // Written empty, not left out, so a write that drops the move clears it.
         ["Move"] = record.Move is null ? "" : TongbanJson.Serialize(record.Move),
-        // Set once, never cleared: left out until then.
+        // These two: set once, never cleared, left out until then.
         ["SentBy"] = record.SentBy,
+        ["OnApproval"] = record.OnApproval,
     };
 
     private StoredCase FromEntity(TableEntity entity)
@@ -463,6 +464,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         record.CompletingSteps.AddRange((entity.GetString("CompletingSteps") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
         record.Move = entity.GetString("Move") is { Length: > 0 } move ? TongbanJson.Deserialize<CaseMove>(move) : null;
         record.SentBy = entity.GetString("SentBy");
+        record.OnApproval = entity.GetString("OnApproval");
         var command = TongbanJson.Deserialize<OpenCaseCommand>(details.Open(entity.PartitionKey, entity.GetString("Details")));
         record.NewbornBirthDate = command.Newborn?.Child.BirthDate;
         return new StoredCase(record, command, entity.ETag) { IndexedAt = entity.GetDateTimeOffset("IndexedAt"), SealedDetails = entity.GetString("Details") };

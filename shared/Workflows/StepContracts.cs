@@ -67,11 +67,12 @@ public sealed record StepChange(
 /// case held for an operator's redrive is Failed but not closed. <paramref name="Reason"/>, when given, replaces
 /// the outcome's reason ("" clears it). <paramref name="IrreversibleStep"/>, when given, enters that irreversible step with
 /// the same write (see <see cref="IrreversibleStepRequest"/>); a withdrawal recorded first refuses it, nothing is written
-/// and the activity answers false.
+/// and the activity answers false. <paramref name="UnlessDecided"/>, when given, names a review step whose approval, written
+/// first by the decision API, refuses the write the same way (a review window's expiry racing the officer's approval).
 /// </summary>
 public sealed record CaseProgress(
     string CaseId, CaseStatus? Status = null, IReadOnlyList<StepChange>? Steps = null, CaseOutcome? Outcome = null,
-    bool Held = false, string? Reason = null, string? TraceParent = null, string? IrreversibleStep = null);
+    bool Held = false, string? Reason = null, string? TraceParent = null, string? IrreversibleStep = null, string? UnlessDecided = null);
 
 /// <summary>
 /// Province steps to start together: marks them Running and queues them. What the case row needs recorded just before (the
@@ -104,12 +105,22 @@ public sealed record ProvinceStepDispatch(string CaseId, IReadOnlyList<ProvinceS
     /// marriage's certificate), and an answer that gives none does not send it (<see cref="ProvinceStep.Then"/>).
     /// </summary>
     public bool OutcomeFromAnswer { get; init; }
+
+    /// <summary>
+    /// The step an officer's approval of the case's review sends (<see cref="WorkflowVersions.DecisionSendsRegistration"/>):
+    /// kept on the case row, the decision API's write of an approval enters it and queues it. Later dispatches leave it.
+    /// </summary>
+    public ProvinceStep? OnApproval { get; init; }
 }
 
 public sealed record IrreversibleStepRequest(string CaseId, string StepName);
 
 /// <param name="TraceParent">The deciding request's trace: the steps after the review continue it.</param>
-public sealed record OfficerDecisionEvent(string Decision, string Officer, string? Reason, string? TraceParent = null);
+public sealed record OfficerDecisionEvent(string Decision, string Officer, string? Reason, string? TraceParent = null)
+{
+    /// <summary>The API's write of this approval sent the step the case's approval sends (<see cref="ProvinceStepDispatch.OnApproval"/>).</summary>
+    public bool Sent { get; init; }
+}
 
 public sealed record WithdrawalNotice(string Reason);
 
@@ -218,8 +229,18 @@ public static class WorkflowVersions
     /// </summary>
     public const int RegisterSendsUpdates = 6;
 
+    /// <summary>
+    /// An officer's approval sends marriage.register with the API's write of the decision: the checks' dispatch names the
+    /// step an approval sends (<see cref="ProvinceStepDispatch.OnApproval"/>), and the decision API's write enters it, records
+    /// the approval and the case InProgress, and queues it, instead of an activity of the workflow after the decision event:
+    /// one activity, one orchestration turn, one case-row write and one trail transaction fewer per marriage. The review
+    /// window's expiry is written only if no approval was (<see cref="CaseProgress.UnlessDecided"/>); a rejection, or an
+    /// approval a withdrawal came before, leaves the workflow to act on the decision as before.
+    /// </summary>
+    public const int DecisionSendsRegistration = 7;
+
     /// <summary>What a case opened now starts with.</summary>
-    public const int Current = RegisterSendsUpdates;
+    public const int Current = DecisionSendsRegistration;
 }
 
 /// <summary>A party by role and the province that speaks for it (e.g. partyA at 330000), without personal data.</summary>

@@ -26,7 +26,7 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
             before = record.Status;
             // A closed case is final for good: a repeated or late run of this activity (redelivered after a crash) changes nothing.
             if (record.Closed) return false;
-            refused = !TryEnter(record, progress.IrreversibleStep);
+            refused = Decided(record, progress.UnlessDecided) || !TryEnter(record, progress.IrreversibleStep);
             if (refused) return false;
             Record(record, progress.Status, progress.Steps, progress.Outcome);
             // The workflow records a status itself: a move its steps' answers were to make has been gone past.
@@ -137,7 +137,47 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
             record.CompletingSteps.Clear();
             record.CompletingSteps.AddRange(dispatch.Items.Select(i => i.StepKey));
         }
+
+        if (dispatch.OnApproval is { } approval) record.OnApproval = TongbanJson.Serialize(approval);
     }
+
+    /// <summary>The step the case's approval sends (<see cref="CaseRecord.OnApproval"/>), or null.</summary>
+    private static ProvinceStep? OnApproval(CaseRecord record) => record.OnApproval is { Length: > 0 } message ? TongbanJson.Deserialize<ProvinceStep>(message) : null;
+
+    /// <summary>
+    /// An officer's approval of <paramref name="review"/>, written by the decision API (workflow version 7): when the case
+    /// names the step an approval sends (<see cref="CaseRecord.OnApproval"/>) and awaits this review, open, with no withdrawal
+    /// recorded, the review is Succeeded, the step entered as the irreversible one, and recorded as its dispatch would (the
+    /// case InProgress, the step Running from <paramref name="at"/>). True when this change did: the caller queues the step
+    /// (<see cref="SendApprovedAsync"/>) once the write is stored. Otherwise nothing is changed and the workflow acts on the decision.
+    /// </summary>
+    internal static bool SendOnApproval(CaseRecord record, CaseStep review, string officer, DateTimeOffset at)
+    {
+        if (OnApproval(record) is not { } step || record.Closed || record.Status != CaseStatus.AwaitingReview || record.WithdrawalRequested
+            || review.Status != StepStatus.Waiting) return false;
+        Apply(record, new StepChange(review.Name, review.Subject, review.Province, StepStatus.Succeeded, at, Orchestration.CaseFlow.ApprovedBy(officer)));
+        record.IrreversibleStep = step.StepName;
+        RecordDispatch(record, new ProvinceStepDispatch(record.CaseId, [step], at, CaseStatus.InProgress), outcome: null, at);
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="officer"/>'s approval of <paramref name="review"/> sent the step (<see cref="SendOnApproval"/>): the same decision asked again.</summary>
+    internal static bool SentOnApproval(CaseRecord record, CaseStep review, string officer) =>
+        OnApproval(record) is { } step && record.IrreversibleStep == step.StepName && review.Status == StepStatus.Succeeded
+        && review.Detail == Orchestration.CaseFlow.ApprovedBy(officer);
+
+    /// <summary>Whether <paramref name="reviewStep"/> (none: no condition) was approved by the decision API's write (<see cref="SendOnApproval"/>).</summary>
+    private static bool Decided(CaseRecord record, string? reviewStep) =>
+        reviewStep is not null && record.OnApproval is not null && record.FindStep(reviewStep)?.Status == StepStatus.Succeeded;
+
+    /// <summary>
+    /// Queues the step an approval sent (<see cref="SendOnApproval"/>) while it is still running: also when the same decision is
+    /// asked again, after a hub died between the write and the queueing (calling the province again is repeat-safe).
+    /// </summary>
+    internal Task SendApprovedAsync(CaseRecord record, CancellationToken ct) =>
+        OnApproval(record) is { } step && record.FindStep(step.StepKey)?.Status == StepStatus.Running
+            ? EnqueueAsync(step, record.CaseType, ct)
+            : Task.CompletedTask;
 
     /// <summary>Queues the steps <paramref name="item"/>'s success sent (see <see cref="SendIfSucceeded"/>) that have not succeeded yet.</summary>
     internal Task SendNextAsync(CaseRecord record, ProvinceStep item, CancellationToken ct) =>

@@ -62,6 +62,20 @@ public sealed class CaseFlow(TaskOrchestrationContext context, CaseWorkflowInput
         return status;
     }
 
+    /// <summary>
+    /// <see cref="FinishAsync"/> unless the decision API approved <paramref name="unlessDecided"/> first (see
+    /// <see cref="CaseProgress.UnlessDecided"/>): then nothing is written, nothing stopped, and the answer is false.
+    /// </summary>
+    public async Task<bool> TryFinishAsync(CaseStatus status, string reason, IReadOnlyList<StepChange> changes, string unlessDecided)
+    {
+        if (!await Steps.RecordAsync(status, changes, new CaseOutcome { Reason = reason }, unlessDecided: unlessDecided)) return false;
+        Steps.StopAll();
+        return true;
+    }
+
+    /// <summary>What an approved review step says: the workflow's record of it, and the decision API's (version 7).</summary>
+    public static string ApprovedBy(string officer) => $"approved by {officer}";
+
     /// <summary>Undoes what was done and ends the case Withdrawn, with the handling province's reason.</summary>
     public async Task<CaseStatus> WithdrawAsync(IReadOnlyList<StepChange>? changes = null)
     {

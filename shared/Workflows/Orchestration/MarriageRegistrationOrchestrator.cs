@@ -25,12 +25,25 @@ public static class MarriageRegistrationOrchestrator
             steps.Item(StepNames.VerifyResident, p.Role, CanonicalOperations.ResidentVerify, p.Province),
             steps.Item(StepNames.CheckMaritalStatus, p.Role, CanonicalOperations.MaritalStatus, p.Province),
         }).ToList();
-        //    From version 5 the step handler's write of the last clear answer brings the case to review (ReviewOnLastCheck).
+        //    From version 5 the step handler's write of the last clear answer brings the case to review (ReviewOnLastCheck); from
+        //    version 7 the checks' dispatch names the registration an approval sends (DecisionSendsRegistration).
         const string awaitingDecision = "awaiting the officer's decision";
+        var updates = parties.Select(p => steps.Item(StepNames.UpdateMaritalStatus, p.Role, CanonicalOperations.MaritalUpdate, p.Province)).ToList();
+        var registerItem = steps.Item(StepNames.RegisterMarriage, null, CanonicalOperations.MarriageRegister, input.HandlingProvince);
+        if (input.Version >= WorkflowVersions.RegisterSendsUpdates)
+        {
+            registerItem = registerItem with
+            {
+                Then = new ProvinceStepDispatch(input.CaseId, updates, context.CurrentUtcDateTime) { CompletesCase = true, OutcomeFromAnswer = true },
+            };
+        }
+
+        var sendsOnApproval = input.Version >= WorkflowVersions.DecisionSendsRegistration;
         var verifying = steps.RunAsync(checks, new StepRun(CaseStatus.InProgress, Decides: CaseFlow.Refuses(Assess))
         {
             Move = input.Version < WorkflowVersions.ReviewOnLastCheck ? null : new CaseMove([.. checks.Select(c => c.StepKey)], CaseStatus.AwaitingReview,
                 StepNames.OfficerReview, input.HandlingProvince, StepStatus.Waiting, awaitingDecision),
+            OnApproval = sendsOnApproval ? registerItem : null,
         });
         if (await Task.WhenAny(verifying, flow.Withdrawal) == flow.Withdrawal)
         {
@@ -45,7 +58,10 @@ public static class MarriageRegistrationOrchestrator
         }
 
         // 2. The couple appears before the handling province's officer, who decides through the API.
-        StepChange approval;
+        //    From version 7 an approval's write at the API has sent the registration (the event says so), and a window that ends
+        //    after it does not expire the case.
+        StepChange? approval = null;
+        var sent = false;
         if (!verified.Any(r => r.MovedCase))
         {
             await steps.RecordAsync(CaseStatus.AwaitingReview, [steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Waiting, awaitingDecision)]);
@@ -63,47 +79,50 @@ public static class MarriageRegistrationOrchestrator
 
             if (first == window)
             {
-                return await flow.FinishAsync(CaseStatus.Expired, $"review-expired: no decision within {input.ReviewWindow}",
-                    [steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Failed, "no decision in the review window")]);
+                const string expired = "no decision in the review window";
+                var reason = $"review-expired: no decision within {input.ReviewWindow}";
+                IReadOnlyList<StepChange> lapsed = [steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Failed, expired)];
+                if (!sendsOnApproval) return await flow.FinishAsync(CaseStatus.Expired, reason, lapsed);
+                if (await flow.TryFinishAsync(CaseStatus.Expired, reason, lapsed, unlessDecided: StepNames.OfficerReview)) return CaseStatus.Expired;
+                // The officer's approval was written first: the registration is on its way, its event behind.
+                sent = true;
             }
-
-            var given = await decision;
-            flow.ContinueTrace(given.TraceParent);
-            if (given.Decision != "approve")
+            else
             {
-                return await flow.FinishAsync(CaseStatus.Rejected, $"review-rejected: {given.Reason}",
-                    [steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Failed, $"rejected by {given.Officer}")]);
-            }
+                var given = await decision;
+                flow.ContinueTrace(given.TraceParent);
+                if (given.Decision != "approve")
+                {
+                    return await flow.FinishAsync(CaseStatus.Rejected, $"review-rejected: {given.Reason}",
+                        [steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Failed, $"rejected by {given.Officer}")]);
+                }
 
-            approval = steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Succeeded, $"approved by {given.Officer}");
+                sent = given.Sent;
+                approval = steps.Change(StepNames.OfficerReview, null, input.HandlingProvince, StepStatus.Succeeded, CaseFlow.ApprovedBy(given.Officer));
+            }
         }
 
         // 3. The irreversible step: withdrawal is refused from here on (the gate is atomic with the API's withdrawal).
         //    From version 2 the approval, the gate and the dispatch are one write. From version 6 its message names the
-        //    marital.update steps, which the step handler sends with its write of the success (RegisterSendsUpdates).
+        //    marital.update steps, which the step handler sends with its write of the success (RegisterSendsUpdates). From
+        //    version 7 the approval's write at the API has sent it, as a rule.
         var completes = input.Version >= WorkflowVersions.LastStepCompletes;
-        var updates = parties.Select(p => steps.Item(StepNames.UpdateMaritalStatus, p.Role, CanonicalOperations.MaritalUpdate, p.Province)).ToList();
-        var registerItem = steps.Item(StepNames.RegisterMarriage, null, CanonicalOperations.MarriageRegister, input.HandlingProvince);
-        if (input.Version >= WorkflowVersions.RegisterSendsUpdates)
-        {
-            registerItem = registerItem with
-            {
-                Then = new ProvinceStepDispatch(input.CaseId, updates, context.CurrentUtcDateTime) { CompletesCase = true, OutcomeFromAnswer = true },
-            };
-        }
-
         StepResult register;
-        if (input.Version < WorkflowVersions.FewerTurns)
+        if (sent)
         {
-            await steps.RecordAsync(CaseStatus.InProgress, [approval]);
+            register = (await steps.AwaitAsync([registerItem], new StepRun(CaseStatus.InProgress)))[0];
+        }
+        else if (input.Version < WorkflowVersions.FewerTurns)
+        {
+            await steps.RecordAsync(CaseStatus.InProgress, [approval!]);
             if (!await flow.EnterIrreversibleStepAsync(StepNames.RegisterMarriage)) return await flow.WithdrawAsync();
             register = await steps.RunOneAsync(registerItem);
         }
         else
         {
             var registering = await steps.TryRunAsync([registerItem],
-                new StepRun(CaseStatus.InProgress) { Changes = [approval], IrreversibleStep = StepNames.RegisterMarriage });
-            if (registering is null) return await flow.WithdrawAsync([approval]);
+                new StepRun(CaseStatus.InProgress) { Changes = [approval!], IrreversibleStep = StepNames.RegisterMarriage });
+            if (registering is null) return await flow.WithdrawAsync([approval!]);
             register = registering[0];
         }
         // Orchestration time is UTC whatever its DateTime's kind says.

@@ -35,11 +35,13 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     /// Records status, step changes and outcome on the case row; with <paramref name="irreversibleStep"/>, also enters that step,
     /// unless a withdrawal was recorded first: then nothing is written and the answer is false.
     /// </summary>
-    public Task<bool> RecordAsync(CaseStatus? status = null, IReadOnlyList<StepChange>? steps = null, CaseOutcome? outcome = null, string? irreversibleStep = null)
+    public Task<bool> RecordAsync(CaseStatus? status = null, IReadOnlyList<StepChange>? steps = null, CaseOutcome? outcome = null, string? irreversibleStep = null,
+        string? unlessDecided = null)
     {
         if (status is { } s && !s.IsFinal()) current = s;
         return context.CallActivityAsync<bool>(WorkflowNames.Activities.RecordCaseProgress,
-            new CaseProgress(input.CaseId, status, steps, outcome, TraceParent: TraceParent, IrreversibleStep: irreversibleStep), HubActivities.Options);
+            new CaseProgress(input.CaseId, status, steps, outcome, TraceParent: TraceParent, IrreversibleStep: irreversibleStep, UnlessDecided: unlessDecided),
+            HubActivities.Options);
     }
 
     public StepChange Change(string name, string? subject, string? province, StepStatus status, string? detail = null, bool? attention = null) =>
@@ -69,6 +71,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
             IrreversibleStep = run.IrreversibleStep,
             CompletesCase = run.CompletesCase,
             Move = run.Move,
+            OnApproval = run.OnApproval,
         };
         if (!await context.CallActivityAsync<bool>(WorkflowNames.Activities.DispatchProvinceSteps, dispatch, HubActivities.Options)) return null;
         return await AwaitAsync(items, run);

@@ -94,4 +94,7 @@ public sealed record StepRun(CaseStatus? Status = null, RetryMode? Retry = null,
 
     /// <summary>The move the case makes by itself once the steps have cleared (see <see cref="ProvinceStepDispatch.Move"/>).</summary>
     public CaseMove? Move { get; init; }
+
+    /// <summary>The step an officer's approval sends (see <see cref="ProvinceStepDispatch.OnApproval"/>).</summary>
+    public ProvinceStep? OnApproval { get; init; }
 }

@@ -96,6 +96,9 @@ public sealed class AuditEndToEndTests(AuditHubFixture hub, ITestOutputHelper ou
         Assert.All(calls, c => Assert.Matches("^[0-9a-f]{64}$", c["answerHash"]!.ToString()));
         var decision = Assert.Single(entries, e => e["action"]!.ToString() == "decision");
         Assert.Equal(("officer-review", "approve", "officer ZJ-OFFICER-7 at 330000"), (decision["step"]!.ToString(), decision["outcome"]!.ToString(), decision["actor"]!.ToString()));
+        // The approval's write sent the registration (workflow version 7): the case InProgress, in the decision's transaction.
+        var afterDecision = entries[entries.IndexOf(decision) + 1];
+        Assert.Equal(("status", "InProgress", decision["at"]!.ToString()), (afterDecision["action"]!.ToString(), afterDecision["outcome"]!.ToString(), afterDecision["at"]!.ToString()));
         var closed = Assert.Single(entries, e => e["action"]!.ToString() == "closed");
         Assert.Equal("Completed", closed["outcome"]!.ToString());
         Assert.Contains("status", actions);
@@ -103,8 +106,9 @@ public sealed class AuditEndToEndTests(AuditHubFixture hub, ITestOutputHelper ou
 
         var requests = hub.Requests.Count - requestsBefore;
         // Each append commits at least once (the reads of the trail above count here too; AuditTrailTests counts an append's cost);
-        // the answers that moved the case to review and completed it share one transaction with the status entry they caused.
-        Assert.True(requests >= entries.Count - 2, $"{requests} requests for {entries.Count} entries");
+        // the answers that moved the case to review and completed it, and the approval, share one transaction with the status
+        // entry they caused.
+        Assert.True(requests >= entries.Count - 3, $"{requests} requests for {entries.Count} entries");
         var completing = entries[entries.IndexOf(closed) - 1]!;
         Assert.Equal(("province-call", closed["at"]!.ToString()), (completing["action"]!.ToString(), completing["at"]!.ToString()));
 

@@ -180,6 +180,35 @@ public sealed class MarriageEndToEndTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task An_approval_sends_the_registration_with_its_write_and_the_same_approval_asked_again_registers_once()
+    {
+        var zhejiang = hub.Partner("330000");
+        var caseId = (await zhejiang.PostAsync("/api/v1/cases", Body("330000", "330106", ZjMan3, ShWoman3), Key()))["caseId"]!;
+        await HubFixture.WaitForStatusAsync(zhejiang, caseId, "AwaitingReview");
+
+        var approve = new { step = "officer-review", decision = "approve", officer = "ZJ-OFFICER-3" };
+        var decided = await zhejiang.PostAsync($"/api/v1/cases/{caseId}/decisions", approve);
+        Assert.Equal(202, decided.Status);
+        // Workflow version 7: the answer is the case as the approval left it, the registration entered and on its way.
+        Assert.Equal("InProgress", decided["status"]);
+        var steps = decided.Json!["steps"]!.AsArray().ToDictionary(s => s!["name"]!.ToString() + s["subject"], s => s!["status"]!.ToString());
+        Assert.Equal(("Succeeded", "Running"), (steps["officer-review"], steps["register-marriage"]));
+
+        // The review window ending now (its timer a moment late) does not expire a case whose approval was written.
+        var expiry = new Workflows.CaseProgress(caseId, CaseStatus.Expired, Reason: "review-expired", UnlessDecided: "officer-review");
+        Assert.False(await hub.Hub.Services.GetRequiredService<Workflows.Activities.CaseActivities>().RecordCaseProgressAsync(expiry, CancellationToken.None));
+
+        // What a partner does after a lost answer: asked again, taken again; another officer's approval is not.
+        Assert.Equal(202, (await zhejiang.PostAsync($"/api/v1/cases/{caseId}/decisions", approve)).Status);
+        Assert.Equal(409, (await zhejiang.PostAsync($"/api/v1/cases/{caseId}/decisions", approve with { officer = "ZJ-OFFICER-4" })).Status);
+        var done = await HubFixture.WaitForStatusAsync(zhejiang, caseId, "Completed", "Rejected", "Failed");
+        Assert.Equal("Completed", done["status"]!.ToString());
+        var marriage = hub.Sandbox.State.MarriageForCase("330000", caseId);
+        Assert.NotNull(marriage);
+        Assert.Equal(marriage.CertificateNo, done["outcome"]!["certificateNo"]!.ToString());
+    }
+
+    [Fact]
     public async Task A_review_not_given_within_the_window_expires_the_case()
     {
         var zhejiang = hub.Partner("330000");

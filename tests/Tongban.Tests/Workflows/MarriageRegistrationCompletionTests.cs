@@ -16,14 +16,15 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
     private const string UpdatesDispatched = "dispatch outcome completes marital.update/partyA#1,marital.update/partyB#1";
 
     /// <summary>
-    /// A completed marriage's writes, in order (version 6: the registration's success sends the marital.update steps; version 5:
-    /// the last clear check's answer brings the case to review; version 4: the last marital.update's success completes it).
+    /// A completed marriage's writes, in order (version 7: the decision API's write of the approval sends the registration;
+    /// version 6: the registration's success sends the marital.update steps; version 5: the last clear check's answer brings
+    /// the case to review; version 4: the last marital.update's success completes it).
     /// </summary>
     private static readonly string[] Completed =
     [
             "dispatch InProgress resident.verify/partyA#1,marital.status/partyA#1,resident.verify/partyB#1,marital.status/partyB#1",
             "moved AwaitingReview by its last check",
-            "dispatch InProgress officer-review:Succeeded irreversible:register-marriage marriage.register/#1",
+            "sent on approval: dispatch InProgress officer-review:Succeeded irreversible:register-marriage marriage.register/#1",
             $"sent after register-marriage: {UpdatesDispatched}",
             "completed by its last step",
     ];
@@ -62,8 +63,8 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
         await host.ApproveAsync(caseId);
 
         Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
-        Assert.Equal(["failed DispatchProvinceSteps", Completed[0], "failed RecordCaseProgress", "progress AwaitingReview officer-review:Waiting", Completed[2],
-            UpdatesDispatched, Completed[^1]],
+        Assert.Equal(["failed DispatchProvinceSteps", Completed[0], "failed RecordCaseProgress", "progress AwaitingReview officer-review:Waiting",
+            "dispatch InProgress officer-review:Succeeded irreversible:register-marriage marriage.register/#1", UpdatesDispatched, Completed[^1]],
             host.Recorder.Trace(caseId));
         Assert.Equal(FakeProvinces.CertificateNo, host.Recorder.Final(caseId).Outcome!.CertificateNo);
     }
@@ -187,5 +188,27 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
         Assert.Equal(CaseStatus.Failed, await host.FinishedAsync(caseId));
         Assert.StartsWith("registration-failed", host.Recorder.Final(caseId).Outcome!.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(host.Recorder.Dispatched(caseId), i => i.Operation == Ops.MaritalUpdate);
+    }
+
+    [Fact]
+    public async Task A_review_window_that_ends_after_the_approval_was_written_does_not_expire_the_case_and_the_registration_goes_on()
+    {
+        var caseId = await host.StartAsync(Marriage(NewCaseId("window-after-approval"), reviewWindow: TimeSpan.FromSeconds(2)));
+        await host.Recorder.WaitForStatusAsync(caseId, CaseStatus.AwaitingReview, WaitLimit);
+        // The decision API wrote the approval and sent the registration; the hub died before its message was queued and the
+        // decision raised, and the partner did not ask again: the window ends with no decision event.
+        Assert.NotNull(host.Recorder.Approving(caseId, "officer-9"));
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        Assert.Equal(
+        [
+            "sent on approval: dispatch InProgress officer-review:Succeeded irreversible:register-marriage marriage.register/#1",
+            "refused progress Expired outcome officer-review:Failed",
+            // The registration's first round was never queued: its time-out sends the next, which carries nothing to send after it.
+            "dispatch marriage.register/#2",
+            UpdatesDispatched,
+            "completed by its last step",
+        ], host.Recorder.Trace(caseId).Skip(2));
+        Assert.Equal(FakeProvinces.CertificateNo, host.Recorder.Final(caseId).Outcome!.CertificateNo);
     }
 }

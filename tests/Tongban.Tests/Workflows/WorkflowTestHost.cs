@@ -112,10 +112,16 @@ public sealed class WorkflowTestHost : IAsyncLifetime
         return metadata.ReadOutputAs<CaseStatus>();
     }
 
+    /// <summary>
+    /// Approves the case's review as the decision API does: from version 7 its write sends the step the case's approval sends
+    /// (<see cref="FakeCaseRecorder.Approving"/>), the event says so, and the province answers that step.
+    /// </summary>
     public async Task ApproveAsync(string caseId, string officer = "officer-7")
     {
         await Recorder.WaitForStatusAsync(caseId, CaseStatus.AwaitingReview, WaitLimit);
-        await Client.RaiseEventAsync(caseId, CaseEvents.Decision(StepNames.OfficerReview), new OfficerDecisionEvent("approve", officer, null));
+        var sent = Recorder.Approving(caseId, officer);
+        await Client.RaiseEventAsync(caseId, CaseEvents.Decision(StepNames.OfficerReview), new OfficerDecisionEvent("approve", officer, null) { Sent = sent is not null });
+        if (sent is not null) await FakeDispatchProvinceSteps.AnswerAsync(Recorder, Provinces, Client, caseId, sent.Items);
     }
 
     /// <summary>Waits until a step's round has been dispatched (e.g. one scripted never to answer).</summary>
@@ -244,12 +250,47 @@ public sealed class FakeCaseRecorder
         CaseProgress p => p,
         ProvinceStepDispatch d => new CaseProgress(d.CaseId, d.Status, d.Changes, d.Outcome),
         SentAfterStep s => new CaseProgress(s.Sent.CaseId, s.Sent.Status, s.Sent.Changes, s.Sent.Outcome),
+        SentOnApproval s => new CaseProgress(s.Sent.CaseId, s.Sent.Status, s.Sent.Changes, s.Sent.Outcome),
         CompletedByLastStep c => new CaseProgress(c.CaseId, CaseStatus.Completed),
         MovedByLastCheck m => new CaseProgress(m.CaseId, m.Move.Status, [new StepChange(m.Move.StepName, null, m.Move.Province, m.Move.StepStatus, m.At, m.Move.Detail)]),
         _ => null,
     }).OfType<CaseProgress>().ToList();
 
     private readonly Dictionary<string, (HashSet<string> Batch, HashSet<string> Succeeded)> completing = [];
+
+    /// <summary>The step the case's approval sends (version 7), as the case row keeps it, and the cases whose approval sent it.</summary>
+    private readonly Dictionary<string, ProvinceStep> onApproval = [];
+    private readonly HashSet<string> approved = [];
+
+    /// <summary>
+    /// As the decision API's write of an approval does from version 7 (<see cref="ProvinceStepDispatch.OnApproval"/>): the review
+    /// Succeeded, the step entered and sent (<see cref="SentOnApproval"/>). Returns that dispatch, or null when the case names no
+    /// such step or a withdrawal was recorded first (the workflow then acts on the decision).
+    /// </summary>
+    public ProvinceStepDispatch? Approving(string caseId, string officer)
+    {
+        ProvinceStep step;
+        lock (gate)
+        {
+            if (!onApproval.TryGetValue(caseId, out step!) || withdrawalRequested.Contains(caseId) || !approved.Add(caseId)) return null;
+        }
+
+        var at = DateTimeOffset.UtcNow;
+        var sent = new ProvinceStepDispatch(caseId, [step], at, CaseStatus.InProgress)
+        {
+            Changes = [new StepChange(StepNames.OfficerReview, null, step.Province, StepStatus.Succeeded, at, CaseFlow.ApprovedBy(officer))],
+            IrreversibleStep = step.StepName,
+        };
+        Add(caseId, new SentOnApproval(sent));
+        Dispatching(sent);
+        return sent;
+    }
+
+    /// <summary>Whether the decision API's write approved the case's review (a record <see cref="CaseProgress.UnlessDecided"/> refuses).</summary>
+    public bool Approved(string caseId)
+    {
+        lock (gate) return approved.Contains(caseId);
+    }
 
     /// <summary>The case's move (version 5) and the steps of its batch that have cleared, as the case row keeps them.</summary>
     private readonly Dictionary<string, (CaseMove Move, HashSet<string> Cleared)> moving = [];
@@ -264,6 +305,7 @@ public sealed class FakeCaseRecorder
         {
             if (dispatch.CompletesCase) completing[dispatch.CaseId] = ([.. dispatch.Items.Select(i => i.StepKey)], []);
             if (dispatch.Move is { } move) moving[dispatch.CaseId] = (move, []);
+            if (dispatch.OnApproval is { } approval) onApproval[dispatch.CaseId] = approval;
             else if (moving.TryGetValue(dispatch.CaseId, out var pending) && !dispatch.Items.All(i => pending.Move.Steps.Contains(i.StepKey))) moving.Remove(dispatch.CaseId);
         }
     }
@@ -322,7 +364,8 @@ public sealed class FakeCaseRecorder
     }
 
     public IReadOnlyList<ProvinceStep> Dispatched(string caseId) => Of(caseId)
-        .Select(e => e is SentAfterStep s ? s.Sent : e as ProvinceStepDispatch).OfType<ProvinceStepDispatch>().SelectMany(d => d.Items).ToList();
+        .Select(e => e switch { SentAfterStep s => s.Sent, SentOnApproval s => s.Sent, _ => e as ProvinceStepDispatch }).OfType<ProvinceStepDispatch>()
+        .SelectMany(d => d.Items).ToList();
 
     public IReadOnlyList<StepChange> StepChanges(string caseId) => Progress(caseId).SelectMany(p => p.Steps ?? []).ToList();
 
@@ -350,6 +393,7 @@ public sealed class FakeCaseRecorder
         CompletedByLastStep => "completed by its last step",
         MovedByLastCheck m => $"moved {m.Move.Status} by its last check",
         SentAfterStep s => $"sent after {s.StepKey}: {TraceOf(s.Sent)}",
+        SentOnApproval s => $"sent on approval: {TraceOf(s.Sent)}",
         RefusedWrite r => $"refused {TraceOf(r.Write)}",
         _ => entry.ToString() ?? "",
     };
@@ -364,6 +408,7 @@ public sealed class FakeCaseRecorder
     {
         IrreversibleStepRequest request => request.StepName,
         ProvinceStepDispatch d => d.IrreversibleStep,
+        SentOnApproval s => s.Sent.IrreversibleStep,
         CaseProgress p => p.IrreversibleStep,
         _ => null,
     }).OfType<string>().ToList();
@@ -417,6 +462,9 @@ public sealed record CompletedByLastStep(string CaseId);
 /// <summary>The step handler's write of a success whose message named the steps after it: <paramref name="Sent"/> recorded and queued.</summary>
 public sealed record SentAfterStep(string StepKey, ProvinceStepDispatch Sent);
 
+/// <summary>The decision API's write of an approval (version 7): <paramref name="Sent"/> recorded, the step entered and queued.</summary>
+public sealed record SentOnApproval(ProvinceStepDispatch Sent);
+
 /// <summary>The step handler's write of a move's last clear answer: the case moved (to review).</summary>
 public sealed record MovedByLastCheck(string CaseId, CaseMove Move, DateTimeOffset At);
 
@@ -425,6 +473,12 @@ public sealed class FakeRecordCaseProgress(FakeCaseRecorder recorder) : TaskActi
     public override Task<bool> RunAsync(TaskActivityContext context, CaseProgress input)
     {
         recorder.ThrowIfFailing(input.CaseId, WorkflowNames.Activities.RecordCaseProgress);
+        if (input.UnlessDecided is not null && recorder.Approved(input.CaseId))
+        {
+            recorder.Add(input.CaseId, new RefusedWrite(input));
+            return Task.FromResult(false);
+        }
+
         if (!recorder.Gate(input.CaseId, input, input.IrreversibleStep)) return Task.FromResult(false);
         recorder.Recording(input);
         return Task.FromResult(true);
@@ -440,12 +494,12 @@ public sealed class FakeDispatchProvinceSteps(FakeCaseRecorder recorder, FakePro
         recorder.ThrowIfFailing(input.CaseId, WorkflowNames.Activities.DispatchProvinceSteps);
         if (!recorder.Gate(input.CaseId, input, input.IrreversibleStep)) return false;
         recorder.Dispatching(input);
-        await AnswerAsync(context.InstanceId, input.Items);
+        await AnswerAsync(recorder, provinces, client, context.InstanceId, input.Items);
         return true;
     }
 
     /// <summary>Raises each answered step's answer; a success that sends the steps after it has them answered too.</summary>
-    private async Task AnswerAsync(string instanceId, IReadOnlyList<ProvinceStep> items)
+    public static async Task AnswerAsync(FakeCaseRecorder recorder, FakeProvinces provinces, DurableTaskClient client, string instanceId, IReadOnlyList<ProvinceStep> items)
     {
         foreach (var item in items)
         {
@@ -453,7 +507,7 @@ public sealed class FakeDispatchProvinceSteps(FakeCaseRecorder recorder, FakePro
             var raised = recorder.Answered(item, answer);
             var sent = recorder.Sending(item, raised);
             await client.RaiseEventAsync(instanceId, CaseEvents.StepResult(item.StepKey, item.Round), raised with { SentNext = sent is not null });
-            if (sent is not null) await AnswerAsync(instanceId, sent.Items);
+            if (sent is not null) await AnswerAsync(recorder, provinces, client, instanceId, sent.Items);
         }
     }
 }

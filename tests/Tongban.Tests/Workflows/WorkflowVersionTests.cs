@@ -117,6 +117,19 @@ public class WorkflowVersionTests(WorkflowTestHost host) : IClassFixture<Workflo
     }
 
     [Fact]
+    public async Task A_sixth_version_marriage_dispatches_its_registration_itself_after_the_approval()
+    {
+        var caseId = await host.StartAsync(Marriage(NewCaseId("v6")) with { Version = WorkflowVersions.RegisterSendsUpdates });
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        Assert.Equal(["dispatch InProgress officer-review:Succeeded irreversible:register-marriage marriage.register/#1",
+            "sent after register-marriage: dispatch outcome completes marital.update/partyA#1,marital.update/partyB#1", "completed by its last step"],
+            host.Recorder.Trace(caseId).TakeLast(3));
+        Assert.Null(host.Recorder.Approving(caseId, "officer-8"));
+    }
+
+    [Fact]
     public async Task A_third_version_school_transfer_completes_with_a_write_of_its_own_after_the_confirmation()
     {
         var caseId = await host.StartAsync(SchoolTransfer($"st-v3-{Guid.NewGuid():N}") with { Version = WorkflowVersions.SharedTimeouts });
