@@ -36,4 +36,8 @@ public sealed class WorkflowFunctions(CaseActivities activities)
     [Function(WorkflowNames.Activities.EnterIrreversibleStep)]
     public Task<bool> EnterIrreversibleStep([ActivityTrigger] IrreversibleStepRequest request, CancellationToken ct) =>
         activities.EnterIrreversibleStepAsync(request, ct);
+
+    [Function(WorkflowNames.Activities.QuietSteps)]
+    public Task<IReadOnlyList<string>> QuietSteps([ActivityTrigger] QuietStepsQuery query, CancellationToken ct) =>
+        activities.QuietStepsAsync(query, ct);
 }

@@ -159,6 +159,14 @@ public sealed class CaseRecord
     public List<string> CompletingSteps { get; init; } = [];
 
     /// <summary>
+    /// Steps of a batch told together (workflow version 8) whose first-round success, clear by the workflow's assessment,
+    /// raised nothing: the batch's event tells them (cleared). Only these: a step that succeeded with an answer that refuses
+    /// the case is never told cleared.
+    /// </summary>
+    [JsonIgnore]
+    public List<string> QuietSteps { get; init; } = [];
+
+    /// <summary>
     /// Whether the case was completed by the success of <paramref name="stepKey"/> and its batch (see <see cref="CompletingSteps"/>),
     /// or by the steps that success sent (see <see cref="SentBy"/>): its answer is still handed over after the close.
     /// </summary>

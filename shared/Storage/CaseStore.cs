@@ -443,6 +443,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         ["Closed"] = record.Closed,
         ["DeadlinesMissed"] = string.Join(',', record.DeadlinesMissed),
         ["CompletingSteps"] = string.Join(',', record.CompletingSteps),
+        ["QuietSteps"] = string.Join(',', record.QuietSteps),
         // Written empty, not left out, so a write that drops the move clears it.
         ["Move"] = record.Move is null ? "" : TongbanJson.Serialize(record.Move),
         // These two: set once, never cleared, left out until then.
@@ -462,6 +463,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
         record.Closed = entity.GetBoolean("Closed") ?? false;
         record.DeadlinesMissed.AddRange((entity.GetString("DeadlinesMissed") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
         record.CompletingSteps.AddRange((entity.GetString("CompletingSteps") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
+        record.QuietSteps.AddRange((entity.GetString("QuietSteps") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
         record.Move = entity.GetString("Move") is { Length: > 0 } move ? TongbanJson.Deserialize<CaseMove>(move) : null;
         record.SentBy = entity.GetString("SentBy");
         record.OnApproval = entity.GetString("OnApproval");

@@ -30,6 +30,7 @@ public static class OrchestratorRegistry
         new(WorkflowNames.Activities.RecordCaseProgress, typeof(RecordCaseProgressActivity)),
         new(WorkflowNames.Activities.DispatchProvinceSteps, typeof(DispatchProvinceStepsActivity)),
         new(WorkflowNames.Activities.EnterIrreversibleStep, typeof(EnterIrreversibleStepActivity)),
+        new(WorkflowNames.Activities.QuietSteps, typeof(QuietStepsActivity)),
     ];
 
     /// <summary>

@@ -20,6 +20,14 @@ public sealed record ProvinceStep(
     /// and queues them, instead of an activity of the workflow after the answer. None: the workflow sends what follows.
     /// </summary>
     public ProvinceStepDispatch? Then { get; init; }
+
+    /// <summary>
+    /// The batch this step is told with (<see cref="WorkflowVersions.OneEventPerBatch"/>: its steps' keys). A first-round clear
+    /// success that leaves a step of the batch unanswered raises nothing; the answer that finishes the batch raises one event
+    /// for all (<see cref="BatchAnswers"/>), and one the batch cannot go on with raises its own and tells the silent ones. None:
+    /// each answer is raised on its own.
+    /// </summary>
+    public IReadOnlyList<string>? Together { get; init; }
 }
 
 public enum StepOutcome
@@ -54,7 +62,20 @@ public sealed record StepResult(
     /// found them sent: the workflow waits for their answers without dispatching them.
     /// </summary>
     public bool SentNext { get; init; }
+
+    /// <summary>
+    /// Told by its batch's event (<see cref="BatchAnswers"/>) for a step whose success raised nothing of its own: succeeded,
+    /// and clear by the workflow's assessment when the step handler judged it. Its data is not carried: nothing in it refuses.
+    /// </summary>
+    public bool Cleared { get; init; }
 }
+
+/// <summary>
+/// The answers of a batch told together (<see cref="ProvinceStep.Together"/>), by step key: raised once every step of the
+/// batch has succeeded (the answer that finishes it with its own result, the others <see cref="StepResult.Cleared"/>), or when
+/// an answer the batch cannot go on with arrives, for the steps that had succeeded without a word.
+/// </summary>
+public sealed record BatchAnswers(IReadOnlyDictionary<string, StepResult> Answers);
 
 /// <summary>A change to one timeline step, stamped with orchestration time.</summary>
 public sealed record StepChange(
@@ -114,6 +135,9 @@ public sealed record ProvinceStepDispatch(string CaseId, IReadOnlyList<ProvinceS
 }
 
 public sealed record IrreversibleStepRequest(string CaseId, string StepName);
+
+/// <summary>Which of a batch's steps (<paramref name="StepKeys"/>) succeeded without a word, told later by the batch (<see cref="WorkflowNames.Activities.QuietSteps"/>).</summary>
+public sealed record QuietStepsQuery(string CaseId, IReadOnlyList<string> StepKeys);
 
 /// <param name="TraceParent">The deciding request's trace: the steps after the review continue it.</param>
 public sealed record OfficerDecisionEvent(string Decision, string Officer, string? Reason, string? TraceParent = null)
@@ -239,8 +263,16 @@ public static class WorkflowVersions
     /// </summary>
     public const int DecisionSendsRegistration = 7;
 
+    /// <summary>
+    /// A marriage's four checks, and its two marital updates, are told to the workflow in one event per batch
+    /// (<see cref="ProvinceStep.Together"/>, <see cref="BatchAnswers"/>) instead of one per step: four control-queue messages
+    /// and one or two orchestration turns fewer per marriage. An answer the batch cannot go on with (a refusal, a failure)
+    /// is raised on its own, as before, with the batch's silent successes told alongside.
+    /// </summary>
+    public const int OneEventPerBatch = 8;
+
     /// <summary>What a case opened now starts with.</summary>
-    public const int Current = DecisionSendsRegistration;
+    public const int Current = OneEventPerBatch;
 }
 
 /// <summary>A party by role and the province that speaks for it (e.g. partyA at 330000), without personal data.</summary>

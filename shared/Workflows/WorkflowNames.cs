@@ -20,6 +20,7 @@ public static class WorkflowNames
         public const string RecordCaseProgress = "RecordCaseProgress";
         public const string DispatchProvinceSteps = "DispatchProvinceSteps";
         public const string EnterIrreversibleStep = "EnterIrreversibleStep";
+        public const string QuietSteps = "QuietSteps";
 
         public static IReadOnlyList<string> All { get; } = OrchestratorRegistry.Activities.Select(a => a.Name).ToList();
     }
@@ -42,6 +43,9 @@ public static class CaseEvents
     public static string StepResult(string stepKey, int round) => $"step:{stepKey}#{round}";
 
     public static string Decision(string stepName) => $"decision:{stepName}";
+
+    /// <summary>The answers of a batch told together (<see cref="ProvinceStep.Together"/>), named by its first step.</summary>
+    public static string Batch(IReadOnlyList<string> together) => $"batch:{together[0]}";
 
     /// <summary>Re-drive a held step from a new round (operator or redrive timer).</summary>
     public static string Redrive(string stepKey) => $"redrive:{stepKey}";

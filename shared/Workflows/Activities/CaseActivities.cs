@@ -179,6 +179,21 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
             ? EnqueueAsync(step, record.CaseType, ct)
             : Task.CompletedTask;
 
+    /// <summary>
+    /// Keeps <paramref name="item"/>'s answer quiet (<see cref="CaseRecord.QuietSteps"/>, version 8) when it is its first round as
+    /// sent (<paramref name="prior"/> Running), succeeded clear by the workflow's assessment, and leaves a step of its batch
+    /// (<see cref="ProvinceStep.Together"/>) to answer: the answer that finishes the batch, or one it cannot go on with, tells it.
+    /// True when this change kept it quiet.
+    /// </summary>
+    internal static bool KeepQuiet(CaseRecord record, ProvinceStep item, StepResult result, StepStatus? prior)
+    {
+        if (item.Together is not { } together || item.Round != 1 || prior != StepStatus.Running || result.Outcome != StepOutcome.Succeeded) return false;
+        if (Orchestration.CaseFlow.Refuses(Orchestration.CaseFlow.Assessment(record.CaseType))(item, result)) return false;
+        if (!together.Any(key => key != item.StepKey && record.FindStep(key)?.Status.IsFinal() != true)) return false;
+        if (!record.QuietSteps.Contains(item.StepKey)) record.QuietSteps.Add(item.StepKey);
+        return true;
+    }
+
     /// <summary>Queues the steps <paramref name="item"/>'s success sent (see <see cref="SendIfSucceeded"/>) that have not succeeded yet.</summary>
     internal Task SendNextAsync(CaseRecord record, ProvinceStep item, CancellationToken ct) =>
         Task.WhenAll((item.Then?.Items ?? []).Where(next => record.FindStep(next.StepKey)?.Status != StepStatus.Succeeded)
@@ -298,6 +313,16 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
         return entered;
     }
 
+    /// <summary>
+    /// Which of <paramref name="query"/>'s steps succeeded clear without a word (<see cref="CaseRecord.QuietSteps"/>): a batch told
+    /// together whose time-out came first (version 8) learns them, and sends only the others again. One read.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> QuietStepsAsync(QuietStepsQuery query, CancellationToken ct)
+    {
+        var stored = await cases.GetAsync(query.CaseId, ct);
+        return stored is null ? [] : [.. query.StepKeys.Where(stored.Record.QuietSteps.Contains)];
+    }
+
     internal static void Apply(CaseRecord record, StepChange change)
     {
         var step = record.Step(change.Name, change.Subject, change.Province);
@@ -333,6 +358,11 @@ public sealed class RecordCaseProgressActivity(CaseActivities activities) : Task
 public sealed class DispatchProvinceStepsActivity(CaseActivities activities) : TaskActivity<ProvinceStepDispatch, bool>
 {
     public override Task<bool> RunAsync(TaskActivityContext context, ProvinceStepDispatch input) => activities.DispatchProvinceStepsAsync(input, CancellationToken.None);
+}
+
+public sealed class QuietStepsActivity(CaseActivities activities) : TaskActivity<QuietStepsQuery, IReadOnlyList<string>>
+{
+    public override Task<IReadOnlyList<string>> RunAsync(TaskActivityContext context, QuietStepsQuery input) => activities.QuietStepsAsync(input, CancellationToken.None);
 }
 
 public sealed class EnterIrreversibleStepActivity(CaseActivities activities) : TaskActivity<IrreversibleStepRequest, bool>

@@ -285,6 +285,8 @@ public sealed partial class ProvinceStepHandler(
         var before = (CaseStatus?)null;
         var moved = false;
         var sent = false;
+        var prior = (StepStatus?)null;
+        var written = (StoredCase?)null;
         // The case moves on by itself (to review, or to the steps after this one) only once its orchestration has saved its
         // start: a case shown awaiting review before that would take a decision whose event the engine discards ("No such
         // instance", a hub killed before the start was saved). Not started, the answer is written as it is, and the workflow
@@ -298,6 +300,7 @@ public sealed partial class ProvinceStepHandler(
                 var step = record.Step(item.StepName, item.Subject, item.Province);
                 took = null;
                 before = record.Status;
+                prior = step.Status;
                 // A closed case is final (one this very step completed is the exception: its answer is still handed over).
                 if (step.Status == StepStatus.Succeeded || (record.Closed && !record.CompletedBy(item.StepKey))) return false;
                 var at = time.GetUtcNow();
@@ -316,8 +319,11 @@ public sealed partial class ProvinceStepHandler(
                     CaseActivities.SendIfSucceeded(record, item, result, at);
                 }
 
+                // A first-round clear success that leaves a step of its batch to answer raises nothing (version 8).
+                if (hasStarted) CaseActivities.KeepQuiet(record, item, result, prior);
                 return true;
             }, ct);
+            written = stored;
             if (took is { } duration) metrics?.StepAnswered(item.Province, item.Operation, Telemetry.MetricWords.Of(result.Outcome), duration);
             moved = stored.Record.MovedBy(item.StepKey);
             // Also when delivered again (the hub died between the write and the queueing): what has not succeeded is queued again.
@@ -343,10 +349,54 @@ public sealed partial class ProvinceStepHandler(
         if (!hasStarted) return false;
         using (CaseSpans.RaiseResult(item, result))
         {
-            await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), result with { MovedCase = moved, SentNext = sent }, ct);
+            var answer = result with { MovedCase = moved, SentNext = sent };
+            if (item.Together is { } together)
+            {
+                await TellTogetherAsync(item, together, answer, written, wrote: took is not null, prior, ct);
+            }
+            else
+            {
+                await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), answer, ct);
+            }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Tells the workflow the answer of a step told with its batch (<see cref="ProvinceStep.Together"/>, version 8). This write kept
+    /// it quiet (<see cref="CaseRecord.QuietSteps"/>): nothing, the batch's event tells it. A clear answer that leaves no step of the
+    /// batch to answer: one event for this answer and the batch's quiet ones (<see cref="StepResult.Cleared"/>; every other step
+    /// raised its own), and this answer's own too when the step was not in its first round as sent (a later round, a held step, a
+    /// message delivered again), whose wait may be its own. Anything else: its own event, and for an answer the batch cannot go
+    /// on with (a refusal, a failure), the batch's quiet ones told alongside, so that the workflow hears every step out as before.
+    /// </summary>
+    private async Task TellTogetherAsync(ProvinceStep item, IReadOnlyList<string> together, StepResult answer, StoredCase? stored, bool wrote,
+        StepStatus? prior, CancellationToken ct)
+    {
+        var record = stored?.Record;
+        if (wrote && record?.QuietSteps.Contains(item.StepKey) == true) return;
+        var clear = answer.Outcome == StepOutcome.Succeeded && record is not null
+            && !Orchestration.CaseFlow.Refuses(Orchestration.CaseFlow.Assessment(record.CaseType))(item, answer);
+        var quiet = item.Round == 1 && prior == StepStatus.Running && wrote;
+        var others = together.Where(key => key != item.StepKey && record?.QuietSteps.Contains(key) == true).ToList();
+        // Still to answer: a step running (or sent again), waiting on slow work or held. A step that failed has raised its own.
+        var open = together.Any(key => key != item.StepKey && record?.FindStep(key)?.Status.IsFinal() != true);
+        if (clear && !open)
+        {
+            var answers = others.ToDictionary(key => key, _ => new StepResult(StepOutcome.Succeeded) { Cleared = true });
+            answers[item.StepKey] = answer;
+            await durable.RaiseEventAsync(item.CaseId, CaseEvents.Batch(together), new BatchAnswers(answers), ct);
+            if (!quiet) await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), answer, ct);
+            return;
+        }
+
+        await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), answer, ct);
+        if (!clear && others.Count > 0)
+        {
+            await durable.RaiseEventAsync(item.CaseId, CaseEvents.Batch(together),
+                new BatchAnswers(others.ToDictionary(key => key, _ => new StepResult(StepOutcome.Succeeded) { Cleared = true })), ct);
+        }
     }
 
     [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} skipped: the case is gone or ended")]

@@ -98,9 +98,12 @@ public sealed class CaseFlow(TaskOrchestrationContext context, CaseWorkflowInput
     public Task<bool> EnterIrreversibleStepAsync(string stepName) =>
         context.CallActivityAsync<bool>(WorkflowNames.Activities.EnterIrreversibleStep, new IrreversibleStepRequest(input.CaseId, stepName), HubActivities.Options);
 
-    /// <summary>A result that settles the case by itself: an answer the assessment refuses. Steps still going can stop.</summary>
+    /// <summary>
+    /// A result that settles the case by itself: an answer the assessment refuses (one told cleared by its batch was judged clear
+    /// by the step handler). Steps still going can stop.
+    /// </summary>
     public static Func<ProvinceStep, StepResult, bool> Refuses(Func<ProvinceStep, StepResult, string?> assess) =>
-        (item, result) => result.Outcome != StepOutcome.Failed && assess(item, result) is not null;
+        (item, result) => result.Outcome != StepOutcome.Failed && !result.Cleared && assess(item, result) is not null;
 
     /// <summary>
     /// How the workflow of <paramref name="caseType"/> reads its checks' answers (see <see cref="Refuses"/>): the step handler
@@ -129,7 +132,7 @@ public sealed class CaseFlow(TaskOrchestrationContext context, CaseWorkflowInput
     {
         for (var i = 0; i < results.Count; i++)
         {
-            if (results[i].Outcome != StepOutcome.Failed && assess(items[i], results[i]) is { } refusal)
+            if (results[i].Outcome != StepOutcome.Failed && !results[i].Cleared && assess(items[i], results[i]) is { } refusal)
             {
                 failed = false;
                 return refusal;

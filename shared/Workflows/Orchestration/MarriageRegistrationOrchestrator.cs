@@ -20,15 +20,17 @@ public static class MarriageRegistrationOrchestrator
         var parties = input.Parties;
 
         // 1. Both parties, at their hukou provinces, in parallel: who they are and whether they are free to marry.
-        var checks = parties.SelectMany(p => new[]
+        //    From version 8 the four checks are told to the workflow in one event, and so are the two updates (OneEventPerBatch).
+        var checks = ProvinceStepRunner.Together(input, parties.SelectMany(p => new[]
         {
             steps.Item(StepNames.VerifyResident, p.Role, CanonicalOperations.ResidentVerify, p.Province),
             steps.Item(StepNames.CheckMaritalStatus, p.Role, CanonicalOperations.MaritalStatus, p.Province),
-        }).ToList();
+        }).ToList());
         //    From version 5 the step handler's write of the last clear answer brings the case to review (ReviewOnLastCheck); from
         //    version 7 the checks' dispatch names the registration an approval sends (DecisionSendsRegistration).
         const string awaitingDecision = "awaiting the officer's decision";
-        var updates = parties.Select(p => steps.Item(StepNames.UpdateMaritalStatus, p.Role, CanonicalOperations.MaritalUpdate, p.Province)).ToList();
+        var updates = ProvinceStepRunner.Together(input,
+            parties.Select(p => steps.Item(StepNames.UpdateMaritalStatus, p.Role, CanonicalOperations.MaritalUpdate, p.Province)).ToList());
         var registerItem = steps.Item(StepNames.RegisterMarriage, null, CanonicalOperations.MarriageRegister, input.HandlingProvince);
         if (input.Version >= WorkflowVersions.RegisterSendsUpdates)
         {

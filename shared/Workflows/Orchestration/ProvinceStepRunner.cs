@@ -100,17 +100,56 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
             if (--firstRoundsOpen == 0) firstRound.Cancel();
         }
 
+        // A batch told together (version 8): one listener takes its events and tells each step's wait its answer.
+        using var listening = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        var together = input.Version >= WorkflowVersions.OneEventPerBatch ? items[0].Together : null;
+        var told = together is null ? null : items.ToDictionary(i => i.StepKey, _ => new TaskCompletionSource<StepResult>());
+        if (together is not null) _ = ListenAsync(together, told!, listening.Token);
+        // The first round's time-out before the batch's word: which of its steps succeeded without one is read once, for all.
+        Task<IReadOnlyList<string>>? succeeded = null;
+        Func<Task<IReadOnlyList<string>>>? askSucceeded = together is null ? null : () => succeeded ??=
+            context.CallActivityAsync<IReadOnlyList<string>>(WorkflowNames.Activities.QuietSteps, new QuietStepsQuery(input.CaseId, together), HubActivities.Options);
+
         var drives = items.Select(async item =>
         {
-            var result = await DriveAsync(item, run.Retry, started, new FirstRound(shared?[TimeLimit(item)], FirstRoundEnded), decided.Token);
+            var result = await DriveAsync(item, run.Retry, started, new FirstRound(shared?[TimeLimit(item)], FirstRoundEnded, askSucceeded),
+                told?[item.StepKey].Task, decided.Token);
             if (run.Decides is { } decides && decides(item, result)) decided.Cancel();
             return result;
         }).ToList();
-        return await Task.WhenAll(drives);
+        var results = await Task.WhenAll(drives);
+        listening.Cancel();
+        return results;
     }
 
-    /// <summary>A step's first round in its batch: the batch's shared time-out (null: its own), and whom to tell when it ends.</summary>
-    private sealed record FirstRound(Task? Timeout, Action Ended);
+    /// <summary>
+    /// Takes a batch's events (<see cref="BatchAnswers"/>) until every step of it has been told, each answer to its step's wait:
+    /// the event that finishes the batch, and before it any that tells the silent successes of a batch that cannot go on.
+    /// </summary>
+    private async Task ListenAsync(IReadOnlyList<string> together, Dictionary<string, TaskCompletionSource<StepResult>> told, CancellationToken stop)
+    {
+        try
+        {
+            while (told.Values.Any(t => !t.Task.IsCompleted))
+            {
+                var batch = await context.WaitForExternalEvent<BatchAnswers>(CaseEvents.Batch(together), stop);
+                foreach (var (key, answer) in batch.Answers)
+                {
+                    if (told.TryGetValue(key, out var wait)) wait.TrySetResult(answer);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Every step has its answer, or the case ended.
+        }
+    }
+
+    /// <summary>
+    /// A step's first round in its batch: the batch's shared time-out (null: its own), whom to tell when it ends, and, for a batch
+    /// told together, how to learn which of its steps succeeded without a word when the time-out comes first.
+    /// </summary>
+    private sealed record FirstRound(Task? Timeout, Action Ended, Func<Task<IReadOnlyList<string>>>? Succeeded = null);
 
     private TimeSpan TimeLimit(ProvinceStep item) =>
         CanonicalOperations.IsSlow(item.Operation) ? input.Policy.SlowStepTimeout : input.Policy.StepTimeout;
@@ -121,10 +160,24 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     public ProvinceStep Item(string stepName, string? subject, string operation, string province) =>
         new(input.CaseId, stepName, subject, operation, province, 1, TraceParent);
 
+    /// <summary>
+    /// From version 8, <paramref name="items"/> (two or more) as a batch told together (<see cref="ProvinceStep.Together"/>); before,
+    /// or for a single step, as they are.
+    /// </summary>
+    public static IReadOnlyList<ProvinceStep> Together(CaseWorkflowInput input, IReadOnlyList<ProvinceStep> items)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Version < WorkflowVersions.OneEventPerBatch || items.Count < 2) return items;
+        IReadOnlyList<string> keys = [.. items.Select(i => i.StepKey)];
+        return [.. items.Select(i => i with { Together = keys })];
+    }
+
     /// <param name="started">When the run began: a time budget counts from here.</param>
     /// <param name="decided">Cancelled when the case's outcome is settled (by a sibling's refusal) or the case ends: ends a hold.</param>
     /// <param name="first">The first round's shared time-out, and whom to tell when that round has ended.</param>
-    private async Task<StepResult> DriveAsync(ProvinceStep item, RetryMode mode, DateTimeOffset started, FirstRound? first, CancellationToken decided)
+    /// <param name="told">The step's answer as its batch tells it (version 8), when it is told with one.</param>
+    private async Task<StepResult> DriveAsync(ProvinceStep item, RetryMode mode, DateTimeOffset started, FirstRound? first, Task<StepResult>? told,
+        CancellationToken decided)
     {
         var stop = stopping.Token;
         var step = item;
@@ -135,7 +188,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
             StepResult result;
             try
             {
-                result = await (pending ?? WaitForResultAsync(step, first?.Timeout, stop));
+                result = await (pending ?? WaitForResultAsync(step, first?.Timeout, told, first?.Succeeded, stop));
                 pending = null;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -156,7 +209,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
                 HeldOutcome held;
                 try
                 {
-                    held = await HoldAsync(step, result, decided);
+                    held = await HoldAsync(step, result, told, decided);
                 }
                 catch (OperationCanceledException) when (decided.IsCancellationRequested)
                 {
@@ -228,14 +281,14 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     /// defect, the case is held Failed for <see cref="StepPolicy.RedriveWindow"/>, for an operator's redrive. A redrive
     /// puts the case back to its status and the step on a new round. With neither window, nothing is held.
     /// </summary>
-    private async Task<HeldOutcome> HoldAsync(ProvinceStep step, StepResult failure, CancellationToken stop)
+    private async Task<HeldOutcome> HoldAsync(ProvinceStep step, StepResult failure, Task<StepResult>? told, CancellationToken stop)
     {
         var policy = input.Policy;
         if (failure.Transient && policy.ParkFor > TimeSpan.Zero)
         {
             await RecordAsync(steps: [Held(step, StepStatus.Waiting,
                 $"parked after {step.Round} round(s): {failure.Reason}; re-driven when {step.Province} answers again")]);
-            var (parked, notice) = await WaitHeldAsync(step, policy.ParkFor, acceptAnswer: true, stop);
+            var (parked, notice) = await WaitHeldAsync(step, policy.ParkFor, acceptAnswer: true, told, stop);
             if (parked.Redrive || parked.Answer is not null)
             {
                 await RecordAsync(steps: [Resumed(step, notice, parked.Answer)]);
@@ -257,7 +310,7 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
         await context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, new CaseProgress(input.CaseId, CaseStatus.Failed,
             [Held(step, StepStatus.Failed, $"{failure.Reason}; held for an operator's redrive until {until:yyyy-MM-ddTHH:mm:ssZ}")],
             Held: true, Reason: CaseFlow.FailureReason(step, failure), TraceParent: step.TraceParent), HubActivities.Options);
-        var (held, by) = await WaitHeldAsync(step, policy.RedriveWindow, acceptAnswer: failure.Transient, stop);
+        var (held, by) = await WaitHeldAsync(step, policy.RedriveWindow, acceptAnswer: failure.Transient, told, stop);
         var resumed = held.Redrive || held.Answer is not null;
         // Re-driven (or answered after all): back to the case's own status. Window closed: still Failed; the workflow undoes and ends it.
         await context.CallActivityAsync(WorkflowNames.Activities.RecordCaseProgress, resumed
@@ -278,32 +331,40 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
         : Change(step.StepName, step.Subject, step.Province, answer!.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Running,
             "answered after being held") with { AwaitingRedrive = false };
 
-    /// <summary>Waits for a redrive, the held round's late answer, or the end of the window.</summary>
-    private async Task<(HeldOutcome Outcome, RedriveNotice? Notice)> WaitHeldAsync(ProvinceStep step, TimeSpan window, bool acceptAnswer, CancellationToken stop)
+    /// <summary>Waits for a redrive, the held round's late answer (or its batch's word of it), or the end of the window.</summary>
+    private async Task<(HeldOutcome Outcome, RedriveNotice? Notice)> WaitHeldAsync(ProvinceStep step, TimeSpan window, bool acceptAnswer, Task<StepResult>? told,
+        CancellationToken stop)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var redrive = context.WaitForExternalEvent<RedriveNotice>(CaseEvents.Redrive(step.StepKey), cancel.Token);
         var answer = acceptAnswer ? context.WaitForExternalEvent<StepResult>(CaseEvents.StepResult(step.StepKey, step.Round), cancel.Token) : null;
         var timeout = context.CreateTimer(window, cancel.Token);
-        var first = answer is null ? await Task.WhenAny(redrive, timeout) : await Task.WhenAny(redrive, answer, timeout);
+        var byBatch = acceptAnswer ? told : null;
+        var first = await Task.WhenAny(new Task?[] { redrive, answer, byBatch, timeout }.OfType<Task>());
         stop.ThrowIfCancellationRequested();
         cancel.Cancel();
         if (first == redrive) return (new HeldOutcome(null, true), await redrive);
+        if (first == byBatch) return (new HeldOutcome(await byBatch!, false), null);
         return first == answer ? (new HeldOutcome(await answer!, false), null) : (default, null);
     }
 
     /// <param name="sharedTimeout">The batch's time-out this wait shares (its first round); null: a timer of its own.</param>
-    private async Task<StepResult> WaitForResultAsync(ProvinceStep item, Task? sharedTimeout, CancellationToken stop)
+    /// <param name="told">The step's answer as its batch tells it (version 8): as good as its own event, whichever round this is.</param>
+    /// <param name="succeeded">On the time-out, which of the batch's steps succeeded without a word (version 8, first round).</param>
+    private async Task<StepResult> WaitForResultAsync(ProvinceStep item, Task? sharedTimeout, Task<StepResult>? told, Func<Task<IReadOnlyList<string>>>? succeeded,
+        CancellationToken stop)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var answer = context.WaitForExternalEvent<StepResult>(CaseEvents.StepResult(item.StepKey, item.Round), cancel.Token);
         var limit = TimeLimit(item);
         var timeout = sharedTimeout ?? context.CreateTimer(limit, cancel.Token);
-        var first = await Task.WhenAny(answer, timeout);
+        var first = told is null ? await Task.WhenAny(answer, timeout) : await Task.WhenAny(answer, told, timeout);
         stop.ThrowIfCancellationRequested();
         cancel.Cancel();
-        return first == answer
-            ? await answer
-            : new StepResult(StepOutcome.Failed, $"no answer from {item.Province} within {limit}", Transient: true);
+        if (first == told) return await told;
+        if (first == answer) return await answer;
+        // Its batch's time-out came first, but the step may have succeeded without a word (the batch unfinished).
+        if (succeeded is not null && (await succeeded()).Contains(item.StepKey)) return new StepResult(StepOutcome.Succeeded) { Cleared = true };
+        return new StepResult(StepOutcome.Failed, $"no answer from {item.Province} within {limit}", Transient: true);
     }
 }

@@ -56,6 +56,26 @@ public abstract class MockedProvinceTest(AzuriteFixture azurite) : IDisposable
             ProvinceWorkHandlers.OnAzurite(azurite, cases, registry, Durable.Object), record.CaseId);
     }
 
+    /// <summary>
+    /// A marriage (<see cref="MarriageAsync"/>) whose province verifies both residents and finds them unmarried, partyB as
+    /// <paramref name="partyB"/> says; with its four checks' first round as the workflow builds them (not yet dispatched).
+    /// </summary>
+    protected async Task<(MockedMarriage Marriage, List<Workflows.ProvinceStep> Checks)> MarriageWithChecksAsync(MaritalStatus partyB = MaritalStatus.Unmarried)
+    {
+        Province.Setup(p => p.VerifyResidentAsync(It.IsAny<Person>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(ProvinceAnswer<ResidentVerification>.Ok(new ResidentVerification(true, Code, ResidentStatus.Normal)));
+        Province.Setup(p => p.GetMaritalStatusAsync(It.IsAny<Person>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((Person person, CancellationToken _) =>
+                ProvinceAnswer<MaritalStatusRecord>.Ok(new MaritalStatusRecord(person.IdNumber == CaseData.PartyBIdNumber ? partyB : MaritalStatus.Unmarried)));
+        var marriage = await MarriageAsync();
+        var checks = new[] { "partyA", "partyB" }.SelectMany(p => new[]
+        {
+            new Workflows.ProvinceStep(marriage.CaseId, StepNames.VerifyResident, p, CanonicalOperations.ResidentVerify, Code, 1),
+            new Workflows.ProvinceStep(marriage.CaseId, StepNames.CheckMaritalStatus, p, CanonicalOperations.MaritalStatus, Code, 1),
+        }).ToList();
+        return (marriage, checks);
+    }
+
     /// <summary>Hands <paramref name="item"/>'s queue message to the handler as delivery <paramref name="delivery"/>.</summary>
     protected Task HandleAsync(MockedMarriage marriage, Workflows.ProvinceStep item, int delivery = 1) =>
         marriage.Handler.HandleAsync(TongbanJson.Serialize(item), delivery, Ct);

@@ -24,17 +24,7 @@ public sealed class ReviewMoveTests(AzuriteFixture azurite) : MockedProvinceTest
     /// </summary>
     private async Task<Rig> DispatchedAsync(bool move = true, MaritalStatus partyB = MaritalStatus.Unmarried)
     {
-        Province.Setup(p => p.VerifyResidentAsync(It.IsAny<Person>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(ProvinceAnswer<ResidentVerification>.Ok(new ResidentVerification(true, Code, ResidentStatus.Normal)));
-        Province.Setup(p => p.GetMaritalStatusAsync(It.IsAny<Person>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((Person person, CancellationToken _) =>
-                ProvinceAnswer<MaritalStatusRecord>.Ok(new MaritalStatusRecord(person.IdNumber == CaseData.PartyBIdNumber ? partyB : MaritalStatus.Unmarried)));
-        var marriage = await MarriageAsync();
-        var checks = new[] { "partyA", "partyB" }.SelectMany(p => new[]
-        {
-            new ProvinceStep(marriage.CaseId, StepNames.VerifyResident, p, CanonicalOperations.ResidentVerify, Code, 1),
-            new ProvinceStep(marriage.CaseId, StepNames.CheckMaritalStatus, p, CanonicalOperations.MaritalStatus, Code, 1),
-        }).ToList();
+        var (marriage, checks) = await MarriageWithChecksAsync(partyB);
         await marriage.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(marriage.CaseId, checks, DateTimeOffset.UtcNow, CaseStatus.InProgress)
         {
             Move = move ? new CaseMove([.. checks.Select(c => c.StepKey)], CaseStatus.AwaitingReview, StepNames.OfficerReview, Code, StepStatus.Waiting, "awaiting the officer's decision") : null,

@@ -45,6 +45,11 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
         Assert.Contains(outcome.RegisteredOn, new[] { before, after });
         Assert.Null(outcome.Reason);
         Assert.Equal(Completed, host.Recorder.Trace(caseId));
+        // Version 8: the four checks told in one event, and the two updates in another.
+        Assert.Equal(["verify-resident.partyA#1: silent", "check-marital-status.partyA#1: silent", "verify-resident.partyB#1: silent",
+            "check-marital-status.partyB#1: batch[check-marital-status.partyA,check-marital-status.partyB,verify-resident.partyA,verify-resident.partyB]",
+            "update-marital-status.partyA#1: silent", "update-marital-status.partyB#1: batch[update-marital-status.partyA,update-marital-status.partyB]"],
+            host.Recorder.Told(caseId));
         var updates = host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.MaritalUpdate).ToList();
         Assert.Equal([(Zhejiang, "partyA"), (Shanghai, "partyB")], updates.Select(i => (i.Province, i.Subject!)));
         Assert.All(updates, i => Assert.Equal(StepNames.UpdateMaritalStatus, i.StepName));
@@ -98,6 +103,10 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
         var item = Assert.Single(second.Items);
         Assert.Equal((Ops.ResidentVerify, "partyB", Shanghai, 2), (item.Operation, item.Subject, item.Province, item.Round));
         Assert.Null(second.Status);
+        // Version 8: the time-out came before the batch's word; which checks had succeeded without one was read once, for all.
+        var told = host.Recorder.Told(caseId);
+        Assert.Equal(1, told.Count(t => t.StartsWith("read succeeded", StringComparison.Ordinal)));
+        Assert.Contains("verify-resident.partyB#2: batch[check-marital-status.partyA,check-marital-status.partyB,verify-resident.partyA,verify-resident.partyB] own", told);
     }
 
     [Fact]

@@ -40,6 +40,10 @@ public class MarriageVerificationTests(WorkflowTestHost host) : IClassFixture<Wo
         Assert.Equal(CaseStatus.Rejected, status);
         Assert.Equal("partyB.married: partyB is married", reason);
         AssertNothingAfterVerification(caseId);
+        // Version 8: the checks answered in order, the refusal raised on its own with the two silent successes before it told.
+        Assert.Equal(["verify-resident.partyA#1: silent", "check-marital-status.partyA#1: silent", "verify-resident.partyB#1: silent",
+            "check-marital-status.partyB#1: batch[check-marital-status.partyA,verify-resident.partyA,verify-resident.partyB] own"],
+            host.Recorder.Told(caseId));
         Assert.Equal(
         [
             $"dispatch InProgress {string.Join(",", Verifications)}",

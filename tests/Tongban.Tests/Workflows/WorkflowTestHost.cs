@@ -28,6 +28,7 @@ public sealed class WorkflowTestHost : IAsyncLifetime
         [WorkflowNames.Activities.RecordCaseProgress] = typeof(FakeRecordCaseProgress),
         [WorkflowNames.Activities.DispatchProvinceSteps] = typeof(FakeDispatchProvinceSteps),
         [WorkflowNames.Activities.EnterIrreversibleStep] = typeof(FakeEnterIrreversibleStep),
+        [WorkflowNames.Activities.QuietSteps] = typeof(FakeQuietSteps),
     };
 
     public FakeProvinces Provinces { get; } = new();
@@ -258,6 +259,58 @@ public sealed class FakeCaseRecorder
 
     private readonly Dictionary<string, (HashSet<string> Batch, HashSet<string> Succeeded)> completing = [];
 
+    /// <summary>The steps of batches told together (version 8) kept quiet (first-round clear successes), by case and batch.</summary>
+    private readonly Dictionary<(string CaseId, string Batch), HashSet<string>> succeeded = [];
+
+    /// <summary>The steps of batches told together that have answered at all (succeeded, refused or failed).</summary>
+    private readonly Dictionary<(string CaseId, string Batch), HashSet<string>> answeredInBatch = [];
+
+    /// <summary>Which of <paramref name="query"/>'s steps have succeeded, as the case row shows them (version 8); the read is recorded.</summary>
+    public IReadOnlyList<string> QuietSteps(QuietStepsQuery query)
+    {
+        Add(query.CaseId, new ToldEvent($"read succeeded of {query.StepKeys[0]}"));
+        lock (gate)
+        {
+            return succeeded.TryGetValue((query.CaseId, query.StepKeys[0]), out var done) ? [.. query.StepKeys.Where(done.Contains)] : [];
+        }
+    }
+
+    /// <summary>Every answer of a batch told together (version 8), and the events raised for it, in order.</summary>
+    public IReadOnlyList<string> Told(string caseId) => Of(caseId).OfType<ToldEvent>().Select(t => t.What).ToList();
+
+    /// <summary>
+    /// As the step handler tells an answer of a batch told together (version 8, <see cref="ProvinceStep.Together"/>): every step
+    /// succeeded, the batch's event (the others cleared) and the answer's own only off its quiet first round; a first-round clear
+    /// success short of that, nothing; anything else its own, with the silent successes told alongside an answer the batch
+    /// cannot go on with. Returns the batch's event (null: none) and whether to raise the answer's own.
+    /// </summary>
+    public (IReadOnlyDictionary<string, StepResult>? Batch, bool Own) Telling(ProvinceStep item, StepResult answer)
+    {
+        var together = item.Together!;
+        var clear = answer.Outcome == StepOutcome.Succeeded && !CaseFlow.Refuses(CaseFlow.Assessment(CaseTypeNames.Marriage))(item, answer);
+        (IReadOnlyDictionary<string, StepResult>? Batch, bool Own) told;
+        lock (gate)
+        {
+            if (!succeeded.TryGetValue((item.CaseId, together[0]), out var quietSteps)) succeeded[(item.CaseId, together[0])] = quietSteps = [];
+            if (!answeredInBatch.TryGetValue((item.CaseId, together[0]), out var answered)) answeredInBatch[(item.CaseId, together[0])] = answered = [];
+            var first = answered.Add(item.StepKey) && item.Round == 1;
+            var open = together.Any(key => !answered.Contains(key));
+            var others = together.Where(key => key != item.StepKey && quietSteps.Contains(key)).ToDictionary(key => key, _ => new StepResult(StepOutcome.Succeeded) { Cleared = true });
+            if (clear && first && open)
+            {
+                quietSteps.Add(item.StepKey);
+                told = (null, false);
+            }
+            else if (clear && !open) told = (new Dictionary<string, StepResult>(others) { [item.StepKey] = answer }, !first);
+            else told = (!clear && others.Count > 0 ? others : null, true);
+        }
+
+        Add(item.CaseId, new ToldEvent($"{item.StepKey}#{item.Round}: " + string.Join(" ",
+            new[] { told.Batch is { } b ? $"batch[{string.Join(",", b.Keys.Order(StringComparer.Ordinal))}]" : null, told.Own ? "own" : null }.OfType<string>()
+                .DefaultIfEmpty("silent"))));
+        return told;
+    }
+
     /// <summary>The step the case's approval sends (version 7), as the case row keeps it, and the cases whose approval sent it.</summary>
     private readonly Dictionary<string, ProvinceStep> onApproval = [];
     private readonly HashSet<string> approved = [];
@@ -380,7 +433,7 @@ public sealed class FakeCaseRecorder
     /// A compact, ordered trace: "dispatch Status outcome step:Status irreversible:step op/subject#round,...", "progress Status
     /// held outcome step:Status irreversible:step", "irreversible step"; a write the irreversible gate refused is "refused …".
     /// </summary>
-    public IReadOnlyList<string> Trace(string caseId) => Of(caseId).Select(TraceOf).ToList();
+    public IReadOnlyList<string> Trace(string caseId) => Of(caseId).Where(e => e is not ToldEvent).Select(TraceOf).ToList();
 
     private static string TraceOf(object entry) => entry switch
     {
@@ -462,6 +515,9 @@ public sealed record CompletedByLastStep(string CaseId);
 /// <summary>The step handler's write of a success whose message named the steps after it: <paramref name="Sent"/> recorded and queued.</summary>
 public sealed record SentAfterStep(string StepKey, ProvinceStepDispatch Sent);
 
+/// <summary>How the step handler told an answer of a batch told together (version 8): "{step}#{round}: batch[…] own", or "silent".</summary>
+public sealed record ToldEvent(string What);
+
 /// <summary>The decision API's write of an approval (version 7): <paramref name="Sent"/> recorded, the step entered and queued.</summary>
 public sealed record SentOnApproval(ProvinceStepDispatch Sent);
 
@@ -506,10 +562,18 @@ public sealed class FakeDispatchProvinceSteps(FakeCaseRecorder recorder, FakePro
             if (provinces.Answer(item) is not { } answer) continue;
             var raised = recorder.Answered(item, answer);
             var sent = recorder.Sending(item, raised);
-            await client.RaiseEventAsync(instanceId, CaseEvents.StepResult(item.StepKey, item.Round), raised with { SentNext = sent is not null });
+            raised = raised with { SentNext = sent is not null };
+            var (batch, own) = item.Together is null ? (null, true) : recorder.Telling(item, raised);
+            if (batch is not null) await client.RaiseEventAsync(instanceId, CaseEvents.Batch(item.Together!), new BatchAnswers(batch));
+            if (own) await client.RaiseEventAsync(instanceId, CaseEvents.StepResult(item.StepKey, item.Round), raised);
             if (sent is not null) await AnswerAsync(recorder, provinces, client, instanceId, sent.Items);
         }
     }
+}
+
+public sealed class FakeQuietSteps(FakeCaseRecorder recorder) : TaskActivity<QuietStepsQuery, IReadOnlyList<string>>
+{
+    public override Task<IReadOnlyList<string>> RunAsync(TaskActivityContext context, QuietStepsQuery input) => Task.FromResult(recorder.QuietSteps(input));
 }
 
 public sealed class FakeEnterIrreversibleStep(FakeCaseRecorder recorder) : TaskActivity<IrreversibleStepRequest, bool>
