@@ -187,12 +187,22 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
     /// </summary>
     internal static bool KeepQuiet(CaseRecord record, ProvinceStep item, StepResult result, StepStatus? prior)
     {
-        if (item.Together is not { } together || item.Round != 1 || prior != StepStatus.Running || result.Outcome != StepOutcome.Succeeded) return false;
-        if (Orchestration.CaseFlow.Refuses(Orchestration.CaseFlow.Assessment(record.CaseType))(item, result)) return false;
-        if (!together.Any(key => key != item.StepKey && record.FindStep(key)?.Status.IsFinal() != true)) return false;
+        if (item.Together is not { } together || item.Round != 1 || prior != StepStatus.Running) return false;
+        if (!Clear(record, item, result) || !LeavesToAnswer(record, item, together)) return false;
         if (!record.QuietSteps.Contains(item.StepKey)) record.QuietSteps.Add(item.StepKey);
         return true;
     }
+
+    /// <summary>A success the workflow's assessment of the case lets it go on with (what a batch's step may be told as, cleared).</summary>
+    internal static bool Clear(CaseRecord record, ProvinceStep item, StepResult result) =>
+        result.Outcome == StepOutcome.Succeeded && !Orchestration.CaseFlow.Refuses(Orchestration.CaseFlow.Assessment(record.CaseType))(item, result);
+
+    /// <summary>
+    /// Whether a step of <paramref name="item"/>'s batch other than it is still to answer: running (or sent again), waiting on slow
+    /// work or held. A step that failed has raised its own answer.
+    /// </summary>
+    internal static bool LeavesToAnswer(CaseRecord record, ProvinceStep item, IReadOnlyList<string> together) =>
+        together.Any(key => key != item.StepKey && record.FindStep(key)?.Status.IsFinal() != true);
 
     /// <summary>Queues the steps <paramref name="item"/>'s success sent (see <see cref="SendIfSucceeded"/>) that have not succeeded yet.</summary>
     internal Task SendNextAsync(CaseRecord record, ProvinceStep item, CancellationToken ct) =>

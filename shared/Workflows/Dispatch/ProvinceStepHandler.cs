@@ -352,7 +352,7 @@ public sealed partial class ProvinceStepHandler(
             var answer = result with { MovedCase = moved, SentNext = sent };
             if (item.Together is { } together)
             {
-                await TellTogetherAsync(item, together, answer, written, wrote: took is not null, prior, ct);
+                await TellTogetherAsync(item, together, answer, written!.Record, wrote: took is not null, prior, ct);
             }
             else
             {
@@ -371,32 +371,25 @@ public sealed partial class ProvinceStepHandler(
     /// message delivered again), whose wait may be its own. Anything else: its own event, and for an answer the batch cannot go
     /// on with (a refusal, a failure), the batch's quiet ones told alongside, so that the workflow hears every step out as before.
     /// </summary>
-    private async Task TellTogetherAsync(ProvinceStep item, IReadOnlyList<string> together, StepResult answer, StoredCase? stored, bool wrote,
+    private async Task TellTogetherAsync(ProvinceStep item, IReadOnlyList<string> together, StepResult answer, CaseRecord record, bool wrote,
         StepStatus? prior, CancellationToken ct)
     {
-        var record = stored?.Record;
-        if (wrote && record?.QuietSteps.Contains(item.StepKey) == true) return;
-        var clear = answer.Outcome == StepOutcome.Succeeded && record is not null
-            && !Orchestration.CaseFlow.Refuses(Orchestration.CaseFlow.Assessment(record.CaseType))(item, answer);
-        var quiet = item.Round == 1 && prior == StepStatus.Running && wrote;
-        var others = together.Where(key => key != item.StepKey && record?.QuietSteps.Contains(key) == true).ToList();
-        // Still to answer: a step running (or sent again), waiting on slow work or held. A step that failed has raised its own.
-        var open = together.Any(key => key != item.StepKey && record?.FindStep(key)?.Status.IsFinal() != true);
-        if (clear && !open)
+        if (wrote && record.QuietSteps.Contains(item.StepKey)) return;
+        var clear = CaseActivities.Clear(record, item, answer);
+        // The batch's quiet ones, told cleared.
+        var told = together.Where(key => key != item.StepKey && record.QuietSteps.Contains(key))
+            .ToDictionary(key => key, _ => new StepResult(StepOutcome.Succeeded) { Cleared = true });
+        if (clear && !CaseActivities.LeavesToAnswer(record, item, together))
         {
-            var answers = others.ToDictionary(key => key, _ => new StepResult(StepOutcome.Succeeded) { Cleared = true });
-            answers[item.StepKey] = answer;
-            await durable.RaiseEventAsync(item.CaseId, CaseEvents.Batch(together), new BatchAnswers(answers), ct);
-            if (!quiet) await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), answer, ct);
+            told[item.StepKey] = answer;
+            await durable.RaiseEventAsync(item.CaseId, CaseEvents.Batch(together), new BatchAnswers(told), ct);
+            var firstRound = item.Round == 1 && prior == StepStatus.Running && wrote;
+            if (!firstRound) await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), answer, ct);
             return;
         }
 
         await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), answer, ct);
-        if (!clear && others.Count > 0)
-        {
-            await durable.RaiseEventAsync(item.CaseId, CaseEvents.Batch(together),
-                new BatchAnswers(others.ToDictionary(key => key, _ => new StepResult(StepOutcome.Succeeded) { Cleared = true })), ct);
-        }
+        if (!clear && told.Count > 0) await durable.RaiseEventAsync(item.CaseId, CaseEvents.Batch(together), new BatchAnswers(told), ct);
     }
 
     [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} skipped: the case is gone or ended")]
