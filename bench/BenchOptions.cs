@@ -41,6 +41,23 @@ public sealed record BenchOptions
     public int Cases { get; init; } = 50;
 
     /// <summary>
+    /// Cases run one at a time on each hub before the measured ones, in no figure (<c>--warmup</c>): a fresh process's first
+    /// cases pay for its JIT and first connections (the first marriage took 2.1 s of hub time against 0.2 s warm, 2026-12-07),
+    /// which is a start-up cost, not a case's. Their hub share is printed apart. 0 measures from cold.
+    /// </summary>
+    public int Warmup { get; init; } = 3;
+
+    /// <summary>
+    /// After the last case ends, keep the hub running this long and count its storage requests apart (<c>--settle</c>): what the
+    /// cases still cost once ended (their cancelled time-out timers coming due, with a short <c>Tongban:Workflow:StepTimeout</c>),
+    /// less the same window's idle polling measured before the run. Zero: none.
+    /// </summary>
+    public TimeSpan Settle { get; init; }
+
+    /// <summary>The case number the run's first case takes (the warm-up's cases come after the measured ones' people).</summary>
+    public int FirstCase { get; init; }
+
+    /// <summary>
     /// The bench's status reads per second, all cases together (<c>--status-reads</c>): each case in flight is read every
     /// in-flight ÷ this seconds (0.25–30 s). Each read costs the hub a nonce and a case row, so an open loop keeps watching
     /// light: 20 a second. A closed loop (<see cref="Concurrency"/>) starts its next case only when it has seen one end, so
@@ -85,6 +102,7 @@ public sealed record BenchOptions
           --save-baseline            write this run's figures to the --baseline path (default bench/results/baseline.json)
           --partner-reads SECONDS    a signed GET /api/v1/cases?pageSize=200 every SECONDS, latency p50/p99 reported
           --cases N                  cases per backend (default 50)
+          --warmup N                 cases run one at a time before them on each hub, in no figure (default 3; 0: from cold)
           --status-reads N           the bench's status reads per second, all cases together (default 20; closed loop 4 × C)
           --rate R                   open loop: R new cases per second (default 5)
           --concurrency C            closed loop: keep C cases in flight (overrides --rate)
@@ -92,6 +110,8 @@ public sealed record BenchOptions
           --backend azure|inmemory|both   engine backends to run, in that order (default both)
           --azurite memory|disk      Azurite persistence (default memory)
           --set Key=Value            extra devhost configuration, e.g. --set Tongban:Engine:MaxQueuePollingInterval=00:00:00.5
+          --settle SECONDS           after the cases end, count the hub's requests SECONDS longer, apart, less an idle
+                                     window as long before the run (what ended cases still cost: their timers coming due)
           --timeout MINUTES          give up on a backend after this long (default 15)
           --out PATH                 JSON results (default bench/results/latest.json)
           --label TEXT               a note stored with the results
@@ -104,6 +124,7 @@ public sealed record BenchOptions
     {
         var options = new BenchOptions();
         var settings = new Dictionary<string, string>();
+        var warmupGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -135,6 +156,14 @@ public sealed record BenchOptions
                 case "--save-baseline": options = options with { SaveBaseline = true }; break;
                 case "--partner-reads": options = options with { PartnerReads = TimeSpan.FromSeconds(PositiveInt(Next(), "--partner-reads")) }; break;
                 case "--cases": options = options with { Cases = PositiveInt(Next(), "--cases") }; break;
+                case "--warmup":
+                    warmupGiven = true;
+                    options = options with
+                    {
+                        Warmup = int.TryParse(Next(), CultureInfo.InvariantCulture, out var warmup) && warmup >= 0 ? warmup
+                            : throw new ArgumentException("--warmup must be a whole number, 0 or more."),
+                    };
+                    break;
                 case "--status-reads": options = options with { StatusReads = PositiveInt(Next(), "--status-reads") }; break;
                 case "--rate": options = options with { Rate = double.Parse(Next(), CultureInfo.InvariantCulture) }; break;
                 case "--concurrency": options = options with { Concurrency = PositiveInt(Next(), "--concurrency") }; break;
@@ -160,6 +189,7 @@ public sealed record BenchOptions
                     if (pair.Length != 2) throw new ArgumentException("--set takes Key=Value.");
                     settings[pair[0]] = pair[1];
                     break;
+                case "--settle": options = options with { Settle = TimeSpan.FromSeconds(PositiveInt(Next(), "--settle")) }; break;
                 case "--timeout": options = options with { Timeout = TimeSpan.FromMinutes(PositiveInt(Next(), "--timeout")) }; break;
                 case "--out": options = options with { Output = Next() }; break;
                 case "--label": options = options with { Label = Next() }; break;
@@ -169,6 +199,9 @@ public sealed record BenchOptions
         }
 
         if (options.Concurrency == 0 && options.Rate <= 0) throw new ArgumentException("--rate must be positive.");
+        // The warm-up's cases would have late work of their own, inside the idle window or the run's: none with --settle.
+        if (options.Settle > TimeSpan.Zero && warmupGiven && options.Warmup > 0) throw new ArgumentException("--settle counts the cases' late work alone: it runs no warm-up (leave --warmup out, or give 0).");
+        if (options.Settle > TimeSpan.Zero) options = options with { Warmup = 0 };
         if (options.SaveBaseline && options.Baseline is null) options = options with { Baseline = "bench/results/baseline.json" };
         return options with { Settings = settings };
     }

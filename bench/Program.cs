@@ -22,13 +22,55 @@ var credentials = RepoRoot.SandboxCredentials() ?? throw new InvalidOperationExc
 var secret = JsonNode.Parse(File.ReadAllText(credentials))!["partners"]!["310000"]!["secret"]!.ToString();
 var resultsDir = Path.Combine(root, "bench", "results");
 Directory.CreateDirectory(resultsDir);
-var population = BenchPopulation.Write(options.Cases, Path.Combine(resultsDir, "population.json"));
+var population = BenchPopulation.Write(options.Cases + options.Warmup, Path.Combine(resultsDir, "population.json"));
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
 Console.WriteLine($"Tongban bench: {options.Cases} {options.CaseType} cases per backend, " +
     (options.Concurrency > 0 ? $"{options.Concurrency} in flight" : $"{options.Rate.ToString(CultureInfo.InvariantCulture)}/s") +
     (options.Hold ? ", reviews held until all await one" : "") + $", {options.StatusReadsPerSecond} status reads/s, Azurite {options.Azurite}; {Environment.ProcessorCount} cores");
+
+// The warm-up's cases, one at a time, each with its own people (numbered after the measured cases'): the process's JIT and first
+// connections are paid before the figures start counting. Their hub share is printed, the first one being the cold start.
+async Task<IReadOnlyList<double>> WarmUpAsync(HubProcess hub, string backend, CancellationToken ct)
+{
+    if (options.Warmup == 0) return [];
+    using var warming = new Workload(hub.Url, secret, options with
+    {
+        Cases = options.Warmup, FirstCase = options.Cases, Concurrency = 1, Hold = false, PartnerReads = TimeSpan.Zero,
+    }, TextWriter.Null);
+    var done = await warming.RunAsync($"{backend}-warmup-{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}", ct);
+    var failed = done.FirstOrDefault(r => r.Error is not null);
+    if (failed is not null) throw new InvalidOperationException($"[{backend}] a warm-up case failed: {failed.Error}");
+    var shares = done.Select(r => r.HubSeconds).ToList();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"[{backend}] warm-up, {shares.Count} cases one at a time, in no figure: hub share {string.Join(" / ", shares.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))} s"));
+    return shares;
+}
+
+// The hub's requests over --settle seconds with no case open (after the warm-up): the idle polling the settle window's count is
+// set against.
+async Task<Dictionary<string, long>?> IdleAsync(HubProcess hub, Dictionary<string, string> ports, CancellationToken ct)
+{
+    if (options.Settle == TimeSpan.Zero) return null;
+    Console.WriteLine($"  idle {options.Settle.TotalSeconds:F0} s: the hub's polling with no case open");
+    var from = await hub.RequestsAsync(ct);
+    await Task.Delay(options.Settle, ct);
+    return Delta(from, await hub.RequestsAsync(ct), ports);
+}
+
+// After the last case ended: the requests over --settle seconds more, less the idle window's, per case, by operation.
+async Task<IReadOnlyDictionary<string, double>?> SettleAsync(HubProcess hub, Dictionary<string, string> ports, Dictionary<string, long> ended,
+    int cases, Dictionary<string, long>? idle, CancellationToken ct)
+{
+    if (idle is null || cases == 0) return null;
+    Console.WriteLine($"  settling {options.Settle.TotalSeconds:F0} s: the ended cases' late requests");
+    await Task.Delay(options.Settle, ct);
+    var settled = Delta(ended, await hub.RequestsAsync(ct), ports);
+    return settled.Keys.Union(idle.Keys).Where(key => key.StartsWith("req:work ", StringComparison.Ordinal))
+        .Select(key => (Operation: key["req:work ".Length..], PerCase: (settled.GetValueOrDefault(key) - idle.GetValueOrDefault(key)) / (double)cases))
+        .Where(r => Math.Abs(r.PerCase) >= 0.005).OrderByDescending(r => r.PerCase).ToDictionary(r => r.Operation, r => r.PerCase);
+}
 
 var figures = new List<BackendFigures>();
 foreach (var backend in options.Backends)
@@ -44,6 +86,8 @@ foreach (var backend in options.Backends)
         [hub.Azurite.TablePort.ToString(CultureInfo.InvariantCulture)] = "table",
     };
 
+    var warmup = await WarmUpAsync(hub, backend, timeout.Token);
+    var idle = await IdleAsync(hub, portNames, timeout.Token);
     var requestsBefore = await hub.RequestsAsync(timeout.Token);
     var azuriteBefore = hub.AzuriteStat();
     var hubBefore = hub.Hub();
@@ -58,6 +102,7 @@ foreach (var backend in options.Backends)
     var requestsAfter = await hub.RequestsAsync(reading.Token);
     var azuriteAfter = hub.AzuriteStat();
     var hubAfter = hub.Hub();
+    var late = await SettleAsync(hub, portNames, requestsAfter, results.Count(r => r.Error is null), idle, timeout.Token);
 
     figures.Add(BackendFigures.From(backend, results, seconds, workload.PeakInFlight, Delta(requestsBefore, requestsAfter, portNames),
         hubAfter.PeakRssBytes, hubAfter.CpuSeconds - hubBefore.CpuSeconds,
@@ -69,15 +114,19 @@ foreach (var backend in options.Backends)
             SlowPartnerReads = [.. workload.PartnerReads.Reads.Where(r => r.Seconds > BackendFigures.SlowReadSeconds)],
             PartnerReadsFailed = workload.PartnerReads.Failed,
             DrainSeconds = workload.Drain?.TotalSeconds,
+            WarmupHubSeconds = warmup,
+            LatePerCase = late,
         });
     Console.WriteLine($"[{backend}] done in {seconds:F1} s");
     Console.WriteLine(Report.Steps(results));
+    Console.WriteLine(Report.Slowest(results, 3));
     Console.WriteLine(Report.Operations(figures[^1]));
     Console.WriteLine(Report.Overload(figures[^1]));
     foreach (var error in results.Where(r => r.Error is not null).Select(r => r.Error).Distinct().Take(5)) Console.WriteLine($"  error: {error}");
 }
 
 var report = Report.Build(options, figures);
+
 Console.WriteLine();
 Console.WriteLine(Report.Table(figures));
 string Rooted(string path) => Path.IsPathRooted(path) ? path : Path.Combine(root, path);
@@ -174,6 +223,12 @@ internal sealed record BackendFigures(
     public int PartnerReadsFailed { get; init; }
 
     public double? DrainSeconds { get; init; }
+
+    /// <summary>The warm-up cases' hub share, in the order run (the first is the process's cold start); in no other figure.</summary>
+    public IReadOnlyList<double> WarmupHubSeconds { get; init; } = [];
+
+    /// <summary>With --settle: the requests per case the hub made after the last case ended, less idle polling, by operation.</summary>
+    public IReadOnlyDictionary<string, double>? LatePerCase { get; init; }
 }
 
 /// <summary>The engine's overload symptoms (issue 14), counted from the devhost's log.</summary>
@@ -318,6 +373,21 @@ internal static class Report
         return string.Join(Environment.NewLine, lines);
     }
 
+    /// <summary>The cases with the longest hub share, each step's start and end: what a p99 is made of.</summary>
+    public static string Slowest(IReadOnlyList<CaseResult> results, int count)
+    {
+        var lines = new List<string>();
+        foreach (var result in results.Where(r => r.Steps.Count > 0).OrderByDescending(r => r.HubSeconds).Take(count))
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"  slow case {result.CaseId}: hub share {result.HubSeconds:F2} s (timeline {result.TimelineSeconds:F2} s, officer {result.OfficerWaitSeconds:F2} s)"));
+            lines.AddRange(result.Steps.OrderBy(s => s.Start).Select(s => string.Create(CultureInfo.InvariantCulture,
+                $"    {s.Step,-30} {s.Start,7:F2}  {s.End,7:F2}  {s.End - s.Start,7:F2}")));
+        }
+
+        return string.Join(Environment.NewLine, lines);
+    }
+
     /// <summary>Storage requests per case by operation, the engine's (its task hub's tables, queues and containers) and the hub's.</summary>
     public static string Operations(BackendFigures figures)
     {
@@ -349,6 +419,12 @@ internal static class Report
         }
 
         lines.Add("  devhost log: " + string.Join(", ", f.EngineWarnings.Select(w => $"{w.Value} {w.Key}")));
+        if (f.LatePerCase is { } late)
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  after the cases ended (settle window less idle polling): {late.Values.Sum():F1} requests per case"));
+            lines.AddRange(late.Where(o => Math.Abs(o.Value) >= 0.05).Select(o => string.Create(CultureInfo.InvariantCulture, $"    {o.Value,7:F2}  {o.Key}")));
+        }
+
         if (f.DrainSeconds is { } drain) lines.Add(string.Create(CultureInfo.InvariantCulture, $"  drain (last decision posted → last case ended): {drain:F1} s"));
         lines.Add(string.Create(CultureInfo.InvariantCulture, $"  hub peak RSS {f.PeakRssMb:F0} MB; statuses: {string.Join(", ", f.Statuses.Select(s => $"{s.Value} {s.Key}"))}"));
         return string.Join(Environment.NewLine, lines);

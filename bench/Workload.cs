@@ -173,8 +173,9 @@ public sealed class Workload(Uri hub, string partnerSecret, BenchOptions options
         var lastSeen = "NotOpened";
         try
         {
-            var reference = $"BENCH-{run}-{index}";
-            var body = new { caseType = options.CaseTypeOf(index), reference, handlingProvince = "310000", details = Details(options.CaseTypeOf(index), index) };
+            var number = options.FirstCase + index;
+            var reference = $"BENCH-{run}-{number}";
+            var body = new { caseType = options.CaseTypeOf(number), reference, handlingProvince = "310000", details = Details(options.CaseTypeOf(number), number) };
             var opened = await RetryAsync(() => partner.PostAsync("/api/v1/cases", body, idempotencyKey: reference, ct: ct), ct);
             if (opened.Status is not (200 or 202)) return Failed(null, started, $"open: {opened.Status} {opened.Body}");
             caseId = opened["caseId"]!;
