@@ -271,8 +271,17 @@ public static class WorkflowVersions
     /// </summary>
     public const int OneEventPerBatch = 8;
 
+    /// <summary>
+    /// Marriage's registration and its two marital updates wait under one time-out timer (<see cref="Orchestration.StepRun.Deadline"/>), created
+    /// when the registration is awaited, instead of one each: a timer is a control-queue message that comes due at its limit even
+    /// when cancelled, and costs the engine a read of the instance's history and row then (a turn, if the case is still
+    /// running). The updates take it while it is due at least nine tenths of their own limit from then (they follow the
+    /// registration's answer within moments), else a timer of their own.
+    /// </summary>
+    public const int OneTimeoutAfterApproval = 9;
+
     /// <summary>What a case opened now starts with.</summary>
-    public const int Current = OneEventPerBatch;
+    public const int Current = OneTimeoutAfterApproval;
 }
 
 /// <summary>A party by role and the province that speaks for it (e.g. partyA at 330000), without personal data.</summary>

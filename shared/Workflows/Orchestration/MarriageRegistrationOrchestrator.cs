@@ -108,48 +108,62 @@ public static class MarriageRegistrationOrchestrator
         //    From version 2 the approval, the gate and the dispatch are one write. From version 6 its message names the
         //    marital.update steps, which the step handler sends with its write of the success (RegisterSendsUpdates). From
         //    version 7 the approval's write at the API has sent it, as a rule.
-        var completes = input.Version >= WorkflowVersions.LastStepCompletes;
-        StepResult register;
-        if (sent)
+        //    From version 9 the registration and the updates that follow it wait under one time-out (OneTimeoutAfterApproval),
+        //    cancelled however the workflow leaves here.
+        using var afterApproval = new CancellationTokenSource();
+        try
         {
-            register = (await steps.AwaitAsync([registerItem], new StepRun(CaseStatus.InProgress)))[0];
-        }
-        else if (input.Version < WorkflowVersions.FewerTurns)
-        {
-            await steps.RecordAsync(CaseStatus.InProgress, [approval!]);
-            if (!await flow.EnterIrreversibleStepAsync(StepNames.RegisterMarriage)) return await flow.WithdrawAsync();
-            register = await steps.RunOneAsync(registerItem);
-        }
-        else
-        {
-            var registering = await steps.TryRunAsync([registerItem],
-                new StepRun(CaseStatus.InProgress) { Changes = [approval!], IrreversibleStep = StepNames.RegisterMarriage });
-            if (registering is null) return await flow.WithdrawAsync([approval!]);
-            register = registering[0];
-        }
-        // Orchestration time is UTC whatever its DateTime's kind says.
-        var outcome = CaseFlow.OutcomeOf(register, new DateTimeOffset(context.CurrentUtcDateTime.Ticks, TimeSpan.Zero));
-        if (outcome is null)
-        {
-            return register.Outcome switch
+            var completes = input.Version >= WorkflowVersions.LastStepCompletes;
+            var deadline = input.Version >= WorkflowVersions.OneTimeoutAfterApproval ? steps.Deadline(registerItem, afterApproval.Token) : null;
+            StepResult register;
+            if (sent)
             {
-                StepOutcome.Refused or StepOutcome.NoRecord => await flow.FinishAsync(CaseStatus.Rejected, $"registration-refused: {register.Reason}"),
-                StepOutcome.Failed => await flow.FinishAsync(CaseStatus.Failed, CaseFlow.FailureReason(registerItem, register)),
-                _ => await flow.FinishAsync(CaseStatus.Failed, "registration-failed: no certificate number in the answer"),
+                register = (await steps.AwaitAsync([registerItem], new StepRun(CaseStatus.InProgress) { Deadline = deadline }))[0];
+            }
+            else if (input.Version < WorkflowVersions.FewerTurns)
+            {
+                await steps.RecordAsync(CaseStatus.InProgress, [approval!]);
+                if (!await flow.EnterIrreversibleStepAsync(StepNames.RegisterMarriage)) return await flow.WithdrawAsync();
+                register = await steps.RunOneAsync(registerItem);
+            }
+            else
+            {
+                var registering = await steps.TryRunAsync([registerItem],
+                    new StepRun(CaseStatus.InProgress) { Changes = [approval!], IrreversibleStep = StepNames.RegisterMarriage, Deadline = deadline });
+                if (registering is null) return await flow.WithdrawAsync([approval!]);
+                register = registering[0];
+            }
+            // Orchestration time is UTC whatever its DateTime's kind says.
+            var outcome = CaseFlow.OutcomeOf(register, new DateTimeOffset(context.CurrentUtcDateTime.Ticks, TimeSpan.Zero));
+            if (outcome is null)
+            {
+                return register.Outcome switch
+                {
+                    StepOutcome.Refused or StepOutcome.NoRecord => await flow.FinishAsync(CaseStatus.Rejected, $"registration-refused: {register.Reason}"),
+                    StepOutcome.Failed => await flow.FinishAsync(CaseStatus.Failed, CaseFlow.FailureReason(registerItem, register)),
+                    _ => await flow.FinishAsync(CaseStatus.Failed, "registration-failed: no certificate number in the answer"),
+                };
+            }
+
+            if (input.Version < WorkflowVersions.FewerTurns) await steps.RecordAsync(outcome: outcome);
+
+            // 4. Both home provinces record the marriage; a registered marriage is never undone, so this is retried until it succeeds.
+            //    From version 2 the certificate is recorded with their dispatch; from version 4 the last of them completes the case;
+            //    from version 6 the step handler has sent them, and recorded the certificate, when the answer says so.
+            var updating = new StepRun(Retry: RetryMode.UntilSucceeded)
+            {
+                Outcome = input.Version < WorkflowVersions.FewerTurns ? null : outcome, CompletesCase = completes, Deadline = deadline,
             };
+            if (register.SentNext) await steps.AwaitAsync(updates, updating);
+            else await steps.RunAsync(updates, updating);
+
+            if (!completes) await steps.RecordAsync(CaseStatus.Completed, outcome: outcome);
+            return CaseStatus.Completed;
         }
-
-        if (input.Version < WorkflowVersions.FewerTurns) await steps.RecordAsync(outcome: outcome);
-
-        // 4. Both home provinces record the marriage; a registered marriage is never undone, so this is retried until it succeeds.
-        //    From version 2 the certificate is recorded with their dispatch; from version 4 the last of them completes the case;
-        //    from version 6 the step handler has sent them, and recorded the certificate, when the answer says so.
-        var updating = new StepRun(Retry: RetryMode.UntilSucceeded) { Outcome = input.Version < WorkflowVersions.FewerTurns ? null : outcome, CompletesCase = completes };
-        if (register.SentNext) await steps.AwaitAsync(updates, updating);
-        else await steps.RunAsync(updates, updating);
-
-        if (!completes) await steps.RecordAsync(CaseStatus.Completed, outcome: outcome);
-        return CaseStatus.Completed;
+        finally
+        {
+            afterApproval.Cancel();
+        }
     }
 
     /// <summary>Turns a verification answer into a rejection reason, or null when the party may marry.</summary>

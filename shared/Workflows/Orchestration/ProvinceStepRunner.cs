@@ -91,8 +91,10 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
         // The first round's time-outs: one timer per time limit for the whole batch (version 3), cancelled once every step's
         // first round has ended; before, each step's wait made its own.
         using var firstRound = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        // A deadline the workflow keeps (version 9) stands for the timer of the limit it serves.
         var shared = input.Version >= WorkflowVersions.SharedTimeouts
-            ? items.Select(TimeLimit).Distinct().ToDictionary(limit => limit, limit => context.CreateTimer(limit, firstRound.Token))
+            ? items.Select(TimeLimit).Distinct().ToDictionary(limit => limit,
+                limit => run.Deadline is { } kept && kept.Serves(limit, context.CurrentUtcDateTime) ? kept.Timer : context.CreateTimer(limit, firstRound.Token))
             : null;
         var firstRoundsOpen = items.Count;
         void FirstRoundEnded()
@@ -153,6 +155,17 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
 
     private TimeSpan TimeLimit(ProvinceStep item) =>
         CanonicalOperations.IsSlow(item.Operation) ? input.Policy.SlowStepTimeout : input.Policy.StepTimeout;
+
+    /// <summary>
+    /// A time-out of <paramref name="item"/>'s limit from now, for the workflow to keep across the batches that follow it
+    /// (<see cref="StepRun.Deadline"/>); <paramref name="cancel"/> is the workflow's to cancel once it waits no more.
+    /// </summary>
+    public StepDeadline Deadline(ProvinceStep item, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var limit = TimeLimit(item);
+        return new StepDeadline(context.CreateTimer(limit, cancel), context.CurrentUtcDateTime + limit);
+    }
 
     /// <summary>Runs one step; see <see cref="RunAsync"/>.</summary>
     public async Task<StepResult> RunOneAsync(ProvinceStep item, StepRun? run = null) => (await RunAsync([item], run))[0];

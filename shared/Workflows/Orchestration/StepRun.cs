@@ -97,4 +97,28 @@ public sealed record StepRun(CaseStatus? Status = null, RetryMode? Retry = null,
 
     /// <summary>The step an officer's approval sends (see <see cref="ProvinceStepDispatch.OnApproval"/>).</summary>
     public ProvinceStep? OnApproval { get; init; }
+
+    /// <summary>
+    /// A time-out the workflow keeps for consecutive batches (<see cref="ProvinceStepRunner.Deadline"/>): the steps' first round
+    /// waits under it instead of a timer of its own while it serves their time limit (<see cref="StepDeadline.Serves"/>).
+    /// </summary>
+    public StepDeadline? Deadline { get; init; }
+}
+
+/// <summary>
+/// A time-out timer kept across batches, due at <paramref name="Due"/> (orchestration time); its owner cancels it when the workflow
+/// no longer waits under it (an orchestration completes only once its timers have fired or been cancelled).
+/// </summary>
+public sealed record StepDeadline(Task Timer, DateTime Due)
+{
+    /// <summary>
+    /// Whether it may stand for a time-out of <paramref name="limit"/> starting at <paramref name="now"/>: not yet fired, and due
+    /// no later than the limit and no sooner than nine tenths of it (a step's time-out is a safety net for a lost message,
+    /// not a promise to the province to the second).
+    /// </summary>
+    public bool Serves(TimeSpan limit, DateTime now)
+    {
+        var left = Due - now;
+        return !Timer.IsCompleted && left <= limit && left >= limit * 0.9;
+    }
 }

@@ -93,13 +93,8 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
     [Fact]
     public async Task Redispatches_a_step_that_gets_no_answer_within_the_step_timeout()
     {
-        var caseId = NewCaseId("timeout");
-        host.Provinces.On(caseId, Ops.ResidentVerify, "partyB", 1, null);
-        await host.StartAsync(Marriage(caseId, policy: Policy with { StepTimeout = TimeSpan.FromSeconds(2) }));
-        await host.ApproveAsync(caseId);
+        var (caseId, second) = await SilentOnceAsync("timeout", Ops.ResidentVerify, "partyB");
 
-        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
-        var second = Assert.Single(host.Recorder.Of(caseId).OfType<ProvinceStepDispatch>(), d => d.Items.Any(i => i.Round == 2));
         var item = Assert.Single(second.Items);
         Assert.Equal((Ops.ResidentVerify, "partyB", Shanghai, 2), (item.Operation, item.Subject, item.Province, item.Round));
         Assert.Null(second.Status);
@@ -219,5 +214,49 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
             "completed by its last step",
         ], host.Recorder.Trace(caseId).Skip(2));
         Assert.Equal(FakeProvinces.CertificateNo, host.Recorder.Final(caseId).Outcome!.CertificateNo);
+    }
+    [Fact]
+    public async Task The_registration_and_the_marital_updates_time_out_under_one_deadline_which_is_cancelled_when_the_case_ends()
+    {
+        // A time-out an hour long: one left pending would hold the orchestration Running (not Completed) until it fires.
+        var caseId = await host.StartAsync(Marriage(NewCaseId("one-timeout"), policy: Policy with { StepTimeout = TimeSpan.FromHours(1) }));
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        Assert.Equal(Completed, host.Recorder.Trace(caseId));
+    }
+
+    [Fact]
+    public async Task A_registration_refused_ends_the_case_with_its_deadline_cancelled()
+    {
+        var caseId = NewCaseId("one-timeout-refused");
+        host.Provinces.On(caseId, Ops.MarriageRegister, null, 1, new StepResult(StepOutcome.Refused, "already registered"));
+        await host.StartAsync(Marriage(caseId, policy: Policy with { StepTimeout = TimeSpan.FromHours(1) }));
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Rejected, await host.FinishedAsync(caseId));
+    }
+
+    [Fact]
+    public async Task A_marital_update_that_gets_no_answer_times_out_under_the_registrations_deadline_and_is_sent_again()
+    {
+        var (_, again) = await SilentOnceAsync("update-timeout", Ops.MaritalUpdate, "partyA");
+
+        Assert.Equal([("partyA", 2)], again.Items.Select(i => (i.Subject!, i.Round)));
+    }
+
+    /// <summary>
+    /// A marriage (step time-out 2 s) whose step <paramref name="operation"/> of <paramref name="subject"/> gets no answer in its first
+    /// round: it completes, and the one dispatch of a second round is returned.
+    /// </summary>
+    private async Task<(string CaseId, ProvinceStepDispatch Second)> SilentOnceAsync(string what, string operation, string subject)
+    {
+        var caseId = NewCaseId(what);
+        host.Provinces.On(caseId, operation, subject, 1, null);
+        await host.StartAsync(Marriage(caseId, policy: Policy with { StepTimeout = TimeSpan.FromSeconds(2) }));
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        return (caseId, Assert.Single(host.Recorder.Of(caseId).OfType<ProvinceStepDispatch>(), d => d.Items.Any(i => i.Round == 2)));
     }
 }
