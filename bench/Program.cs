@@ -63,9 +63,18 @@ async Task<Dictionary<string, long>?> IdleAsync(HubProcess hub, Dictionary<strin
 async Task<IReadOnlyDictionary<string, double>?> SettleAsync(HubProcess hub, Dictionary<string, string> ports, Dictionary<string, long> ended,
     int cases, Dictionary<string, long>? idle, CancellationToken ct)
 {
-    if (idle is null || cases == 0) return null;
+    if (idle is null || cases == 0 || ct.IsCancellationRequested) return null;
     Console.WriteLine($"  settling {options.Settle.TotalSeconds:F0} s: the ended cases' late requests");
-    await Task.Delay(options.Settle, ct);
+    try
+    {
+        await Task.Delay(options.Settle, ct);
+    }
+    catch (OperationCanceledException)
+    {
+        Console.WriteLine("  settling cut short by the time limit: no late figure");
+        return null;
+    }
+
     var settled = Delta(ended, await hub.RequestsAsync(ct), ports);
     return settled.Keys.Union(idle.Keys).Where(key => key.StartsWith("req:work ", StringComparison.Ordinal))
         .Select(key => (Operation: key["req:work ".Length..], PerCase: (settled.GetValueOrDefault(key) - idle.GetValueOrDefault(key)) / (double)cases))
