@@ -58,9 +58,10 @@ public abstract class MockedProvinceTest(AzuriteFixture azurite) : IDisposable
 
     /// <summary>
     /// A marriage (<see cref="MarriageAsync"/>) whose province verifies both residents and finds them unmarried, partyB as
-    /// <paramref name="partyB"/> says; with its four checks' first round as the workflow builds them (not yet dispatched).
+    /// <paramref name="partyB"/> says; its four checks' first round dispatched in one batch as the workflow does: with the move to
+    /// review (version 5) unless <paramref name="move"/> is false, told together (version 8) when <paramref name="together"/> is.
     /// </summary>
-    protected async Task<(MockedMarriage Marriage, List<Workflows.ProvinceStep> Checks)> MarriageWithChecksAsync(MaritalStatus partyB = MaritalStatus.Unmarried)
+    protected async Task<MarriageChecks> ChecksDispatchedAsync(bool move = true, bool together = false, MaritalStatus partyB = MaritalStatus.Unmarried)
     {
         Province.Setup(p => p.VerifyResidentAsync(It.IsAny<Person>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(ProvinceAnswer<ResidentVerification>.Ok(new ResidentVerification(true, Code, ResidentStatus.Normal)));
@@ -68,12 +69,18 @@ public abstract class MockedProvinceTest(AzuriteFixture azurite) : IDisposable
             .ReturnsAsync((Person person, CancellationToken _) =>
                 ProvinceAnswer<MaritalStatusRecord>.Ok(new MaritalStatusRecord(person.IdNumber == CaseData.PartyBIdNumber ? partyB : MaritalStatus.Unmarried)));
         var marriage = await MarriageAsync();
-        var checks = new[] { "partyA", "partyB" }.SelectMany(p => new[]
+        IReadOnlyList<Workflows.ProvinceStep> checks = [.. new[] { "partyA", "partyB" }.SelectMany(p => new[]
         {
             new Workflows.ProvinceStep(marriage.CaseId, StepNames.VerifyResident, p, CanonicalOperations.ResidentVerify, Code, 1),
             new Workflows.ProvinceStep(marriage.CaseId, StepNames.CheckMaritalStatus, p, CanonicalOperations.MaritalStatus, Code, 1),
-        }).ToList();
-        return (marriage, checks);
+        })];
+        IReadOnlyList<string> keys = [.. checks.Select(c => c.StepKey)];
+        if (together) checks = [.. checks.Select(c => c with { Together = keys })];
+        await marriage.Activities.DispatchProvinceStepsAsync(new Workflows.ProvinceStepDispatch(marriage.CaseId, checks, DateTimeOffset.UtcNow, CaseStatus.InProgress)
+        {
+            Move = move ? new CaseMove([.. keys], CaseStatus.AwaitingReview, StepNames.OfficerReview, Code, StepStatus.Waiting, "awaiting the officer's decision") : null,
+        }, Ct);
+        return new MarriageChecks(marriage, checks);
     }
 
     /// <summary>Hands <paramref name="item"/>'s queue message to the handler as delivery <paramref name="delivery"/>.</summary>
@@ -85,3 +92,6 @@ public abstract class MockedProvinceTest(AzuriteFixture azurite) : IDisposable
 
 /// <summary>A case of a <see cref="MockedProvinceTest"/>, with what works on it (a test's rig adds the steps it dispatched).</summary>
 public record MockedMarriage(CaseStore Cases, CaseActivities Activities, ProvinceStepHandler Handler, string CaseId);
+
+/// <summary>A <see cref="MockedMarriage"/> with its four checks dispatched (<see cref="MockedProvinceTest.ChecksDispatchedAsync"/>).</summary>
+public sealed record MarriageChecks(MockedMarriage Case, IReadOnlyList<Workflows.ProvinceStep> Checks) : MockedMarriage(Case);

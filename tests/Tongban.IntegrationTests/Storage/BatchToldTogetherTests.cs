@@ -16,36 +16,22 @@ namespace Tongban.IntegrationTests.Storage;
 [Collection(AzuriteCollection.Name)]
 public sealed class BatchToldTogetherTests(AzuriteFixture azurite) : MockedProvinceTest(azurite)
 {
-    private sealed record Rig(MockedMarriage Case, IReadOnlyList<ProvinceStep> Checks) : MockedMarriage(Case);
-
-    private async Task<Rig> DispatchedAsync(MaritalStatus partyB = MaritalStatus.Unmarried)
-    {
-        var (marriage, checks) = await MarriageWithChecksAsync(partyB);
-        IReadOnlyList<string> together = [.. checks.Select(c => c.StepKey)];
-        checks = [.. checks.Select(c => c with { Together = together })];
-        await marriage.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(marriage.CaseId, checks, DateTimeOffset.UtcNow, CaseStatus.InProgress)
-        {
-            Move = new CaseMove([.. together], CaseStatus.AwaitingReview, StepNames.OfficerReview, Code, StepStatus.Waiting, "awaiting the officer's decision"),
-        }, Ct);
-        return new Rig(marriage, checks);
-    }
-
     private void VerifyOwn(ProvinceStep item, Times times) => Durable.Verify(d => d.RaiseEventAsync(item.CaseId,
         CaseEvents.StepResult(item.StepKey, item.Round), It.IsAny<object?>(), It.IsAny<CancellationToken>()), times);
 
     /// <summary>The batch events raised, in order.</summary>
-    private List<BatchAnswers> Batches(Rig rig) => [.. Durable.Invocations
+    private List<BatchAnswers> Batches(MarriageChecks rig) => [.. Durable.Invocations
         .Where(i => i.Method.Name == nameof(Microsoft.DurableTask.Client.DurableTaskClient.RaiseEventAsync) && (string?)i.Arguments[1] == CaseEvents.Batch(rig.Checks[0].Together!))
         .Select(i => (BatchAnswers)i.Arguments[2]!)];
 
     /// <summary>The batch events raised, each as its steps (sorted), "~" after one told cleared.</summary>
-    private List<string> BatchEvents(Rig rig) => [.. Batches(rig)
+    private List<string> BatchEvents(MarriageChecks rig) => [.. Batches(rig)
         .Select(b => string.Join(",", b.Answers.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key}{(a.Value.Cleared ? "~" : "")}")))];
 
     [Fact]
     public async Task Three_clear_checks_raise_nothing_and_the_fourth_tells_all_four_in_one_event_that_moves_the_case()
     {
-        var rig = await DispatchedAsync();
+        var rig = await ChecksDispatchedAsync(together: true);
 
         foreach (var check in rig.Checks) await HandleAsync(rig, check);
 
@@ -66,7 +52,7 @@ public sealed class BatchToldTogetherTests(AzuriteFixture azurite) : MockedProvi
     [Fact]
     public async Task A_refusal_is_raised_on_its_own_with_the_silent_successes_told_and_the_row_names_them()
     {
-        var rig = await DispatchedAsync(partyB: MaritalStatus.Married);
+        var rig = await ChecksDispatchedAsync(together: true, partyB: MaritalStatus.Married);
         var refusing = rig.Checks.Single(c => c.StepKey == $"{StepNames.CheckMaritalStatus}.partyB");
         var before = rig.Checks.TakeWhile(c => c != refusing).ToList();
         foreach (var check in before) await HandleAsync(rig, check);
@@ -85,7 +71,7 @@ public sealed class BatchToldTogetherTests(AzuriteFixture azurite) : MockedProvi
     [Fact]
     public async Task After_a_check_with_no_record_the_clear_answers_are_told_together_once_none_is_left_to_answer()
     {
-        var rig = await DispatchedAsync();
+        var rig = await ChecksDispatchedAsync(together: true);
         Province.Setup(p => p.VerifyResidentAsync(It.Is<Person>(x => x.IdNumber == CaseData.PartyAIdNumber), It.IsAny<CancellationToken>()))
             .ReturnsAsync(ProvinceAnswer<ResidentVerification>.NoRecord());
         var noRecord = rig.Checks.Single(c => c.StepKey == $"{StepNames.VerifyResident}.partyA");
@@ -111,7 +97,7 @@ public sealed class BatchToldTogetherTests(AzuriteFixture azurite) : MockedProvi
         // partyB is married: a success the workflow's assessment refuses, shown Succeeded on the row. Answered first, it is
         // raised on its own; the batch's event after the others tells only the quiet ones, never it (were it told cleared
         // before its own event reached the workflow, the refusal would be missed and the marriage registered).
-        var rig = await DispatchedAsync(partyB: MaritalStatus.Married);
+        var rig = await ChecksDispatchedAsync(together: true, partyB: MaritalStatus.Married);
         var married = rig.Checks.Single(c => c.StepKey == $"{StepNames.CheckMaritalStatus}.partyB");
         await HandleAsync(rig, married);
         VerifyOwn(married, Times.Once());

@@ -16,23 +16,7 @@ namespace Tongban.IntegrationTests.Storage;
 [Collection(AzuriteCollection.Name)]
 public sealed class ReviewMoveTests(AzuriteFixture azurite) : MockedProvinceTest(azurite)
 {
-    private sealed record Rig(MockedMarriage Case, IReadOnlyList<ProvinceStep> Checks) : MockedMarriage(Case);
-
-    /// <summary>
-    /// A marriage at the test's province, its four checks dispatched in one batch with the move to review (as version 5 does,
-    /// or not); partyB's marital status as <paramref name="partyB"/> says.
-    /// </summary>
-    private async Task<Rig> DispatchedAsync(bool move = true, MaritalStatus partyB = MaritalStatus.Unmarried)
-    {
-        var (marriage, checks) = await MarriageWithChecksAsync(partyB);
-        await marriage.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(marriage.CaseId, checks, DateTimeOffset.UtcNow, CaseStatus.InProgress)
-        {
-            Move = move ? new CaseMove([.. checks.Select(c => c.StepKey)], CaseStatus.AwaitingReview, StepNames.OfficerReview, Code, StepStatus.Waiting, "awaiting the officer's decision") : null,
-        }, Ct);
-        return new Rig(marriage, checks);
-    }
-
-    private async Task HandleAllAsync(Rig rig)
+    private async Task HandleAllAsync(MarriageChecks rig)
     {
         foreach (var check in rig.Checks) await HandleAsync(rig, check);
     }
@@ -42,13 +26,13 @@ public sealed class ReviewMoveTests(AzuriteFixture azurite) : MockedProvinceTest
         CaseEvents.StepResult(item.StepKey, item.Round), It.Is<object?>(o => o is StepResult && ((StepResult)o).MovedCase == moved),
         It.IsAny<CancellationToken>()), times);
 
-    private async Task<int> StatusEntriesAsync(Rig rig) =>
+    private async Task<int> StatusEntriesAsync(MarriageChecks rig) =>
         (await AuditTrails.OnAzurite(Azurite).ReadAsync(rig.CaseId, Ct)).Entries.Count(e => e.Outcome == nameof(CaseStatus.AwaitingReview));
 
     [Fact]
     public async Task The_last_clear_check_brings_the_case_to_review_once_and_its_answer_says_so()
     {
-        var rig = await DispatchedAsync();
+        var rig = await ChecksDispatchedAsync();
         Assert.Equal(rig.Checks.Select(c => c.StepKey), (await RecordAsync(rig)).Move!.Steps);
 
         foreach (var check in rig.Checks.SkipLast(1)) await HandleAsync(rig, check);
@@ -73,7 +57,7 @@ public sealed class ReviewMoveTests(AzuriteFixture azurite) : MockedProvinceTest
     [Fact]
     public async Task A_check_the_assessment_refuses_drops_the_move_and_the_case_stays_for_its_workflow_to_reject()
     {
-        var rig = await DispatchedAsync(partyB: MaritalStatus.Married);
+        var rig = await ChecksDispatchedAsync(partyB: MaritalStatus.Married);
 
         await HandleAllAsync(rig);
 
@@ -88,7 +72,7 @@ public sealed class ReviewMoveTests(AzuriteFixture azurite) : MockedProvinceTest
     [Fact]
     public async Task A_case_held_failed_or_being_withdrawn_is_not_moved()
     {
-        var held = await DispatchedAsync();
+        var held = await ChecksDispatchedAsync();
         foreach (var check in held.Checks.SkipLast(1)) await HandleAsync(held, check);
         // The workflow holds the case failed at a check (a status of its own): the move is gone.
         await held.Activities.RecordCaseProgressAsync(new CaseProgress(held.CaseId, CaseStatus.Failed, Held: true), Ct);
@@ -98,7 +82,7 @@ public sealed class ReviewMoveTests(AzuriteFixture azurite) : MockedProvinceTest
         Assert.Equal(CaseStatus.InProgress, (await RecordAsync(held)).Status);
         VerifyRaised(held.Checks[^1], moved: false, Times.Once());
 
-        var withdrawn = await DispatchedAsync();
+        var withdrawn = await ChecksDispatchedAsync();
         await withdrawn.Cases.UpdateAsync(withdrawn.CaseId, r => r.WithdrawalRequested = true, Ct);
         await HandleAllAsync(withdrawn);
         var record = await RecordAsync(withdrawn);
@@ -109,7 +93,7 @@ public sealed class ReviewMoveTests(AzuriteFixture azurite) : MockedProvinceTest
     [Fact]
     public async Task A_later_round_of_a_check_keeps_the_move_and_a_dispatch_of_other_steps_drops_it()
     {
-        var rig = await DispatchedAsync();
+        var rig = await ChecksDispatchedAsync();
         foreach (var check in rig.Checks.SkipLast(1)) await HandleAsync(rig, check);
         var again = rig.Checks[^1] with { Round = 2 };
         await rig.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(rig.CaseId, [again], DateTimeOffset.UtcNow, CaseStatus.InProgress), Ct);
@@ -118,7 +102,7 @@ public sealed class ReviewMoveTests(AzuriteFixture azurite) : MockedProvinceTest
         Assert.Equal(CaseStatus.AwaitingReview, (await RecordAsync(rig)).Status);
         VerifyRaised(again, moved: true, Times.Once());
 
-        var other = await DispatchedAsync();
+        var other = await ChecksDispatchedAsync();
         await other.Activities.DispatchProvinceStepsAsync(new ProvinceStepDispatch(other.CaseId,
             [new ProvinceStep(other.CaseId, StepNames.RegisterMarriage, null, CanonicalOperations.MarriageRegister, Code, 1)], DateTimeOffset.UtcNow), Ct);
         Assert.Null((await RecordAsync(other)).Move);
@@ -129,7 +113,7 @@ public sealed class ReviewMoveTests(AzuriteFixture azurite) : MockedProvinceTest
     [Fact]
     public async Task Checks_answered_before_the_orchestration_saved_its_start_do_not_move_the_case_and_the_answer_raised_later_leaves_the_review_to_the_workflow()
     {
-        var rig = await DispatchedAsync();
+        var rig = await ChecksDispatchedAsync();
         // The hub died after the first turn's activity ran and before the engine saved the start: Pending, no history. A case
         // shown awaiting review now would take a decision whose event the engine discards.
         var status = Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Pending;
@@ -153,7 +137,7 @@ public sealed class ReviewMoveTests(AzuriteFixture azurite) : MockedProvinceTest
     [Fact]
     public async Task A_batch_dispatched_as_before_version_5_leaves_the_review_to_its_workflow()
     {
-        var rig = await DispatchedAsync(move: false);
+        var rig = await ChecksDispatchedAsync(move: false);
 
         await HandleAllAsync(rig);
 
@@ -166,7 +150,7 @@ public sealed class ReviewMoveTests(AzuriteFixture azurite) : MockedProvinceTest
     [Fact]
     public async Task Checks_answering_together_ask_the_engine_once_whether_the_orchestration_started()
     {
-        var rig = await DispatchedAsync();
+        var rig = await ChecksDispatchedAsync();
         // The engine takes its time to answer: the other checks' answers come while the first one's question is in flight.
         var asked = 0;
         Durable.Setup(d => d.GetInstanceAsync(It.IsAny<string>(), false, It.IsAny<CancellationToken>()))
