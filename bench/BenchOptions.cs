@@ -158,11 +158,7 @@ public sealed record BenchOptions
                 case "--cases": options = options with { Cases = PositiveInt(Next(), "--cases") }; break;
                 case "--warmup":
                     warmupGiven = true;
-                    options = options with
-                    {
-                        Warmup = int.TryParse(Next(), CultureInfo.InvariantCulture, out var warmup) && warmup >= 0 ? warmup
-                            : throw new ArgumentException("--warmup must be a whole number, 0 or more."),
-                    };
+                    options = options with { Warmup = AtLeast(0, Next(), "--warmup") };
                     break;
                 case "--status-reads": options = options with { StatusReads = PositiveInt(Next(), "--status-reads") }; break;
                 case "--rate": options = options with { Rate = double.Parse(Next(), CultureInfo.InvariantCulture) }; break;
@@ -206,6 +202,9 @@ public sealed record BenchOptions
         return options with { Settings = settings };
     }
 
-    private static int PositiveInt(string text, string name) =>
-        int.TryParse(text, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{name} must be a positive integer.");
+    private static int PositiveInt(string text, string name) => AtLeast(1, text, name);
+
+    private static int AtLeast(int minimum, string text, string name) =>
+        int.TryParse(text, CultureInfo.InvariantCulture, out var n) && n >= minimum ? n
+            : throw new ArgumentException(minimum == 1 ? $"{name} must be a positive integer." : $"{name} must be a whole number, {minimum} or more.");
 }

@@ -76,9 +76,8 @@ async Task<IReadOnlyDictionary<string, double>?> SettleAsync(HubProcess hub, Dic
     }
 
     var settled = Delta(ended, await hub.RequestsAsync(ct), ports);
-    return settled.Keys.Union(idle.Keys).Where(key => key.StartsWith("req:work ", StringComparison.Ordinal))
-        .Select(key => (Operation: key["req:work ".Length..], PerCase: (settled.GetValueOrDefault(key) - idle.GetValueOrDefault(key)) / (double)cases))
-        .Where(r => Math.Abs(r.PerCase) >= 0.005).OrderByDescending(r => r.PerCase).ToDictionary(r => r.Operation, r => r.PerCase);
+    var late = settled.Keys.Union(idle.Keys).ToDictionary(key => key, key => settled.GetValueOrDefault(key) - idle.GetValueOrDefault(key));
+    return BackendFigures.PerOperation(late, cases).Where(o => Math.Abs(o.Value) >= 0.005).ToDictionary();
 }
 
 var figures = new List<BackendFigures>();
@@ -211,10 +210,16 @@ internal sealed record BackendFigures(
             storage.Sum(s => requests.GetValueOrDefault($"observe:{s}")) / (double)n,
             results.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count().ToString(CultureInfo.InvariantCulture)))
         {
-            RequestsPerCase = requests.Where(r => r.Key.StartsWith("req:work ", StringComparison.Ordinal)).OrderByDescending(r => r.Value)
-                .ToDictionary(r => r.Key["req:work ".Length..], r => r.Value / (double)n),
+            RequestsPerCase = PerOperation(requests, n),
         };
     }
+
+    /// <summary>The case work's requests (<c>req:work …</c> keys) per case, by operation (<c>{service} {verb} {resource}</c>), most first.</summary>
+    public static Dictionary<string, double> PerOperation(IReadOnlyDictionary<string, long> requests, int cases) =>
+        requests.Where(r => r.Key.StartsWith(WorkRequest, StringComparison.Ordinal)).OrderByDescending(r => r.Value)
+            .ToDictionary(r => r.Key[WorkRequest.Length..], r => r.Value / (double)cases);
+
+    private const string WorkRequest = "req:work ";
 
     /// <summary>Every storage request per case by "{service} {verb} {target}", the engine's and the hub's (bench status reads left out).</summary>
     public IReadOnlyDictionary<string, double> RequestsPerCase { get; init; } = new Dictionary<string, double>();
@@ -375,12 +380,19 @@ internal static class Report
         var lines = new List<string> { "  step (mean over cases)          start    end      length" };
         foreach (var group in results.SelectMany(r => r.Steps).GroupBy(s => s.Step).OrderBy(g => g.Average(s => s.Start)))
         {
-            lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"  {group.Key,-30} {group.Average(s => s.Start),7:F2}  {group.Average(s => s.End),7:F2}  {group.Average(s => s.End - s.Start),7:F2}"));
+            lines.Add(StepLine("  ", group.Key, group.Average(s => s.Start), group.Average(s => s.End), group.Average(s => s.End - s.Start)));
         }
 
         return string.Join(Environment.NewLine, lines);
     }
+
+    /// <summary>A step's line: its start, end and length in seconds after the case's creation.</summary>
+    private static string StepLine(string indent, string step, double start, double end, double length) =>
+        string.Create(CultureInfo.InvariantCulture, $"{indent}{step,-30} {start,7:F2}  {end,7:F2}  {length,7:F2}");
+
+    /// <summary>An operation's line: its requests per case, then the operation.</summary>
+    private static string OperationLine(KeyValuePair<string, double> operation) =>
+        string.Create(CultureInfo.InvariantCulture, $"    {operation.Value,7:F2}  {operation.Key}");
 
     /// <summary>The cases with the longest hub share, each step's start and end: what a p99 is made of.</summary>
     public static string Slowest(IReadOnlyList<CaseResult> results, int count)
@@ -390,8 +402,7 @@ internal static class Report
         {
             lines.Add(string.Create(CultureInfo.InvariantCulture,
                 $"  slow case {result.CaseId}: hub share {result.HubSeconds:F2} s (timeline {result.TimelineSeconds:F2} s, officer {result.OfficerWaitSeconds:F2} s)"));
-            lines.AddRange(result.Steps.OrderBy(s => s.Start).Select(s => string.Create(CultureInfo.InvariantCulture,
-                $"    {s.Step,-30} {s.Start,7:F2}  {s.End,7:F2}  {s.End - s.Start,7:F2}")));
+            lines.AddRange(result.Steps.OrderBy(s => s.Start).Select(s => StepLine("    ", s.Step, s.Start, s.End, s.End - s.Start)));
         }
 
         return string.Join(Environment.NewLine, lines);
@@ -406,7 +417,7 @@ internal static class Report
         {
             var ops = figures.RequestsPerCase.Where(o => Engine(o.Key) == mine).ToList();
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"  {owner}'s storage requests per case: {ops.Sum(o => o.Value):F1}"));
-            lines.AddRange(ops.Where(o => o.Value >= 0.05).Select(o => string.Create(CultureInfo.InvariantCulture, $"    {o.Value,7:F2}  {o.Key}")));
+            lines.AddRange(ops.Where(o => o.Value >= 0.05).Select(OperationLine));
         }
 
         return string.Join(Environment.NewLine, lines);
@@ -431,7 +442,7 @@ internal static class Report
         if (f.LatePerCase is { } late)
         {
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"  after the cases ended (settle window less idle polling): {late.Values.Sum():F1} requests per case"));
-            lines.AddRange(late.Where(o => Math.Abs(o.Value) >= 0.05).Select(o => string.Create(CultureInfo.InvariantCulture, $"    {o.Value,7:F2}  {o.Key}")));
+            lines.AddRange(late.Where(o => Math.Abs(o.Value) >= 0.05).Select(OperationLine));
         }
 
         if (f.DrainSeconds is { } drain) lines.Add(string.Create(CultureInfo.InvariantCulture, $"  drain (last decision posted → last case ended): {drain:F1} s"));
