@@ -187,11 +187,14 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
     /// </summary>
     internal static bool KeepQuiet(CaseRecord record, ProvinceStep item, StepResult result, StepStatus? prior)
     {
-        if (item.Together is not { } together || item.Round != 1 || prior != StepStatus.Running) return false;
+        if (item.Together is not { } together || !FirstRoundAsSent(item, prior)) return false;
         if (!Clear(record, item, result) || !LeavesToAnswer(record, item, together)) return false;
         if (!record.QuietSteps.Contains(item.StepKey)) record.QuietSteps.Add(item.StepKey);
         return true;
     }
+
+    /// <summary>Whether this answer is its step's first round as the workflow sent it (<paramref name="prior"/>: the step's status before the answer's write).</summary>
+    internal static bool FirstRoundAsSent(ProvinceStep item, StepStatus? prior) => item.Round == 1 && prior == StepStatus.Running;
 
     /// <summary>A success the workflow's assessment of the case lets it go on with (what a batch's step may be told as, cleared).</summary>
     internal static bool Clear(CaseRecord record, ProvinceStep item, StepResult result) =>

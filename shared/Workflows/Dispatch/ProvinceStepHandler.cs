@@ -383,8 +383,7 @@ public sealed partial class ProvinceStepHandler(
         {
             told[item.StepKey] = answer;
             await durable.RaiseEventAsync(item.CaseId, CaseEvents.Batch(together), new BatchAnswers(told), ct);
-            var firstRound = item.Round == 1 && prior == StepStatus.Running && wrote;
-            if (!firstRound) await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), answer, ct);
+            if (!(wrote && CaseActivities.FirstRoundAsSent(item, prior))) await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), answer, ct);
             return;
         }
 
