@@ -280,8 +280,18 @@ public static class WorkflowVersions
     /// </summary>
     public const int OneTimeoutAfterApproval = 9;
 
+    /// <summary>
+    /// Marriage's registration is told to the workflow with the marital updates its success sent: the three are one batch told
+    /// together (<see cref="ProvinceStep.Together"/>), so the registration's success, once it has sent the updates, raises
+    /// nothing of its own and is told by the updates' event (or, should an update fail, alongside that failure); the workflow
+    /// keeps what it hears of the updates while it waits on the registration (<see cref="Orchestration.ProvinceStepRunner"/>).
+    /// One control-queue message and one orchestration turn fewer per marriage. A refusal, a failure or a success that sent
+    /// nothing (no certificate, a later round) is raised on its own as before.
+    /// </summary>
+    public const int RegistrationToldWithUpdates = 10;
+
     /// <summary>What a case opened now starts with.</summary>
-    public const int Current = OneTimeoutAfterApproval;
+    public const int Current = RegistrationToldWithUpdates;
 }
 
 /// <summary>A party by role and the province that speaks for it (e.g. partyA at 330000), without personal data.</summary>

@@ -183,11 +183,13 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
     /// Keeps <paramref name="item"/>'s answer quiet (<see cref="CaseRecord.QuietSteps"/>, version 8) when it is its first round as
     /// sent (<paramref name="prior"/> Running), succeeded clear by the workflow's assessment, and leaves a step of its batch
     /// (<see cref="ProvinceStep.Together"/>) to answer: the answer that finishes the batch, or one it cannot go on with, tells it.
-    /// True when this change kept it quiet.
+    /// A step whose message names steps to follow (<see cref="ProvinceStep.Then"/>, version 10's registration) is kept quiet only
+    /// when its success sent them: they are who will tell it. True when this change kept it quiet.
     /// </summary>
     internal static bool KeepQuiet(CaseRecord record, ProvinceStep item, StepResult result, StepStatus? prior)
     {
         if (item.Together is not { } together || !FirstRoundAsSent(item, prior)) return false;
+        if (item.Then is not null && record.SentBy != item.StepKey) return false;
         if (!Clear(record, item, result) || !LeavesToAnswer(record, item, together)) return false;
         if (!record.QuietSteps.Contains(item.StepKey)) record.QuietSteps.Add(item.StepKey);
         return true;

@@ -29,9 +29,8 @@ public static class MarriageRegistrationOrchestrator
         //    From version 5 the step handler's write of the last clear answer brings the case to review (ReviewOnLastCheck); from
         //    version 7 the checks' dispatch names the registration an approval sends (DecisionSendsRegistration).
         const string awaitingDecision = "awaiting the officer's decision";
-        var updates = ProvinceStepRunner.Together(input,
-            parties.Select(p => steps.Item(StepNames.UpdateMaritalStatus, p.Role, CanonicalOperations.MaritalUpdate, p.Province)).ToList());
-        var registerItem = steps.Item(StepNames.RegisterMarriage, null, CanonicalOperations.MarriageRegister, input.HandlingProvince);
+        //    From version 10 the registration is told with the updates its success sends (RegistrationToldWithUpdates): one batch.
+        var (registerItem, updates) = AfterApproval(input, steps);
         if (input.Version >= WorkflowVersions.RegisterSendsUpdates)
         {
             registerItem = registerItem with
@@ -133,9 +132,10 @@ public static class MarriageRegistrationOrchestrator
                 if (registering is null) return await flow.WithdrawAsync([approval!]);
                 register = registering[0];
             }
-            // Orchestration time is UTC whatever its DateTime's kind says.
-            var outcome = CaseFlow.OutcomeOf(register, new DateTimeOffset(context.CurrentUtcDateTime.Ticks, TimeSpan.Zero));
-            if (outcome is null)
+            // Orchestration time is UTC whatever its DateTime's kind says. A registration told cleared with its batch (version 10)
+            // succeeded and sent the updates, the certificate recorded by that write: the workflow has no outcome of its own to take.
+            var outcome = register.Cleared ? null : CaseFlow.OutcomeOf(register, new DateTimeOffset(context.CurrentUtcDateTime.Ticks, TimeSpan.Zero));
+            if (outcome is null && !register.Cleared)
             {
                 return register.Outcome switch
                 {
@@ -154,7 +154,7 @@ public static class MarriageRegistrationOrchestrator
             {
                 Outcome = input.Version < WorkflowVersions.FewerTurns ? null : outcome, CompletesCase = completes, Deadline = deadline,
             };
-            if (register.SentNext) await steps.AwaitAsync(updates, updating);
+            if (register.SentNext || register.Cleared) await steps.AwaitAsync(updates, updating);
             else await steps.RunAsync(updates, updating);
 
             if (!completes) await steps.RecordAsync(CaseStatus.Completed, outcome: outcome);
@@ -164,6 +164,19 @@ public static class MarriageRegistrationOrchestrator
         {
             afterApproval.Cancel();
         }
+    }
+
+    /// <summary>
+    /// The registration and the two marital updates its success sends: from version 10 one batch told together (the registration
+    /// is told by the updates' event), from version 8 the updates a batch of their own, before that each step on its own.
+    /// </summary>
+    private static (ProvinceStep Register, IReadOnlyList<ProvinceStep> Updates) AfterApproval(CaseWorkflowInput input, ProvinceStepRunner steps)
+    {
+        var register = steps.Item(StepNames.RegisterMarriage, null, CanonicalOperations.MarriageRegister, input.HandlingProvince);
+        var updates = input.Parties.Select(p => steps.Item(StepNames.UpdateMaritalStatus, p.Role, CanonicalOperations.MaritalUpdate, p.Province)).ToList();
+        if (input.Version < WorkflowVersions.RegistrationToldWithUpdates) return (register, ProvinceStepRunner.Together(input, updates));
+        var told = ProvinceStepRunner.Together(input, [register, .. updates]);
+        return (told[0], [.. told.Skip(1)]);
     }
 
     /// <summary>Turns a verification answer into a rejection reason, or null when the party may marry.</summary>

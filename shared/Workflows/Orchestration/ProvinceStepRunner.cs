@@ -106,7 +106,16 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
         using var listening = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
         var together = input.Version >= WorkflowVersions.OneEventPerBatch ? items[0].Together : null;
         var told = together is null ? null : items.ToDictionary(i => i.StepKey, _ => new TaskCompletionSource<StepResult>());
-        if (together is not null) _ = ListenAsync(together, told!, listening.Token);
+        if (told is not null)
+        {
+            // What a batch's event told of these steps while the workflow waited on an earlier step of it (version 10).
+            foreach (var (key, wait) in told)
+            {
+                if (heard.Remove(key, out var early)) wait.SetResult(early);
+            }
+
+            _ = ListenAsync(together!, told, listening.Token);
+        }
         // The first round's time-out before the batch's word: which of its steps succeeded without one is read once, for all.
         Task<IReadOnlyList<string>>? succeeded = null;
         Func<Task<IReadOnlyList<string>>>? askSucceeded = together is null ? null : () => succeeded ??=
@@ -125,8 +134,16 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
     }
 
     /// <summary>
-    /// Takes a batch's events (<see cref="BatchAnswers"/>) until every step of it has been told, each answer to its step's wait:
-    /// the event that finishes the batch, and before it any that tells the silent successes of a batch that cannot go on.
+    /// Answers a batch's event told of steps the workflow was not yet waiting on (version 10: the marital updates, told with the
+    /// registration's success), by step key: the wait that comes for them takes them from here. Filled and emptied by
+    /// orchestration code only, so every replay agrees.
+    /// </summary>
+    private readonly Dictionary<string, StepResult> heard = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Takes a batch's events (<see cref="BatchAnswers"/>) until every step of it awaited here has been told, each answer to its
+    /// step's wait: the event that finishes the batch, and before it any that tells the silent successes of a batch that cannot go
+    /// on. An answer for a step of the batch not awaited here is kept for the wait that comes for it (<see cref="heard"/>).
     /// </summary>
     private async Task ListenAsync(IReadOnlyList<string> together, Dictionary<string, TaskCompletionSource<StepResult>> told, CancellationToken stop)
     {
@@ -135,6 +152,8 @@ public sealed class ProvinceStepRunner(TaskOrchestrationContext context, CaseWor
             while (told.Values.Any(t => !t.Task.IsCompleted))
             {
                 var batch = await context.WaitForExternalEvent<BatchAnswers>(CaseEvents.Batch(together), stop);
+                // Kept first: telling a wait runs the workflow on at once, up to the wait that takes what is kept.
+                foreach (var (key, answer) in batch.Answers.Where(a => !told.ContainsKey(a.Key))) heard[key] = answer;
                 foreach (var (key, answer) in batch.Answers)
                 {
                     if (told.TryGetValue(key, out var wait)) wait.TrySetResult(answer);

@@ -26,7 +26,8 @@ public sealed class RegistrationSendsUpdatesTests(AzuriteFixture azurite) : Mock
     /// A marriage at the test's province, approved, its registration dispatched as version 6 does (<paramref name="sends"/>) or
     /// version 5; the province registers with <paramref name="answer"/> (a certificate by default) and acknowledges updates.
     /// </summary>
-    private async Task<Rig> DispatchedAsync(bool sends = true, ProvinceAnswer<MarriageCertificate>? answer = null)
+    /// <param name="together">As version 10 does: the registration and the updates one batch told together.</param>
+    private async Task<Rig> DispatchedAsync(bool sends = true, ProvinceAnswer<MarriageCertificate>? answer = null, bool together = false)
     {
         Province.Setup(p => p.RegisterMarriageAsync(It.IsAny<MarriageRegistration>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(answer ?? ProvinceAnswer<MarriageCertificate>.Ok(new MarriageCertificate(CertificateNo)));
@@ -35,7 +36,15 @@ public sealed class RegistrationSendsUpdatesTests(AzuriteFixture azurite) : Mock
         var marriage = await MarriageAsync();
         var updates = new[] { "partyA", "partyB" }
             .Select(p => new ProvinceStep(marriage.CaseId, StepNames.UpdateMaritalStatus, p, CanonicalOperations.MaritalUpdate, Code, 1)).ToList();
-        var register = new ProvinceStep(marriage.CaseId, StepNames.RegisterMarriage, null, CanonicalOperations.MarriageRegister, Code, 1)
+        var register = new ProvinceStep(marriage.CaseId, StepNames.RegisterMarriage, null, CanonicalOperations.MarriageRegister, Code, 1);
+        if (together)
+        {
+            IReadOnlyList<string> keys = [register.StepKey, .. updates.Select(u => u.StepKey)];
+            register = register with { Together = keys };
+            updates = [.. updates.Select(u => u with { Together = keys })];
+        }
+
+        register = register with
         {
             Then = sends ? new ProvinceStepDispatch(marriage.CaseId, updates, DateTimeOffset.UtcNow) { CompletesCase = true, OutcomeFromAnswer = true } : null,
         };
@@ -108,6 +117,46 @@ public sealed class RegistrationSendsUpdatesTests(AzuriteFixture azurite) : Mock
         Assert.Empty(await QueuedAsync());
         Assert.Equal(closed.UpdatedAt, (await RecordAsync(rig)).UpdatedAt);
     }
+
+    [Fact]
+    public async Task Told_with_its_updates_the_registrations_success_raises_nothing_and_the_last_update_tells_all_three()
+    {
+        var rig = await DispatchedAsync(together: true);
+
+        await HandleAsync(rig, rig.Register);
+
+        VerifyRaised(rig.Register, StepOutcome.Succeeded, sent: true, Times.Never());
+        Assert.Equal([rig.Register.StepKey], await rig.Activities.QuietStepsAsync(new QuietStepsQuery(rig.CaseId, rig.Register.Together!), Ct));
+        var queued = await QueuedAsync();
+        Assert.Equal(rig.Updates.Select(u => u.StepKey), queued.Select(q => q.StepKey).Order());
+        foreach (var update in queued.OrderBy(q => q.StepKey, StringComparer.Ordinal)) await HandleAsync(rig, update);
+
+        var told = Assert.Single(BatchesOf(rig.Register));
+        Assert.Equal([rig.Register.StepKey, .. rig.Updates.Select(u => u.StepKey)], told.Answers.Keys.Order(StringComparer.Ordinal));
+        Assert.True(told.Answers[rig.Register.StepKey].Cleared);
+        Assert.True(told.Answers[rig.Updates[0].StepKey].Cleared);
+        Assert.Equal(StepOutcome.Succeeded, told.Answers[rig.Updates[1].StepKey].Outcome);
+        Assert.False(told.Answers[rig.Updates[1].StepKey].Cleared);
+        foreach (var step in rig.Updates) VerifyRaised(step, StepOutcome.Succeeded, sent: false, Times.Never());
+        Assert.Equal((CaseStatus.Completed, CertificateNo), ((await RecordAsync(rig)).Status, (await RecordAsync(rig)).Outcome!.CertificateNo));
+    }
+
+    [Fact]
+    public async Task Told_with_its_updates_a_registration_that_sent_nothing_is_raised_on_its_own()
+    {
+        var rig = await DispatchedAsync(together: true, answer: ProvinceAnswer<MarriageCertificate>.Ok(new MarriageCertificate(null!)));
+
+        await HandleAsync(rig, rig.Register);
+
+        VerifyRaised(rig.Register, StepOutcome.Succeeded, sent: false, Times.Once());
+        Assert.Empty(await rig.Activities.QuietStepsAsync(new QuietStepsQuery(rig.CaseId, rig.Register.Together!), Ct));
+        Assert.Empty(BatchesOf(rig.Register));
+    }
+
+    /// <summary>The events raised for <paramref name="item"/>'s batch, in order.</summary>
+    private List<BatchAnswers> BatchesOf(ProvinceStep item) => [.. Durable.Invocations
+        .Where(i => i.Method.Name == nameof(Microsoft.DurableTask.Client.DurableTaskClient.RaiseEventAsync) && (string?)i.Arguments[1] == CaseEvents.Batch(item.Together!))
+        .Select(i => (BatchAnswers)i.Arguments[2]!)];
 
     [Theory]
     [InlineData("refused")]

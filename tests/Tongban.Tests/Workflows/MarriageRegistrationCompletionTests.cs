@@ -45,10 +45,11 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
         Assert.Contains(outcome.RegisteredOn, new[] { before, after });
         Assert.Null(outcome.Reason);
         Assert.Equal(Completed, host.Recorder.Trace(caseId));
-        // Version 8: the four checks told in one event, and the two updates in another.
+        // Version 8: the four checks told in one event; version 10: the registration and the two updates in another.
         Assert.Equal(["verify-resident.partyA#1: silent", "check-marital-status.partyA#1: silent", "verify-resident.partyB#1: silent",
             "check-marital-status.partyB#1: batch[check-marital-status.partyA,check-marital-status.partyB,verify-resident.partyA,verify-resident.partyB]",
-            "update-marital-status.partyA#1: silent", "update-marital-status.partyB#1: batch[update-marital-status.partyA,update-marital-status.partyB]"],
+            "register-marriage#1: silent", "update-marital-status.partyA#1: silent",
+            "update-marital-status.partyB#1: batch[register-marriage,update-marital-status.partyA,update-marital-status.partyB]"],
             host.Recorder.Told(caseId));
         var updates = host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.MaritalUpdate).ToList();
         Assert.Equal([(Zhejiang, "partyA"), (Shanghai, "partyB")], updates.Select(i => (i.Province, i.Subject!)));
@@ -131,6 +132,9 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
         ], tail);
         // partyB's province answered at once: never re-driven, never flagged.
         Assert.Equal([1], host.Recorder.Dispatched(caseId).Where(i => i.Operation == Ops.MaritalUpdate && i.Subject == "partyB").Select(i => i.Round));
+        // Version 10: the registration's quiet success is told alongside the first update's failure, which the batch cannot go on with.
+        Assert.Equal(["register-marriage#1: silent", "update-marital-status.partyA#1: batch[register-marriage] own"],
+            host.Recorder.Told(caseId).SkipWhile(t => !t.StartsWith("register-marriage", StringComparison.Ordinal)).Take(2));
         Assert.Equal(FakeProvinces.CertificateNo, host.Recorder.Final(caseId).Outcome!.CertificateNo);
     }
 
@@ -240,9 +244,11 @@ public class MarriageRegistrationCompletionTests(WorkflowTestHost host) : IClass
     [Fact]
     public async Task A_marital_update_that_gets_no_answer_times_out_under_the_registrations_deadline_and_is_sent_again()
     {
-        var (_, again) = await SilentOnceAsync("update-timeout", Ops.MaritalUpdate, "partyA");
+        var (caseId, again) = await SilentOnceAsync("update-timeout", Ops.MaritalUpdate, "partyA");
 
         Assert.Equal([("partyA", 2)], again.Items.Select(i => (i.Subject!, i.Round)));
+        // Version 10: nothing told the registration's quiet success (partyB's was quiet too, partyA silent); the time-out read it.
+        Assert.Contains("read succeeded of register-marriage", host.Recorder.Told(caseId));
     }
 
     /// <summary>

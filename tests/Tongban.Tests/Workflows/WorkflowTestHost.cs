@@ -281,7 +281,8 @@ public sealed class FakeCaseRecorder
     /// <summary>
     /// As the step handler tells an answer of a batch told together (version 8, <see cref="ProvinceStep.Together"/>): every step
     /// succeeded, the batch's event (the others cleared) and the answer's own only off its quiet first round; a first-round clear
-    /// success short of that, nothing; anything else its own, with the silent successes told alongside an answer the batch
+    /// success short of that (one whose message names steps to follow, only when it sent them), nothing; anything else its own,
+    /// with the silent successes told alongside an answer the batch
     /// cannot go on with. Returns the batch's event (null: none) and whether to raise the answer's own.
     /// </summary>
     public (IReadOnlyDictionary<string, StepResult>? Batch, bool Own) Telling(ProvinceStep item, StepResult answer)
@@ -296,7 +297,8 @@ public sealed class FakeCaseRecorder
             var first = answered.Add(item.StepKey) && item.Round == 1;
             var open = together.Any(key => !answered.Contains(key));
             var others = together.Where(key => key != item.StepKey && quietSteps.Contains(key)).ToDictionary(key => key, _ => new StepResult(StepOutcome.Succeeded) { Cleared = true });
-            if (clear && first && open)
+            // A step whose message names steps to follow is kept quiet only when its success sent them (version 10's registration).
+            if (clear && first && open && (item.Then is null || answer.SentNext))
             {
                 quietSteps.Add(item.StepKey);
                 told = (null, false);

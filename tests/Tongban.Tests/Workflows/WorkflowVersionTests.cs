@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Tongban.Cases;
 using Tongban.Workflows;
+using Ops = Tongban.Provinces.CanonicalOperations;
 using static Tongban.Tests.Workflows.WorkflowTestHost;
 
 namespace Tongban.Tests.Workflows;
@@ -127,6 +128,20 @@ public class WorkflowVersionTests(WorkflowTestHost host) : IClassFixture<Workflo
             "sent after register-marriage: dispatch outcome completes marital.update/partyA#1,marital.update/partyB#1", "completed by its last step"],
             host.Recorder.Trace(caseId).TakeLast(3));
         Assert.Null(host.Recorder.Approving(caseId, "officer-8"));
+    }
+
+    [Fact]
+    public async Task A_ninth_version_marriage_hears_its_registration_on_its_own_before_the_marital_updates()
+    {
+        var caseId = await host.StartAsync(Marriage(NewCaseId("v9")) with { Version = WorkflowVersions.OneTimeoutAfterApproval });
+        await host.ApproveAsync(caseId);
+
+        Assert.Equal(CaseStatus.Completed, await host.FinishedAsync(caseId));
+        // The registration is no batch's: its answer is raised on its own (the fakes tell only batches' answers).
+        Assert.Equal(["update-marital-status.partyA#1: silent", "update-marital-status.partyB#1: batch[update-marital-status.partyA,update-marital-status.partyB]"],
+            host.Recorder.Told(caseId).TakeLast(2));
+        Assert.DoesNotContain(host.Recorder.Told(caseId), t => t.StartsWith("register-marriage", StringComparison.Ordinal));
+        Assert.Null(host.Recorder.Dispatched(caseId).Single(i => i.Operation == Ops.MarriageRegister).Together);
     }
 
     [Fact]
