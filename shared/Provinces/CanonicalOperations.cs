@@ -25,4 +25,12 @@ public static class CanonicalOperations
 
     /// <summary>Operations that only read a province's records: calling one again, or for a case that has just ended, changes nothing there.</summary>
     public static bool IsQuery(string operation) => operation is ResidentVerify or MaritalStatus or BirthVerify or StudentRecord;
+
+    /// <summary>
+    /// Operations that, besides the queries, nothing the hub does to a case after sending them withholds or undoes, and that change
+    /// nothing when called again: the registration of a marriage (sent once its irreversible step is entered) and the must-succeed
+    /// steps after an irreversible one. The step handler calls them from the case row as this process last wrote it, without
+    /// reading it, when that row carries what the call needs.
+    /// </summary>
+    public static bool NeverWithheld(string operation) => IsQuery(operation) || operation is MarriageRegister or MaritalUpdate or TransferOutConfirm;
 }

@@ -42,9 +42,12 @@ public sealed partial class ProvinceStepHandler(
         var item = TongbanJson.Deserialize<ProvinceStep>(message);
         using var scope = CaseLogScope.Begin(logger, item);
         using var span = CaseSpans.Handle(item);
-        // A query reads what this process last wrote of the case, when it has (its dispatch, as a rule): asking a province again,
-        // or for a case another host has just closed, changes nothing there, and the write of the answer refuses a closed case.
-        var stored = (CanonicalOperations.IsQuery(item.Operation) ? cases.LastWritten(item.CaseId) : null) ?? await cases.GetAsync(item.CaseId, ct);
+        // A query, or a call nothing withholds once sent (CanonicalOperations.NeverWithheld), reads what this process last wrote of
+        // the case when it has and that carries what the call needs (its dispatch, or the success that sent it, as a rule): asking a
+        // province again, or for a case another host has just closed, changes nothing there, and the write of the answer refuses a
+        // closed case (a stale row costs that write a refusal and a read).
+        var last = CanonicalOperations.NeverWithheld(item.Operation) ? cases.LastWritten(item.CaseId) : null;
+        var stored = (last is not null && ProvinceStepInvoker.Carries(last, item) ? last : null) ?? await cases.GetAsync(item.CaseId, ct);
         // A case this very step completed is closed before its answer is raised: a crash between the two leaves the message
         // to be delivered again, and its answer must still reach the orchestration.
         if (stored is null || (stored.Record.Closed && !stored.Record.CompletedBy(item.StepKey)))

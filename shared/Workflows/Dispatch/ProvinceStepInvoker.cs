@@ -151,6 +151,19 @@ public sealed class ProvinceStepInvoker(ProvinceRegistry provinces)
         return new MarriageRegistration(details.RegistryCode, details.PartyA.ToPerson(), details.PartyB.ToPerson(), caseId);
     }
 
+    /// <summary>Whether <paramref name="stored"/> carries what the call for <paramref name="item"/> takes from the case row (the outcome it needs).</summary>
+    public static bool Carries(StoredCase stored, ProvinceStep item)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(item);
+        return item.Operation switch
+        {
+            CanonicalOperations.MaritalUpdate => stored.Record.Outcome is { CertificateNo: not null, RegisteredOn: not null },
+            CanonicalOperations.TransferOutConfirm => stored.Record.Outcome?.TransferId is not null,
+            _ => true,
+        };
+    }
+
     private static MaritalUpdate MaritalUpdateFor(StoredCase stored, ProvinceStep item)
     {
         var details = Marriage(stored.Command);
