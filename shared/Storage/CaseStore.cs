@@ -14,6 +14,12 @@ public sealed record StoredCase(CaseRecord Record, OpenCaseCommand Command, ETag
 
     /// <summary>The command as stored, sealed: what the store keeps of a row it wrote, so that no command is held in clear.</summary>
     internal string? SealedDetails { get; init; }
+
+    /// <summary>
+    /// The row as this process last wrote it (<see cref="CaseStore.LastWritten"/>), not as read now: another host may have written
+    /// since. An update that decides on it to change nothing decides again on the row as stored.
+    /// </summary>
+    internal bool Remembered { get; init; }
 }
 
 /// <summary>A page of a province's cases, newest first.</summary>
@@ -78,7 +84,9 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     /// The row as this process last wrote it (see the write hint above), without a read; null when it has not written it
     /// (or forgot). Another host may have written since: for a caller to whom a stale row costs nothing but a refused write.
     /// </summary>
-    public StoredCase? LastWritten(string caseId) => written.TryGetValue(caseId, out var last) ? FromEntity(last) : null;
+    public StoredCase? LastWritten(string caseId) => written.TryGetValue(caseId, out var last) ? Remembered(last) : null;
+
+    private StoredCase Remembered(TableEntity last) => FromEntity(last) with { Remembered = true };
 
     public async Task<StoredCase?> GetAsync(string caseId, CancellationToken ct)
     {
@@ -88,7 +96,8 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
 
     /// <summary>
     /// Read, change, write with the row's ETag; on a concurrent change, read again and re-apply.
-    /// The mutation returns false to leave the row as it is. Returns the case as last seen.
+    /// The mutation returns false to leave the row as it is (decided on the row as this process last wrote it, it is decided again on
+    /// the row read: see <see cref="StoredCase.Remembered"/>). Returns the case as last seen.
     /// </summary>
     public Task<StoredCase> UpdateAsync(string caseId, Func<CaseRecord, bool> mutate, CancellationToken ct) => UpdateAsync(caseId, null, mutate, ct);
 
@@ -107,11 +116,18 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
     {
         for (var attempt = 0; ; attempt++)
         {
-            var hint = attempt == 0 && written.TryGetValue(caseId, out var last) && last.ETag != read?.ETag ? FromEntity(last) : null;
+            var hint = attempt == 0 && written.TryGetValue(caseId, out var last) && last.ETag != read?.ETag ? Remembered(last) : null;
             var current = hint ?? (attempt == 0 ? read : null) ?? await GetAsync(caseId, ct) ?? throw new CaseNotFoundException(caseId);
             var statusBefore = current.Record.Status;
             var attentionBefore = AttentionIndex.Of(current.Record, current.Record.UpdatedAt);
-            if (!mutate(current.Record)) return current;
+            // Nothing to change, decided on the row as this process last wrote it: another host may have written since (moved the
+            // case to review, say), and a write refused for a stale ETag would never tell. Decided again on the row as stored.
+            if (!mutate(current.Record))
+            {
+                if (current.Remembered) continue;
+                return current;
+            }
+
             current.Record.UpdatedAt = time.GetUtcNow();
             if (current.Record.Status != statusBefore) current.Record.StatusChanges++;
             // A deadline found missed is marked in this very write, so of racing writers only the one that wins counts it.
@@ -163,7 +179,7 @@ public sealed class CaseStore(TableServiceClient tables, CaseDetailsCipher detai
                 Measure(current.Record, statusBefore, missed);
                 if (reindex) await WriteIndexAsync(current.Record, ct);
                 await attention.SyncAsync(attentionBefore, AttentionIndex.Of(current.Record, current.Record.UpdatedAt), ct);
-                return current with { ETag = etag, IndexedAt = reindex ? current.Record.UpdatedAt : current.IndexedAt };
+                return current with { ETag = etag, IndexedAt = reindex ? current.Record.UpdatedAt : current.IndexedAt, Remembered = false };
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < 50)
             {

@@ -130,6 +130,30 @@ public sealed class CaseStoreTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_change_decided_against_on_the_row_this_process_last_wrote_is_decided_again_on_the_row_another_host_wrote_since()
+    {
+        // Hub A wrote the case last; hub B moved it to review since. A decision at hub A (a change only a case awaiting review takes)
+        // decided on A's row would change nothing, and its refusal would never be put right: no write is tried, so no ETag refuses it.
+        var a = Store();
+        var record = await CreateAsync(a, "330000", T0);
+        await a.UpdateAsync(record.CaseId, r => { r.Status = CaseStatus.InProgress; return true; }, Ct);
+        await Store().UpdateAsync(record.CaseId, r => { r.Status = CaseStatus.AwaitingReview; return true; }, Ct);
+        var seen = new List<CaseStatus>();
+
+        var decided = await a.UpdateAsync(record.CaseId, r =>
+        {
+            seen.Add(r.Status);
+            if (r.Status != CaseStatus.AwaitingReview) return false;
+            r.Status = CaseStatus.InProgress;
+            return true;
+        }, Ct);
+
+        Assert.Equal([CaseStatus.InProgress, CaseStatus.AwaitingReview], seen);
+        Assert.Equal(CaseStatus.InProgress, (await a.GetAsync(record.CaseId, Ct))!.Record.Status);
+        Assert.Equal(3, decided.Record.StatusChanges); // A's, B's, the decision's
+    }
+
+    [Fact]
     public async Task Updating_a_missing_case_throws_CaseNotFound()
     {
         var caseId = CaseData.NewCaseId();
