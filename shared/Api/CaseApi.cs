@@ -30,26 +30,24 @@ public sealed partial class CaseApi(
         return await opener.HandleAsync(signed, request.Headers["Idempotency-Key"].ToString(), request.HttpContext.RequestAborted);
     }
 
-    public async Task<IResult> GetCaseAsync(HttpRequest request, string caseId)
+    public Task<IResult> GetCaseAsync(HttpRequest request, string caseId) => AnswerSignedReadAsync(request, async caller =>
     {
-        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out var signed, out var problem)) return problem;
-        var stored = await FindAsync(signed.Caller, caseId, request.HttpContext.RequestAborted);
+        var stored = await FindAsync(caller, caseId, request.HttpContext.RequestAborted);
         return stored is null ? Problems.NotFound() : results.Result(stored.Record, StatusCodes.Status200OK);
-    }
+    });
 
-    public async Task<IResult> ListCasesAsync(HttpRequest request)
+    public Task<IResult> ListCasesAsync(HttpRequest request) => AnswerSignedReadAsync(request, async caller =>
     {
-        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out var signed, out var problem)) return problem;
         var validated = CaseQueryValidator.Validate(request.Query);
         var errors = validated.Errors;
-        var tokens = continuationTokens.ForPartner(signed.Caller);
+        var tokens = continuationTokens.ForPartner(caller);
         var continuation = tokens.Open(validated.Value?.Continuation, errors);
         if (!errors.IsEmpty || validated.Value is null) return Problems.Validation(errors.ToDictionary());
         var query = validated.Value;
-        var page = await cases.ListAsync(signed.Caller, query.Status is null ? null : Enum.Parse<CaseStatus>(query.Status),
+        var page = await cases.ListAsync(caller, query.Status is null ? null : Enum.Parse<CaseStatus>(query.Status),
             query.CaseType?.ToWire(), query.UpdatedSince, query.PageSize, continuation, request.HttpContext.RequestAborted);
         return Results.Json(new { items = page.Items.Select(results.View), continuation = tokens.Seal(page.ContinuationToken) }, TongbanJson.Options);
-    }
+    });
 
     public async Task<IResult> DecideAsync(HttpRequest request, string caseId)
     {
@@ -120,13 +118,12 @@ public sealed partial class CaseApi(
     }
 
     /// <summary><c>GET v1/cases/{caseId}/audit</c>: the case's audit trail, without operators' or officers' identities and free text.</summary>
-    public async Task<IResult> GetCaseAuditAsync(HttpRequest request, string caseId)
+    public Task<IResult> GetCaseAuditAsync(HttpRequest request, string caseId) => AnswerSignedReadAsync(request, async caller =>
     {
-        if (!(await ReadSignedAsync(request, requireJson: false)).TryGet(out var signed, out var problem)) return problem;
         var ct = request.HttpContext.RequestAborted;
-        if (await FindAsync(signed.Caller, caseId, ct) is null) return Problems.NotFound();
+        if (await FindAsync(caller, caseId, ct) is null) return Problems.NotFound();
         return Results.Json(Audit.AuditView.Of(await audit.ReadAsync(caseId, ct), forOperator: false), TongbanJson.Options);
-    }
+    });
 
     /// <summary>What a review step shows between taking a decision and the orchestration acting on it.</summary>
     public static string DecisionReceived(string decision, string officer) => $"decision {decision} received from {officer}";
@@ -173,6 +170,17 @@ public sealed partial class CaseApi(
 
     private Task<SignedRequestResult> ReadSignedAsync(HttpRequest request, bool requireJson) =>
         SignedRequest.ReadAsync(request, requireJson, authenticator.AuthenticateAsync);
+
+    /// <summary>
+    /// A partner's signed request that only reads: <paramref name="read"/>'s answer for the partner, read while its nonce is recorded
+    /// (<see cref="PartnerAuthenticator.AnswerReadAsync"/>); a body over the limit is refused first, as for every signed request.
+    /// </summary>
+    private async Task<IResult> AnswerSignedReadAsync(HttpRequest request, Func<string, Task<IResult>> read)
+    {
+        var body = await RequestBody.ReadAsync(request, request.HttpContext.RequestAborted);
+        if (body is null) return Problems.PayloadTooLarge(RequestBody.Limit);
+        return await authenticator.AnswerReadAsync(request, body, read, request.HttpContext.RequestAborted);
+    }
 
     [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "Case {CaseId} step {Step} decided {Decision}")]
     private static partial void StepDecided(ILogger logger, string caseId, string step, string decision);

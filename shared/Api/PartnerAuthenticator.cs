@@ -65,35 +65,69 @@ public sealed partial class PartnerAuthenticator(
     /// <summary>The prefix of an operator's nonce partition (a partner's is its bare code).</summary>
     public const string NonceScope = "operator-";
 
+    /// <summary>
+    /// For a partner's request that only reads: authenticates it as <see cref="AuthenticateAsync(HttpRequest, byte[], CancellationToken)"/>
+    /// does and runs <paramref name="read"/> for the partner while the nonce is recorded, instead of after it: one storage round
+    /// trip sooner. The answer is given only once the nonce is recorded; a nonce used before gets the same 401, and nothing read.
+    /// </summary>
+    public async Task<IResult> AnswerReadAsync(HttpRequest request, byte[] body, Func<string, Task<IResult>> read, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var (caller, problem, nonce) = Verify(request, body, PartnerHeader, options.Value.Partners, limits.TryAcquire);
+        if (caller is null) return problem!;
+        var recording = nonces.TryRecordAsync(caller, nonce, ct);
+        var reading = read(caller);
+        try
+        {
+            await Task.WhenAll(recording, reading);
+        }
+        catch (Exception) when (recording.IsCompletedSuccessfully && !recording.Result)
+        {
+            // A replay: what the read met is not the answer.
+        }
+
+        return await recording ? await reading : Refused(PartnerHeader, caller, "the nonce was used before").Item2!;
+    }
+
     private async Task<(string? Caller, IResult? Problem)> AuthenticateAsync(HttpRequest request, byte[] body, string callerHeader,
         Dictionary<string, PartnerOptions> callers, string nonceScope, Func<string, TimeSpan?>? rateLimit, CancellationToken ct)
     {
+        var (caller, problem, nonce) = Verify(request, body, callerHeader, callers, rateLimit);
+        if (caller is null) return (null, problem);
+        if (!await nonces.TryRecordAsync(nonceScope + caller, nonce, ct))
+            return Refused(callerHeader, caller, "the nonce was used before");
+        return (caller, null);
+    }
+
+    /// <summary>Every check of a signed request but its nonce's freshness: the caller and the nonce to record, or the problem to answer.</summary>
+    private (string? Caller, IResult? Problem, string Nonce) Verify(HttpRequest request, byte[] body, string callerHeader,
+        Dictionary<string, PartnerOptions> callers, Func<string, TimeSpan?>? rateLimit)
+    {
+        (string?, IResult?, string) No((string?, IResult?) refused) => (null, refused.Item2, "");
         var caller = request.Headers[callerHeader].ToString();
         var timestamp = request.Headers["X-Tongban-Timestamp"].ToString();
         var nonce = request.Headers["X-Tongban-Nonce"].ToString();
         var signature = request.Headers["X-Tongban-Signature"].ToString();
         if (caller.Length == 0 || timestamp.Length == 0 || nonce.Length == 0 || signature.Length == 0)
-            return Refused(callerHeader, null, "a signature header is missing");
+            return No(Refused(callerHeader, null, "a signature header is missing"));
         // The header's value is the caller's to choose: only a configured ID is ever logged.
         if (!callers.TryGetValue(caller, out var known) || string.IsNullOrEmpty(known.Secret))
-            return Refused(callerHeader, null, "the caller is not configured");
+            return No(Refused(callerHeader, null, "the caller is not configured"));
         if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var millis)
             || Math.Abs(time.GetUtcNow().ToUnixTimeMilliseconds() - millis) > ClockSkew.TotalMilliseconds)
-            return Refused(callerHeader, caller, "the timestamp is unreadable or more than 300 s from the hub's clock");
+            return No(Refused(callerHeader, caller, "the timestamp is unreadable or more than 300 s from the hub's clock"));
         if (!NonceShape().IsMatch(nonce))
-            return Refused(callerHeader, caller, "the nonce is not 16-64 characters of [A-Za-z0-9-]");
+            return No(Refused(callerHeader, caller, "the nonce is not 16-64 characters of [A-Za-z0-9-]"));
         if (!HmacRequestSignature.Verify(known.Secret, request.Method, PathAndQuery(request), timestamp, nonce, body, signature))
-            return Refused(callerHeader, caller, "the signature does not match");
+            return No(Refused(callerHeader, caller, "the signature does not match"));
         if (rateLimit?.Invoke(caller) is { } retryAfter)
         {
             // Information, not Warning: a partner's burst must not flood the log it is read in.
             OverRateLimit(logger, caller, retryAfter);
-            return (null, Problems.RateLimited(retryAfter));
+            return (null, Problems.RateLimited(retryAfter), "");
         }
 
-        if (!await nonces.TryRecordAsync(nonceScope + caller, nonce, ct))
-            return Refused(callerHeader, caller, "the nonce was used before");
-        return (caller, null);
+        return (caller, null, nonce);
     }
 
     private (string?, IResult?) Refused(string callerHeader, string? knownCaller, string reason)

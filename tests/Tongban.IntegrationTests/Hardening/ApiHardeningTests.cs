@@ -66,6 +66,15 @@ public sealed class ApiHardeningTests(HardenedHubFixture hub)
             timestamp: long.Parse(replayed.Headers.GetValues("X-Tongban-Timestamp").Single(), System.Globalization.CultureInfo.InvariantCulture));
         var missing = SignedRequest(Partner, "310000", secret, HttpMethod.Get, "/api/v1/cases");
         missing.Headers.Remove("X-Tongban-Signature");
+        // A read runs while its nonce is recorded: a replay of a case's read or its audit's is refused the same, whatever the read found.
+        var replays = new Dictionary<string, HttpRequestMessage>();
+        foreach (var path in new[] { $"/api/v1/cases/c-{Guid.NewGuid():N}", $"/api/v1/cases/c-{Guid.NewGuid():N}/audit" })
+        {
+            var first = SignedRequest(Partner, "310000", secret, HttpMethod.Get, path);
+            Assert.Equal(404, (await hub.SendAsync(first)).Status);
+            replays[$"replayed nonce on {path}"] = SignedRequest(Partner, "310000", secret, HttpMethod.Get, path, nonce: first.Headers.GetValues("X-Tongban-Nonce").Single(),
+                timestamp: long.Parse(first.Headers.GetValues("X-Tongban-Timestamp").Single(), System.Globalization.CultureInfo.InvariantCulture));
+        }
 
         var failures = new Dictionary<string, HttpRequestMessage>
         {
@@ -79,6 +88,7 @@ public sealed class ApiHardeningTests(HardenedHubFixture hub)
             ["wrong operator secret"] = SignedRequest(Operator, OperatorId, "not-the-secret-but-long-enough-0000", HttpMethod.Get, "/api/v1/operator/provinces"),
             ["partner on the operator API"] = SignedRequest(Partner, "310000", secret, HttpMethod.Get, "/api/v1/operator/provinces"),
         };
+        foreach (var (name, request) in replays) failures[name] = request;
 
         var bodies = new Dictionary<string, string>();
         foreach (var (name, request) in failures)
