@@ -124,16 +124,19 @@ public sealed class CaseRun(FaultRig rig, IReadOnlyList<Func<string, PartnerClie
 
                     // The officer decides a review step that waits (the contract's condition); the case should say AwaitingReview then.
                     // A decision whose answer was lost (the hub died mid-request) is sent again, as a partner would, while the
-                    // step shows it received but not yet acted on.
+                    // step shows it received but not yet acted on (Running), or, from workflow version 7, an approval written
+                    // (Succeeded) whose registration may not have been queued nor its event raised.
                     var review = node["steps"]!.AsArray().FirstOrDefault(s => s!["name"]!.ToString() == "officer-review"
-                        && (s["status"]!.ToString() == "Waiting" || (s["status"]!.ToString() == "Running" && !planned.DecisionAnswered)));
+                        && (s["status"]!.ToString() == "Waiting"
+                            || (s["status"]!.ToString() is "Running" or "Succeeded" && planned.DecisionSent && !planned.DecisionAnswered)));
                     if (review is null || OfficerHolds || planned.OfficerDecision is not { } decision) continue;
-                    if (status != "AwaitingReview" && planned.Anomalies.Count == 0)
+                    if (status != "AwaitingReview" && review["status"]!.ToString() != "Succeeded" && planned.Anomalies.Count == 0)
                     {
                         planned.Anomalies.Add($"case {status} while its officer review waits (waiting since {review["startedAt"]}, case updated {node["updatedAt"]})");
                         rig.Log($"{planned}: {planned.Anomalies[0]}");
                     }
 
+                    planned.DecisionSent = true;
                     var decided = await partner.PostAsync($"/api/v1/cases/{planned.CaseId}/decisions",
                         new { step = "officer-review", decision, officer = "FAULT-OFFICER", reason = "planned by the fault run" }, ct: ct);
                     planned.DecisionAnswered = decided.Status is 202 or 409;

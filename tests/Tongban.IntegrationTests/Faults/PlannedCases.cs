@@ -33,6 +33,9 @@ public abstract class PlannedCase
     /// <summary>The hub answered the officer's decision (202 or 409); until then a decision cut off by a fault is sent again.</summary>
     public bool DecisionAnswered { get; set; }
 
+    /// <summary>The officer's decision was sent at least once (its answer may have been lost with the hub).</summary>
+    public bool DecisionSent { get; set; }
+
     public string? CaseId { get; set; }
 
     public JsonNode? Final { get; set; }
