@@ -220,9 +220,10 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
     /// change's number, makes a second append nothing).
     /// </summary>
     /// <param name="cause">What the trail records just before the status entry, in its transaction (the province's answer that moved the case).</param>
-    internal async Task StatusChangedAsync(CaseRecord record, CaseStatus? before, string? traceParent, CancellationToken ct, Audit.AuditFact? cause = null)
+    internal async Task StatusChangedAsync(CaseRecord record, CaseStatus? before, string? traceParent, CancellationToken ct, Audit.AuditFact? cause = null,
+        IReadOnlyList<Audit.AuditFact>? causes = null)
     {
-        await RecordStatusAsync(record, cause, ct);
+        await RecordStatusAsync(record, causes ?? (cause is null ? [] : [cause]), ct);
         if (record.CallbackUrl is not null) await callbacks.PokeAsync(record.CaseId, traceParent, ct);
         if (before == record.Status) return;
         CaseStatusChanged(logger, record.CaseId, record.Status);
@@ -284,15 +285,25 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
 
         // The status change is the dispatch's: its callback delivery continues the steps' trace.
         if (!answered && dispatch.Status is not null) await StatusChangedAsync(stored.Record, before, dispatch.Items[0].TraceParent, ct);
-        await Task.WhenAll(dispatch.Items.Select(item => EnqueueAsync(item, stored.Record.CaseType, ct)));
+        await Task.WhenAll(ProvinceStepQueue.Bundles(dispatch.Items).Select(bundle => EnqueueAsync(bundle, stored.Record.CaseType, ct)));
         return true;
     }
 
     /// <summary>Puts a step's message on its province's queue, carrying the context of its producer span (the step's trace).</summary>
-    private async Task EnqueueAsync(ProvinceStep item, string caseType, CancellationToken ct)
+    private Task EnqueueAsync(ProvinceStep item, string caseType, CancellationToken ct) => EnqueueAsync([item], caseType, ct);
+
+    /// <summary>Puts steps for one province on its queue as one message (<see cref="ProvinceStepQueue.Bundles"/>), each carrying its own producer span's context.</summary>
+    private async Task EnqueueAsync(IReadOnlyList<ProvinceStep> bundle, string caseType, CancellationToken ct)
     {
-        using var span = CaseSpans.Enqueue(item, caseType);
-        await queue.EnqueueAsync(span is null ? item : item with { TraceParent = span.Id }, ct);
+        var spans = bundle.Select(item => CaseSpans.Enqueue(item, caseType)).ToList();
+        try
+        {
+            await queue.EnqueueAsync([.. bundle.Select((item, i) => spans[i] is { } span ? item with { TraceParent = span.Id } : item)], ct);
+        }
+        finally
+        {
+            for (var i = spans.Count - 1; i >= 0; i--) spans[i]?.Dispose();
+        }
     }
 
     /// <summary>
@@ -300,16 +311,16 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
     /// number, makes that append nothing), so a crash between the case's write and its entry loses no entry. The change that
     /// closes the case ends the trail, and its head is signed.
     /// </summary>
-    private async Task RecordStatusAsync(CaseRecord record, Audit.AuditFact? cause, CancellationToken ct)
+    private async Task RecordStatusAsync(CaseRecord record, IReadOnlyList<Audit.AuditFact> causes, CancellationToken ct)
     {
         if (record.StatusChanges == 0 && !record.Closed)
         {
-            if (cause is not null) await audit.AppendAsync(record.CaseId, cause, ct);
+            if (causes.Count > 0) await audit.AppendAllAsync(record.CaseId, causes, ct);
             return;
         }
 
         var status = Audit.AuditFacts.Status(record.StatusChanges, record.Status, record.Outcome?.Reason, record.Closed);
-        var appended = await audit.AppendAllAsync(record.CaseId, cause is null ? [status] : [cause, status], ct, ends: record.Closed);
+        var appended = await audit.AppendAllAsync(record.CaseId, [.. causes, status], ct, ends: record.Closed);
         // The closing entry's append signed its head; recorded before (a repeated run), the head is signed here, as it may not have been.
         if (record.Closed && appended[^1] is null) await audit.SignHeadAsync(record.CaseId, ct);
     }

@@ -39,15 +39,53 @@ public sealed partial class ProvinceStepHandler(
 
     public async Task HandleAsync(string message, long dequeueCount, CancellationToken ct)
     {
-        var item = TongbanJson.Deserialize<ProvinceStep>(message);
+        var items = ProvinceStepQueue.Read(message);
+        // A bundle (a party's checks at one province, ProvinceStepQueue.Bundles): the case read once, its steps called side by
+        // side, their answers written in one write of the case and one transaction of the trail, each told as its own message's
+        // would be. A step that throws puts the whole message back: its siblings are read-only queries, asked again harmlessly,
+        // and their answers, written already, are not written again.
+        if (items.Count == 1)
+        {
+            await HandleStepAsync(items[0], null, ct);
+            return;
+        }
+
+        var bundle = new Bundle(items, await ReadForAsync(items, ct), (answers, read) => WriteAsync(answers, read, ct));
+        await Task.WhenAll(items.Select(item => HandleStepAsync(item, bundle, ct)));
+    }
+
+    /// <summary>
+    /// The case as <paramref name="items"/>' calls need it. A query, or a call nothing withholds once sent
+    /// (<see cref="CanonicalOperations.NeverWithheld"/>), takes what this process last wrote of the case when it has and that carries
+    /// what the call needs (its dispatch, or the success that sent it, as a rule): asking a province again, or for a case another
+    /// host has just closed, changes nothing there, and the write of the answer refuses a closed case (a stale row costs that write
+    /// a refusal and a read). Otherwise the row is read.
+    /// </summary>
+    private async Task<StoredCase?> ReadForAsync(IReadOnlyList<ProvinceStep> items, CancellationToken ct)
+    {
+        var caseId = items[0].CaseId;
+        var last = items.All(i => CanonicalOperations.NeverWithheld(i.Operation)) ? cases.LastWritten(caseId) : null;
+        return (last is not null && items.All(i => ProvinceStepInvoker.Carries(last, i)) ? last : null) ?? await cases.GetAsync(caseId, ct);
+    }
+
+    private async Task HandleStepAsync(ProvinceStep item, Bundle? bundle, CancellationToken ct)
+    {
+        try
+        {
+            await HandleStepAsync(item, bundle?.Case, bundle, ct);
+        }
+        finally
+        {
+            // A step that wrote no answer (skipped, parked, failed to be called) lets its siblings' answers be written without it.
+            bundle?.Leave(item);
+        }
+    }
+
+    private async Task HandleStepAsync(ProvinceStep item, StoredCase? read, Bundle? bundle, CancellationToken ct)
+    {
         using var scope = CaseLogScope.Begin(logger, item);
         using var span = CaseSpans.Handle(item);
-        // A query, or a call nothing withholds once sent (CanonicalOperations.NeverWithheld), reads what this process last wrote of
-        // the case when it has and that carries what the call needs (its dispatch, or the success that sent it, as a rule): asking a
-        // province again, or for a case another host has just closed, changes nothing there, and the write of the answer refuses a
-        // closed case (a stale row costs that write a refusal and a read).
-        var last = CanonicalOperations.NeverWithheld(item.Operation) ? cases.LastWritten(item.CaseId) : null;
-        var stored = (last is not null && ProvinceStepInvoker.Carries(last, item) ? last : null) ?? await cases.GetAsync(item.CaseId, ct);
+        var stored = bundle is null ? await ReadForAsync([item], ct) : read;
         // A case this very step completed is closed before its answer is raised: a crash between the two leaves the message
         // to be delivered again, and its answer must still reach the orchestration.
         if (stored is null || (stored.Record.Closed && !stored.Record.CompletedBy(item.StepKey)))
@@ -118,7 +156,7 @@ public sealed partial class ProvinceStepHandler(
             return;
         }
 
-        if (!await CompleteAsync(item, result, calls: 1, answered, ct, call, read: stored)) await WaitForOrchestrationAsync(item, ct);
+        if (!await CompleteAsync(item, result, calls: 1, answered, ct, call, read: stored, bundle)) await WaitForOrchestrationAsync(item, ct);
     }
 
     /// <summary>
@@ -143,7 +181,21 @@ public sealed partial class ProvinceStepHandler(
 
     public async Task HandlePoisonAsync(string message, CancellationToken ct)
     {
-        var item = TongbanJson.Deserialize<ProvinceStep>(message);
+        var items = ProvinceStepQueue.Read(message);
+        if (items.Count == 1)
+        {
+            await GiveUpAsync(items[0], ct);
+            return;
+        }
+
+        // A bundle given up on: its steps whose answer was written (a sibling kept failing) keep it; the rest are given up on
+        // as each step's own message would be (a failure tells the batch's quiet successes alongside).
+        var stored = await cases.GetAsync(items[0].CaseId, ct);
+        foreach (var item in items.Where(i => stored?.Record.FindStep(i.StepKey)?.Status is not StepStatus.Succeeded)) await GiveUpAsync(item, ct);
+    }
+
+    private async Task GiveUpAsync(ProvinceStep item, CancellationToken ct)
+    {
         using var scope = CaseLogScope.Begin(logger, item);
         using var span = CaseSpans.Handle(item, "province.step.poison");
         span.WithOutcome(nameof(StepOutcome.Failed), error: true);
@@ -281,89 +333,200 @@ public sealed partial class ProvinceStepHandler(
     /// the write, with the status entry of a case this answer moved or completed in one transaction. A crash before it leaves the
     /// message to be delivered again, which appends it then.</param>
     private async Task<bool> CompleteAsync(ProvinceStep item, StepResult result, int calls, Audit.AuditFact answered, CancellationToken ct, CaseWait? call = null,
-        StoredCase? read = null)
+        StoredCase? read = null, Bundle? bundle = null)
     {
-        var status = result.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Failed;
-        TimeSpan? took = null;
-        var before = (CaseStatus?)null;
-        var moved = false;
-        var sent = false;
-        var prior = (StepStatus?)null;
-        var written = (StoredCase?)null;
-        // The case moves on by itself (to review, or to the steps after this one) only once its orchestration has saved its
-        // start: a case shown awaiting review before that would take a decision whose event the engine discards ("No such
-        // instance", a hub killed before the start was saved). Not started, the answer is written as it is, and the workflow
-        // makes the move itself when the answer is raised again.
-        var hasStarted = await HasStartedAsync(item.CaseId, ct);
-        try
-        {
-            // The row the handler read before the call is tried first: one read fewer per step when no other step wrote meanwhile.
-            var stored = await cases.UpdateAsync(item.CaseId, read, record =>
-            {
-                var step = record.Step(item.StepName, item.Subject, item.Province);
-                took = null;
-                before = record.Status;
-                prior = step.Status;
-                // A closed case is final (one this very step completed is the exception: its answer is still handed over).
-                if (step.Status == StepStatus.Succeeded || (record.Closed && !record.CompletedBy(item.StepKey))) return false;
-                var at = time.GetUtcNow();
-                took = step.StartedAt is { } started ? at - started : TimeSpan.Zero;
-                CaseActivities.Apply(record, new StepChange(item.StepName, item.Subject, item.Province, status, at,
-                    result.Reason, Attempts: step.Attempts + calls));
-                // Slow work ends: its open wait closes now. A call answered now is the province's time too.
-                var open = record.Waits.FindIndex(w => w.Step == item.StepKey && w.To is null);
-                if (open >= 0) record.Waits[open] = record.Waits[open] with { To = at };
-                if (call is not null) record.Waits.Add(call);
-                // The last success of the workflow's last batch completes the case in this same write; the last clear answer
-                // of a batch the workflow asked it of moves the case on (to review).
-                // The success of a step whose message names the steps after it sends them in this same write.
-                if (!CaseActivities.CompleteIfLastStep(record, at) && hasStarted && !CaseActivities.MoveIfCleared(record, item, result, at))
-                {
-                    CaseActivities.SendIfSucceeded(record, item, result, at);
-                }
-
-                // A first-round clear success that leaves a step of its batch to answer raises nothing (version 8).
-                if (hasStarted) CaseActivities.KeepQuiet(record, item, result, prior);
-                return true;
-            }, ct);
-            written = stored;
-            if (took is { } duration) metrics?.StepAnswered(item.Province, item.Operation, Telemetry.MetricWords.Of(result.Outcome), duration);
-            moved = stored.Record.MovedBy(item.StepKey);
-            // Also when delivered again (the hub died between the write and the queueing): what has not succeeded is queued again.
-            sent = item.Then is not null && stored.Record.SentBy == item.StepKey;
-            if (sent) await activities.SendNextAsync(stored.Record, item, ct);
-            // Also when delivered again: the trail's entry is appended once (the head signed when it closes the case).
-            if (stored.Record.CompletedBy(item.StepKey) || (moved && stored.Record.Status == stored.Record.Move!.Status))
-            {
-                await activities.StatusChangedAsync(stored.Record, before, item.TraceParent, ct, cause: answered);
-            }
-            else
-            {
-                await audit.AppendAsync(item.CaseId, answered, ct);
-            }
-        }
-        catch (CaseNotFoundException)
-        {
-            // The case is gone: its province was asked all the same.
-            await audit.AppendAsync(item.CaseId, answered, ct);
-            return true;
-        }
-
+        var answer = new Answer(item, result, calls, answered, call);
+        var (written, hasStarted) = bundle is null ? await WriteAsync([answer], read, ct) : await bundle.JoinAsync(answer);
+        // The case is gone: its province was asked all the same.
+        if (written is null) return true;
         if (!hasStarted) return false;
+        var moved = written.Record.MovedBy(item.StepKey);
+        var sent = item.Then is not null && written.Record.SentBy == item.StepKey;
         using (CaseSpans.RaiseResult(item, result))
         {
-            var answer = result with { MovedCase = moved, SentNext = sent };
+            var told = result with { MovedCase = moved, SentNext = sent };
             if (item.Together is { } together)
             {
-                await TellTogetherAsync(item, together, answer, written!.Record, wrote: took is not null, prior, ct);
+                await TellTogetherAsync(item, together, told, written.Record, wrote: answer.Took is not null, answer.Prior, ct);
             }
             else
             {
-                await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), answer, ct);
+                await durable.RaiseEventAsync(item.CaseId, CaseEvents.StepResult(item.StepKey, item.Round), told, ct);
             }
         }
 
         return true;
+    }
+
+    /// <summary>An answer to write: the step, what the province said, and what its write found and did (set by the write).</summary>
+    private sealed class Answer(ProvinceStep item, StepResult result, int calls, Audit.AuditFact fact, CaseWait? call)
+    {
+        public ProvinceStep Item => item;
+        public StepResult Result => result;
+        public int Calls => calls;
+        public Audit.AuditFact Fact => fact;
+        public CaseWait? Call => call;
+
+        /// <summary>How long the step took, when this write recorded its answer; null when it found the answer recorded before.</summary>
+        public TimeSpan? Took { get; set; }
+
+        /// <summary>The case's status before this answer's change.</summary>
+        public CaseStatus? Before { get; set; }
+
+        /// <summary>The step's status before this answer's change.</summary>
+        public StepStatus? Prior { get; set; }
+    }
+
+    /// <summary>The case as the answers' write left it (null: the case is gone), and whether its orchestration had started.</summary>
+    private readonly record struct Written(StoredCase? Case, bool HasStarted);
+
+    /// <summary>
+    /// Writes <paramref name="answers"/> (one step's, or a bundle's in its order) to the case in one write, each changed as its own
+    /// write would change it after the one before; then queues what a success sent, and enters the answers in the trail in one
+    /// transaction, with the status entry of a case one of them moved or completed.
+    /// </summary>
+    private async Task<Written> WriteAsync(IReadOnlyList<Answer> answers, StoredCase? read, CancellationToken ct)
+    {
+        var caseId = answers[0].Item.CaseId;
+        // The case moves on by itself (to review, or to the steps after this one) only once its orchestration has saved its
+        // start: a case shown awaiting review before that would take a decision whose event the engine discards ("No such
+        // instance", a hub killed before the start was saved). Not started, the answer is written as it is, and the workflow
+        // makes the move itself when the answer is raised again.
+        var hasStarted = await HasStartedAsync(caseId, ct);
+        StoredCase stored;
+        try
+        {
+            // The row the handler read before the call is tried first: one read fewer per step when no other step wrote meanwhile.
+            stored = await cases.UpdateAsync(caseId, read, record =>
+            {
+                var changed = false;
+                foreach (var answer in answers) changed |= Apply(record, answer, hasStarted);
+                return changed;
+            }, ct);
+        }
+        catch (CaseNotFoundException)
+        {
+            await audit.AppendAllAsync(caseId, [.. answers.Select(a => a.Fact)], ct);
+            return new Written(null, hasStarted);
+        }
+
+        var record = stored.Record;
+        foreach (var answer in answers)
+        {
+            if (answer.Took is { } duration) metrics?.StepAnswered(answer.Item.Province, answer.Item.Operation, Telemetry.MetricWords.Of(answer.Result.Outcome), duration);
+            // Also when delivered again (the hub died between the write and the queueing): what has not succeeded is queued again.
+            if (answer.Item.Then is not null && record.SentBy == answer.Item.StepKey) await activities.SendNextAsync(record, answer.Item, ct);
+        }
+
+        // Also when delivered again: the trail's entries are appended once (the head signed when an answer closes the case).
+        var mover = answers.FirstOrDefault(a => record.CompletedBy(a.Item.StepKey) || (record.MovedBy(a.Item.StepKey) && record.Status == record.Move!.Status));
+        if (mover is not null)
+        {
+            await activities.StatusChangedAsync(record, mover.Before, mover.Item.TraceParent, ct, causes: [.. answers.Select(a => a.Fact)]);
+        }
+        else
+        {
+            await audit.AppendAllAsync(caseId, [.. answers.Select(a => a.Fact)], ct);
+        }
+
+        return new Written(stored, hasStarted);
+    }
+
+    /// <summary>One answer's change to the case row (see <see cref="WriteAsync"/>); false when it changes nothing.</summary>
+    private bool Apply(CaseRecord record, Answer answer, bool hasStarted)
+    {
+        var item = answer.Item;
+        var result = answer.Result;
+        var step = record.Step(item.StepName, item.Subject, item.Province);
+        answer.Took = null;
+        answer.Before = record.Status;
+        answer.Prior = step.Status;
+        // A closed case is final (one this very step completed is the exception: its answer is still handed over).
+        if (step.Status == StepStatus.Succeeded || (record.Closed && !record.CompletedBy(item.StepKey))) return false;
+        var at = time.GetUtcNow();
+        answer.Took = step.StartedAt is { } started ? at - started : TimeSpan.Zero;
+        var status = result.Outcome == StepOutcome.Succeeded ? StepStatus.Succeeded : StepStatus.Failed;
+        CaseActivities.Apply(record, new StepChange(item.StepName, item.Subject, item.Province, status, at,
+            result.Reason, Attempts: step.Attempts + answer.Calls));
+        // Slow work ends: its open wait closes now. A call answered now is the province's time too.
+        var open = record.Waits.FindIndex(w => w.Step == item.StepKey && w.To is null);
+        if (open >= 0) record.Waits[open] = record.Waits[open] with { To = at };
+        if (answer.Call is not null) record.Waits.Add(answer.Call);
+        // The last success of the workflow's last batch completes the case in this same write; the last clear answer
+        // of a batch the workflow asked it of moves the case on (to review).
+        // The success of a step whose message names the steps after it sends them in this same write.
+        if (!CaseActivities.CompleteIfLastStep(record, at) && hasStarted && !CaseActivities.MoveIfCleared(record, item, result, at))
+        {
+            CaseActivities.SendIfSucceeded(record, item, result, at);
+        }
+
+        // A first-round clear success that leaves a step of its batch to answer raises nothing (version 8).
+        if (hasStarted) CaseActivities.KeepQuiet(record, item, result, answer.Prior);
+        return true;
+    }
+
+    /// <summary>
+    /// A bundle's steps (<see cref="ProvinceStepQueue.Bundles"/>) handled side by side: the case as read once for them all, and their
+    /// answers written together once every step has answered or dropped out (skipped, parked, its call failed).
+    /// </summary>
+    private sealed class Bundle(IReadOnlyList<ProvinceStep> items, StoredCase? read, Func<IReadOnlyList<Answer>, StoredCase?, Task<Written>> write)
+    {
+        private readonly Lock gate = new();
+        private readonly List<Answer> answers = [];
+        private readonly HashSet<string> open = [.. items.Select(i => i.StepKey)];
+        private readonly TaskCompletionSource<Written> written = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public StoredCase? Case => read;
+
+        /// <summary>Adds a step's answer; the write comes once every step has answered or dropped out.</summary>
+        public Task<Written> JoinAsync(Answer answer)
+        {
+            bool last;
+            lock (gate)
+            {
+                answers.Add(answer);
+                open.Remove(answer.Item.StepKey);
+                last = open.Count == 0;
+            }
+
+            if (last) _ = WriteAsync();
+            return written.Task;
+        }
+
+        /// <summary>A step that has not answered drops out (nothing to write); a step that has answered is unaffected.</summary>
+        public void Leave(ProvinceStep item)
+        {
+            bool last;
+            lock (gate)
+            {
+                last = open.Remove(item.StepKey) && open.Count == 0 && answers.Count > 0;
+            }
+
+            if (last) _ = WriteAsync();
+        }
+
+        private async Task WriteAsync()
+        {
+            try
+            {
+                // In the bundle's order, as its messages' writes would have come one after another.
+                written.SetResult(await write([.. answers.OrderBy(a => IndexOf(a.Item))], read));
+            }
+            catch (Exception e)
+            {
+                written.SetException(e);
+            }
+        }
+
+        private int IndexOf(ProvinceStep item)
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (items[i].StepKey == item.StepKey) return i;
+            }
+
+            return items.Count;
+        }
     }
 
     /// <summary>
