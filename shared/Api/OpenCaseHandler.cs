@@ -60,11 +60,7 @@ public sealed partial class OpenCaseHandler(
         if (claim is not null)
         {
             if (claim.BodyHash != bodyHash) return Problems.Conflict("This Idempotency-Key was used with a different body.");
-            if (claim.State == IdempotencyState.Created)
-            {
-                var existing = await cases.GetAsync(claim.CaseId, ct);
-                if (existing is not null) return results.Result(existing.Record, StatusCodes.Status200OK);
-            }
+            if (await MadeAsync(claim, ct) is { } made) return results.Result(made.Record, StatusCodes.Status200OK);
 
             var stale = time.GetUtcNow() - claim.CreatedAt > StaleClaim;
             if (!stale || !await idempotency.TryTakeOverAsync(partner, idempotencyKey, claim, ct))
@@ -91,10 +87,22 @@ public sealed partial class OpenCaseHandler(
         if (!created) await citizens.IndexCaseAsync(stored.Record, command, ct); // a dead request's case, as it was made
         await audit.AppendAsync(caseId, Audit.AuditFacts.Opened(partner, command.HandlingProvince, Audit.AuditChain.BodyHash(request.Body)), ct,
             first: created);
+        // Started, the case is made: a retry of this request finds the claim, the case and its orchestration (MadeAsync).
         await StartOrchestrationAsync(stored, created, ct);
-        await idempotency.MarkCreatedAsync(partner, idempotencyKey, ct);
         CaseOpened(logger, caseId, partner, record.CaseType);
         return results.Result(stored.Record, StatusCodes.Status202Accepted, location: true);
+    }
+
+    /// <summary>
+    /// The case a claim's request made, or null while it is not made (or its request died before it was): the case row and its
+    /// orchestration, started last, both there. (A claim an earlier version of the hub marked <see cref="IdempotencyState.Created"/>
+    /// has both.)
+    /// </summary>
+    private async Task<StoredCase?> MadeAsync(IdempotencyRecord claim, CancellationToken ct)
+    {
+        var existing = await cases.GetAsync(claim.CaseId, ct);
+        if (existing is null) return null;
+        return await durable.GetInstanceAsync(claim.CaseId, getInputsAndOutputs: false, ct) is not null ? existing : null;
     }
 
     /// <summary>

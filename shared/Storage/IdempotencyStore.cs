@@ -3,6 +3,10 @@ using Azure.Data.Tables;
 
 namespace Tongban.Storage;
 
+/// <summary>
+/// A claim's state as stored: <see cref="Pending"/> from its claim on (whether its case was made is told by the case and its
+/// orchestration); <see cref="Created"/> only on claims an earlier version of the hub marked once it had made the case.
+/// </summary>
 public enum IdempotencyState { Pending, Created }
 
 /// <summary>What an Idempotency-Key already stands for, and the row that holds the claim (its key hashed under one key of the ring).</summary>
@@ -11,7 +15,8 @@ public sealed record IdempotencyRecord(string CaseId, string BodyHash, Idempoten
 /// <summary>
 /// Idempotency keys, scoped to the caller: partition = partner code, row = keyed hash of the key (keys
 /// may hold characters a row key cannot). The row is claimed before anything else is written and
-/// names the case ID, so a retry after a crash completes the same case instead of making another.
+/// names the case ID, so a retry after a crash completes the same case instead of making another, and a retry after the case
+/// was made is answered with it (the claim is written once: the case and its orchestration tell that it was made).
 /// A new claim is hashed under the active PII key; a claim made before a key rotation is still found under the older keys
 /// of the ring (one point read per older key, only while the ring holds more than one key).
 /// </summary>
@@ -46,25 +51,6 @@ public sealed class IdempotencyStore(TableServiceClient tables, PiiKeyRing keys,
             // The claim names this call's own (new) case ID: the client library sent the insert again after its answer was lost.
             return existing.CaseId == caseId ? null : existing;
         }
-    }
-
-    /// <summary>The case is created: marks the claim, wherever it was made (a claim taken over after a rotation stays in its row).</summary>
-    public async Task MarkCreatedAsync(string partner, string key, CancellationToken ct)
-    {
-        foreach (var rowKey in RowKeys(key))
-        {
-            try
-            {
-                await table.UpdateEntityAsync(new TableEntity(partner, rowKey) { ["State"] = nameof(IdempotencyState.Created) }, ETag.All, TableUpdateMode.Merge, ct);
-                return;
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                // Not claimed under this key of the ring: the next one.
-            }
-        }
-
-        throw new InvalidOperationException("The Idempotency-Key's claim vanished before its case was created.");
     }
 
     /// <summary>Takes over a stale pending claim (its request died mid-way); false when someone else did first.</summary>

@@ -64,18 +64,6 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task MarkCreated_flips_the_state_and_keeps_the_case()
-    {
-        var store = Store();
-        await store.TryClaimAsync(partner, "key-1", "hash-1", "TB-first", ct);
-
-        await store.MarkCreatedAsync(partner, "key-1", ct);
-
-        var existing = await store.TryClaimAsync(partner, "key-1", "hash-1", "TB-other", ct);
-        Assert.Equal(("TB-first", IdempotencyState.Created), (existing!.CaseId, existing.State));
-    }
-
-    [Fact]
     public async Task Same_key_from_another_partner_is_a_new_claim()
     {
         var store = Store();
@@ -132,7 +120,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task A_claim_made_before_a_key_rotation_is_still_found_marked_and_taken_over()
+    public async Task A_claim_made_before_a_key_rotation_is_still_found_and_taken_over()
     {
         var keyA = RandomNumberGenerator.GetBytes(32);
         var before = new IdempotencyStore(azurite.Tables, new PiiKeyRing(new Dictionary<string, byte[]> { ["a"] = keyA }, "a"), clock);
@@ -142,12 +130,14 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite) : IAsyncLifeti
         var after = new IdempotencyStore(azurite.Tables, rotated, clock);
         clock.Advance(TimeSpan.FromMinutes(5));
 
-        // The retry after the rotation finds the claim (no second case), takes over the stale claim, and completes it.
+        // The retry after the rotation finds the claim (no second case) and takes over the stale claim; the next retry finds it
+        // again, under its case, taken over (a second take-over of the same stale read is refused).
         var found = await after.TryClaimAsync(partner, "key-rotated", "hash-1", "TB-after", ct);
         Assert.Equal(("TB-before", IdempotencyState.Pending), (found!.CaseId, found.State));
         Assert.True(await after.TryTakeOverAsync(partner, "key-rotated", found, ct));
-        await after.MarkCreatedAsync(partner, "key-rotated", ct);
-        Assert.Equal(IdempotencyState.Created, (await after.TryClaimAsync(partner, "key-rotated", "hash-1", "TB-again", ct))!.State);
+        Assert.False(await after.TryTakeOverAsync(partner, "key-rotated", found, ct));
+        var again = await after.TryClaimAsync(partner, "key-rotated", "hash-1", "TB-again", ct);
+        Assert.Equal(("TB-before", clock.GetUtcNow()), (again!.CaseId, again.CreatedAt));
 
         // No row under the new key was made for it.
         var rows = await TableRows.InPartitionAsync(azurite.Tables, StorageNames.IdempotencyTable, partner, ct);
