@@ -105,7 +105,7 @@ public sealed partial class CaseApi(
             // The step is queued before the decision reaches the trail and the orchestration: a crash in between leaves the
             // partner's retry to do the rest (and the workflow's time-out re-sends a step never queued).
             await activities.SendApprovedAsync(updated.Record, ct);
-            await activities.StatusChangedAsync(updated.Record, before, traceParent, ct, cause: decided);
+            await activities.StatusChangedAsync(updated.Record, before, traceParent, ct, causes: [decided]);
         }
         else
         {

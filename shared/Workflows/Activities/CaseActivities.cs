@@ -219,11 +219,12 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
     /// for the partner's callback when it asked for them, the log line. Safe to repeat after a crash (the entry's identity, the
     /// change's number, makes a second append nothing).
     /// </summary>
-    /// <param name="cause">What the trail records just before the status entry, in its transaction (the province's answer that moved the case).</param>
-    internal async Task StatusChangedAsync(CaseRecord record, CaseStatus? before, string? traceParent, CancellationToken ct, Audit.AuditFact? cause = null,
+    /// <param name="causes">What the trail records just before the status entry, in its transaction (the province's answers, one
+    /// of which moved the case; the officer's decision).</param>
+    internal async Task StatusChangedAsync(CaseRecord record, CaseStatus? before, string? traceParent, CancellationToken ct,
         IReadOnlyList<Audit.AuditFact>? causes = null)
     {
-        await RecordStatusAsync(record, causes ?? (cause is null ? [] : [cause]), ct);
+        await RecordStatusAsync(record, causes ?? [], ct);
         if (record.CallbackUrl is not null) await callbacks.PokeAsync(record.CaseId, traceParent, ct);
         if (before == record.Status) return;
         CaseStatusChanged(logger, record.CaseId, record.Status);
