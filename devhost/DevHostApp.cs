@@ -282,11 +282,11 @@ public sealed partial class DevHostApp : IAsyncDisposable
             },
         });
         app.UseStatusCodePages(context => Problems.Internal(context.HttpContext.Response.StatusCode).ExecuteAsync(context.HttpContext));
-        // A caller is waiting on every request this app answers: its storage requests go first when they take turns. Async, so
-        // the mark is undone when the request's flow returns.
+        // A caller is waiting on every request this app answers: its storage requests go first when they take turns, a read's
+        // before a write's. Async, so the mark is undone when the request's flow returns.
         app.Use(async (context, next) =>
         {
-            StorageTurns.MarkInteractive();
+            StorageTurns.MarkInteractive(reading: HttpMethods.IsGet(context.Request.Method));
             await next(context);
         });
         if (probe is not null)

@@ -12,7 +12,9 @@ namespace Tongban.DevHost.Hosting;
 /// <list type="bullet">
 /// <item><b>callers first</b>: requests made while answering an API call (<see cref="MarkInteractive"/>, set by the devhost's
 /// middleware for the rest of that call's flow), and the engine's partition-lease requests (they time out after 2 s, and a
-/// lost lease moves a partition and delivers its messages twice);</item>
+/// lost lease moves a partition and delivers its messages twice). Among the callers, those answering a read (a <c>GET</c>: a
+/// partner's list or case, an operator's page) go before those answering a write, each in the order it came: a burst of
+/// writes (a thousand decisions posted at once) would otherwise hold a partner's list read behind all of theirs;</item>
 /// <item><b>the background</b> (the engine, the province queue handlers, the timers) takes any turn no caller waits for, and
 /// keeps <see cref="BackgroundTurns"/> of them even while callers wait, so a burst of callers (a thousand decisions posted at
 /// once) slows the cases down but does not stop them.</item>
@@ -45,9 +47,14 @@ public sealed class StorageTurns : HttpPipelinePolicy
 
     private static readonly AsyncLocal<bool> Interactive = new();
 
+    private static readonly AsyncLocal<bool> Reading = new();
+
+    /// <summary>A request waiting for a turn; a reader goes before the callers' requests that are not.</summary>
+    private sealed record Waiter(TaskCompletionSource Turn, bool Reader);
+
     private readonly object sync = new();
-    private readonly LinkedList<TaskCompletionSource> callers = new();
-    private readonly LinkedList<TaskCompletionSource> background = new();
+    private readonly LinkedList<Waiter> callers = new();
+    private readonly LinkedList<Waiter> background = new();
     private readonly string? urgentTable;
     private int callersInFlight;
     private int backgroundInFlight;
@@ -100,8 +107,15 @@ public sealed class StorageTurns : HttpPipelinePolicy
         }
     }
 
-    /// <summary>Marks the rest of this flow (an API call being answered) as a caller waiting: its storage requests go first.</summary>
-    public static void MarkInteractive() => Interactive.Value = true;
+    /// <summary>
+    /// Marks the rest of this flow (an API call being answered) as a caller waiting: its storage requests go first, and before
+    /// the other callers' when <paramref name="reading"/> (the call reads).
+    /// </summary>
+    public static void MarkInteractive(bool reading = false)
+    {
+        Interactive.Value = true;
+        Reading.Value = reading;
+    }
 
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
@@ -112,7 +126,7 @@ public sealed class StorageTurns : HttpPipelinePolicy
         }
 
         var caller = IsCaller(message);
-        await TakeAsync(caller, message.CancellationToken).ConfigureAwait(false);
+        await TakeAsync(caller, caller && Reading.Value, message.CancellationToken).ConfigureAwait(false);
         try
         {
             await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
@@ -132,7 +146,7 @@ public sealed class StorageTurns : HttpPipelinePolicy
         }
 
         var caller = IsCaller(message);
-        TakeAsync(caller, message.CancellationToken).GetAwaiter().GetResult();
+        TakeAsync(caller, caller && Reading.Value, message.CancellationToken).GetAwaiter().GetResult();
         try
         {
             ProcessNext(message, pipeline);
@@ -146,10 +160,10 @@ public sealed class StorageTurns : HttpPipelinePolicy
     private bool IsCaller(HttpMessage message) =>
         Interactive.Value || (urgentTable is not null && message.Request.Uri.Path.Contains(urgentTable, StringComparison.Ordinal));
 
-    private Task TakeAsync(bool caller, CancellationToken ct)
+    private Task TakeAsync(bool caller, bool reader, CancellationToken ct)
     {
-        TaskCompletionSource waiter;
-        LinkedListNode<TaskCompletionSource> node;
+        Waiter waiter;
+        LinkedListNode<Waiter> node;
         lock (sync)
         {
             var line = caller ? callers : background;
@@ -160,15 +174,18 @@ public sealed class StorageTurns : HttpPipelinePolicy
             }
 
             ct.ThrowIfCancellationRequested();
-            waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            node = line.AddLast(waiter);
+            waiter = new Waiter(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), reader);
+            // A reader waits behind the readers before it only.
+            var firstWriter = reader ? line.First : null;
+            while (firstWriter is not null && firstWriter.Value.Reader) firstWriter = firstWriter.Next;
+            node = firstWriter is null ? line.AddLast(waiter) : line.AddBefore(firstWriter, waiter);
             Interlocked.Increment(ref caller ? ref callersWaited : ref backgroundWaited);
         }
 
         return WaitAsync(waiter, node, ct);
     }
 
-    private async Task WaitAsync(TaskCompletionSource waiter, LinkedListNode<TaskCompletionSource> node, CancellationToken ct)
+    private async Task WaitAsync(Waiter waiter, LinkedListNode<Waiter> node, CancellationToken ct)
     {
         // Cancelled while still in line: leave it (the turn was never taken). Once handed a turn, the request goes on.
         await using var registration = ct.Register(() =>
@@ -180,9 +197,9 @@ public sealed class StorageTurns : HttpPipelinePolicy
                 StartWaiters();
             }
 
-            waiter.TrySetCanceled(ct);
+            waiter.Turn.TrySetCanceled(ct);
         });
-        await waiter.Task.ConfigureAwait(false);
+        await waiter.Turn.Task.ConfigureAwait(false);
     }
 
     private void Give(bool caller)
@@ -206,12 +223,12 @@ public sealed class StorageTurns : HttpPipelinePolicy
         }
     }
 
-    private void Next(LinkedList<TaskCompletionSource> line, bool caller)
+    private void Next(LinkedList<Waiter> line, bool caller)
     {
         var waiter = line.First!.Value;
         line.RemoveFirst();
         Start(caller);
-        waiter.TrySetResult();
+        waiter.Turn.TrySetResult();
     }
 
     private void Start(bool caller)

@@ -82,6 +82,32 @@ public sealed class StorageTurnsTests
     }
 
     [Fact]
+    public async Task A_callers_read_waiting_goes_before_the_callers_writes_waiting_longer_and_after_the_reads_before_it()
+    {
+        var turns = new StorageTurns(2, 1);
+        var (storage, pipeline, a, b) = await TwoArrivedAsync(turns);
+        var w1 = await QueuedAsync(turns, () => AsCaller(() => Send(pipeline, "w1")));
+        var w2 = await QueuedAsync(turns, () => AsCaller(() => Send(pipeline, "w2")));
+        var r1 = await QueuedAsync(turns, () => AsCaller(() => Send(pipeline, "r1"), reading: true));
+        var r2 = await QueuedAsync(turns, () => AsCaller(() => Send(pipeline, "r2"), reading: true));
+
+        // A burst of writes waits; the reads that came after them take the next turns, in the order they came.
+        foreach (var (answer, next) in new[] { ("a", "r1"), ("b", "r2"), ("r1", "w1"), ("r2", "w2") })
+        {
+            var count = storage.Arrived.Count + 1;
+            storage.Answer(answer);
+            await storage.ArrivedAsync(count);
+            Assert.Equal(next, storage.Arrived[^1]);
+        }
+
+        storage.Answer("w1");
+        storage.Answer("w2");
+        await Task.WhenAll(a, b, w1, w2, r1, r2);
+        Assert.Equal(4, turns.CallersWaited);
+        Assert.Equal((0, 0), turns.InFlight);
+    }
+
+    [Fact]
     public async Task The_engines_partition_lease_requests_go_with_the_callers()
     {
         var turns = new StorageTurns(2, 1, taskHub: "bench");
@@ -182,11 +208,11 @@ public sealed class StorageTurnsTests
         return message.Response;
     }
 
-    /// <summary>Runs <paramref name="send"/> in a flow marked as answering a caller, as the devhost's middleware marks one.</summary>
-    private static async Task<Response> AsCaller(Func<Task<Response>> send)
+    /// <summary>Runs <paramref name="send"/> in a flow marked as answering a caller (a read, when <paramref name="reading"/>), as the devhost's middleware marks one.</summary>
+    private static async Task<Response> AsCaller(Func<Task<Response>> send, bool reading = false)
     {
         await Task.Yield();
-        StorageTurns.MarkInteractive();
+        StorageTurns.MarkInteractive(reading);
         return await send();
     }
 }
