@@ -12,9 +12,10 @@ namespace Tongban.DevHost.Hosting;
 /// <list type="bullet">
 /// <item><b>callers first</b>: requests made while answering an API call (<see cref="MarkInteractive"/>, set by the devhost's
 /// middleware for the rest of that call's flow), and the engine's partition-lease requests (they time out after 2 s, and a
-/// lost lease moves a partition and delivers its messages twice). Among the callers, those answering a read (a <c>GET</c>: a
-/// partner's list or case, an operator's page) go before those answering a write, each in the order it came: a burst of
-/// writes (a thousand decisions posted at once) would otherwise hold a partner's list read behind all of theirs;</item>
+/// lost lease moves a partition and delivers its messages twice). In that line the leases go first, then the requests of
+/// calls that read (a <c>GET</c>: a partner's list or case, an operator's page), then those of calls that write, each kind in
+/// the order it came: a burst of writes (a thousand decisions posted at once) would otherwise hold a partner's list read
+/// behind all of theirs, and a burst of reads must not hold a lease;</item>
 /// <item><b>the background</b> (the engine, the province queue handlers, the timers) takes any turn no caller waits for, and
 /// keeps <see cref="BackgroundTurns"/> of them even while callers wait, so a burst of callers (a thousand decisions posted at
 /// once) slows the cases down but does not stop them.</item>
@@ -49,8 +50,11 @@ public sealed class StorageTurns : HttpPipelinePolicy
 
     private static readonly AsyncLocal<bool> Reading = new();
 
-    /// <summary>A request waiting for a turn; a reader goes before the callers' requests that are not.</summary>
-    private sealed record Waiter(TaskCompletionSource Turn, bool Reader);
+    /// <summary>A request waiting for a turn, and its rank in the callers' line: it goes before those of a lower rank.</summary>
+    private sealed record Waiter(TaskCompletionSource Turn, int Rank);
+
+    /// <summary>Ranks in the callers' line: an engine lease, a read call's request, a write call's (and the background's).</summary>
+    private const int LeaseRank = 2, ReadRank = 1, WriteRank = 0;
 
     private readonly object sync = new();
     private readonly LinkedList<Waiter> callers = new();
@@ -125,8 +129,9 @@ public sealed class StorageTurns : HttpPipelinePolicy
             return;
         }
 
-        var caller = IsCaller(message);
-        await TakeAsync(caller, caller && Reading.Value, message.CancellationToken).ConfigureAwait(false);
+        var rank = RankOf(message);
+        var caller = rank is not null;
+        await TakeAsync(caller, rank ?? WriteRank, message.CancellationToken).ConfigureAwait(false);
         try
         {
             await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
@@ -145,8 +150,9 @@ public sealed class StorageTurns : HttpPipelinePolicy
             return;
         }
 
-        var caller = IsCaller(message);
-        TakeAsync(caller, caller && Reading.Value, message.CancellationToken).GetAwaiter().GetResult();
+        var rank = RankOf(message);
+        var caller = rank is not null;
+        TakeAsync(caller, rank ?? WriteRank, message.CancellationToken).GetAwaiter().GetResult();
         try
         {
             ProcessNext(message, pipeline);
@@ -157,10 +163,13 @@ public sealed class StorageTurns : HttpPipelinePolicy
         }
     }
 
-    private bool IsCaller(HttpMessage message) =>
-        Interactive.Value || (urgentTable is not null && message.Request.Uri.Path.Contains(urgentTable, StringComparison.Ordinal));
+    /// <summary>The request's rank in the callers' line; null: the background's.</summary>
+    private int? RankOf(HttpMessage message) =>
+        urgentTable is not null && message.Request.Uri.Path.Contains(urgentTable, StringComparison.Ordinal) ? LeaseRank
+        : Interactive.Value ? (Reading.Value ? ReadRank : WriteRank)
+        : null;
 
-    private Task TakeAsync(bool caller, bool reader, CancellationToken ct)
+    private Task TakeAsync(bool caller, int rank, CancellationToken ct)
     {
         Waiter waiter;
         LinkedListNode<Waiter> node;
@@ -174,11 +183,11 @@ public sealed class StorageTurns : HttpPipelinePolicy
             }
 
             ct.ThrowIfCancellationRequested();
-            waiter = new Waiter(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), reader);
-            // A reader waits behind the readers before it only.
-            var firstWriter = reader ? line.First : null;
-            while (firstWriter is not null && firstWriter.Value.Reader) firstWriter = firstWriter.Next;
-            node = firstWriter is null ? line.AddLast(waiter) : line.AddBefore(firstWriter, waiter);
+            waiter = new Waiter(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), rank);
+            // Behind those of its rank or higher that came before it only.
+            var lower = rank > WriteRank ? line.First : null;
+            while (lower is not null && lower.Value.Rank >= rank) lower = lower.Next;
+            node = lower is null ? line.AddLast(waiter) : line.AddBefore(lower, waiter);
             Interlocked.Increment(ref caller ? ref callersWaited : ref backgroundWaited);
         }
 

@@ -82,17 +82,19 @@ public sealed class StorageTurnsTests
     }
 
     [Fact]
-    public async Task A_callers_read_waiting_goes_before_the_callers_writes_waiting_longer_and_after_the_reads_before_it()
+    public async Task In_the_callers_line_a_lease_goes_first_then_the_reads_then_the_writes_each_in_the_order_it_came()
     {
-        var turns = new StorageTurns(2, 1);
+        var turns = new StorageTurns(2, 1, taskHub: "bench");
         var (storage, pipeline, a, b) = await TwoArrivedAsync(turns);
         var w1 = await QueuedAsync(turns, () => AsCaller(() => Send(pipeline, "w1")));
         var w2 = await QueuedAsync(turns, () => AsCaller(() => Send(pipeline, "w2")));
         var r1 = await QueuedAsync(turns, () => AsCaller(() => Send(pipeline, "r1"), reading: true));
         var r2 = await QueuedAsync(turns, () => AsCaller(() => Send(pipeline, "r2"), reading: true));
+        const string leaseName = "benchPartitions(PartitionKey='',RowKey='bench-control-00')";
+        var lease = await QueuedAsync(turns, () => Send(pipeline, leaseName));
 
-        // A burst of writes waits; the reads that came after them take the next turns, in the order they came.
-        foreach (var (answer, next) in new[] { ("a", "r1"), ("b", "r2"), ("r1", "w1"), ("r2", "w2") })
+        // A burst of writes waits; the lease that came last goes first, then the reads that came after the writes, in order.
+        foreach (var (answer, next) in new[] { ("a", leaseName), ("b", "r1"), (leaseName, "r2"), ("r1", "w1"), ("r2", "w2") })
         {
             var count = storage.Arrived.Count + 1;
             storage.Answer(answer);
@@ -102,8 +104,8 @@ public sealed class StorageTurnsTests
 
         storage.Answer("w1");
         storage.Answer("w2");
-        await Task.WhenAll(a, b, w1, w2, r1, r2);
-        Assert.Equal(4, turns.CallersWaited);
+        await Task.WhenAll(a, b, w1, w2, r1, r2, lease);
+        Assert.Equal(5, turns.CallersWaited);
         Assert.Equal((0, 0), turns.InFlight);
     }
 
