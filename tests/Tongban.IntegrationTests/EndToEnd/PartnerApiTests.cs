@@ -58,7 +58,7 @@ public sealed class PartnerApiTests(HubFixture hub)
         foreach (var queue in new[] { "province-360000", "province-340000" })
         {
             var waiting = (await new QueueServiceClient(hub.StorageConnectionString).GetQueueClient(queue).PeekMessagesAsync(32)).Value;
-            Assert.All(waiting, m => Assert.Contains(System.Text.Json.Nodes.JsonNode.Parse(m.MessageText)!["caseId"]!.ToString(), casesBefore));
+            Assert.All(waiting.SelectMany(m => Tongban.Workflows.Dispatch.ProvinceStepQueue.Read(m.MessageText)), step => Assert.Contains(step.CaseId, casesBefore));
         }
     }
 

@@ -421,9 +421,10 @@ public sealed partial class PartnerApiFuzzTests(FuzzHubFixture hub, ITestOutputH
             {
                 var client = queues.GetQueueClient(queue);
                 if (!(await client.ExistsAsync()).Value) continue;
+                // A message is one step or a bundle of a province's steps (ProvinceStepQueue.Read takes either).
                 foreach (var message in (await client.PeekMessagesAsync(32)).Value)
                 {
-                    if (JsonNode.Parse(message.MessageText)?["caseId"]?.ToString() is { } id) ids.Add(id);
+                    foreach (var step in Tongban.Workflows.Dispatch.ProvinceStepQueue.Read(message.MessageText)) ids.Add(step.CaseId);
                 }
             }
         }
