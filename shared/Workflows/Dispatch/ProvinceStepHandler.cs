@@ -72,7 +72,7 @@ public sealed partial class ProvinceStepHandler(
     {
         try
         {
-            await HandleStepAsync(item, bundle?.Case, bundle, ct);
+            await HandleOneAsync(item, bundle, ct);
         }
         finally
         {
@@ -81,11 +81,12 @@ public sealed partial class ProvinceStepHandler(
         }
     }
 
-    private async Task HandleStepAsync(ProvinceStep item, StoredCase? read, Bundle? bundle, CancellationToken ct)
+    /// <summary>Calls the province for <paramref name="item"/> and completes it: the case as its bundle read it, else read for it.</summary>
+    private async Task HandleOneAsync(ProvinceStep item, Bundle? bundle, CancellationToken ct)
     {
         using var scope = CaseLogScope.Begin(logger, item);
         using var span = CaseSpans.Handle(item);
-        var stored = bundle is null ? await ReadForAsync([item], ct) : read;
+        var stored = bundle is null ? await ReadForAsync([item], ct) : bundle.Case;
         // A case this very step completed is closed before its answer is raised: a crash between the two leaves the message
         // to be delivered again, and its answer must still reach the orchestration.
         if (stored is null || (stored.Record.Closed && !stored.Record.CompletedBy(item.StepKey)))
@@ -476,6 +477,9 @@ public sealed partial class ProvinceStepHandler(
         private readonly HashSet<string> open = [.. items.Select(i => i.StepKey)];
         private readonly TaskCompletionSource<Written> written = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Each step's place in the bundle (its first, should a message name a step twice): the order answers are written in.</summary>
+        private readonly Dictionary<string, int> places = items.Select((item, place) => KeyValuePair.Create(item.StepKey, place)).DistinctBy(p => p.Key).ToDictionary();
+
         public StoredCase? Case => read;
 
         /// <summary>Adds a step's answer; the write comes once every step has answered or dropped out.</summary>
@@ -510,22 +514,12 @@ public sealed partial class ProvinceStepHandler(
             try
             {
                 // In the bundle's order, as its messages' writes would have come one after another.
-                written.SetResult(await write([.. answers.OrderBy(a => IndexOf(a.Item))], read));
+                written.SetResult(await write([.. answers.OrderBy(a => places[a.Item.StepKey])], read));
             }
             catch (Exception e)
             {
                 written.SetException(e);
             }
-        }
-
-        private int IndexOf(ProvinceStep item)
-        {
-            for (var i = 0; i < items.Count; i++)
-            {
-                if (items[i].StepKey == item.StepKey) return i;
-            }
-
-            return items.Count;
         }
     }
 
