@@ -54,15 +54,12 @@ public sealed partial class CaseApi(
         var ct = request.HttpContext.RequestAborted;
         if (!(await ReadSignedAsync(request, requireJson: true)).TryGet(out var signed, out var problem)) return problem;
         var partner = signed.Caller;
-        var stored = await FindAsync(partner, caseId, ct);
+        var stored = await FindAsync(partner, caseId, ct, toWrite: true);
         if (stored is null) return Problems.NotFound();
         if (!signed.TryParseJson(out var json)) return RequestBody.NotJson();
         var validated = DecisionValidator.Validate(json);
         if (validated.Value is null) return Problems.Validation(validated.Errors.ToDictionary());
         var decision = validated.Value;
-
-        var owner = stored.Record.FindStep(decision.Step)?.Province ?? stored.Record.HandlingProvince;
-        if (owner != partner) return Problems.Forbidden("Only the province that owns this step may decide it.");
 
         // The step is marked before the decision is raised, so two different decisions never both reach the orchestration. A
         // crash in between would leave the step marked and the decision unsent: the same decision asked again (what a partner
@@ -73,12 +70,16 @@ public sealed partial class CaseApi(
         var received = DecisionReceived(wire, decision.Officer);
         var accepted = false;
         var sent = false;
+        var forbidden = false;
         var before = (CaseStatus?)null;
-        var updated = await cases.UpdateAsync(caseId, record =>
+        var updated = await cases.UpdateAsync(caseId, stored, record =>
         {
-            (accepted, sent, before) = (false, false, record.Status);
+            (accepted, sent, forbidden, before) = (false, false, false, record.Status);
             var step = record.FindStep(decision.Step);
-            if (step is null || record.Status.IsFinal()) return false;
+            // Judged on the row the decision is written on (the one found may be this process's last write of it, without a step
+            // the workflow has added since): a step's province, else the handling province's.
+            forbidden = (step?.Province ?? record.HandlingProvince) != partner;
+            if (forbidden || step is null || record.Status.IsFinal()) return false;
             if ((step.Status == StepStatus.Running && step.Detail == received)
                 || (wire == "approve" && Workflows.Activities.CaseActivities.SentOnApproval(record, step, decision.Officer)))
             {
@@ -96,6 +97,7 @@ public sealed partial class CaseApi(
             if (!sent) (step.Status, step.Detail) = (StepStatus.Running, received);
             return true;
         }, ct);
+        if (forbidden) return Problems.Forbidden("Only the province that owns this step may decide it.");
         if (!accepted) return Problems.Conflict($"Step {decision.Step} is not waiting for a decision.");
 
         var decided = Audit.AuditFacts.Decision(decision.Step, partner, wire, decision.Officer);
@@ -133,7 +135,7 @@ public sealed partial class CaseApi(
         var ct = request.HttpContext.RequestAborted;
         if (!(await ReadSignedAsync(request, requireJson: true)).TryGet(out var signed, out var problem)) return problem;
         var partner = signed.Caller;
-        var stored = await FindAsync(partner, caseId, ct);
+        var stored = await FindAsync(partner, caseId, ct, toWrite: true);
         if (stored is null) return Problems.NotFound();
         if (stored.Record.HandlingProvince != partner) return Problems.Forbidden("Only the handling province may withdraw a case.");
         if (!signed.TryParseJson(out var json)) return RequestBody.NotJson();
@@ -141,7 +143,7 @@ public sealed partial class CaseApi(
         if (validated.Value is null) return Problems.Validation(validated.Errors.ToDictionary());
 
         string? refusal = null;
-        var updated = await cases.UpdateAsync(caseId, record =>
+        var updated = await cases.UpdateAsync(caseId, stored, record =>
         {
             refusal = record.Status.IsFinal() ? $"The case already ended {record.Status}."
                 : record.IrreversibleStep is not null ? $"The case has passed its irreversible step ({record.IrreversibleStep})."
@@ -160,11 +162,17 @@ public sealed partial class CaseApi(
         return results.Result(updated.Record, StatusCodes.Status202Accepted);
     }
 
-    /// <summary>The case, when its ID is well formed, it exists and it involves <paramref name="partner"/>; else null (a 404: a partner never learns of another's case).</summary>
-    private async Task<StoredCase?> FindAsync(string partner, string caseId, CancellationToken ct)
+    /// <summary>
+    /// The case, when its ID is well formed, it exists and it involves <paramref name="partner"/>; else null (a 404: a partner never
+    /// learns of another's case). <paramref name="toWrite"/>: for a call that writes it (a decision, a withdrawal), the case as this
+    /// process last wrote it when it has, without a read: who a case involves and which province handles it never change (cases are
+    /// never deleted), and the call's write, conditional on that row's ETag, is refused on a row written since and made again on the
+    /// row as stored, where the call's rules are judged again.
+    /// </summary>
+    private async Task<StoredCase?> FindAsync(string partner, string caseId, CancellationToken ct, bool toWrite = false)
     {
         if (!CaseIds.IsWellFormed(caseId)) return null;
-        var stored = await cases.GetAsync(caseId, ct);
+        var stored = (toWrite ? cases.LastWritten(caseId) : null) ?? await cases.GetAsync(caseId, ct);
         return stored is not null && stored.Record.Involves(partner) ? stored : null;
     }
 

@@ -180,6 +180,44 @@ public sealed class MarriageEndToEndTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task A_decision_is_judged_on_the_row_as_stored_when_another_host_wrote_it_after_this_one()
+    {
+        var zhejiang = hub.Partner("330000");
+        var caseId = (await zhejiang.PostAsync("/api/v1/cases", Body("330000", "330106", ZjMan2, ShWoman4), Key()))["caseId"]!;
+        await HubFixture.WaitForStatusAsync(zhejiang, caseId, "AwaitingReview");
+        // The hub's store remembers its last write of the case (the move to review): a decision starts from it, without a read.
+        var hubStore = hub.Hub.Services.GetRequiredService<CaseStore>();
+        Assert.Equal(StepStatus.Waiting, hubStore.LastWritten(caseId)!.Record.FindStep("officer-review")!.Status);
+
+        // Another host takes a rejection on the step: this hub's remembered row still says it waits.
+        var elsewhere = new CaseStore(hub.Hub.Services.GetRequiredService<TableServiceClient>(), hub.Hub.Services.GetRequiredService<CaseDetailsCipher>(),
+            TimeProvider.System);
+        await elsewhere.UpdateAsync(caseId, record =>
+        {
+            var review = record.FindStep("officer-review")!;
+            (review.Status, review.Detail) = (StepStatus.Running, CaseApi.DecisionReceived("reject", "ZJ-OFFICER-7"));
+            return true;
+        }, CancellationToken.None);
+        Assert.Equal(StepStatus.Waiting, hubStore.LastWritten(caseId)!.Record.FindStep("officer-review")!.Status);
+
+        // An approval tried on the remembered row is refused by its ETag and judged again on the row as stored: a conflict, and the
+        // other host's decision stands. A province that owns no step of it is still refused, judged on the stored row too.
+        var approval = await zhejiang.PostAsync($"/api/v1/cases/{caseId}/decisions", new { step = "officer-review", decision = "approve", officer = "ZJ-OFFICER-8" });
+        Assert.Equal(409, approval.Status);
+        var byInvolved = await hub.Partner("310000").PostAsync($"/api/v1/cases/{caseId}/decisions",
+            new { step = "officer-review", decision = "approve", officer = "SH-OFFICER-1" });
+        Assert.Equal(403, byInvolved.Status);
+        var stored = (await elsewhere.GetAsync(caseId, CancellationToken.None))!.Record.FindStep("officer-review")!;
+        Assert.Equal((StepStatus.Running, CaseApi.DecisionReceived("reject", "ZJ-OFFICER-7")), (stored.Status, stored.Detail));
+
+        var repeated = await zhejiang.PostAsync($"/api/v1/cases/{caseId}/decisions",
+            new { step = "officer-review", decision = "reject", officer = "ZJ-OFFICER-7", reason = "parties did not appear" });
+        Assert.Equal(202, repeated.Status);
+        var done = await HubFixture.WaitForStatusAsync(zhejiang, caseId, "Rejected", "Completed");
+        Assert.Equal("review-rejected: parties did not appear", done["outcome"]!["reason"]!.ToString());
+    }
+
+    [Fact]
     public async Task An_approval_sends_the_registration_with_its_write_and_the_same_approval_asked_again_registers_once()
     {
         var zhejiang = hub.Partner("330000");
