@@ -209,10 +209,26 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
     internal static bool LeavesToAnswer(CaseRecord record, ProvinceStep item, IReadOnlyList<string> together) =>
         together.Any(key => key != item.StepKey && record.FindStep(key)?.Status.IsFinal() != true);
 
-    /// <summary>Queues the steps <paramref name="item"/>'s success sent (see <see cref="SendIfSucceeded"/>) that have not succeeded yet.</summary>
-    internal Task SendNextAsync(CaseRecord record, ProvinceStep item, CancellationToken ct) =>
-        Task.WhenAll((item.Then?.Items ?? []).Where(next => record.FindStep(next.StepKey)?.Status != StepStatus.Succeeded)
-            .Select(next => EnqueueAsync(next, record.CaseType, ct)));
+    /// <summary>
+    /// The steps <paramref name="item"/>'s success sent (see <see cref="SendIfSucceeded"/>) that have not succeeded yet: what it
+    /// sends, and sends again when its message is delivered again.
+    /// </summary>
+    internal static IReadOnlyList<ProvinceStep> NextToSend(CaseRecord record, ProvinceStep item) =>
+        [.. (item.Then?.Items ?? []).Where(next => record.FindStep(next.StepKey)?.Status != StepStatus.Succeeded)];
+
+    /// <summary>Queues <paramref name="next"/>, steps of a case of <paramref name="caseType"/> a success sent (<see cref="NextToSend"/>).</summary>
+    internal Task SendNextAsync(string caseType, IEnumerable<ProvinceStep> next, CancellationToken ct) =>
+        Task.WhenAll(next.Select(step => EnqueueAsync(step, caseType, ct)));
+
+    /// <summary>
+    /// <paramref name="next"/> handed to a handler in this process instead of its queue: its producer span as the queue's would be,
+    /// and the step carrying that span's context, so that its handling continues the trace as a message's does.
+    /// </summary>
+    internal static ProvinceStep HandOver(ProvinceStep next, string caseType)
+    {
+        using var span = CaseSpans.Enqueue(next, caseType);
+        return span is null ? next : next with { TraceParent = span.Id };
+    }
 
     /// <summary>
     /// What follows a status change written to the case row: its entry in the trail (the closing one signs the head), a poke

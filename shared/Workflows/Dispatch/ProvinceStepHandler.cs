@@ -157,7 +157,33 @@ public sealed partial class ProvinceStepHandler(
             return;
         }
 
-        if (!await CompleteAsync(item, result, calls: 1, answered, ct, call, read: stored, bundle)) await WaitForOrchestrationAsync(item, ct);
+        // A success that sends steps to this same province has them handled here once it is told (HandleHereAsync).
+        var here = bundle is null && item.Then is not null ? new List<ProvinceStep>() : null;
+        if (!await CompleteAsync(item, result, calls: 1, answered, ct, call, read: stored, bundle, here)) await WaitForOrchestrationAsync(item, ct);
+        if (here is { Count: > 0 }) await HandleHereAsync(here, stored.Record.CaseType, ct);
+    }
+
+    /// <summary>
+    /// Steps a success sent to the province that has just answered (a marriage's registration, the marital update of the party
+    /// registered there), handled here and now, each on the row that success wrote, instead of through the province's queue: one
+    /// message put, read and deleted fewer. One whose handling throws (the province did not answer) goes on the queue as it would
+    /// have, and the queue's retries take it from there; a hub that dies before leaves the message that sent it to be delivered
+    /// again, and what has not succeeded is sent again then.
+    /// </summary>
+    private async Task HandleHereAsync(IReadOnlyList<ProvinceStep> here, string caseType, CancellationToken ct)
+    {
+        foreach (var next in here)
+        {
+            try
+            {
+                await HandleOneAsync(CaseActivities.HandOver(next, caseType), null, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                StepHandledHereFailed(logger, next.CaseId, next.StepKey, e.GetType().Name);
+                await activities.SendNextAsync(caseType, [next], ct);
+            }
+        }
     }
 
     /// <summary>
@@ -334,10 +360,10 @@ public sealed partial class ProvinceStepHandler(
     /// the write, with the status entry of a case this answer moved or completed in one transaction. A crash before it leaves the
     /// message to be delivered again, which appends it then.</param>
     private async Task<bool> CompleteAsync(ProvinceStep item, StepResult result, int calls, Audit.AuditFact answered, CancellationToken ct, CaseWait? call = null,
-        StoredCase? read = null, Bundle? bundle = null)
+        StoredCase? read = null, Bundle? bundle = null, List<ProvinceStep>? here = null)
     {
         var answer = new Answer(item, result, calls, answered, call);
-        var (written, hasStarted) = bundle is null ? await WriteAsync([answer], read, ct) : await bundle.JoinAsync(answer);
+        var (written, hasStarted) = bundle is null ? await WriteAsync([answer], read, ct, here) : await bundle.JoinAsync(answer);
         // The case is gone: its province was asked all the same.
         if (written is null) return true;
         if (!hasStarted) return false;
@@ -386,7 +412,9 @@ public sealed partial class ProvinceStepHandler(
     /// write would change it after the one before; then queues what a success sent, and enters the answers in the trail in one
     /// transaction, with the status entry of a case one of them moved or completed.
     /// </summary>
-    private async Task<Written> WriteAsync(IReadOnlyList<Answer> answers, StoredCase? read, CancellationToken ct)
+    /// <param name="here">When given, the steps a success sent to its own province are added to it instead of queued: the caller
+    /// handles them (<see cref="HandleHereAsync"/>).</param>
+    private async Task<Written> WriteAsync(IReadOnlyList<Answer> answers, StoredCase? read, CancellationToken ct, List<ProvinceStep>? here = null)
     {
         var caseId = answers[0].Item.CaseId;
         // The case moves on by itself (to review, or to the steps after this one) only once its orchestration has saved its
@@ -415,8 +443,12 @@ public sealed partial class ProvinceStepHandler(
         foreach (var answer in answers)
         {
             if (answer.Took is { } duration) metrics?.StepAnswered(answer.Item.Province, answer.Item.Operation, Telemetry.MetricWords.Of(answer.Result.Outcome), duration);
-            // Also when delivered again (the hub died between the write and the queueing): what has not succeeded is queued again.
-            if (answer.Item.Then is not null && record.SentBy == answer.Item.StepKey) await activities.SendNextAsync(record, answer.Item, ct);
+            // Also when delivered again (the hub died between the write and the queueing): what has not succeeded is sent again.
+            if (answer.Item.Then is null || record.SentBy != answer.Item.StepKey) continue;
+            var next = CaseActivities.NextToSend(record, answer.Item);
+            var local = here is null ? [] : next.Where(n => n.Province == answer.Item.Province).ToList();
+            here?.AddRange(local);
+            await activities.SendNextAsync(record.CaseType, next.Except(local), ct);
         }
 
         // Also when delivered again: the trail's entries are appended once (the head signed when an answer closes the case).
@@ -577,6 +609,9 @@ public sealed partial class ProvinceStepHandler(
 
     [LoggerMessage(EventId = 2027, Level = LogLevel.Warning, Message = "Case {CaseId} step {Step}: the orchestration has not started yet; the answer waits {Delay}")]
     private static partial void OrchestrationNotStarted(ILogger logger, string caseId, string step, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2029, Level = LogLevel.Warning, Message = "Case {CaseId} step {Step}: handling it here failed ({Error}); it goes on its queue")]
+    private static partial void StepHandledHereFailed(ILogger logger, string caseId, string step, string error);
 }
 
 /// <summary>A step's answer came before its orchestration started: try again later.</summary>

@@ -11,9 +11,11 @@ namespace Tongban.IntegrationTests.Storage;
 /// From workflow version 6 marriage.register's message names both marital.update steps (<see cref="ProvinceStep.Then"/>), and
 /// the step handler's write of its success records the certificate, opens the updates as the completing batch and queues them,
 /// and the answer raised says so (<see cref="StepResult.SentNext"/>), so that the workflow runs no dispatch of its own. On
-/// Azurite, with the province mocked and the orchestration client mocked: one case-row write for the answer and the sending;
-/// the updates then complete the case; a registration delivered again sends only what has not succeeded and still hands its
-/// answer over after the close; a refusal, an answer without a certificate or a message that names nothing sends nothing.
+/// Azurite, with the province mocked and the orchestration client mocked (the test's province registers and holds both parties, so
+/// the updates sent are handled where the registration was, without a queue message): one case-row write for the answer and
+/// the sending, then the updates complete the case; an update whose province does not answer goes on its queue; a
+/// registration delivered again sends only what has not succeeded and still hands its answer over after the close; a refusal,
+/// an answer without a certificate or a message that names nothing sends nothing.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class RegistrationSendsUpdatesTests(AzuriteFixture azurite) : MockedProvinceTest(azurite)
@@ -70,50 +72,66 @@ public sealed class RegistrationSendsUpdatesTests(AzuriteFixture azurite) : Mock
         It.IsAny<CancellationToken>()), times);
 
     [Fact]
-    public async Task The_registrations_success_records_the_certificate_and_sends_both_updates_in_one_write_and_its_answer_says_so()
+    public async Task The_registrations_success_records_the_certificate_and_sends_both_updates_in_one_write_handled_here_at_its_own_province()
     {
         var rig = await DispatchedAsync();
+        var cases = Requests.Lines.Count;
 
         await HandleAsync(rig, rig.Register);
 
-        Assert.Equal(1, Requests.Lines.Count(l => l.StartsWith($"PATCH {StorageNames.CasesTable}", StringComparison.Ordinal)));
-        var record = await RecordAsync(rig);
-        Assert.Equal((CaseStatus.InProgress, rig.Register.StepKey, CertificateNo), (record.Status, record.SentBy, record.Outcome!.CertificateNo));
-        Assert.Equal(BeijingTime.Today(TimeProvider.System).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), record.Outcome.RegisteredOn);
-        Assert.Equal(StepStatus.Succeeded, record.FindStep(rig.Register.StepKey)!.Status);
-        Assert.All(rig.Updates, u => Assert.Equal(StepStatus.Running, record.FindStep(u.StepKey)!.Status));
-        Assert.Equal(rig.Updates.Select(u => u.StepKey), record.CompletingSteps);
-        var queued = await QueuedAsync();
-        Assert.Equal(rig.Updates.Select(u => (u.StepKey, 1)), queued.Select(q => (q.StepKey, q.Round)).Order());
+        // Three writes of the case row: the registration's success with the certificate and the updates opened as the completing
+        // batch, then each update's answer (the last, completing the case, with the partner's callback row: a transaction).
+        Assert.Equal([$"PATCH {StorageNames.CasesTable}", $"PATCH {StorageNames.CasesTable}", "POST $batch"],
+            Requests.Lines.Skip(cases).Where(l => l.StartsWith($"PATCH {StorageNames.CasesTable}", StringComparison.Ordinal) || l.Contains("$batch", StringComparison.Ordinal))
+                .Select(l => string.Join(' ', l.Split(' ').Take(2))));
         VerifyRaised(rig.Register, StepOutcome.Succeeded, sent: true, Times.Once());
-
-        // The updates sent complete the case, as the workflow's dispatch of them would have.
-        foreach (var update in queued) await HandleAsync(rig, update);
+        // Both updates are at the province that registered: handled here, on the row the registration wrote (no read), not queued.
+        Assert.DoesNotContain(Requests.Lines.Skip(cases), l => l.StartsWith($"GET {StorageNames.CasesTable}", StringComparison.Ordinal));
+        Assert.Empty(await QueuedAsync());
+        Province.Verify(p => p.UpdateMaritalStatusAsync(It.Is<MaritalUpdate>(u => u.CertificateNo == CertificateNo), It.IsAny<CancellationToken>()), Times.Exactly(2));
+        foreach (var update in rig.Updates) VerifyRaised(update, StepOutcome.Succeeded, sent: false, Times.Once());
         var done = await RecordAsync(rig);
-        Assert.Equal((CaseStatus.Completed, true, CertificateNo), (done.Status, done.Closed, done.Outcome!.CertificateNo));
+        Assert.Equal((CaseStatus.Completed, true, CertificateNo, rig.Register.StepKey), (done.Status, done.Closed, done.Outcome!.CertificateNo, done.SentBy));
+        Assert.Equal(BeijingTime.Today(TimeProvider.System).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), done.Outcome.RegisteredOn);
+        var trail = await AuditTrails.OnAzurite(Azurite).ReadAsync(rig.CaseId, Ct);
+        Assert.Equal([rig.Register.StepKey, .. rig.Updates.Select(u => u.StepKey)],
+            trail.Entries.Where(e => e.Step is not null && e.Action == "province-call").Select(e => e.Step).ToList());
     }
 
     [Fact]
-    public async Task A_registration_delivered_again_sends_only_what_has_not_succeeded_and_hands_its_answer_over_even_after_the_close()
+    public async Task An_update_whose_province_does_not_answer_here_goes_on_its_queue_and_a_registration_delivered_again_sends_only_what_has_not_succeeded()
     {
         var rig = await DispatchedAsync();
+        // partyA's update answers; partyB's gets no answer the first time, then answers.
+        var calls = 0;
+        Province.Setup(p => p.UpdateMaritalStatusAsync(It.IsAny<MaritalUpdate>(), It.IsAny<CancellationToken>()))
+            .Returns(() => ++calls == 2
+                ? throw new ProvinceTransientException(Code, "no answer")
+                : Task.FromResult(ProvinceAnswer<Acknowledged>.Ok(Acknowledged.Instance)));
+
         await HandleAsync(rig, rig.Register);
-        // The hub died after the write and before its messages were queued (lost here), or after partyA's update was answered.
-        await Queue.ClearMessagesAsync(Ct);
-        await HandleAsync(rig, rig.Updates[0]);
 
+        // The registration's message is done with (nothing thrown); partyB's update is on its queue, as it would have been sent.
+        var record = await RecordAsync(rig);
+        Assert.Equal((StepStatus.Succeeded, StepStatus.Running, CaseStatus.InProgress),
+            (record.FindStep(rig.Updates[0].StepKey)!.Status, record.FindStep(rig.Updates[1].StepKey)!.Status, record.Status));
+        Assert.Equal(1, record.FindStep(rig.Updates[1].StepKey)!.Attempts);
+        var queued = Assert.Single(await QueuedAsync());
+        Assert.Equal((rig.Updates[1].StepKey, 1), (queued.StepKey, queued.Round));
+
+        // The registration delivered again (its answer's raise had failed): only partyB's update, not succeeded, is sent again.
+        await Queue.ClearMessagesAsync(Ct);
         await HandleAsync(rig, rig.Register, delivery: 2);
-        Assert.Equal([rig.Updates[1].StepKey], (await QueuedAsync()).Select(q => q.StepKey));
+        Assert.Equal(3, calls);
         VerifyRaised(rig.Register, StepOutcome.Succeeded, sent: true, Times.Exactly(2));
-
-        await HandleAsync(rig, rig.Updates[1]);
-        await Queue.ClearMessagesAsync(Ct);
         var closed = await RecordAsync(rig);
-        Assert.Equal((CaseStatus.Completed, true), (closed.Status, closed.Closed));
+        Assert.Equal((CaseStatus.Completed, true, 2), (closed.Status, closed.Closed, closed.FindStep(rig.Updates[1].StepKey)!.Attempts));
+        Assert.Empty(await QueuedAsync());
 
-        // Delivered once more after the case closed (its raise had failed): still answered, nothing sent, the row as it was.
+        // Delivered once more after the case closed: still answered, nothing sent, the row as it was.
         await HandleAsync(rig, rig.Register, delivery: 3);
         VerifyRaised(rig.Register, StepOutcome.Succeeded, sent: true, Times.Exactly(3));
+        Assert.Equal(3, calls);
         Assert.Empty(await QueuedAsync());
         Assert.Equal(closed.UpdatedAt, (await RecordAsync(rig)).UpdatedAt);
     }
@@ -125,12 +143,9 @@ public sealed class RegistrationSendsUpdatesTests(AzuriteFixture azurite) : Mock
 
         await HandleAsync(rig, rig.Register);
 
+        // The updates, handled here one after the other: the registration and partyA's kept quiet, partyB's telling all three.
         VerifyRaised(rig.Register, StepOutcome.Succeeded, sent: true, Times.Never());
-        Assert.Equal([rig.Register.StepKey], await rig.Activities.QuietStepsAsync(new QuietStepsQuery(rig.CaseId, rig.Register.Together!), Ct));
-        var queued = await QueuedAsync();
-        Assert.Equal(rig.Updates.Select(u => u.StepKey), queued.Select(q => q.StepKey).Order());
-        foreach (var update in queued.OrderBy(q => q.StepKey, StringComparer.Ordinal)) await HandleAsync(rig, update);
-
+        Assert.Empty(await QueuedAsync());
         var told = Assert.Single(BatchesOf(rig.Register));
         Assert.Equal([rig.Register.StepKey, .. rig.Updates.Select(u => u.StepKey)], told.Answers.Keys.Order(StringComparer.Ordinal));
         Assert.True(told.Answers[rig.Register.StepKey].Cleared);
