@@ -75,18 +75,18 @@ public sealed class RegistrationSendsUpdatesTests(AzuriteFixture azurite) : Mock
     public async Task The_registrations_success_records_the_certificate_and_sends_both_updates_in_one_write_handled_here_at_its_own_province()
     {
         var rig = await DispatchedAsync();
-        var cases = Requests.Lines.Count;
+        var before = Requests.Lines.Count;
 
         await HandleAsync(rig, rig.Register);
 
         // Three writes of the case row: the registration's success with the certificate and the updates opened as the completing
         // batch, then each update's answer (the last, completing the case, with the partner's callback row: a transaction).
         Assert.Equal([$"PATCH {StorageNames.CasesTable}", $"PATCH {StorageNames.CasesTable}", "POST $batch"],
-            Requests.Lines.Skip(cases).Where(l => l.StartsWith($"PATCH {StorageNames.CasesTable}", StringComparison.Ordinal) || l.Contains("$batch", StringComparison.Ordinal))
+            Requests.Lines.Skip(before).Where(l => l.StartsWith($"PATCH {StorageNames.CasesTable}", StringComparison.Ordinal) || l.Contains("$batch", StringComparison.Ordinal))
                 .Select(l => string.Join(' ', l.Split(' ').Take(2))));
         VerifyRaised(rig.Register, StepOutcome.Succeeded, sent: true, Times.Once());
         // Both updates are at the province that registered: handled here, on the row the registration wrote (no read), not queued.
-        Assert.DoesNotContain(Requests.Lines.Skip(cases), l => l.StartsWith($"GET {StorageNames.CasesTable}", StringComparison.Ordinal));
+        Assert.DoesNotContain(Requests.Lines.Skip(before), l => l.StartsWith($"GET {StorageNames.CasesTable}", StringComparison.Ordinal));
         Assert.Empty(await QueuedAsync());
         Province.Verify(p => p.UpdateMaritalStatusAsync(It.Is<MaritalUpdate>(u => u.CertificateNo == CertificateNo), It.IsAny<CancellationToken>()), Times.Exactly(2));
         foreach (var update in rig.Updates) VerifyRaised(update, StepOutcome.Succeeded, sent: false, Times.Once());
