@@ -130,15 +130,14 @@ public sealed class StorageTurns : HttpPipelinePolicy
         }
 
         var rank = RankOf(message);
-        var caller = rank is not null;
-        await TakeAsync(caller, rank ?? WriteRank, message.CancellationToken).ConfigureAwait(false);
+        await TakeAsync(rank, message.CancellationToken).ConfigureAwait(false);
         try
         {
             await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
         }
         finally
         {
-            Give(caller);
+            Give(rank is not null);
         }
     }
 
@@ -151,15 +150,14 @@ public sealed class StorageTurns : HttpPipelinePolicy
         }
 
         var rank = RankOf(message);
-        var caller = rank is not null;
-        TakeAsync(caller, rank ?? WriteRank, message.CancellationToken).GetAwaiter().GetResult();
+        TakeAsync(rank, message.CancellationToken).GetAwaiter().GetResult();
         try
         {
             ProcessNext(message, pipeline);
         }
         finally
         {
-            Give(caller);
+            Give(rank is not null);
         }
     }
 
@@ -169,8 +167,10 @@ public sealed class StorageTurns : HttpPipelinePolicy
         : Interactive.Value ? (Reading.Value ? ReadRank : WriteRank)
         : null;
 
-    private Task TakeAsync(bool caller, int rank, CancellationToken ct)
+    /// <summary>Waits for a turn: in the callers' line at <paramref name="rank"/>, or (null) in the background's.</summary>
+    private Task TakeAsync(int? rank, CancellationToken ct)
     {
+        var caller = rank is not null;
         Waiter waiter;
         LinkedListNode<Waiter> node;
         lock (sync)
@@ -183,10 +183,11 @@ public sealed class StorageTurns : HttpPipelinePolicy
             }
 
             ct.ThrowIfCancellationRequested();
-            waiter = new Waiter(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), rank);
+            var place = rank ?? WriteRank;
+            waiter = new Waiter(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), place);
             // Behind those of its rank or higher that came before it only.
-            var lower = rank > WriteRank ? line.First : null;
-            while (lower is not null && lower.Value.Rank >= rank) lower = lower.Next;
+            var lower = place > WriteRank ? line.First : null;
+            while (lower is not null && lower.Value.Rank >= place) lower = lower.Next;
             node = lower is null ? line.AddLast(waiter) : line.AddBefore(lower, waiter);
             Interlocked.Increment(ref caller ? ref callersWaited : ref backgroundWaited);
         }

@@ -227,8 +227,11 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
     internal static ProvinceStep HandOver(ProvinceStep next, string caseType)
     {
         using var span = CaseSpans.Enqueue(next, caseType);
-        return span is null ? next : next with { TraceParent = span.Id };
+        return Carrying(next, span);
     }
+
+    /// <summary><paramref name="item"/> carrying <paramref name="span"/>'s context (its producer's), when there is a span.</summary>
+    private static ProvinceStep Carrying(ProvinceStep item, System.Diagnostics.Activity? span) => span is null ? item : item with { TraceParent = span.Id };
 
     /// <summary>
     /// What follows a status change written to the case row: its entry in the trail (the closing one signs the head), a poke
@@ -315,7 +318,7 @@ public sealed partial class CaseActivities(CaseStore cases, ProvinceStepQueue qu
         var spans = bundle.Select(item => CaseSpans.Enqueue(item, caseType)).ToList();
         try
         {
-            await queue.EnqueueAsync([.. bundle.Select((item, i) => spans[i] is { } span ? item with { TraceParent = span.Id } : item)], ct);
+            await queue.EnqueueAsync([.. bundle.Select((item, i) => Carrying(item, spans[i]))], ct);
         }
         finally
         {

@@ -31,7 +31,7 @@ public static class CaseData
     {
         while (true)
         {
-            var code = 100_000 + ((Interlocked.Increment(ref lastProvince) - 100_000) % 900_000 + 900_000) % 900_000;
+            var code = 100_000 + (Interlocked.Increment(ref lastProvince) - 100_000) % 900_000;
             if (code % 10_000 != 0) return code.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
         }
     }
