@@ -27,7 +27,7 @@ async function run(fixed, held) {
   const Store = fix.queueStore();
   const store = new Store(`queue-bench-${fixed}-${held}`, true);
   await store.init();
-  if (fixed) fix.oneAtATime(fix.grown(store, "MESSAGES_COLLECTION"));
+  if (fixed) fix.fixCollection(store, "MESSAGES_COLLECTION");
   const queue = (name) => store.createQueue({ accountName: account, name, metadata: undefined });
   for (let p = 0; p < 4; p++) await queue(`control-0${p}`);
   await queue("work");

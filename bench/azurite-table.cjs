@@ -6,6 +6,9 @@
 // head under "head"), then times what a case's progress does to its rows: read the case row, merge it with its ETag, and
 // read an audit head, on cases picked in turn. Prints the median time per cycle (ms) over the runs, stock and fixed, and
 // their ratio; and checks that both stores answered every read alike, else exits 1.
+//
+// Then the engine's read before a turn: each case also has an orchestration history (15 rows in a partition of its own, as
+// the engine's history table holds them), and each cycle queries one whole history (`PartitionKey eq '<instance>'`).
 "use strict";
 const fix = require("../eng/azurite-table-fix.cjs");
 const { arg, median } = require("./cjs-args.cjs");
@@ -46,15 +49,42 @@ async function run(fixed, cases) {
   return { ms, answers: answers.join(",") };
 }
 
-(async () => {
+/** The engine's history read: N cases' histories held (15 rows each), one history queried per cycle. */
+const historyRows = 15;
+async function runHistory(fixed, cases) {
+  const Store = fix.tableStore();
+  const store = new Store(`history-bench-${fixed}-${cases}`, true);
+  await store.init();
+  if (fixed) fix.fixStore(store);
+  await store.createTable(context, { account, table: "history" });
+  const total = cases + 1;
+  for (let i = 0; i < total; i++) {
+    for (let e = 0; e < historyRows; e++) {
+      await store.insertTableEntity(context, "history", account, entity(`i-${i}`, String(e).padStart(16, "0"), { EventType: "TaskCompleted", Seq: e }, `h${i}-${e}`), "");
+    }
+  }
+  const answers = [];
+  const historyOps = Math.max(1, Math.floor(ops / 4));
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < historyOps; i++) {
+    const id = `i-${(i * 7919) % total}`;
+    const [rows] = await store.queryTableEntities(context, account, "history", { filter: `PartitionKey eq '${id}'` }, undefined, undefined);
+    answers.push(`${id}:${rows.length}:${rows.map((r) => r.eTag).join("")}`);
+  }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6 / historyOps;
+  return { ms, answers: answers.join(",") };
+}
+
+/** Prints one table of stock against fixed, a row per N, medians of the runs; false when any run's answers differed. */
+async function table(title, measure) {
   let same = true;
-  console.log(`Azurite table store: read a case row, merge it, read its audit head, with N cases held (${ops} cycles, median of ${runs} runs)`);
+  console.log(title);
   console.log("cases N   stock ms/cycle   fixed ms/cycle   stock ÷ fixed");
   for (const cases of caseCounts) {
     const stock = [], fixed = [];
     for (let r = 0; r < runs; r++) {
-      const a = await run(false, cases);
-      const b = await run(true, cases);
+      const a = await measure(false, cases);
+      const b = await measure(true, cases);
       stock.push(a.ms);
       fixed.push(b.ms);
       if (a.answers !== b.answers) same = false;
@@ -62,6 +92,13 @@ async function run(fixed, cases) {
     const [s, f] = [median(stock), median(fixed)];
     console.log(`${String(cases).padEnd(9)} ${s.toFixed(3).padStart(14)} ${f.toFixed(3).padStart(16)} ${(s / f).toFixed(1).padStart(15)}`);
   }
+  return same;
+}
+
+(async () => {
+  const rows = await table(`Azurite table store: read a case row, merge it, read its audit head, with N cases held (${ops} cycles, median of ${runs} runs)`, run);
+  const histories = await table(`Query one orchestration's history (${historyRows} rows), with N cases' histories held (${Math.max(1, Math.floor(ops / 4))} cycles, median of ${runs} runs)`, runHistory);
+  const same = rows && histories;
   console.log(same ? "both stores answered every read alike" : "THE STORES ANSWERED DIFFERENTLY");
   process.exit(same ? 0 : 1);
 })();

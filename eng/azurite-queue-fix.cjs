@@ -28,6 +28,38 @@ function oneAtATime(collection) {
   collection.removeBatchByPositions = (positions) => each(positions.map((at) => collection.data[at]), remove);
 }
 
+/**
+ * Makes a find of one queue's messages ({ accountName, queueName, … }, the account first as Azurite writes it) start from
+ * that queue's messages, through the collection's queueName index. LokiJS answers an object of several keys as an $and of
+ * them in the object's order, the first through its index and the rest by testing every document it matched: by the
+ * account, that is every message of every queue, so each receive and delete of a province queue's message tested the
+ * thousands of durable timers held in the engine's control queues (twice: its store first clears the queue's expired
+ * messages). The same documents match either way, and every such find in Azurite's queue store is sorted after (a receive,
+ * a peek), counted, or removed, so nothing it answers changes.
+ */
+function queueFirst(collection) {
+  const chain = collection.chain.bind(collection);
+  collection.chain = (...args) => {
+    const results = chain(...args);
+    const find = results.find.bind(results);
+    results.find = (query, ...rest) => find(oneQueue(query) ? { queueName: query.queueName, ...query } : query, ...rest);
+    return results;
+  };
+}
+
+/** A query of one account's queue's messages, the account first. */
+function oneQueue(query) {
+  return query !== null && typeof query === "object" && Object.keys(query)[0] === "accountName" && typeof query.queueName === "string";
+}
+
+/** Fixes a store instance's collection that grows with the messages held (the messages' also finds one queue's first). */
+function fixCollection(store, property) {
+  const collection = grown(store, property);
+  oneAtATime(collection);
+  if (property === "MESSAGES_COLLECTION") queueFirst(collection);
+  return collection;
+}
+
 /** A store class of Azurite's (the stock one until apply() is called). */
 function storeClass(file) {
   const store = require(file).default;
@@ -61,9 +93,9 @@ function apply() {
     const init = store.prototype.init;
     store.prototype.init = async function initWithFix(...args) {
       await init.apply(this, args);
-      oneAtATime(grown(this, collection));
+      fixCollection(this, collection);
     };
   }
 }
 
-module.exports = { apply, oneAtATime, queueStore, extentStore, grown };
+module.exports = { apply, fixCollection, oneAtATime, queueFirst, queueStore, extentStore, grown };

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Checks that the table store fix (azurite-table-fix.cjs) changes nothing Azurite answers: the same scripted sequence of
 // entity operations runs on a stock table store and on a fixed one, and every answer (entities found, properties, ETags,
-// errors, counts, a partition's listing, a failed batch rolled back) must be the same. The rows are laid out as the hub's
-// and the engine's are: one row kind under a fixed RowKey in many partitions, and one partition of many rows. Prints one
-// line per operation compared and "alike: N operations", and exits 1 at the first difference. Run by Tongban.Tests
-// (AzuriteTableFixTests).
+// errors, counts, a failed batch rolled back, queries pinned to a partition and not, read in pages) must be the same. The
+// rows are laid out as the hub's and the engine's are: one row kind under a fixed RowKey in many partitions, and one
+// partition of many rows. Prints one line per operation compared and "alike: N operations", and exits 1 at the first
+// difference; then how many entities one partition's query tests in each store. Run by Tongban.Tests (AzuriteTableFixTests).
 "use strict";
+const path = require("node:path");
 const fix = require("./azurite-table-fix.cjs");
 const { compareStores, run } = require("./azurite-fix-check.cjs");
 
@@ -83,15 +84,58 @@ const steps = [
     const [rows] = await s.queryTableEntities(context, account, table, { filter: "PartitionKey eq 'c-12'" }, undefined, undefined);
     return rows.map(shown).join(" | ");
   }],
+  // Queries: those that pin one partition start from it in the fixed store; the others are Azurite's as they were.
+  ["a partition's rows from a RowKey on", (s) => query(s, "PartitionKey eq 'index-310000' and RowKey ge 'c-295'")],
+  ["the key written after its value", (s) => query(s, "'c-12' eq PartitionKey")],
+  ["a partition and a property", (s) => query(s, "(Status eq 'Open') and (PartitionKey eq 'c-15' and RowKey ne 'outbox')")],
+  ["a partition not there", (s) => query(s, "PartitionKey eq 'c-999'")],
+  ["a partition or another (pins none)", (s) => query(s, "PartitionKey eq 'c-21' or PartitionKey eq 'c-22'")],
+  ["not a partition (pins none)", (s) => query(s, "not (PartitionKey eq 'c-21')")],
+  ["a RowKey alone (pins none)", (s) => query(s, "RowKey eq 'outbox'")],
+  ["two partitions pinned at once", (s) => query(s, "PartitionKey eq 'c-21' and PartitionKey eq 'c-22'")],
+  ["a filter that does not parse", (s) => query(s, "PartitionKey eq").catch(failed)],
+  ["a partition read in pages of 120", async (s) => {
+    const pages = [];
+    let [next, nextRow] = [undefined, undefined];
+    do {
+      const [rows, pk, rk] = await s.queryTableEntities(context, account, table, { filter: "PartitionKey eq 'index-310000'", top: 120 }, next, nextRow);
+      pages.push(listed(rows));
+      [next, nextRow] = [pk, rk];
+    } while (next !== undefined);
+    return pages.join(" / ");
+  }],
 ];
 
-/** Runs the script on a stock store and a fixed one, stopping at the first answer that differs; returns how many compared, and the fixed store. */
+/** A query's rows, as a count and the first and last (a partition of 300 would be too long a line). */
+const listed = (rows) => `${rows.length} rows: ${rows.length === 0 ? "" : `${shown(rows[0])} … ${shown(rows[rows.length - 1])}`}`;
+const query = (s, filter) => s.queryTableEntities(context, account, table, { filter }, undefined, undefined).then(([rows]) => listed(rows));
+
+/** Runs the script on a stock store and a fixed one, stopping at the first answer that differs; returns how many compared, and both stores. */
 async function compare(Store, script) {
   const stock = new Store("check-stock-table", true);
   const fixed = fix.fixStore(new Store("check-fixed-table", true));
   await stock.init();
   await fixed.init();
-  return [await compareStores(stock, fixed, script), fixed];
+  return [await compareStores(stock, fixed, script), stock, fixed];
+}
+
+const EqualsNode = require(path.join(__dirname, "..", "node_modules", "azurite", "dist", "src", "table", "persistence", "QueryInterpreter", "QueryNodes",
+  "EqualsNode.js")).default;
+
+/** How many times a store's query of `filter` tests an `eq` of it on an entity: each entity the query looks at, once. */
+async function filterTests(store, filter) {
+  const evaluate = EqualsNode.prototype.evaluate;
+  let tests = 0;
+  EqualsNode.prototype.evaluate = function counted(...args) {
+    tests++;
+    return evaluate.apply(this, args);
+  };
+  try {
+    await store.queryTableEntities(context, account, table, { filter }, undefined, undefined);
+  } finally {
+    EqualsNode.prototype.evaluate = evaluate;
+  }
+  return tests;
 }
 
 /** Which key each kind of point look-up starts with on a fixed store holding the script's rows. */
@@ -101,8 +145,17 @@ function firstKeys(store) {
   return [first("c-7", "case"), first("index-310000", "c-123"), first("c-5", "outbox")].join(", ");
 }
 
+/** Which partition a few filters pin (undefined: none, so the query tests every entity as Azurite's does). */
+function pins() {
+  return ["PartitionKey eq 'h-1'", "(RowKey ge '0') and (PartitionKey eq 'h-2')", "PartitionKey eq 'a' or PartitionKey eq 'b'", "PartitionKey gt 'a'",
+    "Status eq 'PartitionKey'", "PartitionKey eq"].map((f) => `${f} → ${fix.pinnedPartition(f) ?? "none"}`).join("; ");
+}
+
 run(async () => {
-  const [compared, fixed] = await compare(fix.tableStore(), steps);
+  const [compared, stock, fixed] = await compare(fix.tableStore(), steps);
   console.log(`first keys: ${firstKeys(fixed)}`);
+  console.log(`pins: ${pins()}`);
+  const one = "PartitionKey eq 'c-12'";
+  console.log(`entities tested by ${one}: stock ${await filterTests(stock, one)}, fixed ${await filterTests(fixed, one)} (of ${count(stock)})`);
   console.log(`alike: ${compared} operations`);
 });

@@ -9,11 +9,60 @@
 // "case" per case partition, an audit trail's "head", the engine's instance rows ""), that is every entity of that kind
 // in the table, and each point read grows with the table. Here a point look-up takes the key with fewer matches first
 // (two binary searches of the indices LokiJS keeps anyway); an entity is unique by its two keys, so the one found is the
-// same. What is stored and answered is unchanged (eng/azurite-table-fix.check.cjs holds both to that).
+// same.
+//
+// A query (`queryTableEntities`) was worse: Azurite tests its filter on every entity of the table (`chain().where(filter)`),
+// so reading one partition, as the engine reads an orchestration's history before a turn, cost as many tests as the table
+// holds rows; with a thousand cases' histories that is tens of thousands per read. A filter that pins the PartitionKey to one
+// string (`PartitionKey eq 'x'`, alone or as one of the terms joined by `and` at its top) can only match that partition's
+// entities: here the query starts from them, found through the PartitionKey index, and Azurite's filter, paging and order
+// run on those as before (`pinnedPartition(filter)`).
+//
+// What is stored and answered is unchanged (eng/azurite-table-fix.check.cjs holds both fixes to that).
 "use strict";
 const path = require("node:path");
 
-const file = path.join(__dirname, "..", "node_modules", "azurite", "dist", "src", "table", "persistence", "LokiTableMetadataStore.js");
+const persistence = path.join(__dirname, "..", "node_modules", "azurite", "dist", "src", "table", "persistence");
+const file = path.join(persistence, "LokiTableMetadataStore.js");
+const parse = require(path.join(persistence, "QueryInterpreter", "QueryParser.js")).default;
+
+/** The terms joined by `and` at the top of a parsed filter. */
+function conjuncts(node) {
+  return node?.name === "and" ? [...conjuncts(node.left), ...conjuncts(node.right)] : [node];
+}
+
+/** The string `filter` pins the PartitionKey to (a top-level `PartitionKey eq 'x'`, either way round), else undefined. */
+function pinnedPartition(filter) {
+  if (typeof filter !== "string" || !filter.includes("PartitionKey")) return undefined;
+  let tree;
+  try {
+    tree = parse(filter);
+  } catch {
+    return undefined; // Azurite's own parse of it answers the error
+  }
+  for (const term of conjuncts(tree)) {
+    if (term?.name !== "eq") continue;
+    for (const [key, value] of [[term.left, term.right], [term.right, term.left]]) {
+      if (key?.name === "id" && key.identifier === "PartitionKey" && value?.name === "constant" && typeof value.value === "string") return value.value;
+    }
+  }
+  return undefined;
+}
+
+/** The partition the query being started pins, for its collection's chain() alone (set and cleared around its synchronous start). */
+let pinned;
+
+/** A store's queryTableEntities whose query starts from the partition its filter pins. */
+function withPinnedPartition(queryTableEntities) {
+  return function queryTableEntitiesFromPartition(context, account, table, queryOptions, ...rest) {
+    pinned = pinnedPartition(queryOptions?.filter);
+    try {
+      return queryTableEntities.call(this, context, account, table, queryOptions, ...rest);
+    } finally {
+      pinned = undefined;
+    }
+  };
+}
 
 const fixedMark = Symbol.for("tongban.azurite.narrowerKeyFirst");
 
@@ -27,7 +76,10 @@ function matches(collection, key, value) {
   return end - start + 1;
 }
 
-/** Makes an entity collection's point look-ups ({ RowKey, PartitionKey } of strings) start with the narrower key. */
+/**
+ * Makes an entity collection's point look-ups ({ RowKey, PartitionKey } of strings) start with the narrower key, and the
+ * chain a query pinned to one partition starts (see withPinnedPartition) begin with that partition's entities.
+ */
 function narrowerKeyFirst(collection) {
   if (collection[fixedMark]) return collection;
   const findOne = collection.findOne.bind(collection);
@@ -35,6 +87,13 @@ function narrowerKeyFirst(collection) {
     isPointLookup(query) && firstKey(collection, query) === "PartitionKey"
       ? findOne({ PartitionKey: query.PartitionKey, RowKey: query.RowKey })
       : findOne(query);
+  const chain = collection.chain.bind(collection);
+  collection.chain = (...args) => {
+    const partition = pinned;
+    pinned = undefined;
+    const results = chain(...args);
+    return partition === undefined || args.length > 0 ? results : results.find({ PartitionKey: partition });
+  };
   collection[fixedMark] = true;
   return collection;
 }
@@ -55,8 +114,8 @@ function isPointLookup(query) {
 /** Azurite's table metadata store class (the stock one until apply() is called). */
 function tableStore() {
   const store = require(file).default;
-  if (typeof store?.prototype?.getEntityCollection !== "function") {
-    throw new Error("eng/azurite-table-fix.cjs: LokiTableMetadataStore has no getEntityCollection any more; review the fix for this Azurite version.");
+  if (typeof store?.prototype?.getEntityCollection !== "function" || typeof store.prototype.queryTableEntities !== "function") {
+    throw new Error("eng/azurite-table-fix.cjs: LokiTableMetadataStore has no getEntityCollection or queryTableEntities any more; review the fix for this Azurite version.");
   }
   return store;
 }
@@ -71,6 +130,7 @@ function withFix(getEntityCollection) {
 /** Fixes one store instance (the check script compares a stock store with one fixed this way). */
 function fixStore(store) {
   store.getEntityCollection = withFix(store.getEntityCollection);
+  store.queryTableEntities = withPinnedPartition(store.queryTableEntities);
   return store;
 }
 
@@ -82,6 +142,7 @@ function apply() {
   applied = true;
   const store = tableStore();
   store.prototype.getEntityCollection = withFix(store.prototype.getEntityCollection);
+  store.prototype.queryTableEntities = withPinnedPartition(store.prototype.queryTableEntities);
 }
 
-module.exports = { apply, fixStore, firstKey, narrowerKeyFirst, tableStore };
+module.exports = { apply, fixStore, firstKey, narrowerKeyFirst, pinnedPartition, tableStore };

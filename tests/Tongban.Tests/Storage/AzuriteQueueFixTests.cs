@@ -5,7 +5,8 @@ namespace Tongban.Tests.Storage;
 
 /// <summary>
 /// The fix Azurite is started with (<c>eng/azurite.cjs</c>, <c>eng/azurite-queue-fix.cjs</c>: its queue store's messages
-/// collection takes arrays one document at a time) changes nothing Azurite answers. <c>eng/azurite-queue-fix.check.cjs</c>
+/// collection takes arrays one document at a time, and finds one queue's messages from that queue's, not from the account's)
+/// changes nothing Azurite answers. <c>eng/azurite-queue-fix.check.cjs</c>
 /// runs one script of queue operations on a stock store and a fixed one (expired messages removed on a receive, visibility
 /// running out, stale and current pop receipts, an update, a clear, a queue deleted with its messages), then one of message
 /// body records on a stock extent store and a fixed one (recorded, grown, deleted, listed in pages), and stops at the first
@@ -15,7 +16,7 @@ namespace Tongban.Tests.Storage;
 public sealed class AzuriteQueueFixTests
 {
     [Fact]
-    public async Task A_fixed_queue_store_answers_every_operation_as_the_stock_one_does()
+    public async Task A_fixed_queue_store_answers_every_operation_as_the_stock_one_does_and_finds_a_queue_s_messages_from_its_own()
     {
         var (exit, output) = await NodeAsync(Path.Combine("eng", "azurite-queue-fix.check.cjs"));
 
@@ -25,6 +26,8 @@ public sealed class AzuriteQueueFixTests
         Assert.Contains("count after the expired went: 6", output, StringComparison.Ordinal);
         Assert.Contains("delete a queue with its messages: 0", output, StringComparison.Ordinal);
         Assert.Contains("delete every third body: 133", output, StringComparison.Ordinal);
+        // A receive looks at its own queue's two messages, not at the 300 timers held in another queue.
+        Assert.Contains("tests of a message by a receive from a queue of 2, 300 held in another: stock 610, fixed 10", output, StringComparison.Ordinal);
     }
 
     /// <summary>Runs a node script at the repository root, with its exit code and everything it printed.</summary>
