@@ -66,6 +66,9 @@ public sealed class HubProcess : IAsyncDisposable
             ["Tongban:Bench:Probe"] = "true",
             ["Tongban:Engine:Backend"] = backend,
             ["Logging:LogLevel:Default"] = "Warning",
+            // Each line with its UTC time, so an engine warning can be set beside the progress line and slow reads of that moment.
+            ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",
+            ["Logging:Console:FormatterOptions:UseUtcTimestamp"] = "true",
             ["DOTNET_ENVIRONMENT"] = "Production",
             // The bench measures what the hub can take, not the partner's rate limit (20/s by default).
             ["Tongban:Partners:310000:RateLimit:RequestsPerSecond"] = "100000",
@@ -161,6 +164,29 @@ public sealed class HubProcess : IAsyncDisposable
 
     public ProcStat Hub() => ProcStat.Read(process.Id);
 
+    private readonly HttpClient gauges = new() { Timeout = TimeSpan.FromSeconds(2) };
+
+    /// <summary>
+    /// The devhost's turns and thread pool at this moment (<c>GET /_bench/now</c>), for the progress line: "writes 32+200" (writing
+    /// API calls answered + waiting for a turn), "storage c 4+0 b 8+130" (callers' and the background's storage requests in flight
+    /// + waiting for a turn), "pool 9 threads 0 queued". Blocks for at most 2 s; a devhost that does not answer by then is itself
+    /// the news.
+    /// </summary>
+    public string Gauges()
+    {
+        try
+        {
+            var now = gauges.GetFromJsonAsync<Dictionary<string, long>>(new Uri(Url, "/_bench/now")).GetAwaiter().GetResult() ?? [];
+            long Of(string key) => now.GetValueOrDefault(key);
+            return string.Create(CultureInfo.InvariantCulture,
+                $"writes {Of("writesAnswering")}+{Of("writesWaiting")}, storage c {Of("callersInFlight")}+{Of("callersWaiting")} b {Of("backgroundInFlight")}+{Of("backgroundWaiting")}, pool {Of("threads")} threads {Of("queuedWorkItems")} queued");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return "devhost: no answer within 2 s";
+        }
+    }
+
     public ProcStat? AzuriteStat() => Azurite.ProcessId is { } pid ? ProcStat.Read(pid) : null;
 
     public async ValueTask DisposeAsync()
@@ -172,6 +198,7 @@ public sealed class HubProcess : IAsyncDisposable
         }
 
         process.Dispose();
+        gauges.Dispose();
         await Azurite.DisposeAsync();
         lock (log) log.Dispose();
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -100,8 +101,21 @@ foreach (var backend in options.Backends)
     var azuriteBefore = hub.AzuriteStat();
     var hubBefore = hub.Hub();
     var started = DateTimeOffset.UtcNow;
-    using var workload = new Workload(hub.Url, secret, options, Console.Out,
-        () => string.Create(CultureInfo.InvariantCulture, $"hub RSS {hub.Hub().RssBytes / 1048576.0:F0} MB (peak {hub.Hub().PeakRssBytes / 1048576.0:F0})"));
+    Console.WriteLine($"[{backend}] the cases' run begins at {started:HH:mm:ss} UTC (the devhost log's clock)");
+    var sample = (At: Stopwatch.GetTimestamp(), Hub: hubBefore, Azurite: azuriteBefore);
+    // The progress line: the hub's memory, each process's share of a core since the line before, and what the devhost waits on now.
+    string Status()
+    {
+        var now = (At: Stopwatch.GetTimestamp(), Hub: hub.Hub(), Azurite: hub.AzuriteStat());
+        var seconds = Stopwatch.GetElapsedTime(sample.At, now.At).TotalSeconds;
+        string Share(double? from, double? to) => from is { } a && to is { } b && seconds > 0 ? $"{(b - a) / seconds * 100:F0}%" : "–";
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"hub RSS {now.Hub.RssBytes / 1048576.0:F0} MB (peak {now.Hub.PeakRssBytes / 1048576.0:F0}), CPU hub {Share(sample.Hub.CpuSeconds, now.Hub.CpuSeconds)} Azurite {Share(sample.Azurite?.CpuSeconds, now.Azurite?.CpuSeconds)}, {hub.Gauges()}, {DateTimeOffset.UtcNow:HH:mm:ss}Z");
+        sample = now;
+        return line;
+    }
+
+    using var workload = new Workload(hub.Url, secret, options, Console.Out, Status);
     var results = await workload.RunAsync($"{backend}-{started.ToUnixTimeSeconds()}", timeout.Token);
     var seconds = (DateTimeOffset.UtcNow - started).TotalSeconds;
     if (timeout.IsCancellationRequested) Console.WriteLine($"[{backend}] stopped at the time limit ({options.Timeout.TotalMinutes:F0} min): reporting what finished");

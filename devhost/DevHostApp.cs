@@ -210,6 +210,9 @@ public sealed partial class DevHostApp : IAsyncDisposable
         var storageTurns = new StorageTurns(builder.Configuration.GetValue(StorageTurns.TurnsKey, StorageTurns.DefaultTurns),
             builder.Configuration.GetValue(StorageTurns.BackgroundTurnsKey, StorageTurns.DefaultBackgroundTurns), taskHub);
         builder.Services.AddSingleton(storageTurns);
+        // A burst of writing API calls takes turns too, so the rest of the process keeps its threads (WriteCallTurns).
+        var writeTurns = new WriteCallTurns(builder.Configuration.GetValue(WriteCallTurns.TurnsKey, WriteCallTurns.DefaultTurns));
+        builder.Services.AddSingleton(writeTurns);
         var engine = await DurableEngine.StartAsync(storage!, taskHub, engineSettings, engineLogs, storageTurns, ct);
         started.Push(engine);
         builder.Services.AddDurableTaskWorker(worker =>
@@ -289,6 +292,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
             StorageTurns.MarkInteractive(reading: HttpMethods.IsGet(context.Request.Method));
             await next(context);
         });
+        app.Use(writeTurns.RunAsync);
         if (probe is not null)
         {
             // Async, so the mark is undone when this request's flow returns.
@@ -298,6 +302,7 @@ public sealed partial class DevHostApp : IAsyncDisposable
                 await next(context);
             });
             app.MapGet("/_bench/requests", () => Results.Json(probe.Snapshot()));
+            app.MapGet("/_bench/now", () => Results.Json(BenchProbe.Gauges(storageTurns, writeTurns)));
         }
 
         foreach (var route in ApiRoutes.All)

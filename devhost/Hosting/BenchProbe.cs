@@ -51,6 +51,31 @@ public sealed class BenchProbe : IDisposable, IObserver<DiagnosticListener>, IOb
     /// <summary>Counts so far, keyed "work:{port}" or "observe:{port}"; "work-us:{port}" etc. sum their durations in microseconds.</summary>
     public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>(counts);
 
+    /// <summary>
+    /// What the process is doing at this moment, for the bench's progress line (<c>GET /_bench/now</c>): its storage requests in
+    /// flight and waiting for a turn, callers' and the background's (<see cref="StorageTurns"/>), the writing API calls answered
+    /// and waiting (<see cref="WriteCallTurns"/>), and its thread pool's threads and queued work items. A stall then shows where
+    /// it sits: requests waiting on storage, calls waiting for a turn, or work waiting for a thread.
+    /// </summary>
+    public static IReadOnlyDictionary<string, long> Gauges(StorageTurns turns, WriteCallTurns writes)
+    {
+        ArgumentNullException.ThrowIfNull(turns);
+        ArgumentNullException.ThrowIfNull(writes);
+        var (callersInFlight, backgroundInFlight) = turns.InFlight;
+        var (callersWaiting, backgroundWaiting) = turns.Waiting;
+        return new Dictionary<string, long>
+        {
+            ["callersInFlight"] = callersInFlight,
+            ["callersWaiting"] = callersWaiting,
+            ["backgroundInFlight"] = backgroundInFlight,
+            ["backgroundWaiting"] = backgroundWaiting,
+            ["writesAnswering"] = writes.Answering,
+            ["writesWaiting"] = writes.Waiting,
+            ["threads"] = ThreadPool.ThreadCount,
+            ["queuedWorkItems"] = ThreadPool.PendingWorkItemCount,
+        };
+    }
+
     /// <summary>Marks the rest of this request's flow as the bench observing.</summary>
     public static void MarkObserving() => Observing.Value = true;
 

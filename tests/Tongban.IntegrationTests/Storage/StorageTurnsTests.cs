@@ -38,6 +38,26 @@ public sealed class StorageTurnsTests
     }
 
     [Fact]
+    public async Task The_bench_gauges_say_what_is_in_flight_and_what_waits_for_a_turn_now()
+    {
+        var turns = new StorageTurns(2, 1);
+        var (storage, pipeline, a, b) = await TwoArrivedAsync(turns);
+        var c = await QueuedAsync(turns, () => Send(pipeline, "c"));
+
+        var now = BenchProbe.Gauges(turns, new WriteCallTurns(4));
+        Assert.Equal((0L, 0L, 2L, 1L), (now["callersInFlight"], now["callersWaiting"], now["backgroundInFlight"], now["backgroundWaiting"]));
+        Assert.True(now["threads"] > 0);
+        storage.Answer("a");
+        await storage.ArrivedAsync(3);
+        now = BenchProbe.Gauges(turns, new WriteCallTurns(4));
+        Assert.Equal((2L, 0L), (now["backgroundInFlight"], now["backgroundWaiting"]));
+        storage.Answer("b");
+        storage.Answer("c");
+        await Task.WhenAll(a, b, c);
+        Assert.Equal(0L, BenchProbe.Gauges(turns, new WriteCallTurns(4))["backgroundInFlight"]);
+    }
+
+    [Fact]
     public async Task A_caller_waiting_takes_the_next_free_turn_before_the_background_waiting_longer()
     {
         var turns = new StorageTurns(2, 1);
@@ -222,17 +242,9 @@ public sealed class StorageTurnsTests
 /// <summary>A storage stand-in: records each request's path as it arrives and answers it when the test says.</summary>
 internal sealed class HeldStorage : HttpMessageHandler
 {
-    private readonly Dictionary<string, TaskCompletionSource> answers = [];
-    private readonly List<string> arrived = [];
-    private readonly SemaphoreSlim arrivals = new(0);
+    private readonly HeldWork requests = new();
 
-    public IReadOnlyList<string> Arrived
-    {
-        get
-        {
-            lock (arrived) return [.. arrived];
-        }
-    }
+    public IReadOnlyList<string> Arrived => requests.Arrived;
 
     public HttpPipeline Pipeline(HttpPipelinePolicy turns)
     {
@@ -242,28 +254,13 @@ internal sealed class HeldStorage : HttpMessageHandler
         return HttpPipelineBuilder.Build(options);
     }
 
-    public async Task ArrivedAsync(int count)
-    {
-        while (Arrived.Count < count) Assert.True(await arrivals.WaitAsync(TimeSpan.FromSeconds(10)), $"only {Arrived.Count} of {count} requests arrived");
-    }
+    public Task ArrivedAsync(int count) => requests.ArrivedAsync(count);
 
-    public void Answer(string name)
-    {
-        lock (arrived) answers[name].SetResult();
-    }
+    public void Answer(string name) => requests.Release(name);
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var name = request.RequestUri!.AbsolutePath.TrimStart('/');
-        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (arrived)
-        {
-            arrived.Add(name);
-            answers[name] = answer;
-        }
-
-        arrivals.Release();
-        await answer.Task.WaitAsync(cancellationToken);
+        await requests.ArriveAsync(request.RequestUri!.AbsolutePath.TrimStart('/'), cancellationToken);
         return new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent("") };
     }
 
