@@ -24,55 +24,57 @@ const entity = (pk, rk, properties, tag) => ({
   lastModifiedTime: new Date().toISOString(), eTag: tag,
 });
 
-async function run(fixed, cases) {
+/** A table store of Azurite's, fixed or stock, with `tables` created. */
+async function storeWith(name, fixed, tables) {
   const Store = fix.tableStore();
-  const store = new Store(`table-bench-${fixed}-${cases}`, true);
+  const store = new Store(name, true);
   await store.init();
   if (fixed) fix.fixStore(store);
-  for (const table of ["cases", "audit"]) await store.createTable(context, { account, table });
+  for (const table of tables) await store.createTable(context, { account, table });
+  return store;
+}
+
+/** Runs `cycle(i)` `count` times in turn: the mean time per cycle (ms) and every cycle's answer, for the stores to be compared. */
+async function timed(count, cycle) {
+  const answers = [];
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) answers.push(await cycle(i));
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6 / count, answers: answers.join(",") };
+}
+
+async function run(fixed, cases) {
+  const store = await storeWith(`table-bench-${fixed}-${cases}`, fixed, ["cases", "audit"]);
   // The cases held, and one more in flight that every cycle works on in turn with them.
   const total = cases + 1;
   for (let i = 0; i < total; i++) {
     await store.insertTableEntity(context, "cases", account, entity(`case-${i}`, "case", { Status: "Open", Version: 0 }, `c${i}-0`), "");
     await store.insertTableEntity(context, "audit", account, entity(`case-${i}`, "head", { Seq: 0 }, `h${i}`), "");
   }
-  const answers = [];
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < ops; i++) {
+  return timed(ops, async (i) => {
     const id = `case-${(i * 7919) % total}`;
     const row = await store.queryTableEntitiesWithPartitionAndRowKey(context, "cases", account, id, "case", "");
     const merged = await store.mergeTableEntity(context, "cases", account, entity(id, "case", { Version: row.properties.Version + 1 }, `${row.eTag}+`), row.eTag, "");
     const head = await store.queryTableEntitiesWithPartitionAndRowKey(context, "audit", account, id, "head", "");
-    answers.push(`${id}:${merged.properties.Version}:${head.eTag}`);
-  }
-  const ms = Number(process.hrtime.bigint() - started) / 1e6 / ops;
-  return { ms, answers: answers.join(",") };
+    return `${id}:${merged.properties.Version}:${head.eTag}`;
+  });
 }
 
 /** The engine's history read: N cases' histories held (15 rows each), one history queried per cycle. */
 const historyRows = 15;
+const historyOps = Math.max(1, Math.floor(ops / 4));
 async function runHistory(fixed, cases) {
-  const Store = fix.tableStore();
-  const store = new Store(`history-bench-${fixed}-${cases}`, true);
-  await store.init();
-  if (fixed) fix.fixStore(store);
-  await store.createTable(context, { account, table: "history" });
+  const store = await storeWith(`history-bench-${fixed}-${cases}`, fixed, ["history"]);
   const total = cases + 1;
   for (let i = 0; i < total; i++) {
     for (let e = 0; e < historyRows; e++) {
       await store.insertTableEntity(context, "history", account, entity(`i-${i}`, String(e).padStart(16, "0"), { EventType: "TaskCompleted", Seq: e }, `h${i}-${e}`), "");
     }
   }
-  const answers = [];
-  const historyOps = Math.max(1, Math.floor(ops / 4));
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < historyOps; i++) {
+  return timed(historyOps, async (i) => {
     const id = `i-${(i * 7919) % total}`;
     const [rows] = await store.queryTableEntities(context, account, "history", { filter: `PartitionKey eq '${id}'` }, undefined, undefined);
-    answers.push(`${id}:${rows.length}:${rows.map((r) => r.eTag).join("")}`);
-  }
-  const ms = Number(process.hrtime.bigint() - started) / 1e6 / historyOps;
-  return { ms, answers: answers.join(",") };
+    return `${id}:${rows.length}:${rows.map((r) => r.eTag).join("")}`;
+  });
 }
 
 /** Prints one table of stock against fixed, a row per N, medians of the runs; false when any run's answers differed. */
@@ -97,7 +99,7 @@ async function table(title, measure) {
 
 (async () => {
   const rows = await table(`Azurite table store: read a case row, merge it, read its audit head, with N cases held (${ops} cycles, median of ${runs} runs)`, run);
-  const histories = await table(`Query one orchestration's history (${historyRows} rows), with N cases' histories held (${Math.max(1, Math.floor(ops / 4))} cycles, median of ${runs} runs)`, runHistory);
+  const histories = await table(`Query one orchestration's history (${historyRows} rows), with N cases' histories held (${historyOps} cycles, median of ${runs} runs)`, runHistory);
   const same = rows && histories;
   console.log(same ? "both stores answered every read alike" : "THE STORES ANSWERED DIFFERENTLY");
   process.exit(same ? 0 : 1);

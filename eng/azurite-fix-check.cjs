@@ -27,4 +27,25 @@ function run(main) {
   });
 }
 
-module.exports = { compareStores, run };
+/**
+ * How many times `action` calls the functions `names` of `owner` (a prototype's method, an operator table's entries): each is
+ * wrapped with a counter for the action's time, and put back after, whatever the action does.
+ */
+async function countCalls(owner, names, action) {
+  const originals = Object.fromEntries(names.map((name) => [name, owner[name]]));
+  let calls = 0;
+  for (const [name, original] of Object.entries(originals)) {
+    owner[name] = function counted(...args) {
+      calls++;
+      return original.apply(this, args);
+    };
+  }
+  try {
+    await action();
+  } finally {
+    Object.assign(owner, originals);
+  }
+  return calls;
+}
+
+module.exports = { compareStores, countCalls, run };

@@ -5,7 +5,7 @@
 // compared and "alike: N operations", and exits 1 at the first difference. Run by Tongban.Tests (AzuriteQueueFixTests).
 "use strict";
 const fix = require("./azurite-queue-fix.cjs");
-const { compareStores, run } = require("./azurite-fix-check.cjs");
+const { compareStores, countCalls, run } = require("./azurite-fix-check.cjs");
 
 const account = "devstoreaccount1";
 const t0 = Date.parse("2026-01-01T00:00:00Z");
@@ -114,20 +114,7 @@ async function messagesTested(Store, fixed) {
   for (let i = 0; i < 300; i++) await store.insertMessage(message("timers", `timer-${i}`, now + day + i));
   for (let i = 0; i < 2; i++) await store.insertMessage(message("work", `w-${i}`, now - 1000 + i));
   // Every test LokiJS makes of a document against a term of the query (an index's own search is not one).
-  const ops = { $eq: LokiOps.$eq, $lte: LokiOps.$lte };
-  let tests = 0;
-  for (const [name, op] of Object.entries(ops)) {
-    LokiOps[name] = (...args) => {
-      tests++;
-      return op(...args);
-    };
-  }
-  try {
-    await store.getMessages(account, "work", new Date(now + 30_000), "r", 1, new Date(now));
-  } finally {
-    Object.assign(LokiOps, ops);
-  }
-  return tests;
+  return countCalls(LokiOps, ["$eq", "$lte"], () => store.getMessages(account, "work", new Date(now + 30_000), "r", 1, new Date(now)));
 }
 
 run(async () => {

@@ -8,7 +8,7 @@
 "use strict";
 const path = require("node:path");
 const fix = require("./azurite-table-fix.cjs");
-const { compareStores, run } = require("./azurite-fix-check.cjs");
+const { compareStores, countCalls, run } = require("./azurite-fix-check.cjs");
 
 const account = "devstoreaccount1";
 const table = "cases";
@@ -123,20 +123,8 @@ const EqualsNode = require(path.join(__dirname, "..", "node_modules", "azurite",
   "EqualsNode.js")).default;
 
 /** How many times a store's query of `filter` tests an `eq` of it on an entity: each entity the query looks at, once. */
-async function filterTests(store, filter) {
-  const evaluate = EqualsNode.prototype.evaluate;
-  let tests = 0;
-  EqualsNode.prototype.evaluate = function counted(...args) {
-    tests++;
-    return evaluate.apply(this, args);
-  };
-  try {
-    await store.queryTableEntities(context, account, table, { filter }, undefined, undefined);
-  } finally {
-    EqualsNode.prototype.evaluate = evaluate;
-  }
-  return tests;
-}
+const filterTests = (store, filter) =>
+  countCalls(EqualsNode.prototype, ["evaluate"], () => store.queryTableEntities(context, account, table, { filter }, undefined, undefined));
 
 /** Which key each kind of point look-up starts with on a fixed store holding the script's rows. */
 function firstKeys(store) {
